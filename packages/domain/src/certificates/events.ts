@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { Agency } from '../shared/agencies.js';
+import { defineEvent } from '../shared/event-definition.js';
+import { CalendarDate } from '../shared/envelope.js';
+import { CertificateNumber, CertificateType, PersonRef } from '../shared/refs.js';
+
+/** Which agency issues which certificate type (BRIEF §3). */
+export const ISSUER_OF: Record<CertificateType, Agency> = {
+  special_operations: 'emergency',
+  safety_management: 'emergency',
+  construction_special_operations: 'construction',
+  special_equipment: 'market',
+};
+
+const issuers = ['emergency', 'construction', 'market'] as const;
+
+function onlyOwnCertificates(agency: Agency, data: { certificateType: CertificateType }) {
+  const issuer = ISSUER_OF[data.certificateType];
+  return issuer === agency
+    ? undefined
+    : `${data.certificateType} certificates are issued by ${issuer}, not ${agency}`;
+}
+
+const certificateStream = (d: { certificateType: string; number: string }) =>
+  `certificate-${d.certificateType}-${d.number}`;
+
+const CertificateKey = {
+  certificateType: CertificateType,
+  number: CertificateNumber,
+};
+
+export const CertificateIssued = defineEvent({
+  type: 'CertificateIssued',
+  version: 1,
+  titleZh: '证书核发',
+  description: 'An issuing agency issued a certificate to one person for one operation category.',
+  publishers: issuers,
+  mayPublish: onlyOwnCertificates,
+  stream: certificateStream,
+  schema: z
+    .object({
+      ...CertificateKey,
+      holder: PersonRef,
+      operationCategory: z.string().min(1).max(64).describe('作业类别'),
+      operationItem: z.string().min(1).max(64).describe('操作项目'),
+      issuedOn: CalendarDate,
+      validUntil: CalendarDate,
+      nextReviewDue: CalendarDate.optional().describe('复审 due date; every 3 years for 特种作业操作证'),
+      issuingAuthority: z.string().min(1).max(128),
+    })
+    .strict(),
+});
+
+export const CertificateReviewed = defineEvent({
+  type: 'CertificateReviewed',
+  version: 1,
+  titleZh: '证书复审',
+  description: 'The periodic review (复审) of a certificate took place.',
+  publishers: issuers,
+  mayPublish: onlyOwnCertificates,
+  stream: certificateStream,
+  schema: z
+    .object({
+      ...CertificateKey,
+      reviewedOn: CalendarDate,
+      passed: z.boolean(),
+      nextReviewDue: CalendarDate.optional(),
+    })
+    .strict(),
+});
+
+export const CertificateRenewed = defineEvent({
+  type: 'CertificateRenewed',
+  version: 1,
+  titleZh: '证书延期换证',
+  description: 'A certificate was renewed (延期换证) with a new validity end.',
+  publishers: issuers,
+  mayPublish: onlyOwnCertificates,
+  stream: certificateStream,
+  schema: z
+    .object({
+      ...CertificateKey,
+      renewedOn: CalendarDate,
+      validUntil: CalendarDate,
+      nextReviewDue: CalendarDate.optional(),
+    })
+    .strict(),
+});
+
+export const CertificateRevoked = defineEvent({
+  type: 'CertificateRevoked',
+  version: 1,
+  titleZh: '证书撤销/注销',
+  description: 'A certificate was revoked or cancelled.',
+  publishers: issuers,
+  mayPublish: onlyOwnCertificates,
+  stream: certificateStream,
+  schema: z
+    .object({
+      ...CertificateKey,
+      revokedOn: CalendarDate,
+      reason: z.enum(['obtained_by_fraud', 'serious_violation', 'holder_request', 'deceased', 'other']),
+      note: z.string().max(500).optional(),
+    })
+    .strict(),
+});
+
+export const CertificateHolderDataCorrected = defineEvent({
+  type: 'CertificateHolderDataCorrected',
+  version: 1,
+  titleZh: '持证人信息更正',
+  description: "The holder's data on a certificate was corrected by its issuer.",
+  publishers: issuers,
+  mayPublish: onlyOwnCertificates,
+  stream: certificateStream,
+  schema: z
+    .object({
+      ...CertificateKey,
+      holder: PersonRef,
+      reason: z.string().min(1).max(500),
+    })
+    .strict(),
+});
+
+export const certificateEvents = [
+  CertificateIssued,
+  CertificateReviewed,
+  CertificateRenewed,
+  CertificateRevoked,
+  CertificateHolderDataCorrected,
+] as const;

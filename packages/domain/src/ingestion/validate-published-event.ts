@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import { eventDefinition, upcast } from '../catalogue.js';
+import type { Agency } from '../shared/agencies.js';
+import { PublishedEnvelope, type EventMetadata } from '../shared/envelope.js';
+
+/** One thing wrong with one event of a batch, located by JSON Pointer (RFC 6901). */
+export interface EventProblem {
+  index: number;
+  pointer: string;
+  message: string;
+  /** `forbidden`: the agency may not publish this; `invalid`: the event itself is malformed. */
+  kind: 'invalid' | 'forbidden';
+}
+
+/** A validated event ready for the store; `data` is normalised but kept at its published version. */
+export interface AcceptedEvent {
+  id: string;
+  type: string;
+  stream: string;
+  data: unknown;
+  metadata: EventMetadata;
+}
+
+export type ValidationResult =
+  | { ok: true; event: AcceptedEvent }
+  | { ok: false; problems: EventProblem[] };
+
+function pointer(index: number, path: readonly PropertyKey[]): string {
+  const escaped = path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1'));
+  return ['', 'events', String(index), ...escaped].join('/');
+}
+
+function zodProblems(index: number, error: z.ZodError, prefix: readonly PropertyKey[]): EventProblem[] {
+  return error.issues.map((issue) => ({
+    index,
+    pointer: pointer(index, [...prefix, ...issue.path]),
+    message: issue.message,
+    kind: 'invalid' as const,
+  }));
+}
+
+/**
+ * Checks one published event against the catalogue, on behalf of the agency whose credential
+ * sent it: envelope, known type and version, publishing rights, and the data schema.
+ */
+export function validatePublishedEvent(raw: unknown, agency: Agency, index: number): ValidationResult {
+  const envelope = PublishedEnvelope.safeParse(raw);
+  if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
+  const e = envelope.data;
+  const problem = (path: PropertyKey[], message: string, kind: EventProblem['kind']) => ({
+    ok: false as const,
+    problems: [{ index, pointer: pointer(index, path), message, kind }],
+  });
+
+  const definition = eventDefinition(e.type);
+  if (!definition) return problem(['type'], `unknown event type "${e.type}"`, 'invalid');
+  if (e.agency && e.agency !== agency) {
+    return problem(['agency'], `event claims agency "${e.agency}" but the credential belongs to "${agency}"`, 'forbidden');
+  }
+  if (!definition.publishers.includes(agency)) {
+    return problem(
+      ['type'],
+      `agency "${agency}" may not publish ${e.type} (publishers: ${definition.publishers.join(', ')})`,
+      'forbidden',
+    );
+  }
+  const schema =
+    e.schemaVersion === definition.version ? definition.schema : definition.previousSchemas?.[e.schemaVersion];
+  if (!schema) {
+    return problem(
+      ['schemaVersion'],
+      `unknown schema version ${e.schemaVersion} of ${e.type} (this hub reads versions 1 to ${definition.version})`,
+      'invalid',
+    );
+  }
+  const data = schema.safeParse(e.data);
+  if (!data.success) return { ok: false, problems: zodProblems(index, data.error, ['data']) };
+
+  const current = upcast(e.type, e.schemaVersion, data.data);
+  const refusal = definition.mayPublish?.(agency, current);
+  if (refusal) return problem(['data'], refusal, 'forbidden');
+
+  return {
+    ok: true,
+    event: {
+      id: e.id,
+      type: e.type,
+      stream: definition.stream(current),
+      data: data.data,
+      metadata: {
+        eventId: e.id,
+        schemaVersion: e.schemaVersion,
+        agency,
+        reportingUnit: e.reportingUnit,
+        occurredAt: e.occurredAt,
+        // A publisher that starts a conversation gets the event's own id as correlation id.
+        correlationId: e.correlationId ?? e.id,
+        causationId: e.causationId ?? null,
+        actor: e.actor,
+      },
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { AGENCIES, type Agency } from './agencies.js';
+import { DivisionCode } from './value-objects/division-code.js';
+
+/** An identifier assigned by an agency system; safe inside stream names. */
+export const ExternalId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+    'identifier must be 1-128 ASCII letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+  );
+
+/** A point in time with an explicit offset (e.g. 2024-03-01T09:30:00+08:00). */
+export const Instant = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 date-time with an explicit offset, e.g. 2024-03-01T09:30:00+08:00',
+});
+
+/** A calendar date (YYYY-MM-DD), read in Asia/Shanghai where it matters. */
+export const CalendarDate = z.iso.date({ message: 'must be a date written YYYY-MM-DD' });
+
+export const AgencyCode = z.enum(AGENCIES);
+
+/** Who, inside the publishing agency, did the thing the event records. */
+export const Actor = z
+  .object({
+    officerId: ExternalId.describe('Staff or system identifier inside the publishing agency'),
+    unit: z.string().min(1).max(128).optional().describe('Department or station, free text'),
+  })
+  .strict();
+export type Actor = z.infer<typeof Actor>;
+
+/**
+ * What a publisher sends for each event. The publishing agency comes from its credential;
+ * `agency`, when given, must agree with it.
+ */
+export const PublishedEnvelope = z
+  .object({
+    id: z.uuid({ message: 'event id must be a UUID' }),
+    type: z.string().min(1),
+    schemaVersion: z.number().int().positive(),
+    agency: AgencyCode.optional(),
+    reportingUnit: DivisionCode,
+    occurredAt: Instant,
+    correlationId: z.uuid().optional(),
+    causationId: z.uuid().nullable().optional(),
+    actor: Actor,
+    data: z.unknown(),
+  })
+  .strict();
+export type PublishedEnvelope = z.infer<typeof PublishedEnvelope>;
+
+/** Envelope fields kept with every recorded event. */
+export interface EventMetadata {
+  eventId: string;
+  schemaVersion: number;
+  agency: Agency;
+  reportingUnit: string;
+  occurredAt: string;
+  correlationId: string;
+  causationId: string | null;
+  actor: Actor;
+}
+
+/** Recorded-side facts the event store adds. */
+export interface RecordedFacts {
+  streamName: string;
+  revision: number;
+  position: bigint;
+  recordedAt: string;
+}

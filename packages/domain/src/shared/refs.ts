@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { CreditCode } from './value-objects/credit-code.js';
+import { PersonName } from './value-objects/person-name.js';
+import { ResidentIdNumber } from './value-objects/resident-id.js';
+
+/** An enterprise (生产经营单位) identified by its unified social credit code. */
+export const EnterpriseRef = z
+  .object({
+    creditCode: CreditCode,
+    name: z.string().min(1).max(200),
+    isCentralSoeSubsidiary: z
+      .boolean()
+      .optional()
+      .describe('Subsidiary or branch of a central state-owned enterprise (央企子公司、分公司)'),
+  })
+  .strict();
+
+/** A natural person identified by resident ID number (sensitive: never logged). */
+export const PersonRef = z.object({ idNumber: ResidentIdNumber, name: PersonName }).strict();
+
+export const CERTIFICATE_TYPES = [
+  'special_operations',
+  'safety_management',
+  'construction_special_operations',
+  'special_equipment',
+] as const;
+export const CertificateType = z.enum(CERTIFICATE_TYPES);
+export type CertificateType = z.infer<typeof CertificateType>;
+
+export const CertificateNumber = z
+  .string()
+  .regex(/^[A-Za-z0-9()（）\-]{4,40}$/, 'certificate number must be 4-40 letters, digits, "-" or brackets');
+
+export const CertificateRef = z
+  .object({ type: CertificateType, number: CertificateNumber })
+  .strict();
+
+export const Count = z.number().int().nonnegative();
+
+/** Credit code where one may be missing (an individual seller has none). */
+export const CreditCodeOrNone = CreditCode.optional();
+
+/** The subject of an inspection or measure: an enterprise, institution or intermediary. */
+export const SubjectRef = z
+  .object({
+    creditCode: CreditCodeOrNone,
+    name: z.string().min(1).max(200),
+  })
+  .strict();

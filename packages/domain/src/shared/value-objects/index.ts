@@ -1,0 +1,5 @@
+export * from './resident-id.js';
+export * from './credit-code.js';
+export * from './person-name.js';
+export * from './money.js';
+export * from './division-code.js';

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { nonAsciiProblem } from './ascii.js';
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const CHECK_CHARACTERS = '10X98765432';
+
+/** The GB 11643 MOD 11-2 check character for the first 17 digits. */
+export function residentIdCheckCharacter(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * (WEIGHTS[i] ?? 0);
+  return CHECK_CHARACTERS[sum % 11] ?? '';
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return day <= days;
+}
+
+/** Returns what is wrong with a resident ID number, or undefined when it is valid. */
+export function residentIdProblem(value: string): string | undefined {
+  const ascii = nonAsciiProblem(value);
+  if (ascii) return `resident ID number ${ascii}`;
+  if (!/^\d{17}[\dXx]$/.test(value)) {
+    return 'resident ID number must be 17 digits followed by a digit or X (GB 11643)';
+  }
+  if (!/^[1-9]/.test(value)) return 'resident ID number starts with an impossible region code';
+  const year = Number(value.slice(6, 10));
+  const month = Number(value.slice(10, 12));
+  const day = Number(value.slice(12, 14));
+  // Holders of working certificates were born after 1900; 2099 bounds obvious typos.
+  if (year < 1900 || year > 2099 || !isCalendarDate(year, month, day)) {
+    return `resident ID number has an impossible birth date ${value.slice(6, 14)}`;
+  }
+  const expected = residentIdCheckCharacter(value.slice(0, 17));
+  if (value[17]?.toUpperCase() !== expected) {
+    return 'resident ID number has a wrong check character (GB 11643 MOD 11-2)';
+  }
+  return undefined;
+}
+
+/** Birth date (YYYY-MM-DD) encoded in a valid resident ID number. */
+export function birthDateOfResidentId(id: string): string {
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+}
+
+/** Shows the first 6 and last 4 characters only, as agreed for readers without need-to-know. */
+export function maskResidentId(id: string): string {
+  if (id.length < 10) return '*'.repeat(id.length);
+  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
+}
+
+export const ResidentIdNumber = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = residentIdProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((value) => value.toUpperCase())
+  .describe('Resident ID number (居民身份证号码), GB 11643, 18 characters with MOD 11-2 check');

@@ -1,0 +1,70 @@
+import type { EventEmitter } from 'node:events';
+import type { GlobalPosition, RecordedEvent, Subscription, SubscriptionOptions } from '@hub/event-store';
+
+interface PollingSubscriptionParts {
+  read: (after: GlobalPosition | undefined, maxCount: number) => RecordedEvent[];
+  /** Emits 'appended' after each commit in this process, 'closed' when the store closes. */
+  notifier: EventEmitter;
+  /** Fallback for commits made by another process on the same file. */
+  pollIntervalMs: number;
+  handler: (event: RecordedEvent) => Promise<void> | void;
+  options: SubscriptionOptions;
+}
+
+const PAGE = 500;
+
+/** Catch-up subscription: pages through what is stored, then waits for the next commit. */
+export function startPollingSubscription(parts: PollingSubscriptionParts): Subscription {
+  let checkpoint = parts.options.after;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const onSignal = () => wake?.();
+  const onClosed = () => {
+    stopped = true;
+    wake?.();
+  };
+  parts.notifier.on('appended', onSignal);
+  parts.notifier.once('closed', onClosed);
+
+  const waitForMore = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, parts.pollIntervalMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wake = undefined;
+    });
+
+  const loop = (async () => {
+    try {
+      while (!stopped) {
+        const events = parts.read(checkpoint, PAGE);
+        for (const event of events) {
+          if (stopped) return;
+          await parts.handler(event);
+          checkpoint = event.position;
+        }
+        if (events.length < PAGE) {
+          parts.options.onCaughtUp?.(checkpoint);
+          if (!stopped) await waitForMore();
+        }
+      }
+    } catch (error) {
+      stopped = true;
+      parts.options.onError?.(error);
+    } finally {
+      parts.notifier.off('appended', onSignal);
+      parts.notifier.off('closed', onClosed);
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { anEvent, eventStoreContract } from '../../event-store/src/contract/index.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+const MAX = 256 * 1024;
+
+function tempFile() {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-store-'));
+  return { filename: join(dir, 'events.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+for (const groupCommit of [true, false]) {
+  eventStoreContract(`embedded SQLite (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+    const { filename, cleanup } = tempFile();
+    let store = new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX });
+    return {
+      store,
+      maxEventBytes: MAX,
+      cleanup,
+      reopen: async () => {
+        await store.close();
+        store = new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX });
+        return store;
+      },
+    };
+  });
+}
+
+describe('embedded store group commit', () => {
+  it('commits appends that arrive together in one transaction, each with its own result', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(`s-${i % 5}`, [anEvent()])));
+      expect(results.map((r) => r.stream)).toEqual(Array.from({ length: 50 }, (_, i) => `s-${i % 5}`));
+      expect(new Set(results.map((r) => r.position)).size).toBe(50);
+      expect(results.filter((r) => r.stream === 's-0').map((r) => r.nextExpectedRevision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('a failing append does not fail its neighbours in the same group', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    try {
+      await store.append('taken', [anEvent()]);
+      const outcomes = await Promise.allSettled([
+        store.append('a', [anEvent()]),
+        store.append('taken', [anEvent()], { expectedRevision: 'no_stream' }),
+        store.append('b', [anEvent()]),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await store.readStream('a')).toHaveLength(1);
+      expect(await store.readStream('b')).toHaveLength(1);
+      expect(await store.readStream('taken')).toHaveLength(1);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+});

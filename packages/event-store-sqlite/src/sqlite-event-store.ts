@@ -1,0 +1,350 @@
+import { EventEmitter } from 'node:events';
+import Database from 'better-sqlite3';
+import {
+  EventTooLargeError,
+  IdempotencyConflictError,
+  InvalidAppendError,
+  WrongExpectedRevisionError,
+  sameContent,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Subscription,
+  type SubscriptionOptions,
+} from '@hub/event-store';
+import { startPollingSubscription } from './polling-subscription.js';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file, or ':memory:'. */
+  filename: string;
+  /**
+   * Commit appends that arrive together in one transaction with one sync (default true).
+   * Each append keeps its own result, concurrency check and failure.
+   */
+  groupCommit?: boolean;
+  /** Largest event accepted, data plus metadata as JSON (default 1 MiB). */
+  maxEventBytes?: number;
+  /** How often a subscriber looks for events written by another process (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Clock for recordedAt; injectable for tests. */
+  now?: () => Date;
+}
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+interface PendingAppend {
+  requests: readonly AppendRequest[];
+  resolve: (results: AppendResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    TEXT NOT NULL UNIQUE,
+  stream      TEXT NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  data        TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  UNIQUE (stream, revision)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream   TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+/** Thrown inside a savepoint to fall back from the fast path to the duplicate check. */
+class PossibleRetry extends Error {
+  constructor(readonly original: unknown) {
+    super('possible retry');
+  }
+}
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
+ * acknowledged append survives a crash of the process and of the machine.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private readonly queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly maxEventBytes: number;
+  private readonly now: () => Date;
+  private readonly statements;
+
+  constructor(private readonly options: SqliteEventStoreOptions) {
+    this.db = new Database(options.filename);
+    this.db.pragma('journal_mode = WAL');
+    // better-sqlite3 defaults WAL to NORMAL, which may lose the last commits on power loss.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.now = options.now ?? (() => new Date());
+    this.appended.setMaxListeners(0);
+    this.statements = {
+      streamRevision: this.db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE stream = ?'),
+      setStreamRevision: this.db.prepare(
+        'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      byId: this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE event_id = ?'),
+      readStream: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      ),
+      readAll: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+    };
+  }
+
+  append(stream: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    return this.appendMany([{ stream, events, expectedRevision: options.expectedRevision ?? 'any' }]).then((r) => r[0]!);
+  }
+
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    if (this.closed) return Promise.reject(new InvalidAppendError('the event store is closed'));
+    if (this.options.groupCommit === false) {
+      try {
+        const results = this.db.transaction(() => this.applyAll(requests))();
+        this.appended.emit('appended');
+        return Promise.resolve(results);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ requests, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every append queued since the last flush in one transaction (group commit). */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue.splice(0, this.queue.length);
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const job of batch) {
+        this.db.exec('SAVEPOINT job');
+        try {
+          outcomes.push({ ok: true, results: this.applyAll(job.requests) });
+          this.db.exec('RELEASE job');
+        } catch (error) {
+          // A failing append is undone alone; its neighbours still commit.
+          this.db.exec('ROLLBACK TO job; RELEASE job');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.results);
+      else job.reject(outcome.error);
+    });
+    this.appended.emit('appended');
+  }
+
+  /** Applies an atomic multi-stream append inside the current transaction. */
+  private applyAll(requests: readonly AppendRequest[]): AppendResult[] {
+    const seen = new Set<string>();
+    for (const request of requests) {
+      if (!request.stream) throw new InvalidAppendError('stream name is empty');
+      if (request.events.length === 0) throw new InvalidAppendError(`append to ${request.stream} has no events`);
+      for (const event of request.events) {
+        if (seen.has(event.id)) throw new InvalidAppendError(`event id ${event.id} appears twice in one append`);
+        seen.add(event.id);
+      }
+    }
+    if (requests.length === 1) return [this.applyOne(requests[0]!)];
+    this.db.exec('SAVEPOINT many');
+    try {
+      const results = requests.map((r) => this.applyOne(r));
+      this.db.exec('RELEASE many');
+      return results;
+    } catch (error) {
+      this.db.exec('ROLLBACK TO many; RELEASE many');
+      throw error;
+    }
+  }
+
+  private applyOne(request: AppendRequest): AppendResult {
+    this.db.exec('SAVEPOINT one');
+    try {
+      const result = this.writeFast(request);
+      this.db.exec('RELEASE one');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK TO one; RELEASE one');
+      if (!(error instanceof PossibleRetry)) throw error;
+      return this.writeRetry(request, error.original);
+    }
+  }
+
+  /** The common case: new events, revision as expected. Anything else may be a retry. */
+  private writeFast(request: AppendRequest): AppendResult {
+    const { stream, events } = request;
+    const current = this.statements.streamRevision.get(stream)?.revision;
+    const expected = request.expectedRevision ?? 'any';
+    if (!revisionMatches(expected, current)) {
+      throw new PossibleRetry(new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream'));
+    }
+    const recordedAt = this.now().toISOString();
+    let revision = current ?? -1;
+    let position = 0;
+    for (const event of events) {
+      const data = JSON.stringify(event.data ?? null);
+      const metadata = JSON.stringify(event.metadata ?? {});
+      const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+      if (bytes > this.maxEventBytes) throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
+      revision += 1;
+      try {
+        position = Number(this.statements.insert.run(event.id, stream, revision, event.type, data, metadata, recordedAt).lastInsertRowid);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new PossibleRetry(error);
+        throw error;
+      }
+    }
+    this.statements.setStreamRevision.run(stream, revision);
+    return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
+  }
+
+  /**
+   * Some event id was already recorded, or the revision did not match. A retry of an earlier
+   * append (every event already there, same content, same stream) returns the original result;
+   * a mix of recorded and new events is written only when the writer did not ask for a revision.
+   */
+  private writeRetry(request: AppendRequest, original: unknown): AppendResult {
+    const recorded: EventRow[] = [];
+    const fresh: NewEvent[] = [];
+    for (const event of request.events) {
+      const row = this.statements.byId.get(event.id);
+      if (!row) {
+        fresh.push(event);
+        continue;
+      }
+      if (row.stream !== request.stream) {
+        throw new IdempotencyConflictError(event.id, `was already recorded in stream ${row.stream}`);
+      }
+      if (!sameContent(event, { type: row.type, data: JSON.parse(row.data), metadata: JSON.parse(row.metadata) })) {
+        throw new IdempotencyConflictError(event.id, 'was already recorded with different content');
+      }
+      recorded.push(row);
+    }
+    if (fresh.length === 0) {
+      const last = recorded.reduce((a, b) => (b.position > a.position ? b : a));
+      return { stream: request.stream, nextExpectedRevision: last.revision, position: BigInt(last.position), duplicate: true };
+    }
+    if (recorded.length === 0) throw original;
+    if ((request.expectedRevision ?? 'any') !== 'any') {
+      throw new IdempotencyConflictError(
+        recorded[0]!.event_id,
+        'was recorded by an earlier append that this one only partly repeats; retry it with expected revision "any" or without the recorded events',
+      );
+    }
+    try {
+      return this.writeFast({ stream: request.stream, events: fresh, expectedRevision: 'any' });
+    } catch (error) {
+      throw error instanceof PossibleRetry ? error.original : error;
+    }
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const rows = this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options.after, options.maxCount ?? 1000);
+  }
+
+  private readAllSync(after: GlobalPosition | undefined, maxCount: number): RecordedEvent[] {
+    return this.statements.readAll.all(after === undefined ? 0 : Number(after), maxCount).map(toRecorded);
+  }
+
+  subscribeToAll(handler: (event: RecordedEvent) => Promise<void> | void, options: SubscriptionOptions = {}): Subscription {
+    return startPollingSubscription({
+      read: (after, max) => this.readAllSync(after, max),
+      notifier: this.appended,
+      pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      handler,
+      options,
+    });
+  }
+
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    const position = this.statements.head.get()?.position;
+    return position == null ? undefined : BigInt(position);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.queue.length > 0 || this.flushScheduled) await new Promise((r) => setImmediate(r));
+    this.appended.emit('closed');
+    this.db.close();
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === undefined;
+    case 'stream_exists':
+      return current !== undefined;
+    default:
+      return current === expected;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    streamName: row.stream,
+    revision: row.revision,
+    position: BigInt(row.position),
+    recordedAt: row.recorded_at,
+  };
+}

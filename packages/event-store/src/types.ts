@@ -1,0 +1,86 @@
+/** Revision of the last event of a stream, 0-based. */
+export type StreamRevision = number;
+
+/** Position of an event in the store's global order; later events have larger positions. */
+export type GlobalPosition = bigint;
+
+/**
+ * What the writer expects of the stream before its append (optimistic concurrency):
+ * `any` skips the check, `no_stream` and `stream_exists` check existence, a number is the
+ * exact revision of the stream's last event.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | StreamRevision;
+
+export interface NewEvent {
+  /** UUID chosen by the writer; appending the same id again is a no-op, forever. */
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+}
+
+export interface RecordedEvent extends NewEvent {
+  streamName: string;
+  revision: StreamRevision;
+  position: GlobalPosition;
+  /** When the store recorded the event (ISO 8601, UTC). */
+  recordedAt: string;
+}
+
+export interface AppendRequest {
+  stream: string;
+  events: readonly NewEvent[];
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  stream: string;
+  /** Revision of the stream's last event after the append: pass it as the next expected revision. */
+  nextExpectedRevision: StreamRevision;
+  /** Position of the last event of this append. */
+  position: GlobalPosition;
+  /** True when every event was already recorded by an earlier append: nothing was written. */
+  duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: StreamRevision;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events strictly after this position; from the beginning when absent. */
+  after?: GlobalPosition;
+  maxCount?: number;
+}
+
+export interface SubscriptionOptions {
+  /** Checkpoint: deliver events strictly after this position; from the beginning when absent. */
+  after?: GlobalPosition;
+  /** Called when the handler or the store fails; the subscription has then stopped. */
+  onError?: (error: unknown) => void;
+  /** Called each time the subscription has delivered everything stored so far. */
+  onCaughtUp?: (position: GlobalPosition | undefined) => void;
+}
+
+export interface Subscription {
+  /** Stops delivery; resolves after the handler call in progress (if any) has finished. */
+  stop(): Promise<void>;
+}
+
+/** The event-store port. Every adapter passes the contract suite in `src/contract`. */
+export interface EventStore {
+  /** Appends to one stream; atomic. */
+  append(stream: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  /** Appends to several streams in one atomic operation: all are written or none. */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
+  /** Events of one stream in revision order; empty when the stream does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Events of every stream in global order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catches up from the checkpoint, then delivers new events as they are appended. */
+  subscribeToAll(handler: (event: RecordedEvent) => Promise<void> | void, options?: SubscriptionOptions): Subscription;
+  /** Position of the last event in the store, undefined when empty. */
+  headPosition(): Promise<GlobalPosition | undefined>;
+  close(): Promise<void>;
+}
