@@ -13,3 +13,4 @@ export * from './prosecution/events.js';
 export * from './cyberspace/events.js';
 export * from './tip-offs/events.js';
 export * from './statistics/forms.js';
+export * from './json-schemas.js';

@@ -1,0 +1,3 @@
+export * from './campaign.js';
+export * from './identities.js';
+export * from './random.js';

@@ -1,0 +1,98 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AGENCIES, eventJsonSchemas, isAgency } from '@hub/domain';
+import { generateDemoCampaign } from '@hub/demo';
+import type { HubConfig } from '../config.js';
+import { openStores, startHub } from '../compose.js';
+import { createLogger } from '../logger.js';
+import { publishAsAgencies } from '../publish.js';
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+type Out = (line: string) => void;
+
+export async function startCommand(config: HubConfig, out: Out): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const hub = await startHub(config, logger);
+  out(`hub listening on ${hub.url}`);
+  out(`data directory: ${config.dataDir}`);
+  out(`agency credential: npm run hub -- token create --agency <${AGENCIES.join('|')}>`);
+  out(`demo data: npm run hub -- demo`);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    void hub.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export async function tokenCommand(config: HubConfig, args: string[], flags: Record<string, string | true>, out: Out): Promise<void> {
+  const stores = openStores(config);
+  try {
+    const [action] = args;
+    if (action === 'create') {
+      const agency = flags.agency;
+      if (!isAgency(agency)) throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
+      const label = typeof flags.label === 'string' ? flags.label : `${agency} system`;
+      const { token, credential } = await stores.credentials.create(agency, label);
+      out(`created credential ${credential.tokenId} for agency ${agency} (${label}); it is shown once, store it now:`);
+      out(token);
+    } else if (action === 'revoke') {
+      const tokenId = args[1];
+      if (!tokenId) throw new UsageError('usage: hub token revoke <tokenId>');
+      const revoked = await stores.credentials.revoke(tokenId);
+      if (!revoked) throw new UsageError(`no live credential ${tokenId}`);
+      out(`revoked credential ${tokenId}`);
+    } else if (action === 'list') {
+      for (const c of await stores.credentials.list()) {
+        out(`${c.tokenId}\t${c.agency}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'live'}\t${c.createdAt}\t${c.label}`);
+      }
+    } else {
+      throw new UsageError('usage: hub token create --agency <code> [--label text] | hub token revoke <tokenId> | hub token list');
+    }
+  } finally {
+    await stores.close();
+  }
+}
+
+export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
+  const stores = openStores(config);
+  try {
+    const campaign = generateDemoCampaign();
+    const { results, problems } = await publishAsAgencies(stores.store, campaign);
+    if (problems.length > 0) throw new Error(`demo campaign is invalid: ${JSON.stringify(problems.slice(0, 3))}`);
+    const fresh = results.filter((r) => !r.duplicate).length;
+    out(`demo campaign: ${campaign.length} events in ${results.length} streams (${fresh} streams written, ${results.length - fresh} already there)`);
+  } finally {
+    await stores.close();
+  }
+}
+
+/** Writes (or with `check`, compares) the JSON Schemas generated from the catalogue. */
+export function schemasCommand(args: string[], out: Out, dir = join(process.cwd(), 'schemas', 'events')): void {
+  const generated = eventJsonSchemas().map((s) => ({ file: s.file, text: `${JSON.stringify(s.schema, null, 2)}\n` }));
+  if (args[0] === 'check') {
+    const stale = staleSchemas(dir, generated);
+    if (stale.length > 0) throw new UsageError(`schemas/events is stale (${stale.join(', ')}); run: npm run schemas`);
+    out(`schemas/events is up to date (${generated.length} files)`);
+    return;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const s of generated) writeFileSync(join(dir, s.file), s.text);
+  out(`wrote ${generated.length} schemas to ${dir}`);
+}
+
+export function staleSchemas(dir: string, generated: Array<{ file: string; text: string }>): string[] {
+  let present: string[] = [];
+  try {
+    present = readdirSync(dir);
+  } catch {
+    return ['(missing directory)'];
+  }
+  const stale = generated.filter((g) => !present.includes(g.file) || readFileSync(join(dir, g.file), 'utf8') !== g.text).map((g) => g.file);
+  const extra = present.filter((p) => !generated.some((g) => g.file === p));
+  return [...stale, ...extra];
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { parseArgs } from './cli/args.js';
+import { demoCommand, schemasCommand, startCommand, tokenCommand, UsageError } from './cli/commands.js';
+import { ConfigError, loadConfig } from './config.js';
+
+const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
+
+usage: hub [command]
+  start                               run the all-in-one hub (default)
+  token create --agency <code> [--label text]
+                                      new agency credential; the token is the last line
+  token revoke <tokenId>              revoke a credential
+  token list                          list credentials (never the tokens)
+  demo                                load a realistic demo campaign (idempotent)
+  schemas [check]                     write (or check) schemas/events from the catalogue`;
+
+async function main(argv: string[]): Promise<void> {
+  const { positional, flags } = parseArgs(argv);
+  const [command = 'start', ...rest] = positional;
+  const out = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  if (command === 'help' || flags.help) return out(HELP);
+  if (command === 'schemas') return schemasCommand(rest, out);
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return startCommand(config, out);
+    case 'token':
+      return tokenCommand(config, rest, flags, out);
+    case 'demo':
+      return demoCommand(config, out);
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known = error instanceof UsageError || error instanceof ConfigError;
+  process.stderr.write(`hub: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`);
+  process.exit(known ? 2 : 1);
+});

@@ -1,0 +1,24 @@
+import { validatePublishedEvent, type AcceptedEvent, type Agency, type EventProblem } from '@hub/domain';
+import type { AppendResult, EventStore } from '@hub/event-store';
+import { toAppendRequests } from '@hub/ingestion';
+
+/** Validates and appends events of several agencies in order, in atomic chunks; used by `hub demo`. */
+export async function publishAsAgencies(
+  store: EventStore,
+  events: ReadonlyArray<{ agency: Agency; event: unknown }>,
+  chunkSize = 200,
+): Promise<{ results: AppendResult[]; problems: EventProblem[] }> {
+  const accepted: AcceptedEvent[] = [];
+  const problems: EventProblem[] = [];
+  events.forEach(({ agency, event }, index) => {
+    const result = validatePublishedEvent(event, agency, index);
+    if (result.ok) accepted.push(result.event);
+    else problems.push(...result.problems);
+  });
+  if (problems.length > 0) return { results: [], problems };
+  const results: AppendResult[] = [];
+  for (let i = 0; i < accepted.length; i += chunkSize) {
+    results.push(...(await store.appendMany(toAppendRequests(accepted.slice(i, i + chunkSize), {}))));
+  }
+  return { results, problems };
+}

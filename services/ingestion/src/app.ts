@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { EventStore } from '@hub/event-store';
+import type { CredentialStore } from './credentials/credential-store.js';
+import { authenticateAgency } from './http/authenticate.js';
+import { sendProblem } from './http/problem.js';
+import { publishEventsRouter } from './http/publish-events.js';
+import type { IngestionMetrics } from './metrics.js';
+
+export interface IngestionAppDeps {
+  store: EventStore;
+  credentials: CredentialStore;
+  logger: Logger;
+  metrics: IngestionMetrics;
+  /** Largest request body, e.g. '5mb'; larger bodies get 413 before they are parsed. */
+  bodyLimit: string;
+  /** Extra readiness checks of other components. */
+  readinessChecks?: Array<() => Promise<void>>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The HTTP edge of ingestion: health, metrics and the authenticated publish endpoint. */
+export function createIngestionApp(deps: IngestionAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Headers may carry credentials: log only the method, path and request id.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.store.headPosition();
+      for (const check of deps.readinessChecks ?? []) await check();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      sendProblem(res, { status: 503, title: 'Not ready', detail: (error as Error).message });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.use('/v1', authenticateAgency(deps.credentials));
+  app.use(publishEventsRouter({ store: deps.store, metrics: deps.metrics }, deps.bodyLimit));
+
+  app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
+  const onError: ErrorRequestHandler = (error: { type?: string; status?: number; message?: string }, req, res, _next) => {
+    if (error.type === 'entity.too.large') {
+      return sendProblem(res, { status: 413, title: 'Payload Too Large', detail: `the body is over the limit of ${deps.bodyLimit}` });
+    }
+    if (error.type === 'entity.parse.failed') {
+      return sendProblem(res, { status: 400, title: 'Malformed JSON', detail: 'the body is not valid JSON' });
+    }
+    if (error.status && error.status >= 400 && error.status < 500) {
+      return sendProblem(res, { status: error.status, title: 'Bad Request', detail: error.message ?? '' });
+    }
+    req.log.error({ err: error }, 'request failed');
+    // No internals in the response: the request id finds the log line.
+    sendProblem(res, { status: 500, title: 'Internal Server Error', detail: `request ${String(req.id)} failed; see the hub log` });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,70 @@
+import Database from 'better-sqlite3';
+import type { Agency } from '@hub/domain';
+import { hashToken, newToken, type Credential, type CredentialStore } from './credential-store.js';
+
+interface Row {
+  token_id: string;
+  agency: Agency;
+  label: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const toCredential = (r: Row): Credential => ({
+  tokenId: r.token_id,
+  agency: r.agency,
+  label: r.label,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+});
+
+/** Credentials in a SQLite file; the CLI and the running hub share it (WAL). */
+export class SqliteCredentialStore implements CredentialStore {
+  private readonly db: Database.Database;
+
+  constructor(filename: string, private readonly now: () => Date = () => new Date()) {
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS credentials (
+      token_id   TEXT PRIMARY KEY,
+      token_hash TEXT NOT NULL UNIQUE,
+      agency     TEXT NOT NULL,
+      label      TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`);
+  }
+
+  async create(agency: Agency, label: string) {
+    const { token, tokenId } = newToken(agency);
+    const createdAt = this.now().toISOString();
+    this.db
+      .prepare('INSERT INTO credentials (token_id, token_hash, agency, label, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenId, hashToken(token), agency, label, createdAt);
+    return { token, credential: { tokenId, agency, label, createdAt, revokedAt: null } };
+  }
+
+  async verify(token: string) {
+    const row = this.db
+      .prepare<[string], Row>('SELECT * FROM credentials WHERE token_hash = ? AND revoked_at IS NULL')
+      .get(hashToken(token));
+    return row ? toCredential(row) : undefined;
+  }
+
+  async revoke(tokenId: string) {
+    const result = this.db
+      .prepare('UPDATE credentials SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL')
+      .run(this.now().toISOString(), tokenId);
+    return result.changes > 0;
+  }
+
+  async list() {
+    return this.db.prepare<[], Row>('SELECT * FROM credentials ORDER BY created_at').all().map(toCredential);
+  }
+
+  async close() {
+    this.db.close();
+  }
+}

@@ -1,0 +1,23 @@
+import type { Response } from 'express';
+
+/** RFC 9457 problem details. */
+export interface Problem {
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  [extension: string]: unknown;
+}
+
+/** Error codes of the domain and the store, mapped to HTTP statuses in one place. */
+export const STATUS_OF_CODE: Record<string, number> = {
+  WRONG_EXPECTED_REVISION: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  EVENT_TOO_LARGE: 413,
+  INVALID_APPEND: 400,
+  EVENT_STORE_UNAVAILABLE: 503,
+};
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', ...problem }));
+}
