@@ -1,0 +1,58 @@
+import { creditCodeCheckCharacter, residentIdCheckCharacter, type PublishedEnvelope } from '@hub/domain';
+
+export const VALID_ID = '11010519491231002X';
+export const VALID_CREDIT_CODE = '914403001922038216';
+
+/** A valid resident ID number for a birth date, with a serial to tell people apart. */
+export function residentIdFor(birth = '19850612', serial = 123, division = '310105'): string {
+  const first17 = `${division}${birth}${String(serial).padStart(3, '0')}`;
+  return first17 + residentIdCheckCharacter(first17);
+}
+
+export function creditCodeFor(body = 'MA1FL3LH3', division = '310105'): string {
+  const first17 = `91${division}${body}`;
+  return first17 + creditCodeCheckCharacter(first17);
+}
+
+let sequence = 0;
+/** A UUID v4-shaped id that is unique within a test run. */
+export function testUuid(): string {
+  sequence += 1;
+  const hex = (sequence.toString(16) + Date.now().toString(16) + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A published event envelope with sensible defaults. */
+export function published(type: string, data: unknown, overrides: Partial<PublishedEnvelope> = {}): PublishedEnvelope {
+  return {
+    id: testUuid(),
+    type,
+    schemaVersion: 1,
+    reportingUnit: '310105',
+    occurredAt: '2024-06-20T10:00:00+08:00',
+    actor: { officerId: 'officer-1' },
+    data,
+    ...overrides,
+  };
+}
+
+export const inspection = (inspectionId = 'INS-1', overrides: Record<string, unknown> = {}) =>
+  published('InspectionConducted', {
+    inspectionId,
+    subjectKind: 'employer',
+    subject: { creditCode: VALID_CREDIT_CODE, name: '示例机械有限公司' },
+    method: 'special',
+    inspectedOn: '2024-06-20',
+    workersChecked: 12,
+    ...overrides,
+  });
+
+export const finding = (overrides: Record<string, unknown> = {}) =>
+  published('FindingRecorded', {
+    inspectionId: 'INS-1',
+    findingId: 'F-1',
+    subjectKind: 'employer',
+    kind: 'forged',
+    worker: { idNumber: VALID_ID, name: '张三' },
+    ...overrides,
+  });

@@ -1,0 +1,41 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const HUB_MAIN = resolve(__dirname, '../../services/hub/dist/main.js');
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hub-e2e-'));
+}
+
+/** Runs a hub CLI command to completion. */
+export function hubCli(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [HUB_MAIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface HubProcess {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  firstLines: string[];
+}
+
+/** Starts `hub start` on a free port and waits for it to print its URL. */
+export function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
+  const child = spawn(process.execPath, [HUB_MAIN, 'start'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env } });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`hub did not start: ${out}`)), 15_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /hub listening on (http:\/\/\S+)/.exec(out);
+      if (match && out.split('\n').length >= 5) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: match[1]!, firstLines: out.split('\n').slice(0, 4) });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
+  });
+}
