@@ -1,14 +1,17 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { inspection } from '@hub/testing';
+import { inspection } from '@hub/domain/testing';
 import { hubCli, startHubProcess, tempDataDir } from '../support/hub-process';
 
 describe('embedded store under kill -9', () => {
   it('keeps every acknowledged event exactly once and nothing half-written', async () => {
     const dataDir = tempDataDir();
     try {
-      const token = hubCli(['token', 'create', '--agency', 'emergency'], { HUB_DATA_DIR: dataDir }).stdout.trim().split('\n').pop()!;
+      const token = hubCli(['token', 'create', '--agency', 'emergency'], { HUB_DATA_DIR: dataDir })
+        .stdout.trim()
+        .split('\n')
+        .pop()!;
       const hub = await startHubProcess({ HUB_DATA_DIR: dataDir });
       const acknowledged = new Set<string>();
       const sent = new Set<string>();

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { inspection } from '@hub/testing';
+import { inspection } from '@hub/domain/testing';
 import { hubCli, startHubProcess, tempDataDir, type HubProcess } from '../support/hub-process';
 
 describe('hub command line', () => {
@@ -53,6 +53,8 @@ describe('hub command line', () => {
     const result = hubCli(['demo'], { HUB_DATA_DIR: dataDir, PORT: 'eighty' });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/PORT="eighty"/);
-    expect(hubCli(['demo'], { HUB_DATA_DIR: dataDir, HUB_DATADIR: 'x' }).stderr).toMatch(/unknown configuration variable\(s\): HUB_DATADIR/);
+    expect(hubCli(['demo'], { HUB_DATA_DIR: dataDir, HUB_DATADIR: 'x' }).stderr).toMatch(
+      /unknown configuration variable\(s\): HUB_DATADIR/,
+    );
   });
 });

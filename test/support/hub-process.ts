@@ -11,7 +11,10 @@ export function tempDataDir(): string {
 
 /** Runs a hub CLI command to completion. */
 export function hubCli(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [HUB_MAIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [HUB_MAIN, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -23,7 +26,9 @@ export interface HubProcess {
 
 /** Starts `hub start` on a free port and waits for it to print its URL. */
 export function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(process.execPath, [HUB_MAIN, 'start'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env } });
+  const child = spawn(process.execPath, [HUB_MAIN, 'start'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+  });
   return new Promise((resolvePromise, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`hub did not start: ${out}`)), 15_000);

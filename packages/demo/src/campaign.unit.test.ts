@@ -7,14 +7,18 @@ describe('demo campaign', () => {
   it('passes the catalogue validation for its publishing agency, every event', () => {
     const problems = campaign.flatMap(({ agency, event }, i) => {
       const result = validatePublishedEvent(event, agency, i);
-      return result.ok ? [] : result.problems.map((p) => `${event.type} ${p.pointer}: ${p.message}`);
+      return result.ok
+        ? []
+        : result.problems.map((p) => `${event.type} ${p.pointer}: ${p.message}`);
     });
     expect(problems).toEqual([]);
   });
 
   it('involves all seven agencies and at least three districts', () => {
     expect(new Set(campaign.map((e) => e.agency))).toEqual(new Set(AGENCIES));
-    expect(new Set(campaign.map((e) => e.event.reportingUnit).filter((u) => !u.endsWith('0000'))).size).toBeGreaterThanOrEqual(3);
+    expect(
+      new Set(campaign.map((e) => e.event.reportingUnit).filter((u) => !u.endsWith('0000'))).size,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('uses every event type of the catalogue', () => {

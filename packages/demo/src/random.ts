@@ -13,7 +13,7 @@ export function seededRandom(seed: number) {
   const uuid = () => {
     const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
     hex[12] = '4';
-    hex[16] = ((Math.floor(next() * 4) + 8) as number).toString(16);
+    hex[16] = (Math.floor(next() * 4) + 8).toString(16);
     const s = hex.join('');
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   };

@@ -40,7 +40,8 @@ export type RecordedHubEvent = HubEvent & { recorded: RecordedFacts };
 const byType = new Map<string, EventDefinition>(
   EVENT_DEFINITIONS.map((d) => [d.type, d as unknown as EventDefinition]),
 );
-if (byType.size !== EVENT_DEFINITIONS.length) throw new Error('duplicate event type in the catalogue');
+if (byType.size !== EVENT_DEFINITIONS.length)
+  throw new Error('duplicate event type in the catalogue');
 
 export function eventDefinition(type: string): EventDefinition | undefined {
   return byType.get(type);
@@ -52,9 +53,7 @@ export function isHubEventType(type: string): type is HubEventType {
 
 /** Event types an agency may publish. */
 export function eventTypesPublishableBy(agency: Agency): HubEventType[] {
-  return EVENT_DEFINITIONS.filter((d) => (d.publishers as readonly Agency[]).includes(agency)).map(
-    (d) => d.type,
-  );
+  return EVENT_DEFINITIONS.filter((d) => d.publishers.includes(agency)).map((d) => d.type);
 }
 
 /** The stream (aggregate) an event of this type and data belongs to. */
@@ -79,7 +78,9 @@ export function upcast(type: string, fromVersion: number, data: unknown): unknow
   const definition = byType.get(type);
   if (!definition) throw new Error(`unknown event type ${type}`);
   if (fromVersion > definition.version) {
-    throw new Error(`${type} v${fromVersion} is newer than this hub knows (v${definition.version})`);
+    throw new Error(
+      `${type} v${fromVersion} is newer than this hub knows (v${definition.version})`,
+    );
   }
   let current = data;
   for (let v = fromVersion; v < definition.version; v++) {

@@ -9,13 +9,32 @@ export function eventJsonSchemas(): Array<{ file: string; schema: unknown }> {
     title,
     description,
   });
-  const out = [{ file: 'envelope.json', schema: toSchema(PublishedEnvelope, 'PublishedEnvelope', 'What an agency sends for each event in POST /v1/events') }];
+  const out = [
+    {
+      file: 'envelope.json',
+      schema: toSchema(
+        PublishedEnvelope,
+        'PublishedEnvelope',
+        'What an agency sends for each event in POST /v1/events',
+      ),
+    },
+  ];
   for (const d of EVENT_DEFINITIONS) {
     const about = `${d.titleZh}. ${d.description} Publishers: ${d.publishers.join(', ')}.`;
-    out.push({ file: `${d.type}.v${d.version}.json`, schema: toSchema(d.schema, `${d.type} v${d.version}`, about) });
+    out.push({
+      file: `${d.type}.v${d.version}.json`,
+      schema: toSchema(d.schema, `${d.type} v${d.version}`, about),
+    });
     const previous = (d as { previousSchemas?: Record<number, z.ZodType> }).previousSchemas ?? {};
     for (const [version, schema] of Object.entries(previous)) {
-      out.push({ file: `${d.type}.v${version}.json`, schema: toSchema(schema, `${d.type} v${version}`, `${about} Superseded; read through upcasters.`) });
+      out.push({
+        file: `${d.type}.v${version}.json`,
+        schema: toSchema(
+          schema,
+          `${d.type} v${version}`,
+          `${about} Superseded; read through upcasters.`,
+        ),
+      });
     }
   }
   return out.sort((a, b) => a.file.localeCompare(b.file));

@@ -1,5 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import type { GlobalPosition, RecordedEvent, Subscription, SubscriptionOptions } from '@hub/event-store';
+import type {
+  GlobalPosition,
+  RecordedEvent,
+  Subscription,
+  SubscriptionOptions,
+} from '@hub/event-store';
 
 interface PollingSubscriptionParts {
   read: (after: GlobalPosition | undefined, maxCount: number) => RecordedEvent[];

@@ -1,14 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anEvent, eventStoreContract } from '../../event-store/src/contract/index.js';
+import { anEvent, eventStoreContract } from '@hub/event-store/contract';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 const MAX = 256 * 1024;
 
 function tempFile() {
   const dir = mkdtempSync(join(tmpdir(), 'hub-store-'));
-  return { filename: join(dir, 'events.db'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    filename: join(dir, 'events.db'),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 for (const groupCommit of [true, false]) {
@@ -33,10 +36,16 @@ describe('embedded store group commit', () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename });
     try {
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(`s-${i % 5}`, [anEvent()])));
-      expect(results.map((r) => r.stream)).toEqual(Array.from({ length: 50 }, (_, i) => `s-${i % 5}`));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.append(`s-${i % 5}`, [anEvent()])),
+      );
+      expect(results.map((r) => r.stream)).toEqual(
+        Array.from({ length: 50 }, (_, i) => `s-${i % 5}`),
+      );
       expect(new Set(results.map((r) => r.position)).size).toBe(50);
-      expect(results.filter((r) => r.stream === 's-0').map((r) => r.nextExpectedRevision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(results.filter((r) => r.stream === 's-0').map((r) => r.nextExpectedRevision)).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+      ]);
     } finally {
       await store.close();
       await cleanup();

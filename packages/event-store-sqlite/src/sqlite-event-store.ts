@@ -105,7 +105,9 @@ export class SqliteEventStore implements EventStore {
     this.now = options.now ?? (() => new Date());
     this.appended.setMaxListeners(0);
     this.statements = {
-      streamRevision: this.db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE stream = ?'),
+      streamRevision: this.db.prepare<[string], { revision: number }>(
+        'SELECT revision FROM streams WHERE stream = ?',
+      ),
       setStreamRevision: this.db.prepare(
         'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
       ),
@@ -116,13 +118,23 @@ export class SqliteEventStore implements EventStore {
       readStream: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
-      readAll: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
-      head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      readAll: this.db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      ),
+      head: this.db.prepare<[], { position: number | null }>(
+        'SELECT MAX(position) AS position FROM events',
+      ),
     };
   }
 
-  append(stream: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
-    return this.appendMany([{ stream, events, expectedRevision: options.expectedRevision ?? 'any' }]).then((r) => r[0]!);
+  append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    return this.appendMany([
+      { stream, events, expectedRevision: options.expectedRevision ?? 'any' },
+    ]).then((r) => r[0]!);
   }
 
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
@@ -133,7 +145,7 @@ export class SqliteEventStore implements EventStore {
         this.appended.emit('appended');
         return Promise.resolve(results);
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
     return new Promise((resolve, reject) => {
@@ -150,7 +162,8 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     const batch = this.queue.splice(0, this.queue.length);
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> = [];
+    const outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }> =
+      [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
       for (const job of batch) {
@@ -183,9 +196,11 @@ export class SqliteEventStore implements EventStore {
     const seen = new Set<string>();
     for (const request of requests) {
       if (!request.stream) throw new InvalidAppendError('stream name is empty');
-      if (request.events.length === 0) throw new InvalidAppendError(`append to ${request.stream} has no events`);
+      if (request.events.length === 0)
+        throw new InvalidAppendError(`append to ${request.stream} has no events`);
       for (const event of request.events) {
-        if (seen.has(event.id)) throw new InvalidAppendError(`event id ${event.id} appears twice in one append`);
+        if (seen.has(event.id))
+          throw new InvalidAppendError(`event id ${event.id} appears twice in one append`);
         seen.add(event.id);
       }
     }
@@ -220,7 +235,9 @@ export class SqliteEventStore implements EventStore {
     const current = this.statements.streamRevision.get(stream)?.revision;
     const expected = request.expectedRevision ?? 'any';
     if (!revisionMatches(expected, current)) {
-      throw new PossibleRetry(new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream'));
+      throw new PossibleRetry(
+        new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream'),
+      );
     }
     const recordedAt = this.now().toISOString();
     let revision = current ?? -1;
@@ -229,10 +246,21 @@ export class SqliteEventStore implements EventStore {
       const data = JSON.stringify(event.data ?? null);
       const metadata = JSON.stringify(event.metadata ?? {});
       const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
-      if (bytes > this.maxEventBytes) throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
+      if (bytes > this.maxEventBytes)
+        throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
       revision += 1;
       try {
-        position = Number(this.statements.insert.run(event.id, stream, revision, event.type, data, metadata, recordedAt).lastInsertRowid);
+        position = Number(
+          this.statements.insert.run(
+            event.id,
+            stream,
+            revision,
+            event.type,
+            data,
+            metadata,
+            recordedAt,
+          ).lastInsertRowid,
+        );
       } catch (error) {
         if (isUniqueViolation(error)) throw new PossibleRetry(error);
         throw error;
@@ -257,16 +285,29 @@ export class SqliteEventStore implements EventStore {
         continue;
       }
       if (row.stream !== request.stream) {
-        throw new IdempotencyConflictError(event.id, `was already recorded in stream ${row.stream}`);
+        throw new IdempotencyConflictError(
+          event.id,
+          `was already recorded in stream ${row.stream}`,
+        );
       }
-      if (!sameContent(event, { type: row.type, data: JSON.parse(row.data), metadata: JSON.parse(row.metadata) })) {
+      const stored = {
+        type: row.type,
+        data: JSON.parse(row.data) as unknown,
+        metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+      };
+      if (!sameContent(event, stored)) {
         throw new IdempotencyConflictError(event.id, 'was already recorded with different content');
       }
       recorded.push(row);
     }
     if (fresh.length === 0) {
       const last = recorded.reduce((a, b) => (b.position > a.position ? b : a));
-      return { stream: request.stream, nextExpectedRevision: last.revision, position: BigInt(last.position), duplicate: true };
+      return {
+        stream: request.stream,
+        nextExpectedRevision: last.revision,
+        position: BigInt(last.position),
+        duplicate: true,
+      };
     }
     if (recorded.length === 0) throw original;
     if ((request.expectedRevision ?? 'any') !== 'any') {
@@ -283,7 +324,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const rows = this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
+    const rows = this.statements.readStream.all(
+      stream,
+      options.fromRevision ?? 0,
+      options.maxCount ?? Number.MAX_SAFE_INTEGER,
+    );
     return rows.map(toRecorded);
   }
 
@@ -292,10 +337,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(after: GlobalPosition | undefined, maxCount: number): RecordedEvent[] {
-    return this.statements.readAll.all(after === undefined ? 0 : Number(after), maxCount).map(toRecorded);
+    return this.statements.readAll
+      .all(after === undefined ? 0 : Number(after), maxCount)
+      .map(toRecorded);
   }
 
-  subscribeToAll(handler: (event: RecordedEvent) => Promise<void> | void, options: SubscriptionOptions = {}): Subscription {
+  subscribeToAll(
+    handler: (event: RecordedEvent) => Promise<void> | void,
+    options: SubscriptionOptions = {},
+  ): Subscription {
     return startPollingSubscription({
       read: (after, max) => this.readAllSync(after, max),
       notifier: this.appended,

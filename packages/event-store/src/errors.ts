@@ -12,7 +12,9 @@ export class WrongExpectedRevisionError extends EventStoreError {
     readonly expected: ExpectedRevision,
     readonly actual: StreamRevision | 'no_stream',
   ) {
-    super(`stream ${stream} is at revision ${String(actual)}, the append expected ${String(expected)}`);
+    super(
+      `stream ${stream} is at revision ${String(actual)}, the append expected ${String(expected)}`,
+    );
   }
 }
 

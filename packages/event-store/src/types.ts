@@ -71,7 +71,11 @@ export interface Subscription {
 /** The event-store port. Every adapter passes the contract suite in `src/contract`. */
 export interface EventStore {
   /** Appends to one stream; atomic. */
-  append(stream: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  append(
+    stream: string,
+    events: readonly NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
   /** Appends to several streams in one atomic operation: all are written or none. */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order; empty when the stream does not exist. */
@@ -79,7 +83,10 @@ export interface EventStore {
   /** Events of every stream in global order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catches up from the checkpoint, then delivers new events as they are appended. */
-  subscribeToAll(handler: (event: RecordedEvent) => Promise<void> | void, options?: SubscriptionOptions): Subscription;
+  subscribeToAll(
+    handler: (event: RecordedEvent) => Promise<void> | void,
+    options?: SubscriptionOptions,
+  ): Subscription;
   /** Position of the last event in the store, undefined when empty. */
   headPosition(): Promise<GlobalPosition | undefined>;
   close(): Promise<void>;

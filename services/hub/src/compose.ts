@@ -4,7 +4,12 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { createIngestionApp, createIngestionMetrics, SqliteCredentialStore, type CredentialStore } from '@hub/ingestion';
+import {
+  createIngestionApp,
+  createIngestionMetrics,
+  SqliteCredentialStore,
+  type CredentialStore,
+} from '@hub/ingestion';
 import type { HubConfig } from './config.js';
 
 export interface HubStores {
@@ -16,7 +21,10 @@ export interface HubStores {
 /** Opens the stores the configuration names; the embedded ones live in the data directory. */
 export function openStores(config: HubConfig): HubStores {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), maxEventBytes: config.MAX_EVENT_BYTES });
+  const store = new SqliteEventStore({
+    filename: join(config.dataDir, 'events.db'),
+    maxEventBytes: config.MAX_EVENT_BYTES,
+  });
   const credentials = new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
   return {
     store,

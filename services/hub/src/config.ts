@@ -9,8 +9,16 @@ const ConfigSchema = z.object({
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   EVENT_STORE: z.enum(['embedded']).default('embedded'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 512kb or 5mb').default('5mb'),
-  MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 512kb or 5mb')
+    .default('5mb'),
+  MAX_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 
@@ -26,13 +34,20 @@ export class ConfigError extends Error {
 /** Parses the environment once, naming each variable that is wrong. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HubConfig {
   const unknown = Object.keys(env).filter((k) => k.startsWith('HUB_') && !KNOWN_PREFIXED.has(k));
-  if (unknown.length > 0) throw new ConfigError(`unknown configuration variable(s): ${unknown.join(', ')}`);
-  const relevant = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  if (unknown.length > 0)
+    throw new ConfigError(`unknown configuration variable(s): ${unknown.join(', ')}`);
+  const relevant = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
   const parsed = ConfigSchema.safeParse(relevant);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(relevant[String(i.path[0])])}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `${i.path.join('.')}=${JSON.stringify(relevant[String(i.path[0])])}: ${i.message}`,
+    );
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  const dataDir = isAbsolute(parsed.data.HUB_DATA_DIR) ? parsed.data.HUB_DATA_DIR : resolve(cwd, parsed.data.HUB_DATA_DIR);
+  const dataDir = isAbsolute(parsed.data.HUB_DATA_DIR)
+    ? parsed.data.HUB_DATA_DIR
+    : resolve(cwd, parsed.data.HUB_DATA_DIR);
   return { ...parsed.data, dataDir };
 }

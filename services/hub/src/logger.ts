@@ -5,6 +5,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'hub' },
-    redact: { paths: ['req.headers.authorization', '*.token', '*.idNumber', '*.*.idNumber'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', '*.token', '*.idNumber', '*.*.idNumber'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from './cli/args.js';
-import { demoCommand, schemasCommand, startCommand, tokenCommand, UsageError } from './cli/commands.js';
+import {
+  demoCommand,
+  schemasCommand,
+  startCommand,
+  tokenCommand,
+  UsageError,
+} from './cli/commands.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -37,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const known = error instanceof UsageError || error instanceof ConfigError;
-  process.stderr.write(`hub: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`);
+  process.stderr.write(
+    `hub: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`,
+  );
   process.exit(known ? 2 : 1);
 });

@@ -1,4 +1,9 @@
-import { validatePublishedEvent, type AcceptedEvent, type Agency, type EventProblem } from '@hub/domain';
+import {
+  validatePublishedEvent,
+  type AcceptedEvent,
+  type Agency,
+  type EventProblem,
+} from '@hub/domain';
 import type { AppendResult, EventStore } from '@hub/event-store';
 import { toAppendRequests } from '@hub/ingestion';
 
@@ -18,7 +23,9 @@ export async function publishAsAgencies(
   if (problems.length > 0) return { results: [], problems };
   const results: AppendResult[] = [];
   for (let i = 0; i < accepted.length; i += chunkSize) {
-    results.push(...(await store.appendMany(toAppendRequests(accepted.slice(i, i + chunkSize), {}))));
+    results.push(
+      ...(await store.appendMany(toAppendRequests(accepted.slice(i, i + chunkSize), {}))),
+    );
   }
   return { results, problems };
 }

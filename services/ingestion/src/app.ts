@@ -37,7 +37,11 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
       },
       // Headers may carry credentials: log only the method, path and request id.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
@@ -64,19 +68,40 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   app.use(publishEventsRouter({ store: deps.store, metrics: deps.metrics }, deps.bodyLimit));
 
   app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
-  const onError: ErrorRequestHandler = (error: { type?: string; status?: number; message?: string }, req, res, _next) => {
+  const onError: ErrorRequestHandler = (
+    error: { type?: string; status?: number; message?: string },
+    req,
+    res,
+    _next,
+  ) => {
     if (error.type === 'entity.too.large') {
-      return sendProblem(res, { status: 413, title: 'Payload Too Large', detail: `the body is over the limit of ${deps.bodyLimit}` });
+      return sendProblem(res, {
+        status: 413,
+        title: 'Payload Too Large',
+        detail: `the body is over the limit of ${deps.bodyLimit}`,
+      });
     }
     if (error.type === 'entity.parse.failed') {
-      return sendProblem(res, { status: 400, title: 'Malformed JSON', detail: 'the body is not valid JSON' });
+      return sendProblem(res, {
+        status: 400,
+        title: 'Malformed JSON',
+        detail: 'the body is not valid JSON',
+      });
     }
     if (error.status && error.status >= 400 && error.status < 500) {
-      return sendProblem(res, { status: error.status, title: 'Bad Request', detail: error.message ?? '' });
+      return sendProblem(res, {
+        status: error.status,
+        title: 'Bad Request',
+        detail: error.message ?? '',
+      });
     }
     req.log.error({ err: error }, 'request failed');
     // No internals in the response: the request id finds the log line.
-    sendProblem(res, { status: 500, title: 'Internal Server Error', detail: `request ${String(req.id)} failed; see the hub log` });
+    sendProblem(res, {
+      status: 500,
+      title: 'Internal Server Error',
+      detail: `request ${req.id as string} failed; see the hub log`,
+    });
   };
   app.use(onError);
   return app;

@@ -11,7 +11,17 @@ export function createIngestionMetrics(registry = new Registry()): IngestionMetr
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    ingested: new Counter({ name: 'hub_events_ingested_total', help: 'Events accepted, by publishing agency and type', labelNames: ['agency', 'type'], registers: [registry] }),
-    rejected: new Counter({ name: 'hub_events_rejected_total', help: 'Events refused, by agency and reason', labelNames: ['agency', 'reason'], registers: [registry] }),
+    ingested: new Counter({
+      name: 'hub_events_ingested_total',
+      help: 'Events accepted, by publishing agency and type',
+      labelNames: ['agency', 'type'],
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'hub_events_rejected_total',
+      help: 'Events refused, by agency and reason',
+      labelNames: ['agency', 'reason'],
+      registers: [registry],
+    }),
   };
 }

@@ -45,7 +45,9 @@ export const CertificateIssued = defineEvent({
       operationItem: z.string().min(1).max(64).describe('操作项目'),
       issuedOn: CalendarDate,
       validUntil: CalendarDate,
-      nextReviewDue: CalendarDate.optional().describe('复审 due date; every 3 years for 特种作业操作证'),
+      nextReviewDue: CalendarDate.optional().describe(
+        '复审 due date; every 3 years for 特种作业操作证',
+      ),
       issuingAuthority: z.string().min(1).max(128),
     })
     .strict(),
@@ -99,7 +101,13 @@ export const CertificateRevoked = defineEvent({
     .object({
       ...CertificateKey,
       revokedOn: CalendarDate,
-      reason: z.enum(['obtained_by_fraud', 'serious_violation', 'holder_request', 'deceased', 'other']),
+      reason: z.enum([
+        'obtained_by_fraud',
+        'serious_violation',
+        'holder_request',
+        'deceased',
+        'other',
+      ]),
       note: z.string().max(500).optional(),
     })
     .strict(),

@@ -36,7 +36,9 @@ export const ClueTransferApproved = defineEvent({
   schema: z
     .object({
       clueId: ExternalId,
-      reportedAt: Instant.describe('When the case handler reported the suspected crime to the head'),
+      reportedAt: Instant.describe(
+        'When the case handler reported the suspected crime to the head',
+      ),
     })
     .strict(),
 });
@@ -45,7 +47,8 @@ export const ClueTransferred = defineEvent({
   type: 'ClueTransferred',
   version: 1,
   titleZh: '移送涉嫌犯罪案件线索',
-  description: 'An administrative agency transferred a suspected crime to the police (art. 5: within 24 h of approval).',
+  description:
+    'An administrative agency transferred a suspected crime to the police (art. 5: within 24 h of approval).',
   publishers: admin,
   stream: clueStream,
   addressees: () => ['police', 'procuratorate'],
@@ -53,9 +56,15 @@ export const ClueTransferred = defineEvent({
     .object({
       clueId: ExternalId,
       origin: ClueOrigin,
-      subjectKind: SubjectKind.optional().describe('Kind of subject the clue concerns, for the Guangdong form'),
+      subjectKind: SubjectKind.optional().describe(
+        'Kind of subject the clue concerns, for the Guangdong form',
+      ),
       toPoliceUnit: DivisionCode.describe('Division code of the receiving public security organ'),
-      suspectedOffence: z.string().min(1).max(200).describe('e.g. 刑法第二百八十条 伪造、变造、买卖国家机关证件罪'),
+      suspectedOffence: z
+        .string()
+        .min(1)
+        .max(200)
+        .describe('e.g. 刑法第二百八十条 伪造、变造、买卖国家机关证件罪'),
       suspects: Count.describe('Persons suspected, as counted by the forms (人)'),
       suspectPersons: z.array(PersonRef).max(200).optional(),
       fakeCertificates: Count.describe('Fake certificates involved'),
@@ -75,7 +84,11 @@ export const ClueReceiptSigned = defineEvent({
   stream: clueStream,
   addressees: (d) => [d.transferringAgency],
   schema: z
-    .object({ clueId: ExternalId, transferringAgency: AdministrativeAgencyCode, receivedAt: Instant })
+    .object({
+      clueId: ExternalId,
+      transferringAgency: AdministrativeAgencyCode,
+      receivedAt: Instant,
+    })
     .strict(),
 });
 
@@ -101,10 +114,12 @@ export const CaseFiled = defineEvent({
   type: 'CaseFiled',
   version: 1,
   titleZh: '立案',
-  description: 'The police filed a criminal case, on a transferred clue or on its own (art. 8: decide within 3 days).',
+  description:
+    'The police filed a criminal case, on a transferred clue or on its own (art. 8: decide within 3 days).',
   publishers: ['police'],
   stream: (d) => (d.clueId ? `clue-${d.clueId}` : `case-${d.caseId}`),
-  addressees: (d): Agency[] => (d.transferringAgency ? [d.transferringAgency, 'procuratorate'] : ['procuratorate']),
+  addressees: (d): Agency[] =>
+    d.transferringAgency ? [d.transferringAgency, 'procuratorate'] : ['procuratorate'],
   schema: z
     .object({
       caseId: ExternalId,
@@ -124,7 +139,8 @@ export const CaseDeclined = defineEvent({
   type: 'CaseDeclined',
   version: 1,
   titleZh: '不予立案',
-  description: 'The police declined to file a case on a transferred clue, with reasons; the reverse link opens.',
+  description:
+    'The police declined to file a case on a transferred clue, with reasons; the reverse link opens.',
   publishers: ['police'],
   stream: clueStream,
   addressees: (d) => [d.transferringAgency, 'procuratorate'],
@@ -141,7 +157,8 @@ export const ReconsiderationRequested = defineEvent({
   type: 'ReconsiderationRequested',
   version: 1,
   titleZh: '提请复议',
-  description: 'The transferring agency asked the police to reconsider a refusal (art. 9: within 3 days).',
+  description:
+    'The transferring agency asked the police to reconsider a refusal (art. 9: within 3 days).',
   publishers: admin,
   stream: clueStream,
   addressees: () => ['police'],
@@ -170,7 +187,8 @@ export const FilingSupervisionRequested = defineEvent({
   type: 'FilingSupervisionRequested',
   version: 1,
   titleZh: '建议立案监督',
-  description: 'The transferring agency asked the procuratorate for filing supervision (立案监督), art. 9.',
+  description:
+    'The transferring agency asked the procuratorate for filing supervision (立案监督), art. 9.',
   publishers: admin,
   stream: clueStream,
   addressees: () => ['procuratorate', 'police'],
@@ -181,7 +199,8 @@ export const FilingSupervisionConcluded = defineEvent({
   type: 'FilingSupervisionConcluded',
   version: 1,
   titleZh: '立案监督结论',
-  description: 'The procuratorate concluded filing supervision: police must file, or the refusal stands.',
+  description:
+    'The procuratorate concluded filing supervision: police must file, or the refusal stands.',
   publishers: ['procuratorate'],
   stream: clueStream,
   addressees: (d) => [d.transferringAgency, 'police'],
@@ -198,7 +217,8 @@ export const CaseMaterialsHandedOver = defineEvent({
   type: 'CaseMaterialsHandedOver',
   version: 1,
   titleZh: '移交案件材料',
-  description: 'The transferring agency handed over the case materials (art. 12: within 3 days of the filing notice).',
+  description:
+    'The transferring agency handed over the case materials (art. 12: within 3 days of the filing notice).',
   publishers: admin,
   stream: clueStream,
   addressees: () => ['police'],
@@ -227,14 +247,18 @@ export const ReturnedCasePenaltyDecided = defineEvent({
       decidedOn: CalendarDate,
     })
     .strict()
-    .refine((d) => d.clueId || d.caseId, { message: 'name the clueId or the caseId', path: ['clueId'] }),
+    .refine((d) => d.clueId || d.caseId, {
+      message: 'name the clueId or the caseId',
+      path: ['clueId'],
+    }),
 });
 
 export const ProcuratorialOpinionReplied = defineEvent({
   type: 'ProcuratorialOpinionReplied',
   version: 1,
   titleZh: '检察意见回复',
-  description: "The administrative agency replied in writing to the procuratorate's opinion (检察意见).",
+  description:
+    "The administrative agency replied in writing to the procuratorate's opinion (检察意见).",
   publishers: admin,
   stream: (d) => `case-${d.caseId}`,
   addressees: () => ['procuratorate'],
@@ -258,4 +282,3 @@ export const clueTransferEvents = [
   ReturnedCasePenaltyDecided,
   ProcuratorialOpinionReplied,
 ] as const;
-

@@ -23,7 +23,11 @@ export const FakeWebsiteFound = defineEvent({
       siteId: ExternalId,
       url: HttpUrl,
       kind: z.enum(['government_site', 'verification_platform', 'wechat_account', 'app', 'other']),
-      impersonates: z.string().max(200).optional().describe('e.g. 应急管理部特种作业操作证查询平台'),
+      impersonates: z
+        .string()
+        .max(200)
+        .optional()
+        .describe('e.g. 应急管理部特种作业操作证查询平台'),
     })
     .strict(),
 });
@@ -61,7 +65,8 @@ export const AdMonitoringHit = defineEvent({
   type: 'AdMonitoringHit',
   version: 1,
   titleZh: '互联网广告监测线索',
-  description: 'Keyword monitoring of internet ads found a suspicious ad for the issuing departments to screen.',
+  description:
+    'Keyword monitoring of internet ads found a suspicious ad for the issuing departments to screen.',
   publishers: ['market'],
   stream: (d) => `ad-hit-${d.hitId}`,
   addressees: () => ['emergency', 'construction'],

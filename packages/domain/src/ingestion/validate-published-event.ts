@@ -22,15 +22,18 @@ export interface AcceptedEvent {
 }
 
 export type ValidationResult =
-  | { ok: true; event: AcceptedEvent }
-  | { ok: false; problems: EventProblem[] };
+  { ok: true; event: AcceptedEvent } | { ok: false; problems: EventProblem[] };
 
 function pointer(index: number, path: readonly PropertyKey[]): string {
   const escaped = path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1'));
   return ['', 'events', String(index), ...escaped].join('/');
 }
 
-function zodProblems(index: number, error: z.ZodError, prefix: readonly PropertyKey[]): EventProblem[] {
+function zodProblems(
+  index: number,
+  error: z.ZodError,
+  prefix: readonly PropertyKey[],
+): EventProblem[] {
   return error.issues.map((issue) => ({
     index,
     pointer: pointer(index, [...prefix, ...issue.path]),
@@ -43,7 +46,11 @@ function zodProblems(index: number, error: z.ZodError, prefix: readonly Property
  * Checks one published event against the catalogue, on behalf of the agency whose credential
  * sent it: envelope, known type and version, publishing rights, and the data schema.
  */
-export function validatePublishedEvent(raw: unknown, agency: Agency, index: number): ValidationResult {
+export function validatePublishedEvent(
+  raw: unknown,
+  agency: Agency,
+  index: number,
+): ValidationResult {
   const envelope = PublishedEnvelope.safeParse(raw);
   if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
   const e = envelope.data;
@@ -55,7 +62,11 @@ export function validatePublishedEvent(raw: unknown, agency: Agency, index: numb
   const definition = eventDefinition(e.type);
   if (!definition) return problem(['type'], `unknown event type "${e.type}"`, 'invalid');
   if (e.agency && e.agency !== agency) {
-    return problem(['agency'], `event claims agency "${e.agency}" but the credential belongs to "${agency}"`, 'forbidden');
+    return problem(
+      ['agency'],
+      `event claims agency "${e.agency}" but the credential belongs to "${agency}"`,
+      'forbidden',
+    );
   }
   if (!definition.publishers.includes(agency)) {
     return problem(
@@ -65,7 +76,9 @@ export function validatePublishedEvent(raw: unknown, agency: Agency, index: numb
     );
   }
   const schema =
-    e.schemaVersion === definition.version ? definition.schema : definition.previousSchemas?.[e.schemaVersion];
+    e.schemaVersion === definition.version
+      ? definition.schema
+      : definition.previousSchemas?.[e.schemaVersion];
   if (!schema) {
     return problem(
       ['schemaVersion'],

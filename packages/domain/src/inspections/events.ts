@@ -73,7 +73,8 @@ export const FindingRecorded = defineEvent({
   type: 'FindingRecorded',
   version: 1,
   titleZh: '查出问题',
-  description: 'An inspection found a problem: a worker without or with a bad certificate, or an enterprise failing.',
+  description:
+    'An inspection found a problem: a worker without or with a bad certificate, or an enterprise failing.',
   publishers: supervisors,
   stream: inspectionStream,
   schema: z
@@ -90,7 +91,11 @@ export const FindingRecorded = defineEvent({
     .superRefine((d, ctx) => {
       const isWorkerFinding = (WORKER_FINDING_KINDS as readonly string[]).includes(d.kind);
       if (isWorkerFinding && !d.worker) {
-        ctx.addIssue({ code: 'custom', path: ['worker'], message: `a ${d.kind} finding names the worker` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['worker'],
+          message: `a ${d.kind} finding names the worker`,
+        });
       }
     }),
 });
@@ -220,7 +225,13 @@ export const FindingClosed = defineEvent({
     .object({
       inspectionId: ExternalId,
       findingId: ExternalId,
-      closure: z.enum(['rectified', 'penalised', 'transferred_to_police', 'worker_left', 'unverifiable']),
+      closure: z.enum([
+        'rectified',
+        'penalised',
+        'transferred_to_police',
+        'worker_left',
+        'unverifiable',
+      ]),
       note: z.string().max(500).optional(),
     })
     .strict(),

@@ -31,7 +31,9 @@ export const SelfInspectionReported = defineEvent({
       certifiedWorkers: Count,
       fakeCertificatesFound: Count,
       uncertifiedWorkers: Count,
-      reportedForHandling: Count.describe('Persons reported to the supervisor for handling (上报处理)'),
+      reportedForHandling: Count.describe(
+        'Persons reported to the supervisor for handling (上报处理)',
+      ),
     })
     .strict()
     .superRefine((d, ctx) => {
@@ -56,7 +58,9 @@ export const InstitutionSelfInspectionReported = defineEvent({
     .object({
       reportId: ExternalId,
       institutionKind: z.enum(['training_institution', 'exam_or_issuing_body']),
-      institution: z.object({ name: z.string().min(1).max(200), creditCode: CreditCodeOrNone }).strict(),
+      institution: z
+        .object({ name: z.string().min(1).max(200), creditCode: CreditCodeOrNone })
+        .strict(),
       fakeCertificatesLetThrough: Count.describe('默许或协助复审或换发假冒证件(人)'),
       reportedForHandling: Count,
       problemsFound: Count.describe('发现问题(条)'),

@@ -22,7 +22,12 @@ export const AGENCY_NAMES_ZH: Record<Agency, string> = {
 };
 
 /** Agencies that supervise enterprises and impose administrative penalties. */
-export const ADMINISTRATIVE_AGENCIES = ['emergency', 'construction', 'market', 'cyberspace'] as const;
+export const ADMINISTRATIVE_AGENCIES = [
+  'emergency',
+  'construction',
+  'market',
+  'cyberspace',
+] as const;
 export type AdministrativeAgency = (typeof ADMINISTRATIVE_AGENCIES)[number];
 
 /** Agencies that issue certificates (BRIEF §3). */

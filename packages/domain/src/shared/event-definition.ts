@@ -8,7 +8,10 @@ export type Upcaster = (data: unknown) => unknown;
  * Everything the hub knows about one event type: who may publish it, which stream (aggregate)
  * it belongs to, to whom it is addressed, and how older versions are read.
  */
-export interface EventDefinition<TType extends string = string, TSchema extends z.ZodType = z.ZodType> {
+export interface EventDefinition<
+  TType extends string = string,
+  TSchema extends z.ZodType = z.ZodType,
+> {
   readonly type: TType;
   readonly version: number;
   readonly titleZh: string;
@@ -32,7 +35,9 @@ export function defineEvent<const TType extends string, TSchema extends z.ZodTyp
 ): EventDefinition<TType, TSchema> {
   for (let v = 1; v < definition.version; v++) {
     if (!definition.upcasters?.[v]) {
-      throw new Error(`${definition.type}: version ${definition.version} needs an upcaster from v${v}`);
+      throw new Error(
+        `${definition.type}: version ${definition.version} needs an upcaster from v${v}`,
+      );
     }
   }
   return definition;

@@ -29,7 +29,10 @@ export type CertificateType = z.infer<typeof CertificateType>;
 
 export const CertificateNumber = z
   .string()
-  .regex(/^[A-Za-z0-9()（）\-]{4,40}$/, 'certificate number must be 4-40 letters, digits, "-" or brackets');
+  .regex(
+    /^[A-Za-z0-9()（）-]{4,40}$/,
+    'certificate number must be 4-40 letters, digits, "-" or brackets',
+  );
 
 export const CertificateRef = z
   .object({ type: CertificateType, number: CertificateNumber })

@@ -39,14 +39,27 @@ export interface FormTemplate {
   lines: readonly FormLine[];
 }
 
-const fig = (id: string, headerZh: string, unit: Figure['unit'], measure: Figure['measure'], accumulation?: Figure['accumulation']): Figure =>
+const fig = (
+  id: string,
+  headerZh: string,
+  unit: Figure['unit'],
+  measure: Figure['measure'],
+  accumulation?: Figure['accumulation'],
+): Figure =>
   accumulation ? { id, headerZh, unit, measure, accumulation } : { id, headerZh, unit, measure };
 
 const employer = when('subjectKind', 'employer');
 const training = when('subjectKind', 'training_institution');
 const intermediary = when('subjectKind', 'intermediary');
 const fake = when('kind', ...FAKE_CERTIFICATE_FINDINGS);
-const notCyberspace = when('origin', 'enforcement', 'self_inspection', 'tip_off', 'intermediary', 'training_or_exam');
+const notCyberspace = when(
+  'origin',
+  'enforcement',
+  'self_inspection',
+  'tip_off',
+  'intermediary',
+  'training_or_exam',
+);
 
 /** 长宁区安全生产资格证书涉假专项治理工作方案 附表 (2024). */
 export const SHANGHAI_2024: FormTemplate = {
@@ -62,28 +75,101 @@ export const SHANGHAI_2024: FormTemplate = {
   periodRule: { kind: 'bimonthly', dueMonths: [8, 10, 12] },
   lines: [
     ...[
-      fig('inspectedEnterprises', '开展执法检查的企业数量(家)', '家', count('InspectionConducted', { where: [employer], distinct: 'subject.creditCode' })),
-      fig('uncertifiedOrFakePersons', '查出无证、假证人员数量(人)', '人', count('FindingRecorded', { where: [when('kind', 'no_certificate', ...FAKE_CERTIFICATE_FINDINGS)], distinct: 'worker.idNumber' })),
-      fig('enterpriseProblems', '查出企业问题总数(项)', '项', count('FindingRecorded', { where: [employer] })),
-      fig('enterprisesOrderedToRectify', '限期整改的企业数量(家)', '家', count('RectificationOrdered', { where: [employer], distinct: 'subject.creditCode|subject.name' })),
-      fig('enterprisesSuspended', '停业整顿的企业数量(家)', '家', count('SuspensionOrdered', { where: [employer], distinct: 'subject.creditCode|subject.name' })),
+      fig(
+        'inspectedEnterprises',
+        '开展执法检查的企业数量(家)',
+        '家',
+        count('InspectionConducted', { where: [employer], distinct: 'subject.creditCode' }),
+      ),
+      fig(
+        'uncertifiedOrFakePersons',
+        '查出无证、假证人员数量(人)',
+        '人',
+        count('FindingRecorded', {
+          where: [when('kind', 'no_certificate', ...FAKE_CERTIFICATE_FINDINGS)],
+          distinct: 'worker.idNumber',
+        }),
+      ),
+      fig(
+        'enterpriseProblems',
+        '查出企业问题总数(项)',
+        '项',
+        count('FindingRecorded', { where: [employer] }),
+      ),
+      fig(
+        'enterprisesOrderedToRectify',
+        '限期整改的企业数量(家)',
+        '家',
+        count('RectificationOrdered', {
+          where: [employer],
+          distinct: 'subject.creditCode|subject.name',
+        }),
+      ),
+      fig(
+        'enterprisesSuspended',
+        '停业整顿的企业数量(家)',
+        '家',
+        count('SuspensionOrdered', {
+          where: [employer],
+          distinct: 'subject.creditCode|subject.name',
+        }),
+      ),
       fig('fines', '罚款金额(万元)', '万元', sum('FineImposed', 'amountFen', [employer])),
       fig('problemsRectified', '完成整改的问题数量(项)', '项', count('ProblemRectified')),
-      fig('enforcementCluesTransferred', '涉嫌犯罪的问题线索移交数量(项)', '项', count('ClueTransferred', { where: [notCyberspace] })),
+      fig(
+        'enforcementCluesTransferred',
+        '涉嫌犯罪的问题线索移交数量(项)',
+        '项',
+        count('ClueTransferred', { where: [notCyberspace] }),
+      ),
     ].map((f) => ({ groupZh: ['对企业执法检查情况'], figures: [f] })),
     ...[
       fig('fakeWebsitesFound', '查出假冒政府网站平台数量(项)', '项', count('FakeWebsiteFound')),
-      fig('illegalInformationCleaned', '清理涉安全生产资格证书违规信息数量(项)', '项', sum('IllegalInformationCleaned', 'items')),
-      fig('cyberspaceCluesTransferred', '涉嫌犯罪的问题线索移交数量(项)', '项', count('ClueTransferred', { where: [when('origin', 'cyberspace')] })),
+      fig(
+        'illegalInformationCleaned',
+        '清理涉安全生产资格证书违规信息数量(项)',
+        '项',
+        sum('IllegalInformationCleaned', 'items'),
+      ),
+      fig(
+        'cyberspaceCluesTransferred',
+        '涉嫌犯罪的问题线索移交数量(项)',
+        '项',
+        count('ClueTransferred', { where: [when('origin', 'cyberspace')] }),
+      ),
     ].map((f) => ({ groupZh: ['网络空间治理情况'], figures: [f] })),
     ...[
       [fig('policeCases', '公安机关查处的涉假证案件数量(件)', '件', count('CaseFiled'))],
-      [fig('earlyInterventionCases', '检察机关提前介入的涉假证案件数量(件)', '件', count('EarlyInterventionStarted', { distinct: 'caseId' }))],
       [
-        fig('prosecutedCases', '检察机关提起公诉的涉假证案件数量(件、人)', '件', count('ProsecutionFiled', { distinct: 'caseId' })),
-        fig('prosecutedPersons', '检察机关提起公诉的涉假证案件数量(件、人)', '人', sum('ProsecutionFiled', 'defendants')),
+        fig(
+          'earlyInterventionCases',
+          '检察机关提前介入的涉假证案件数量(件)',
+          '件',
+          count('EarlyInterventionStarted', { distinct: 'caseId' }),
+        ),
       ],
-      [fig('courtCases', '人民法院审判假证案件数量(件)', '件', count('JudgmentDelivered', { distinct: 'caseId' }))],
+      [
+        fig(
+          'prosecutedCases',
+          '检察机关提起公诉的涉假证案件数量(件、人)',
+          '件',
+          count('ProsecutionFiled', { distinct: 'caseId' }),
+        ),
+        fig(
+          'prosecutedPersons',
+          '检察机关提起公诉的涉假证案件数量(件、人)',
+          '人',
+          sum('ProsecutionFiled', 'defendants'),
+        ),
+      ],
+      [
+        fig(
+          'courtCases',
+          '人民法院审判假证案件数量(件)',
+          '件',
+          count('JudgmentDelivered', { distinct: 'caseId' }),
+        ),
+      ],
     ].map((figures) => ({ groupZh: ['立案查处情况'], figures })),
   ],
 };
@@ -97,36 +183,215 @@ export const GUANGDONG_2018: FormTemplate = {
   valueColumnsZh: ['本月数据', '累计数据'],
   headerFieldsZh: ['单位'],
   footerFieldsZh: ['填表人', '联系电话'],
-  noteZh: '本表请按照地级以上市为单位报送，并请于2018年 8月起每月25日前将盖章pdf扫描件及电子版发送至省安委办。',
+  noteZh:
+    '本表请按照地级以上市为单位报送，并请于2018年 8月起每月25日前将盖章pdf扫描件及电子版发送至省安委办。',
   periodRule: { kind: 'monthly-with-cumulative', cumulativeFrom: '2018-07-10', dueDayOfMonth: 25 },
   lines: [
-    { groupZh: ['自纠自查情况', '用人单位'], figures: [fig('selfInspectedEmployers', '用人单位（家）', '家', count('SelfInspectionReported', { distinct: 'enterprise.creditCode' }))] },
-    { groupZh: ['自纠自查情况', '用人单位'], figures: [fig('selfInspectionFakes', '发现假冒证件（人）', '人', sum('SelfInspectionReported', 'fakeCertificatesFound'))] },
-    { groupZh: ['自纠自查情况', '用人单位'], figures: [fig('selfInspectionReported', '上报处理（人）', '人', sum('SelfInspectionReported', 'reportedForHandling'))] },
-    { groupZh: ['自纠自查情况', '安全培训机构'], figures: [fig('selfInspectedTraining', '安全培训机构（家）', '家', count('InstitutionSelfInspectionReported', { where: [when('institutionKind', 'training_institution')], distinct: 'institution.name' }))] },
-    { groupZh: ['自纠自查情况', '安全培训机构'], figures: [fig('trainingLetThrough', '默许或协助复审或换发假冒证件（人）', '人', sum('InstitutionSelfInspectionReported', 'fakeCertificatesLetThrough', [when('institutionKind', 'training_institution')]))] },
-    { groupZh: ['自纠自查情况', '安全培训机构'], figures: [fig('trainingReported', '上报处理（人）', '人', sum('InstitutionSelfInspectionReported', 'reportedForHandling', [when('institutionKind', 'training_institution')]))] },
-    { groupZh: ['自纠自查情况', '考核发证机构'], figures: [fig('issuerProblems', '发现问题（条）', '条', sum('InstitutionSelfInspectionReported', 'problemsFound', [when('institutionKind', 'exam_or_issuing_body')]))] },
-    { groupZh: ['自纠自查情况', '考核发证机构'], figures: [fig('issuerProceduresImproved', '优化办事程序（条）', '条', sum('InstitutionSelfInspectionReported', 'proceduresImproved', [when('institutionKind', 'exam_or_issuing_body')]))] },
+    {
+      groupZh: ['自纠自查情况', '用人单位'],
+      figures: [
+        fig(
+          'selfInspectedEmployers',
+          '用人单位（家）',
+          '家',
+          count('SelfInspectionReported', { distinct: 'enterprise.creditCode' }),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '用人单位'],
+      figures: [
+        fig(
+          'selfInspectionFakes',
+          '发现假冒证件（人）',
+          '人',
+          sum('SelfInspectionReported', 'fakeCertificatesFound'),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '用人单位'],
+      figures: [
+        fig(
+          'selfInspectionReported',
+          '上报处理（人）',
+          '人',
+          sum('SelfInspectionReported', 'reportedForHandling'),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '安全培训机构'],
+      figures: [
+        fig(
+          'selfInspectedTraining',
+          '安全培训机构（家）',
+          '家',
+          count('InstitutionSelfInspectionReported', {
+            where: [when('institutionKind', 'training_institution')],
+            distinct: 'institution.name',
+          }),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '安全培训机构'],
+      figures: [
+        fig(
+          'trainingLetThrough',
+          '默许或协助复审或换发假冒证件（人）',
+          '人',
+          sum('InstitutionSelfInspectionReported', 'fakeCertificatesLetThrough', [
+            when('institutionKind', 'training_institution'),
+          ]),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '安全培训机构'],
+      figures: [
+        fig(
+          'trainingReported',
+          '上报处理（人）',
+          '人',
+          sum('InstitutionSelfInspectionReported', 'reportedForHandling', [
+            when('institutionKind', 'training_institution'),
+          ]),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '考核发证机构'],
+      figures: [
+        fig(
+          'issuerProblems',
+          '发现问题（条）',
+          '条',
+          sum('InstitutionSelfInspectionReported', 'problemsFound', [
+            when('institutionKind', 'exam_or_issuing_body'),
+          ]),
+        ),
+      ],
+    },
+    {
+      groupZh: ['自纠自查情况', '考核发证机构'],
+      figures: [
+        fig(
+          'issuerProceduresImproved',
+          '优化办事程序（条）',
+          '条',
+          sum('InstitutionSelfInspectionReported', 'proceduresImproved', [
+            when('institutionKind', 'exam_or_issuing_body'),
+          ]),
+        ),
+      ],
+    },
     ...enforcementLines('用人单位', employer, 'employer'),
     ...enforcementLines('安全培训机构', training, 'training'),
-    { groupZh: ['执法情况', '假冒网站'], figures: [fig('fakeWebsitesFound', '发现假冒网站（家）', '家', count('FakeWebsiteFound', { distinct: 'siteId' }))] },
-    { groupZh: ['执法情况', '假冒网站'], figures: [fig('fakeWebsitesBlocked', '封堵网站（家）', '家', count('FakeWebsiteBlocked', { distinct: 'siteId' }))] },
-    { groupZh: ['执法情况', '违法中介'], figures: [fig('intermediariesInvestigated', '查处违法中介（家）', '家', count('IntermediaryInvestigated', { distinct: 'inspectionId' }))] },
-    { groupZh: ['执法情况', '违法中介'], figures: [fig('intermediariesOrderedToRectify', '责令整改（家）', '家', count('RectificationOrdered', { where: [intermediary], distinct: 'inspectionId' }))] },
-    { groupZh: ['执法情况', '违法中介'], figures: [fig('intermediaryFines', '行政罚款（元）', '元', sum('FineImposed', 'amountFen', [intermediary]))] },
-    { groupZh: ['执法情况', '违法中介'], figures: [fig('intermediaryTransferredPersons', '移送公安（人）', '人', sum('ClueTransferred', 'suspects', [intermediary]))] },
+    {
+      groupZh: ['执法情况', '假冒网站'],
+      figures: [
+        fig(
+          'fakeWebsitesFound',
+          '发现假冒网站（家）',
+          '家',
+          count('FakeWebsiteFound', { distinct: 'siteId' }),
+        ),
+      ],
+    },
+    {
+      groupZh: ['执法情况', '假冒网站'],
+      figures: [
+        fig(
+          'fakeWebsitesBlocked',
+          '封堵网站（家）',
+          '家',
+          count('FakeWebsiteBlocked', { distinct: 'siteId' }),
+        ),
+      ],
+    },
+    {
+      groupZh: ['执法情况', '违法中介'],
+      figures: [
+        fig(
+          'intermediariesInvestigated',
+          '查处违法中介（家）',
+          '家',
+          count('IntermediaryInvestigated', { distinct: 'inspectionId' }),
+        ),
+      ],
+    },
+    {
+      groupZh: ['执法情况', '违法中介'],
+      figures: [
+        fig(
+          'intermediariesOrderedToRectify',
+          '责令整改（家）',
+          '家',
+          count('RectificationOrdered', { where: [intermediary], distinct: 'inspectionId' }),
+        ),
+      ],
+    },
+    {
+      groupZh: ['执法情况', '违法中介'],
+      figures: [
+        fig(
+          'intermediaryFines',
+          '行政罚款（元）',
+          '元',
+          sum('FineImposed', 'amountFen', [intermediary]),
+        ),
+      ],
+    },
+    {
+      groupZh: ['执法情况', '违法中介'],
+      figures: [
+        fig(
+          'intermediaryTransferredPersons',
+          '移送公安（人）',
+          '人',
+          sum('ClueTransferred', 'suspects', [intermediary]),
+        ),
+      ],
+    },
   ],
 };
 
-function enforcementLines(labelZh: string, subject: ReturnType<typeof when>, prefix: string): FormLine[] {
+function enforcementLines(
+  labelZh: string,
+  subject: ReturnType<typeof when>,
+  prefix: string,
+): FormLine[] {
   const group = ['执法情况', labelZh];
   return [
-    fig(`${prefix}FakesFound`, '发现假冒证件（人）', '人', count('FindingRecorded', { where: [subject, fake], distinct: 'worker.idNumber' })),
-    fig(`${prefix}OrderedToRectify`, '责令整改（家）', '家', count('RectificationOrdered', { where: [subject], distinct: 'subject.creditCode|subject.name' })),
-    fig(`${prefix}Suspended`, '停产整顿（家）', '家', count('SuspensionOrdered', { where: [subject], distinct: 'subject.creditCode|subject.name' })),
+    fig(
+      `${prefix}FakesFound`,
+      '发现假冒证件（人）',
+      '人',
+      count('FindingRecorded', { where: [subject, fake], distinct: 'worker.idNumber' }),
+    ),
+    fig(
+      `${prefix}OrderedToRectify`,
+      '责令整改（家）',
+      '家',
+      count('RectificationOrdered', {
+        where: [subject],
+        distinct: 'subject.creditCode|subject.name',
+      }),
+    ),
+    fig(
+      `${prefix}Suspended`,
+      '停产整顿（家）',
+      '家',
+      count('SuspensionOrdered', { where: [subject], distinct: 'subject.creditCode|subject.name' }),
+    ),
     fig(`${prefix}Fines`, '行政罚款（元）', '元', sum('FineImposed', 'amountFen', [subject])),
-    fig(`${prefix}TransferredPersons`, '移送公安（人）', '人', sum('ClueTransferred', 'suspects', [subject])),
+    fig(
+      `${prefix}TransferredPersons`,
+      '移送公安（人）',
+      '人',
+      sum('ClueTransferred', 'suspects', [subject]),
+    ),
   ].map((f) => ({ groupZh: group, figures: [f] }));
 }
 
@@ -142,25 +407,95 @@ export const JIANGJIN_2023: FormTemplate = {
   periodRule: { kind: 'campaign', from: '2023-07-20', to: '2023-12-10', dueOn: '2023-10-20' },
   lines: [
     ...[
-      fig('enterprisesInArea', '辖区内生产经营单位（含央企子公司、分公司）数量（家）', '家', count('EnterpriseListedInArea', { distinct: 'enterprise.creditCode' }), 'stock'),
-      fig('selfInspected', '开展自查（家）', '家', count('SelfInspectionReported', { distinct: 'enterprise.creditCode' })),
-      fig('notSelfInspected', '未开展自查（家）', '家', count('EnterpriseListedInArea', { distinct: 'enterprise.creditCode', except: { event: 'SelfInspectionReported', field: 'enterprise.creditCode' } }), 'stock'),
-      fig('selfInspectionFakes', '假冒特种作业操作证（个）', '个', sum('SelfInspectionReported', 'fakeCertificatesFound')),
-      fig('selfInspectionUncertified', '无特种作业操作证上岗数（个）', '个', sum('SelfInspectionReported', 'uncertifiedWorkers')),
+      fig(
+        'enterprisesInArea',
+        '辖区内生产经营单位（含央企子公司、分公司）数量（家）',
+        '家',
+        count('EnterpriseListedInArea', { distinct: 'enterprise.creditCode' }),
+        'stock',
+      ),
+      fig(
+        'selfInspected',
+        '开展自查（家）',
+        '家',
+        count('SelfInspectionReported', { distinct: 'enterprise.creditCode' }),
+      ),
+      fig(
+        'notSelfInspected',
+        '未开展自查（家）',
+        '家',
+        count('EnterpriseListedInArea', {
+          distinct: 'enterprise.creditCode',
+          except: { event: 'SelfInspectionReported', field: 'enterprise.creditCode' },
+        }),
+        'stock',
+      ),
+      fig(
+        'selfInspectionFakes',
+        '假冒特种作业操作证（个）',
+        '个',
+        sum('SelfInspectionReported', 'fakeCertificatesFound'),
+      ),
+      fig(
+        'selfInspectionUncertified',
+        '无特种作业操作证上岗数（个）',
+        '个',
+        sum('SelfInspectionReported', 'uncertifiedWorkers'),
+      ),
     ].map((f) => ({ groupZh: ['生产经营单位全面自查情况'], figures: [f] })),
     ...[
-      fig('inspected', '执法检查（家）', '家', count('InspectionConducted', { where: [employer], distinct: 'subject.creditCode' })),
-      fig('orderedToRectify', '责令整改（家）', '家', count('RectificationOrdered', { where: [employer], distinct: 'subject.creditCode|subject.name' })),
-      fig('suspended', '停产整顿（家）', '家', count('SuspensionOrdered', { where: [employer], distinct: 'subject.creditCode|subject.name' })),
-      fig('fakesFound', '发现假证（个）', '个', count('FindingRecorded', { where: [employer, fake] })),
-      fig('expired', '逾期证件（个）', '个', count('FindingRecorded', { where: [employer, when('kind', 'expired', 'review_overdue')] })),
-      fig('uncertified', '未持证（个）', '个', count('FindingRecorded', { where: [employer, when('kind', 'no_certificate')] })),
+      fig(
+        'inspected',
+        '执法检查（家）',
+        '家',
+        count('InspectionConducted', { where: [employer], distinct: 'subject.creditCode' }),
+      ),
+      fig(
+        'orderedToRectify',
+        '责令整改（家）',
+        '家',
+        count('RectificationOrdered', {
+          where: [employer],
+          distinct: 'subject.creditCode|subject.name',
+        }),
+      ),
+      fig(
+        'suspended',
+        '停产整顿（家）',
+        '家',
+        count('SuspensionOrdered', {
+          where: [employer],
+          distinct: 'subject.creditCode|subject.name',
+        }),
+      ),
+      fig(
+        'fakesFound',
+        '发现假证（个）',
+        '个',
+        count('FindingRecorded', { where: [employer, fake] }),
+      ),
+      fig(
+        'expired',
+        '逾期证件（个）',
+        '个',
+        count('FindingRecorded', { where: [employer, when('kind', 'expired', 'review_overdue')] }),
+      ),
+      fig(
+        'uncertified',
+        '未持证（个）',
+        '个',
+        count('FindingRecorded', { where: [employer, when('kind', 'no_certificate')] }),
+      ),
       fig('fines', '行政罚款（万元）', '万元', sum('FineImposed', 'amountFen', [employer])),
     ].map((f) => ({ groupZh: ['开展专项执法检查', '生产经营单位'], figures: [f] })),
   ],
 };
 
-export const FORM_TEMPLATES: readonly FormTemplate[] = [SHANGHAI_2024, GUANGDONG_2018, JIANGJIN_2023];
+export const FORM_TEMPLATES: readonly FormTemplate[] = [
+  SHANGHAI_2024,
+  GUANGDONG_2018,
+  JIANGJIN_2023,
+];
 
 /** The "two 100%" of 粤应急函〔2020〕357号: numerator and denominator of each rate. */
 export const TWO_HUNDRED_PERCENT_RATES = [

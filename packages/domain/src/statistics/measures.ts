@@ -54,8 +54,11 @@ export const count = (
   options: Omit<Extract<Measure, { kind: 'count' }>, 'kind' | 'event'> = {},
 ): Measure => ({ kind: 'count', event, ...options });
 
-export const sum = (event: HubEventType, field: FieldPath, where?: readonly Condition[]): Measure =>
-  where ? { kind: 'sum', event, field, where } : { kind: 'sum', event, field };
+export const sum = (
+  event: HubEventType,
+  field: FieldPath,
+  where?: readonly Condition[],
+): Measure => (where ? { kind: 'sum', event, field, where } : { kind: 'sum', event, field });
 
 export const when = (field: FieldPath, ...values: (string | number | boolean)[]): Condition => ({
   field,

@@ -17,7 +17,13 @@ export const TipOffReceived = defineEvent({
     .object({
       tipOffId: ExternalId,
       channel: z.enum(['12350', '110', 'website', 'wechat', 'letter', 'visit']),
-      subject: z.enum(['fake_certificate', 'uncertified_work', 'fake_website', 'certificate_seller', 'other']),
+      subject: z.enum([
+        'fake_certificate',
+        'uncertified_work',
+        'fake_website',
+        'certificate_seller',
+        'other',
+      ]),
       summary: z.string().min(1).max(2000).describe('No personal data of the informant'),
     })
     .strict(),

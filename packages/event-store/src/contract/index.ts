@@ -18,7 +18,8 @@ export interface StoreUnderTest {
 }
 
 let counter = 0;
-const uniqueStream = (prefix = 'contract') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${randomUUID().slice(0, 8)}`;
+const uniqueStream = (prefix = 'contract') =>
+  `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}-${randomUUID().slice(0, 8)}`;
 
 export const anEvent = (overrides: Partial<NewEvent> = {}): NewEvent => ({
   id: randomUUID(),
@@ -28,7 +29,12 @@ export const anEvent = (overrides: Partial<NewEvent> = {}): NewEvent => ({
   ...overrides,
 });
 
-async function collect(store: EventStore, until: (seen: RecordedEvent[]) => boolean, after?: bigint, timeoutMs = 10_000) {
+async function collect(
+  store: EventStore,
+  until: (seen: RecordedEvent[]) => boolean,
+  after?: bigint,
+  timeoutMs = 10_000,
+) {
   const seen: RecordedEvent[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -73,21 +79,29 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         const stream = uniqueStream();
         const first = await store.append(stream, [anEvent()], { expectedRevision: 'no_stream' });
         expect(first.nextExpectedRevision).toBe(0);
-        await expect(store.append(stream, [anEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(
+          store.append(stream, [anEvent()], { expectedRevision: 'no_stream' }),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
       });
 
       it('stream_exists fails on a new stream and succeeds on an existing one', async () => {
         const stream = uniqueStream();
-        await expect(store.append(stream, [anEvent()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(
+          store.append(stream, [anEvent()], { expectedRevision: 'stream_exists' }),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
         await store.append(stream, [anEvent()]);
-        const result = await store.append(stream, [anEvent()], { expectedRevision: 'stream_exists' });
+        const result = await store.append(stream, [anEvent()], {
+          expectedRevision: 'stream_exists',
+        });
         expect(result.nextExpectedRevision).toBe(1);
       });
 
       it('an exact revision succeeds only when it is the current one', async () => {
         const stream = uniqueStream();
         await store.append(stream, [anEvent(), anEvent()]);
-        await expect(store.append(stream, [anEvent()], { expectedRevision: 0 })).rejects.toMatchObject({
+        await expect(
+          store.append(stream, [anEvent()], { expectedRevision: 0 }),
+        ).rejects.toMatchObject({
           code: 'WRONG_EXPECTED_REVISION',
           actual: 1,
         });
@@ -106,7 +120,9 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         const stream = uniqueStream();
         await store.append(stream, [anEvent()]);
         const attempts = await Promise.allSettled(
-          Array.from({ length: 5 }, () => store.append(stream, [anEvent()], { expectedRevision: 0 })),
+          Array.from({ length: 5 }, () =>
+            store.append(stream, [anEvent()], { expectedRevision: 0 }),
+          ),
         );
         expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
         const losers = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
@@ -130,7 +146,9 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         const stream = uniqueStream();
         const event = anEvent();
         await store.append(stream, [event]);
-        await expect(store.append(stream, [{ ...event, data: { value: 'other' } }])).rejects.toBeInstanceOf(IdempotencyConflictError);
+        await expect(
+          store.append(stream, [{ ...event, data: { value: 'other' } }]),
+        ).rejects.toBeInstanceOf(IdempotencyConflictError);
         const [stored] = await store.readStream(stream);
         expect(stored?.data).toEqual(event.data);
       });
@@ -138,7 +156,9 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       it('the same id in another stream is a conflict', async () => {
         const event = anEvent();
         await store.append(uniqueStream(), [event]);
-        await expect(store.append(uniqueStream(), [event])).rejects.toBeInstanceOf(IdempotencyConflictError);
+        await expect(store.append(uniqueStream(), [event])).rejects.toBeInstanceOf(
+          IdempotencyConflictError,
+        );
       });
 
       it('a batch repeating some recorded events appends only the new ones when no revision is expected', async () => {
@@ -187,18 +207,28 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       it('keeps order within a stream and assigns increasing global positions', async () => {
         const stream = uniqueStream();
         const events = Array.from({ length: 20 }, () => anEvent());
-        for (let i = 0; i < events.length; i += 5) await store.append(stream, events.slice(i, i + 5));
+        for (let i = 0; i < events.length; i += 5)
+          await store.append(stream, events.slice(i, i + 5));
         const read = await store.readStream(stream);
         expect(read.map((e) => e.id)).toEqual(events.map((e) => e.id));
         expect(read.map((e) => e.revision)).toEqual(events.map((_, i) => i));
-        for (let i = 1; i < read.length; i++) expect(read[i]!.position > read[i - 1]!.position).toBe(true);
-        expect(read[0]).toMatchObject({ type: 'SomethingHappened', data: events[0]!.data, metadata: events[0]!.metadata, streamName: stream });
+        for (let i = 1; i < read.length; i++)
+          expect(read[i]!.position > read[i - 1]!.position).toBe(true);
+        expect(read[0]).toMatchObject({
+          type: 'SomethingHappened',
+          data: events[0]!.data,
+          metadata: events[0]!.metadata,
+          streamName: stream,
+        });
         expect(Number.isNaN(Date.parse(read[0]!.recordedAt))).toBe(false);
       });
 
       it('reads a stream from a revision and with a maximum count', async () => {
         const stream = uniqueStream();
-        await store.append(stream, Array.from({ length: 6 }, () => anEvent()));
+        await store.append(
+          stream,
+          Array.from({ length: 6 }, () => anEvent()),
+        );
         const page = await store.readStream(stream, { fromRevision: 2, maxCount: 3 });
         expect(page.map((e) => e.revision)).toEqual([2, 3, 4]);
         expect(await store.readStream(uniqueStream())).toEqual([]);
@@ -216,7 +246,10 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         const seen: RecordedEvent[] = [];
         let after = start;
         for (;;) {
-          const page = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: 3 });
+          const page = await store.readAll({
+            ...(after === undefined ? {} : { after }),
+            maxCount: 3,
+          });
           if (page.length === 0) break;
           seen.push(...page);
           after = page[page.length - 1]!.position;
@@ -233,11 +266,16 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         const before = [anEvent(), anEvent()];
         await store.append(stream, before);
         const after = [anEvent(), anEvent()];
-        const run = await collect(store, (seen) => seen.filter((e) => e.streamName === stream).length >= 4);
+        const run = await collect(
+          store,
+          (seen) => seen.filter((e) => e.streamName === stream).length >= 4,
+        );
         await new Promise((r) => setTimeout(r, 50));
         await store.append(stream, after);
         const seen = await run.done;
-        expect(seen.filter((e) => e.streamName === stream).map((e) => e.id)).toEqual([...before, ...after].map((e) => e.id));
+        expect(seen.filter((e) => e.streamName === stream).map((e) => e.id)).toEqual(
+          [...before, ...after].map((e) => e.id),
+        );
       });
 
       it('resumes from a checkpoint without repeating or skipping', async () => {
@@ -245,9 +283,15 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         const first = await store.append(stream, [anEvent(), anEvent()]);
         const later = [anEvent(), anEvent()];
         await store.append(stream, later);
-        const run = await collect(store, (seen) => seen.filter((e) => e.streamName === stream).length >= 2, first.position);
+        const run = await collect(
+          store,
+          (seen) => seen.filter((e) => e.streamName === stream).length >= 2,
+          first.position,
+        );
         const seen = await run.done;
-        expect(seen.filter((e) => e.streamName === stream).map((e) => e.id)).toEqual(later.map((e) => e.id));
+        expect(seen.filter((e) => e.streamName === stream).map((e) => e.id)).toEqual(
+          later.map((e) => e.id),
+        );
       });
     });
 

@@ -1,5 +1,8 @@
 /** Minimal flag parsing: `--name value` and `--flag`; positional arguments kept in order. */
-export function parseArgs(argv: readonly string[]): { positional: string[]; flags: Record<string, string | true> } {
+export function parseArgs(argv: readonly string[]): {
+  positional: string[];
+  flags: Record<string, string | true>;
+} {
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < argv.length; i++) {

@@ -28,7 +28,12 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-export async function tokenCommand(config: HubConfig, args: string[], flags: Record<string, string | true>, out: Out): Promise<void> {
+export async function tokenCommand(
+  config: HubConfig,
+  args: string[],
+  flags: Record<string, string | true>,
+  out: Out,
+): Promise<void> {
   const stores = openStores(config);
   try {
     const [action] = args;
@@ -37,7 +42,9 @@ export async function tokenCommand(config: HubConfig, args: string[], flags: Rec
       if (!isAgency(agency)) throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
       const label = typeof flags.label === 'string' ? flags.label : `${agency} system`;
       const { token, credential } = await stores.credentials.create(agency, label);
-      out(`created credential ${credential.tokenId} for agency ${agency} (${label}); it is shown once, store it now:`);
+      out(
+        `created credential ${credential.tokenId} for agency ${agency} (${label}); it is shown once, store it now:`,
+      );
       out(token);
     } else if (action === 'revoke') {
       const tokenId = args[1];
@@ -47,10 +54,14 @@ export async function tokenCommand(config: HubConfig, args: string[], flags: Rec
       out(`revoked credential ${tokenId}`);
     } else if (action === 'list') {
       for (const c of await stores.credentials.list()) {
-        out(`${c.tokenId}\t${c.agency}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'live'}\t${c.createdAt}\t${c.label}`);
+        out(
+          `${c.tokenId}\t${c.agency}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'live'}\t${c.createdAt}\t${c.label}`,
+        );
       }
     } else {
-      throw new UsageError('usage: hub token create --agency <code> [--label text] | hub token revoke <tokenId> | hub token list');
+      throw new UsageError(
+        'usage: hub token create --agency <code> [--label text] | hub token revoke <tokenId> | hub token list',
+      );
     }
   } finally {
     await stores.close();
@@ -62,20 +73,31 @@ export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
   try {
     const campaign = generateDemoCampaign();
     const { results, problems } = await publishAsAgencies(stores.store, campaign);
-    if (problems.length > 0) throw new Error(`demo campaign is invalid: ${JSON.stringify(problems.slice(0, 3))}`);
+    if (problems.length > 0)
+      throw new Error(`demo campaign is invalid: ${JSON.stringify(problems.slice(0, 3))}`);
     const fresh = results.filter((r) => !r.duplicate).length;
-    out(`demo campaign: ${campaign.length} events in ${results.length} streams (${fresh} streams written, ${results.length - fresh} already there)`);
+    out(
+      `demo campaign: ${campaign.length} events in ${results.length} streams (${fresh} streams written, ${results.length - fresh} already there)`,
+    );
   } finally {
     await stores.close();
   }
 }
 
 /** Writes (or with `check`, compares) the JSON Schemas generated from the catalogue. */
-export function schemasCommand(args: string[], out: Out, dir = join(process.cwd(), 'schemas', 'events')): void {
-  const generated = eventJsonSchemas().map((s) => ({ file: s.file, text: `${JSON.stringify(s.schema, null, 2)}\n` }));
+export function schemasCommand(
+  args: string[],
+  out: Out,
+  dir = join(process.cwd(), 'schemas', 'events'),
+): void {
+  const generated = eventJsonSchemas().map((s) => ({
+    file: s.file,
+    text: `${JSON.stringify(s.schema, null, 2)}\n`,
+  }));
   if (args[0] === 'check') {
     const stale = staleSchemas(dir, generated);
-    if (stale.length > 0) throw new UsageError(`schemas/events is stale (${stale.join(', ')}); run: npm run schemas`);
+    if (stale.length > 0)
+      throw new UsageError(`schemas/events is stale (${stale.join(', ')}); run: npm run schemas`);
     out(`schemas/events is up to date (${generated.length} files)`);
     return;
   }
@@ -85,14 +107,19 @@ export function schemasCommand(args: string[], out: Out, dir = join(process.cwd(
   out(`wrote ${generated.length} schemas to ${dir}`);
 }
 
-export function staleSchemas(dir: string, generated: Array<{ file: string; text: string }>): string[] {
+export function staleSchemas(
+  dir: string,
+  generated: Array<{ file: string; text: string }>,
+): string[] {
   let present: string[] = [];
   try {
     present = readdirSync(dir);
   } catch {
     return ['(missing directory)'];
   }
-  const stale = generated.filter((g) => !present.includes(g.file) || readFileSync(join(dir, g.file), 'utf8') !== g.text).map((g) => g.file);
+  const stale = generated
+    .filter((g) => !present.includes(g.file) || readFileSync(join(dir, g.file), 'utf8') !== g.text)
+    .map((g) => g.file);
   const extra = present.filter((p) => !generated.some((g) => g.file === p));
   return [...stale, ...extra];
 }

@@ -22,7 +22,10 @@ const toCredential = (r: Row): Credential => ({
 export class SqliteCredentialStore implements CredentialStore {
   private readonly db: Database.Database;
 
-  constructor(filename: string, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    filename: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -41,14 +44,18 @@ export class SqliteCredentialStore implements CredentialStore {
     const { token, tokenId } = newToken(agency);
     const createdAt = this.now().toISOString();
     this.db
-      .prepare('INSERT INTO credentials (token_id, token_hash, agency, label, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO credentials (token_id, token_hash, agency, label, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(tokenId, hashToken(token), agency, label, createdAt);
     return { token, credential: { tokenId, agency, label, createdAt, revokedAt: null } };
   }
 
   async verify(token: string) {
     const row = this.db
-      .prepare<[string], Row>('SELECT * FROM credentials WHERE token_hash = ? AND revoked_at IS NULL')
+      .prepare<[string], Row>(
+        'SELECT * FROM credentials WHERE token_hash = ? AND revoked_at IS NULL',
+      )
       .get(hashToken(token));
     return row ? toCredential(row) : undefined;
   }
@@ -61,7 +68,10 @@ export class SqliteCredentialStore implements CredentialStore {
   }
 
   async list() {
-    return this.db.prepare<[], Row>('SELECT * FROM credentials ORDER BY created_at').all().map(toCredential);
+    return this.db
+      .prepare<[], Row>('SELECT * FROM credentials ORDER BY created_at')
+      .all()
+      .map(toCredential);
   }
 
   async close() {

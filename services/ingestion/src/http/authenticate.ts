@@ -15,13 +15,21 @@ export function authenticateAgency(credentials: CredentialStore) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="hub"');
-      return sendProblem(res, { status: 401, title: 'Unauthorized', detail: 'send the agency credential as "Authorization: Bearer <token>"' });
+      return sendProblem(res, {
+        status: 401,
+        title: 'Unauthorized',
+        detail: 'send the agency credential as "Authorization: Bearer <token>"',
+      });
     }
     try {
       const credential = await credentials.verify(match[1]!);
       if (!credential) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="hub", error="invalid_token"');
-        return sendProblem(res, { status: 401, title: 'Unauthorized', detail: 'the credential is unknown or revoked' });
+        return sendProblem(res, {
+          status: 401,
+          title: 'Unauthorized',
+          detail: 'the credential is unknown or revoked',
+        });
       }
       req.credential = credential;
       req.log?.setBindings?.({ agency: credential.agency, tokenId: credential.tokenId });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
-import { finding, inspection, published, VALID_ID } from '@hub/testing';
+import { finding, inspection, published, VALID_ID } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { createIngestionApp } from '../app.js';
 import { SqliteCredentialStore } from '../credentials/sqlite-credential-store.js';
@@ -23,7 +23,13 @@ describe('POST /v1/events', () => {
     store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
     const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
-    app = createIngestionApp({ store, credentials, logger, metrics: createIngestionMetrics(), bodyLimit: '64kb' });
+    app = createIngestionApp({
+      store,
+      credentials,
+      logger,
+      metrics: createIngestionMetrics(),
+      bodyLimit: '64kb',
+    });
     emergency = (await credentials.create('emergency', 'test')).token;
     police = (await credentials.create('police', 'test')).token;
   });
@@ -41,9 +47,14 @@ describe('POST /v1/events', () => {
   const allEvents = async () => store.readAll({ maxCount: 10_000 });
 
   it('appends a valid batch and answers 201 with the streams written', async () => {
-    const res = await post(emergency, { events: [inspection('I-1'), finding({ inspectionId: 'I-1' })] });
+    const res = await post(emergency, {
+      events: [inspection('I-1'), finding({ inspectionId: 'I-1' })],
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ accepted: 2, streams: [{ stream: 'inspection-I-1', nextExpectedRevision: 1, duplicate: false }] });
+    expect(res.body).toMatchObject({
+      accepted: 2,
+      streams: [{ stream: 'inspection-I-1', nextExpectedRevision: 1, duplicate: false }],
+    });
     const [first] = await allEvents();
     expect(first?.metadata).toMatchObject({ agency: 'emergency', reportingUnit: '310105' });
   });
@@ -60,7 +71,9 @@ describe('POST /v1/events', () => {
   it('refuses the same event id with a different payload with 409', async () => {
     const event = inspection('I-3');
     await post(emergency, { events: [event] });
-    const res = await post(emergency, { events: [{ ...event, data: { ...(event.data as object), workersChecked: 99 } }] });
+    const res = await post(emergency, {
+      events: [{ ...event, data: { ...(event.data as object), workersChecked: 99 } }],
+    });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('IDEMPOTENCY_CONFLICT');
     expect(((await allEvents())[0]?.data as { workersChecked: number }).workersChecked).toBe(12);
@@ -75,7 +88,11 @@ describe('POST /v1/events', () => {
 
   it('answers 400 listing each problem by index and path, and writes nothing of the batch', async () => {
     const res = await post(emergency, {
-      events: [inspection('I-4'), published('NoSuchEvent', {}), finding({ worker: { idNumber: '110105194912310021', name: '张\u200B三' } })],
+      events: [
+        inspection('I-4'),
+        published('NoSuchEvent', {}),
+        finding({ worker: { idNumber: '110105194912310021', name: '张\u200B三' } }),
+      ],
     });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual(
@@ -89,11 +106,22 @@ describe('POST /v1/events', () => {
   });
 
   it('answers 403 when an agency publishes another agency’s event, and writes nothing', async () => {
-    const res = await post(emergency, { events: [inspection('I-5'), published('CaseFiled', { caseId: 'K-1', suspects: 1, offence: 'x' })] });
+    const res = await post(emergency, {
+      events: [
+        inspection('I-5'),
+        published('CaseFiled', { caseId: 'K-1', suspects: 1, offence: 'x' }),
+      ],
+    });
     expect(res.status).toBe(403);
     expect(res.body.errors[0]).toMatchObject({ index: 1, pointer: '/events/1/type' });
     expect(await allEvents()).toHaveLength(0);
-    expect((await post(police, { events: [published('CaseFiled', { caseId: 'K-1', suspects: 1, offence: 'x' })] })).status).toBe(201);
+    expect(
+      (
+        await post(police, {
+          events: [published('CaseFiled', { caseId: 'K-1', suspects: 1, offence: 'x' })],
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('answers 401 without a credential or with a revoked one', async () => {
@@ -111,7 +139,11 @@ describe('POST /v1/events', () => {
 
   it('lets exactly one of two concurrent writers at the same expected revision win; the other gets 409', async () => {
     await post(emergency, { events: [inspection('I-6')] });
-    const attempt = () => post(emergency, { events: [finding({ inspectionId: 'I-6', findingId: `F-${Math.random()}` })], expectedRevisions: { 'inspection-I-6': 0 } });
+    const attempt = () =>
+      post(emergency, {
+        events: [finding({ inspectionId: 'I-6', findingId: `F-${Math.random()}` })],
+        expectedRevisions: { 'inspection-I-6': 0 },
+      });
     const statuses = (await Promise.all([attempt(), attempt()])).map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409]);
     expect(await store.readStream('inspection-I-6')).toHaveLength(2);
@@ -130,6 +162,8 @@ describe('POST /v1/events', () => {
     expect((await request(app).get('/healthz')).status).toBe(200);
     expect((await request(app).get('/readyz')).body.status).toBe('ready');
     const metrics = await request(app).get('/metrics');
-    expect(metrics.text).toMatch(/hub_events_ingested_total\{agency="emergency",type="InspectionConducted"\} 1/);
+    expect(metrics.text).toMatch(
+      /hub_events_ingested_total\{agency="emergency",type="InspectionConducted"\} 1/,
+    );
   });
 });

@@ -1,6 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { validatePublishedEvent, type AcceptedEvent, type EventProblem } from '@hub/domain';
-import { EventStoreError, type AppendRequest, type EventStore, type ExpectedRevision } from '@hub/event-store';
+import {
+  EventStoreError,
+  type AppendRequest,
+  type EventStore,
+  type ExpectedRevision,
+} from '@hub/event-store';
 import type { IngestionMetrics } from '../metrics.js';
 import { sendProblem, STATUS_OF_CODE } from './problem.js';
 
@@ -13,10 +18,16 @@ export interface PublishDeps {
 
 function parseExpectedRevisions(raw: unknown): Record<string, ExpectedRevision> | string {
   if (raw === undefined) return {};
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'expectedRevisions must be an object of stream name to revision';
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    return 'expectedRevisions must be an object of stream name to revision';
   const out: Record<string, ExpectedRevision> = {};
   for (const [stream, value] of Object.entries(raw)) {
-    if (value === 'any' || value === 'no_stream' || value === 'stream_exists' || (Number.isSafeInteger(value) && (value as number) >= 0)) {
+    if (
+      value === 'any' ||
+      value === 'no_stream' ||
+      value === 'stream_exists' ||
+      (Number.isSafeInteger(value) && (value as number) >= 0)
+    ) {
       out[stream] = value as ExpectedRevision;
     } else {
       return `expectedRevisions.${stream} must be "any", "no_stream", "stream_exists" or a revision number`;
@@ -26,12 +37,19 @@ function parseExpectedRevisions(raw: unknown): Record<string, ExpectedRevision> 
 }
 
 /** Groups a batch by stream, keeping the publisher's order within each stream. */
-export function toAppendRequests(events: AcceptedEvent[], expected: Record<string, ExpectedRevision>): AppendRequest[] {
+export function toAppendRequests(
+  events: AcceptedEvent[],
+  expected: Record<string, ExpectedRevision>,
+): AppendRequest[] {
   const byStream = new Map<string, AppendRequest & { events: AcceptedEvent[] }>();
   for (const event of events) {
     let request = byStream.get(event.stream);
     if (!request) {
-      request = { stream: event.stream, events: [], expectedRevision: expected[event.stream] ?? 'any' };
+      request = {
+        stream: event.stream,
+        events: [],
+        expectedRevision: expected[event.stream] ?? 'any',
+      };
       byStream.set(event.stream, request);
     }
     request.events.push(event);
@@ -39,7 +57,12 @@ export function toAppendRequests(events: AcceptedEvent[], expected: Record<strin
   return [...byStream.values()].map((r) => ({
     stream: r.stream,
     expectedRevision: r.expectedRevision ?? 'any',
-    events: r.events.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: { ...e.metadata } })),
+    events: r.events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      data: e.data,
+      metadata: { ...e.metadata },
+    })),
   }));
 }
 
@@ -49,70 +72,99 @@ export function toAppendRequests(events: AcceptedEvent[], expected: Record<strin
  */
 export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Router {
   const router = express.Router();
-  router.post('/v1/events', express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }), async (req: Request, res: Response) => {
-    const agency = req.credential!.agency;
-    const body = req.body as { events?: unknown; expectedRevisions?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || !Array.isArray(body.events)) {
-      return sendProblem(res, { status: 400, title: 'Bad Request', detail: 'the body must be a JSON object { "events": [ … ] }' });
-    }
-    if (body.events.length === 0 || body.events.length > MAX_EVENTS_PER_BATCH) {
-      return sendProblem(res, { status: 400, title: 'Bad Request', detail: `a batch holds 1 to ${MAX_EVENTS_PER_BATCH} events, this one has ${body.events.length}` });
-    }
-    const expected = parseExpectedRevisions(body.expectedRevisions);
-    if (typeof expected === 'string') return sendProblem(res, { status: 400, title: 'Bad Request', detail: expected });
-
-    const accepted: AcceptedEvent[] = [];
-    const problems: EventProblem[] = [];
-    const ids = new Set<string>();
-    for (const [index, raw] of body.events.entries()) {
-      const result = validatePublishedEvent(raw, agency, index);
-      if (!result.ok) {
-        problems.push(...result.problems);
-      } else if (ids.has(result.event.id)) {
-        problems.push({ index, pointer: `/events/${index}/id`, message: `event id ${result.event.id} appears twice in this batch`, kind: 'invalid' });
-      } else {
-        ids.add(result.event.id);
-        accepted.push(result.event);
+  router.post(
+    '/v1/events',
+    express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }),
+    async (req: Request, res: Response) => {
+      const agency = req.credential!.agency;
+      const body = req.body as { events?: unknown; expectedRevisions?: unknown } | undefined;
+      if (!body || typeof body !== 'object' || !Array.isArray(body.events)) {
+        return sendProblem(res, {
+          status: 400,
+          title: 'Bad Request',
+          detail: 'the body must be a JSON object { "events": [ … ] }',
+        });
       }
-    }
-    if (problems.length > 0) {
-      const forbidden = problems.some((p) => p.kind === 'forbidden');
-      deps.metrics.rejected.inc({ agency, reason: forbidden ? 'forbidden' : 'invalid' }, body.events.length);
-      req.log.warn({ problems: problems.length, forbidden }, 'batch refused; nothing written');
-      return sendProblem(res, {
-        status: forbidden ? 403 : 400,
-        title: forbidden ? 'Forbidden' : 'Invalid events',
-        detail: `${problems.length} problem(s) in the batch; nothing of it was written`,
-        errors: problems.map(({ kind: _kind, ...p }) => p),
-      });
-    }
-
-    try {
-      const results = await deps.store.appendMany(toAppendRequests(accepted, expected));
-      const written = results.filter((r) => !r.duplicate);
-      for (const e of accepted) deps.metrics.ingested.inc({ agency, type: e.type });
-      req.log.info(
-        {
-          events: accepted.length,
-          streams: results.length,
-          duplicateStreams: results.length - written.length,
-          types: [...new Set(accepted.map((e) => e.type))],
-          correlationIds: [...new Set(accepted.map((e) => e.metadata.correlationId))].slice(0, 20),
-        },
-        'events appended',
-      );
-      res.status(written.length > 0 ? 201 : 200).json({
-        accepted: accepted.length,
-        streams: results.map((r) => ({ ...r, position: r.position.toString() })),
-      });
-    } catch (error) {
-      if (error instanceof EventStoreError) {
-        const status = STATUS_OF_CODE[error.code] ?? 500;
-        req.log.warn({ code: error.code }, 'append refused');
-        return sendProblem(res, { status, title: error.code, detail: error.message, code: error.code });
+      if (body.events.length === 0 || body.events.length > MAX_EVENTS_PER_BATCH) {
+        return sendProblem(res, {
+          status: 400,
+          title: 'Bad Request',
+          detail: `a batch holds 1 to ${MAX_EVENTS_PER_BATCH} events, this one has ${body.events.length}`,
+        });
       }
-      throw error;
-    }
-  });
+      const expected = parseExpectedRevisions(body.expectedRevisions);
+      if (typeof expected === 'string')
+        return sendProblem(res, { status: 400, title: 'Bad Request', detail: expected });
+
+      const accepted: AcceptedEvent[] = [];
+      const problems: EventProblem[] = [];
+      const ids = new Set<string>();
+      for (const [index, raw] of body.events.entries()) {
+        const result = validatePublishedEvent(raw, agency, index);
+        if (!result.ok) {
+          problems.push(...result.problems);
+        } else if (ids.has(result.event.id)) {
+          problems.push({
+            index,
+            pointer: `/events/${index}/id`,
+            message: `event id ${result.event.id} appears twice in this batch`,
+            kind: 'invalid',
+          });
+        } else {
+          ids.add(result.event.id);
+          accepted.push(result.event);
+        }
+      }
+      if (problems.length > 0) {
+        const forbidden = problems.some((p) => p.kind === 'forbidden');
+        deps.metrics.rejected.inc(
+          { agency, reason: forbidden ? 'forbidden' : 'invalid' },
+          body.events.length,
+        );
+        req.log.warn({ problems: problems.length, forbidden }, 'batch refused; nothing written');
+        return sendProblem(res, {
+          status: forbidden ? 403 : 400,
+          title: forbidden ? 'Forbidden' : 'Invalid events',
+          detail: `${problems.length} problem(s) in the batch; nothing of it was written`,
+          errors: problems.map(({ kind: _kind, ...p }) => p),
+        });
+      }
+
+      try {
+        const results = await deps.store.appendMany(toAppendRequests(accepted, expected));
+        const written = results.filter((r) => !r.duplicate);
+        for (const e of accepted) deps.metrics.ingested.inc({ agency, type: e.type });
+        req.log.info(
+          {
+            events: accepted.length,
+            streams: results.length,
+            duplicateStreams: results.length - written.length,
+            types: [...new Set(accepted.map((e) => e.type))],
+            correlationIds: [...new Set(accepted.map((e) => e.metadata.correlationId))].slice(
+              0,
+              20,
+            ),
+          },
+          'events appended',
+        );
+        res.status(written.length > 0 ? 201 : 200).json({
+          accepted: accepted.length,
+          streams: results.map((r) => ({ ...r, position: r.position.toString() })),
+        });
+      } catch (error) {
+        if (error instanceof EventStoreError) {
+          const status = STATUS_OF_CODE[error.code] ?? 500;
+          req.log.warn({ code: error.code }, 'append refused');
+          return sendProblem(res, {
+            status,
+            title: error.code,
+            detail: error.message,
+            code: error.code,
+          });
+        }
+        throw error;
+      }
+    },
+  );
   return router;
 }

@@ -1,4 +1,7 @@
-import { creditCodeCheckCharacter, residentIdCheckCharacter, type PublishedEnvelope } from '@hub/domain';
+/** Fixtures for tests across the monorepo: valid identities and published events. Pure. */
+import type { PublishedEnvelope } from '../shared/envelope.js';
+import { creditCodeCheckCharacter } from '../shared/value-objects/credit-code.js';
+import { residentIdCheckCharacter } from '../shared/value-objects/resident-id.js';
 
 export const VALID_ID = '11010519491231002X';
 export const VALID_CREDIT_CODE = '914403001922038216';
@@ -18,12 +21,22 @@ let sequence = 0;
 /** A UUID v4-shaped id that is unique within a test run. */
 export function testUuid(): string {
   sequence += 1;
-  const hex = (sequence.toString(16) + Date.now().toString(16) + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32);
+  const hex = (
+    sequence.toString(16) +
+    Date.now().toString(16) +
+    Math.random().toString(16).slice(2)
+  )
+    .padEnd(32, '0')
+    .slice(0, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** A published event envelope with sensible defaults. */
-export function published(type: string, data: unknown, overrides: Partial<PublishedEnvelope> = {}): PublishedEnvelope {
+export function published(
+  type: string,
+  data: unknown,
+  overrides: Partial<PublishedEnvelope> = {},
+): PublishedEnvelope {
   return {
     id: testUuid(),
     type,

@@ -1,0 +1,92 @@
+// Flat config: type-checked rules, type-only imports, exhaustive switches, and the domain
+// boundary (domain packages import no I/O), as in Emmett's core.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const IO_MODULES = [
+  'node:*',
+  'fs',
+  'path',
+  'http',
+  'net',
+  'child_process',
+  'express',
+  'kafkajs',
+  'better-sqlite3',
+  'pino',
+  'pg',
+  '@kurrent/*',
+  '@apollo/*',
+];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'data/**',
+      'schemas/**',
+      '**/*.cjs',
+      'coverage/**',
+      '.turbo/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      // The test configs include the tests as well as the sources.
+      parserOptions: {
+        project: [
+          './packages/*/tsconfig.test.json',
+          './services/*/tsconfig.test.json',
+          './test/tsconfig.json',
+        ],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Adapters over synchronous drivers implement async ports without awaiting.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: [
+      'packages/domain/src/**/*.ts',
+      'packages/demo/src/**/*.ts',
+      'packages/event-store/src/**/*.ts',
+    ],
+    ignores: ['**/*.test.ts', 'packages/event-store/src/contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: IO_MODULES,
+              message: 'Domain code stays free of I/O: put this in an adapter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  { files: ['eslint.config.mjs'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventJsonSchemas } from '@hub/domain';
+import { staleSchemas } from './commands.js';
+
+describe('committed JSON Schemas', () => {
+  it('match what the catalogue generates (run `npm run schemas` after changing an event)', () => {
+    const dir = join(__dirname, '../../../../schemas/events');
+    const generated = eventJsonSchemas().map((s) => ({
+      file: s.file,
+      text: `${JSON.stringify(s.schema, null, 2)}\n`,
+    }));
+    expect(staleSchemas(dir, generated)).toEqual([]);
+  });
+
+  it('describe money as an integer number of fen', () => {
+    const fine = JSON.parse(
+      readFileSync(join(__dirname, '../../../../schemas/events/FineImposed.v2.json'), 'utf8'),
+    ) as {
+      properties: { amountFen: { type: string } };
+    };
+    expect(fine.properties.amountFen.type).toBe('integer');
+  });
+});

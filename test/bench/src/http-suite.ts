@@ -1,0 +1,112 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { bench, medianOf3, perSecond } from './report.js';
+import { join, withTempDir } from './temp.js';
+import { benchEvent } from './workload.js';
+
+const HUB_MAIN = resolve(import.meta.dirname, '../../../services/hub/dist/main.js');
+const BATCHES = 400;
+const BATCH = 100;
+const CLIENTS = 8;
+
+function publishedBatch(b: number) {
+  return Array.from({ length: BATCH }, (_, i) => ({
+    id: randomUUID(),
+    type: 'InspectionConducted',
+    schemaVersion: 1,
+    reportingUnit: '310105',
+    occurredAt: '2024-06-20T10:00:00+08:00',
+    actor: { officerId: 'bench' },
+    // Ten inspections of ten events each per batch: several streams per atomic append.
+    data: {
+      ...(benchEvent(b * BATCH + i).data as Record<string, unknown>),
+      inspectionId: `INS-${b}-${i % 10}`,
+    },
+  }));
+}
+
+async function startHub(dataDir: string): Promise<{ url: string; stop: () => void }> {
+  const env = { ...process.env, HUB_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, [HUB_MAIN, 'start'], { env });
+  return new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /hub listening on (\S+)/.exec(out);
+      if (m) ok({ url: m[1]!, stop: () => child.kill('SIGTERM') });
+    });
+    child.once('exit', (code) => fail(new Error(`hub exited ${code}`)));
+  });
+}
+
+/** HTTP ingestion of batches of 100 from several clients into a hub process. */
+async function httpIngestion(): Promise<number> {
+  return withTempDir(async (dir) => {
+    const token = spawnSync(
+      process.execPath,
+      [HUB_MAIN, 'token', 'create', '--agency', 'emergency'],
+      { env: { ...process.env, HUB_DATA_DIR: dir }, encoding: 'utf8' },
+    )
+      .stdout.trim()
+      .split('\n')
+      .pop()!;
+    const hub = await startHub(dir);
+    try {
+      const bodies = Array.from({ length: BATCHES }, (_, b) =>
+        JSON.stringify({ events: publishedBatch(b) }),
+      );
+      let next = 0;
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (next < bodies.length) {
+            const body = bodies[next++]!;
+            const res = await fetch(`${hub.url}/v1/events`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+              body,
+            });
+            if (res.status !== 201) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      return perSecond(BATCHES * BATCH, started);
+    } finally {
+      hub.stop();
+    }
+  });
+}
+
+/** The same batches appended directly to the store, with the same concurrency. */
+async function directAppends(): Promise<number> {
+  return withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    const batches = Array.from({ length: BATCHES }, (_, b) =>
+      Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
+    );
+    let next = 0;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < batches.length) {
+          const b = next++;
+          await store.append(`inspection-${b}`, batches[b]!);
+        }
+      }),
+    );
+    const rate = perSecond(BATCHES * BATCH, started);
+    await store.close();
+    return rate;
+  });
+}
+
+export async function httpSuite(): Promise<void> {
+  const http = await medianOf3(httpIngestion);
+  const direct = await medianOf3(directAppends);
+  bench('http', 'ingest_batches_of_100', http, 'events/s');
+  bench('http', 'baseline_direct_append_batches_of_100', direct, 'events/s');
+  bench('http', 'ingest_vs_direct', http / direct, 'ratio');
+}

@@ -1,0 +1,17 @@
+/** Prints one figure per line: `BENCH <suite>.<figure> <value> <unit>`. */
+export function bench(suite: string, figure: string, value: number, unit: string): void {
+  const shown = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
+  process.stdout.write(`BENCH ${suite}.${figure} ${shown} ${unit}\n`);
+}
+
+/** Median of three runs: the machine has two cores and its neighbours are noisy. */
+export async function medianOf3(run: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < 3; i++) values.push(await run());
+  return values.sort((a, b) => a - b)[1]!;
+}
+
+export function perSecond(count: number, startedNs: bigint): number {
+  const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+  return Math.round(count / seconds);
+}

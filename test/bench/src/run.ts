@@ -1,0 +1,14 @@
+import { httpSuite } from './http-suite.js';
+import { storeSuite } from './store-suite.js';
+
+const SUITES: Record<string, () => Promise<void>> = { store: storeSuite, http: httpSuite };
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((s) => !SUITES[s]);
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(SUITES)) await SUITES[name]!();

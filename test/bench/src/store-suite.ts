@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { bench, medianOf3, perSecond } from './report.js';
+import { join, withTempDir } from './temp.js';
+import { benchEvent } from './workload.js';
+
+const BATCHES = 1000;
+const BATCH = 100;
+
+/** Batched appends on the embedded store against raw better-sqlite3 inserts of the same rows. */
+async function batchedAppends(): Promise<number> {
+  return withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    const batches = Array.from({ length: BATCHES }, (_, b) =>
+      Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
+    );
+    const started = process.hrtime.bigint();
+    for (let b = 0; b < BATCHES; b++) await store.append(`inspection-${b}`, batches[b]!);
+    const rate = perSecond(BATCHES * BATCH, started);
+    await store.close();
+    return rate;
+  });
+}
+
+async function rawInserts(): Promise<number> {
+  return withTempDir(async (dir) => {
+    const db = new Database(join(dir, 'raw.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
+      revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream, revision))`);
+    const insert = db.prepare(
+      'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const batches = Array.from({ length: BATCHES }, (_, b) =>
+      Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
+    );
+    const started = process.hrtime.bigint();
+    for (let b = 0; b < BATCHES; b++) {
+      const now = new Date().toISOString();
+      db.transaction(() => {
+        batches[b]!.forEach((e, i) =>
+          insert.run(
+            e.id,
+            `inspection-${b}`,
+            i,
+            e.type,
+            JSON.stringify(e.data),
+            JSON.stringify(e.metadata),
+            now,
+          ),
+        );
+      })();
+    }
+    const rate = perSecond(BATCHES * BATCH, started);
+    db.close();
+    return rate;
+  });
+}
+
+/** 10,000 single-event appends from 100 concurrent writers. */
+async function concurrentSingles(groupCommit: boolean): Promise<number> {
+  return withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db'), groupCommit });
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, w) => {
+        for (let i = 0; i < 100; i++) await store.append(`writer-${w}`, [benchEvent(i)]);
+      }),
+    );
+    const rate = perSecond(10_000, started);
+    const committed = (await store.readAll({ maxCount: 20_000 })).length;
+    await store.close();
+    if (committed !== 10_000) throw new Error(`only ${committed} of 10000 appends were committed`);
+    return rate;
+  });
+}
+
+async function readAllThroughput(): Promise<number> {
+  return withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    for (let b = 0; b < 200; b++)
+      await store.append(
+        `s-${b}`,
+        Array.from({ length: 500 }, (_, i) => benchEvent(i)),
+      );
+    const started = process.hrtime.bigint();
+    let after: bigint | undefined;
+    let count = 0;
+    for (;;) {
+      const page = await store.readAll({
+        ...(after === undefined ? {} : { after }),
+        maxCount: 1000,
+      });
+      if (page.length === 0) break;
+      count += page.length;
+      after = page[page.length - 1]!.position;
+    }
+    const rate = perSecond(count, started);
+    await store.close();
+    return rate;
+  });
+}
+
+export async function storeSuite(): Promise<void> {
+  const store = await medianOf3(batchedAppends);
+  const raw = await medianOf3(rawInserts);
+  bench('store', 'batched_append_100', store, 'events/s');
+  bench('store', 'baseline_raw_better_sqlite3_insert_100', raw, 'events/s');
+  bench('store', 'batched_append_vs_raw', store / raw, 'ratio');
+
+  const grouped = await medianOf3(() => concurrentSingles(true));
+  const ungrouped = await medianOf3(() => concurrentSingles(false));
+  bench('store', 'concurrent_single_appends_group_commit', grouped, 'events/s');
+  bench('store', 'baseline_concurrent_single_appends_no_group_commit', ungrouped, 'events/s');
+  bench('store', 'group_commit_vs_none', grouped / ungrouped, 'ratio');
+
+  bench('store', 'read_all', await medianOf3(readAllThroughput), 'events/s');
+}
