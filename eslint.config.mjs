@@ -41,6 +41,7 @@ export default tseslint.config(
           './packages/*/tsconfig.test.json',
           './services/*/tsconfig.test.json',
           './test/tsconfig.json',
+          './test/bench/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },
