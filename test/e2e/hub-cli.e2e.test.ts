@@ -57,4 +57,17 @@ describe('hub command line', () => {
       /unknown configuration variable\(s\): HUB_DATADIR/,
     );
   });
+
+  it('refuses to start when the configured EventStoreDB cannot be reached, naming the variable and the address', () => {
+    const result = hubCli(['start'], {
+      HUB_DATA_DIR: dataDir,
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_URL: 'kurrentdb://admin:secret@127.0.0.1:1?tls=false',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      /EVENTSTORE_URL=kurrentdb:\/\/\*\*\*@127\.0\.0\.1:1\?tls=false cannot be reached/,
+    );
+    expect(result.stderr).not.toContain('secret');
+  });
 });

@@ -124,6 +124,10 @@ export class SqliteEventStore implements EventStore {
       head: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
+      // Savepoints nest, so one name serves every level.
+      savepoint: this.db.prepare('SAVEPOINT append'),
+      release: this.db.prepare('RELEASE append'),
+      rollbackTo: this.db.prepare('ROLLBACK TO append'),
     };
   }
 
@@ -167,13 +171,11 @@ export class SqliteEventStore implements EventStore {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       for (const job of batch) {
-        this.db.exec('SAVEPOINT job');
         try {
+          // applyAll undoes its own writes when it fails, so a failing append is undone
+          // alone and its neighbours still commit.
           outcomes.push({ ok: true, results: this.applyAll(job.requests) });
-          this.db.exec('RELEASE job');
         } catch (error) {
-          // A failing append is undone alone; its neighbours still commit.
-          this.db.exec('ROLLBACK TO job; RELEASE job');
           outcomes.push({ ok: false, error });
         }
       }
@@ -205,25 +207,28 @@ export class SqliteEventStore implements EventStore {
       }
     }
     if (requests.length === 1) return [this.applyOne(requests[0]!)];
-    this.db.exec('SAVEPOINT many');
+    return this.inSavepoint(() => requests.map((r) => this.applyOne(r)));
+  }
+
+  /** Runs `work` so that, when it throws, exactly its own writes are undone. */
+  private inSavepoint<T>(work: () => T): T {
+    const { savepoint, release, rollbackTo } = this.statements;
+    savepoint.run();
     try {
-      const results = requests.map((r) => this.applyOne(r));
-      this.db.exec('RELEASE many');
-      return results;
+      const result = work();
+      release.run();
+      return result;
     } catch (error) {
-      this.db.exec('ROLLBACK TO many; RELEASE many');
+      rollbackTo.run();
+      release.run();
       throw error;
     }
   }
 
   private applyOne(request: AppendRequest): AppendResult {
-    this.db.exec('SAVEPOINT one');
     try {
-      const result = this.writeFast(request);
-      this.db.exec('RELEASE one');
-      return result;
+      return this.inSavepoint(() => this.writeFast(request));
     } catch (error) {
-      this.db.exec('ROLLBACK TO one; RELEASE one');
       if (!(error instanceof PossibleRetry)) throw error;
       return this.writeRetry(request, error.original);
     }

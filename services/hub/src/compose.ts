@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { EventStore } from '@hub/event-store';
+import { EventStoreUnavailableError, type EventStore } from '@hub/event-store';
+import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createIngestionApp,
@@ -10,7 +11,7 @@ import {
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
-import type { HubConfig } from './config.js';
+import { redactUrl, type HubConfig } from './config.js';
 
 export interface HubStores {
   store: EventStore;
@@ -18,13 +19,49 @@ export interface HubStores {
   close(): Promise<void>;
 }
 
-/** Opens the stores the configuration names; the embedded ones live in the data directory. */
-export function openStores(config: HubConfig): HubStores {
-  mkdirSync(config.dataDir, { recursive: true });
-  const store = new SqliteEventStore({
-    filename: join(config.dataDir, 'events.db'),
+const REACH_TIMEOUT_MS = 10_000;
+
+/** Opens the event store the configuration names, and proves it answers before anything uses it. */
+async function openEventStore(config: HubConfig): Promise<EventStore> {
+  if (config.EVENT_STORE === 'embedded') {
+    return new SqliteEventStore({
+      filename: join(config.dataDir, 'events.db'),
+      maxEventBytes: config.MAX_EVENT_BYTES,
+    });
+  }
+  const url = config.EVENTSTORE_URL!;
+  const store = new KurrentDbEventStore({
+    connectionString: url,
     maxEventBytes: config.MAX_EVENT_BYTES,
   });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.headPosition(),
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`no answer within ${REACH_TIMEOUT_MS / 1000} s`)),
+            REACH_TIMEOUT_MS,
+          )),
+      ),
+    ]);
+    return store;
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw new EventStoreUnavailableError(
+      `EVENT_STORE=eventstoredb but the server at EVENTSTORE_URL=${redactUrl(url)} cannot be reached: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Opens the stores the configuration names; hub state (credentials) lives in the data directory. */
+export async function openStores(config: HubConfig): Promise<HubStores> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = await openEventStore(config);
   const credentials = new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
   return {
     store,
@@ -44,7 +81,7 @@ export interface RunningHub {
 
 /** Composes every service of the hub in one process and starts listening. */
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
-  const stores = openStores(config);
+  const stores = await openStores(config);
   const app = createIngestionApp({
     store: stores.store,
     credentials: stores.credentials,

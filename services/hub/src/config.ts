@@ -7,7 +7,14 @@ const ConfigSchema = z.object({
   PORT: Port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
-  EVENT_STORE: z.enum(['embedded']).default('embedded'),
+  EVENT_STORE: z.enum(['embedded', 'eventstoredb']).default('embedded'),
+  EVENTSTORE_URL: z
+    .string()
+    .regex(
+      /^(esdb|kurrentdb)(\+discover)?:\/\/\S+$/,
+      'must be an esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover:// connection string',
+    )
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z
     .string()
@@ -46,8 +53,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     );
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  if (parsed.data.EVENT_STORE === 'eventstoredb' && !parsed.data.EVENTSTORE_URL) {
+    throw new ConfigError(
+      'EVENT_STORE=eventstoredb needs EVENTSTORE_URL (e.g. esdb://node1:2113,node2:2113,node3:2113?tls=true)',
+    );
+  }
   const dataDir = isAbsolute(parsed.data.HUB_DATA_DIR)
     ? parsed.data.HUB_DATA_DIR
     : resolve(cwd, parsed.data.HUB_DATA_DIR);
   return { ...parsed.data, dataDir };
+}
+
+/** A connection string without its credentials, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

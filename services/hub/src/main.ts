@@ -7,6 +7,7 @@ import {
   tokenCommand,
   UsageError,
 } from './cli/commands.js';
+import { EventStoreUnavailableError } from '@hub/event-store';
 import { ConfigError, loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -42,7 +43,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof ConfigError;
+  const known =
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof EventStoreUnavailableError;
   process.stderr.write(
     `hub: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`,
   );

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { peerSuite } from './peer-suite.js';
 import { bench, medianOf3, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
@@ -116,4 +117,5 @@ export async function storeSuite(): Promise<void> {
   bench('store', 'group_commit_vs_none', grouped / ungrouped, 'ratio');
 
   bench('store', 'read_all', await medianOf3(readAllThroughput), 'events/s');
+  await peerSuite();
 }

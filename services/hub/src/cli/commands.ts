@@ -34,7 +34,7 @@ export async function tokenCommand(
   flags: Record<string, string | true>,
   out: Out,
 ): Promise<void> {
-  const stores = openStores(config);
+  const stores = await openStores(config);
   try {
     const [action] = args;
     if (action === 'create') {
@@ -69,7 +69,7 @@ export async function tokenCommand(
 }
 
 export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
-  const stores = openStores(config);
+  const stores = await openStores(config);
   try {
     const campaign = generateDemoCampaign();
     const { results, problems } = await publishAsAgencies(stores.store, campaign);

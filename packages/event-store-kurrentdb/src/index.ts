@@ -1,0 +1,2 @@
+export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb-event-store.js';
+export { fromGlobalPosition, toGlobalPosition } from './positions.js';

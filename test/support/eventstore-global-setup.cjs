@@ -1,0 +1,23 @@
+// Finds an EventStoreDB/KurrentDB server for the contract suite, once per test run:
+// EVENTSTORE_URL when set, else a testcontainers container when a Docker engine answers.
+// Otherwise the suite is skipped and TEST_EVENTSTORE_SKIP says why.
+module.exports = async function eventStoreGlobalSetup() {
+  if (process.env.EVENTSTORE_URL) {
+    process.env.TEST_EVENTSTORE_URL = process.env.EVENTSTORE_URL;
+    return;
+  }
+  try {
+    const { getContainerRuntimeClient, GenericContainer, Wait } = require('testcontainers');
+    await getContainerRuntimeClient();
+    const container = await new GenericContainer('docker.kurrent.io/kurrent-latest/kurrentdb:25.1')
+      .withEnvironment({ KURRENTDB_INSECURE: 'true', KURRENTDB_RUN_PROJECTIONS: 'None' })
+      .withExposedPorts(2113)
+      .withWaitStrategy(Wait.forHttp('/health/live', 2113))
+      .start();
+    globalThis.__HUB_EVENTSTORE_CONTAINER__ = container;
+    process.env.TEST_EVENTSTORE_URL = `esdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`;
+  } catch (error) {
+    const why = String((error && error.message) || error).split('\n')[0];
+    process.env.TEST_EVENTSTORE_SKIP = `no Docker engine answered (${why}) and EVENTSTORE_URL is not set`;
+  }
+};
