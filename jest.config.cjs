@@ -23,8 +23,8 @@ const common = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 module.exports = {
-  globalSetup: '<rootDir>/test/support/eventstore-global-setup.cjs',
-  globalTeardown: '<rootDir>/test/support/eventstore-global-teardown.cjs',
+  globalSetup: '<rootDir>/test/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
     {

@@ -13,17 +13,26 @@ interface Figures {
   concurrent: number;
   concurrentCommitted: number;
   concurrentFailed: number;
+  concurrentAttempted: number;
 }
 
-/** 100 writers × 100 single-event appends; a failed append is counted and the writer goes on. */
+/**
+ * 100 writers × 100 single-event appends; a failed append is counted and the writer goes on.
+ * Writers stop starting appends at the deadline: Emmett's file mode can spend minutes in lock
+ * waits here, and the benchmark must end.
+ */
 async function concurrentWriters(
   append: (stream: string, i: number) => Promise<unknown>,
-): Promise<{ rate: number; failed: number }> {
+  deadlineMs = 60_000,
+): Promise<{ seconds: number; failed: number; attempted: number }> {
   let failed = 0;
+  let attempted = 0;
   const started = process.hrtime.bigint();
+  const deadline = Date.now() + deadlineMs;
   await Promise.all(
     Array.from({ length: 100 }, async (_, w) => {
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 100 && Date.now() < deadline; i++) {
+        attempted += 1;
         try {
           await append(`c-${w}`, i);
         } catch {
@@ -32,7 +41,7 @@ async function concurrentWriters(
       }
     }),
   );
-  return { rate: perSecond(10_000, started), failed };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, failed, attempted };
 }
 
 /** Our embedded store on the PEERS.md workload. */
@@ -50,18 +59,17 @@ async function ours(): Promise<Figures> {
     let read = 0;
     for (let s = 0; s < STREAMS; s++) read += (await store.readStream(`s-${s}`)).length;
     const readRate = perSecond(read, started);
-    const { rate, failed } = await concurrentWriters((stream, i) =>
-      store.append(stream, [benchEvent(i)]),
-    );
+    const run = await concurrentWriters((stream, i) => store.append(stream, [benchEvent(i)]));
     let committed = 0;
     for (let w = 0; w < 100; w++) committed += (await store.readStream(`c-${w}`)).length;
     await store.close();
     return {
       append,
       read: readRate,
-      concurrent: Math.round((rate * committed) / 10_000),
+      concurrent: Math.round(committed / run.seconds),
       concurrentCommitted: committed,
-      concurrentFailed: failed,
+      concurrentFailed: run.failed,
+      concurrentAttempted: run.attempted,
     };
   });
 }
@@ -87,12 +95,14 @@ async function emmett(): Promise<Figures> {
     for (let s = 0; s < STREAMS; s++) read += (await store.readStream(`s-${s}`)).events.length;
     const readRate = perSecond(read, started);
     // Emmett logs each failed append itself; keep the figures readable.
-    const consoleError = console.error;
-    console.error = () => undefined;
-    const { rate, failed } = await concurrentWriters((stream, i) =>
-      store.appendToStream(stream, [toEmmett(i)]),
+    const { log, error } = console;
+    console.log = console.error = () => undefined;
+    const run = await concurrentWriters(
+      (stream, i) => store.appendToStream(stream, [toEmmett(i)]),
+      30_000,
     ).finally(() => {
-      console.error = consoleError;
+      console.log = log;
+      console.error = error;
     });
     // Emmett's concurrent appends may fail or vanish: count what was really committed.
     const check = getSQLiteEventStore({ fileName });
@@ -107,9 +117,10 @@ async function emmett(): Promise<Figures> {
     return {
       append,
       read: readRate,
-      concurrent: Math.round((rate * committed) / 10_000),
+      concurrent: Math.round(committed / run.seconds),
       concurrentCommitted: committed,
-      concurrentFailed: failed,
+      concurrentFailed: run.failed,
+      concurrentAttempted: run.attempted,
     };
   });
 }

@@ -1,7 +1,14 @@
 // Finds an EventStoreDB/KurrentDB server for the contract suite, once per test run:
 // EVENTSTORE_URL when set, else a testcontainers container when a Docker engine answers.
 // Otherwise the suite is skipped and TEST_EVENTSTORE_SKIP says why.
-module.exports = async function eventStoreGlobalSetup() {
+const { setupKafka } = require('./kafka-global.cjs');
+
+module.exports = async function globalSetup() {
+  await setupKafka();
+  await setupEventStore();
+};
+
+async function setupEventStore() {
   if (process.env.EVENTSTORE_URL) {
     process.env.TEST_EVENTSTORE_URL = process.env.EVENTSTORE_URL;
     return;
@@ -20,4 +27,4 @@ module.exports = async function eventStoreGlobalSetup() {
     const why = String((error && error.message) || error).split('\n')[0];
     process.env.TEST_EVENTSTORE_SKIP = `no Docker engine answered (${why}) and EVENTSTORE_URL is not set`;
   }
-};
+}

@@ -1,0 +1,37 @@
+import Database from 'better-sqlite3';
+
+/** Durable checkpoints (last relayed global position) of the egress relay. */
+export interface CheckpointStore {
+  load(name: string): Promise<bigint | undefined>;
+  save(name: string, position: bigint): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class SqliteCheckpointStore implements CheckpointStore {
+  private readonly db: Database.Database;
+  constructor(filename: string) {
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position TEXT NOT NULL)',
+    );
+  }
+  async load(name: string) {
+    const row = this.db
+      .prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?')
+      .get(name);
+    return row ? BigInt(row.position) : undefined;
+  }
+  async save(name: string, position: bigint) {
+    this.db
+      .prepare(
+        'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
+      )
+      .run(name, position.toString());
+  }
+  async close() {
+    this.db.close();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './topics.js';
+export * from './checkpoints.js';
+export * from './ingress.js';
+export * from './egress.js';
+export * from './topology.js';

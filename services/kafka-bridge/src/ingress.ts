@@ -1,0 +1,140 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { AGENCIES, isAgency, validatePublishedEvent, type AcceptedEvent } from '@hub/domain';
+import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
+import { toAppendRequests } from '@hub/ingestion';
+import type { Logger } from 'pino';
+import { agencyOfIngressTopic, DEAD_LETTER_TOPIC, ingressTopic } from './topics.js';
+
+export interface IngressDeps {
+  kafka: Kafka;
+  store: EventStore;
+  logger: Logger;
+  groupId?: string;
+}
+
+interface Rejected {
+  message: KafkaMessage;
+  reason: string;
+}
+
+/**
+ * Consumes every agency's ingress topic with the same validation and authorization as HTTP:
+ * the topic binds the agency. Offsets are committed only after the append is durable, so a
+ * crash re-delivers and the idempotent append makes that harmless. Invalid messages go to the
+ * dead-letter topic with the reason in headers; they never block the partition.
+ */
+export class KafkaIngress {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+
+  constructor(private readonly deps: IngressDeps) {}
+
+  async start(): Promise<void> {
+    this.producer = this.deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.deps.kafka.consumer({
+      groupId: this.deps.groupId ?? 'hub-ingress',
+      allowAutoTopicCreation: false,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: AGENCIES.map(ingressTopic), fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const agency = agencyOfIngressTopic(batch.topic);
+    const accepted: Array<{ event: AcceptedEvent; message: KafkaMessage }> = [];
+    const rejected: Rejected[] = [];
+    for (const [index, message] of batch.messages.entries()) {
+      if (!agency || !isAgency(agency)) {
+        rejected.push({ message, reason: `topic ${batch.topic} names no agency` });
+        continue;
+      }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(message.value?.toString('utf8') ?? '');
+      } catch {
+        rejected.push({ message, reason: 'message value is not valid JSON' });
+        continue;
+      }
+      const result = validatePublishedEvent(raw, agency, index);
+      if (result.ok) accepted.push({ event: result.event, message });
+      else
+        rejected.push({
+          message,
+          reason: result.problems
+            .map((p) => `${p.pointer.replace(`/events/${index}`, '') || '/'}: ${p.message}`)
+            .join('; '),
+        });
+    }
+
+    if (accepted.length > 0) {
+      try {
+        await this.deps.store.appendMany(
+          toAppendRequests(
+            accepted.map((a) => a.event),
+            {},
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof IdempotencyConflictError)) throw error; // not committed: re-delivered
+        // Find the offending messages one by one; the rest still go in.
+        for (const a of accepted) {
+          try {
+            await this.deps.store.appendMany(toAppendRequests([a.event], {}));
+          } catch (single) {
+            if (!(single instanceof IdempotencyConflictError)) throw single;
+            rejected.push({ message: a.message, reason: single.message });
+          }
+        }
+      }
+    }
+    if (rejected.length > 0) await this.deadLetter(batch.topic, batch.partition, rejected);
+
+    const last = batch.messages[batch.messages.length - 1];
+    if (last) payload.resolveOffset(last.offset);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+    this.deps.logger.info(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        appended: accepted.length,
+        deadLettered: rejected.length,
+      },
+      'ingress batch',
+    );
+  }
+
+  private async deadLetter(topic: string, partition: number, rejected: Rejected[]): Promise<void> {
+    await this.producer!.send({
+      topic: DEAD_LETTER_TOPIC,
+      acks: -1,
+      messages: rejected.map(({ message, reason }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          'hub-reason': reason,
+          'hub-source-topic': topic,
+          'hub-source-partition': String(partition),
+          'hub-source-offset': message.offset,
+        },
+      })),
+    });
+    for (const r of rejected)
+      this.deps.logger.warn(
+        { topic, partition, offset: r.message.offset },
+        'message dead-lettered',
+      );
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+}
