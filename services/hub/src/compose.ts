@@ -12,6 +12,7 @@ import {
   type CredentialStore,
 } from '@hub/ingestion';
 import { redactUrl, type HubConfig } from './config.js';
+import { startKafkaBridge } from './kafka.js';
 
 export interface HubStores {
   store: EventStore;
@@ -93,6 +94,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once('error', reject);
   });
+  const bridge = await startKafkaBridge(config, stores.store, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
@@ -100,6 +102,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     server,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bridge?.stop();
       await stores.close();
     },
   };

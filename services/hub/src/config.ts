@@ -15,6 +15,15 @@ const ConfigSchema = z.object({
       'must be an esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover:// connection string',
     )
     .optional(),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .optional(),
+  KAFKA_SSL: z.enum(['true', 'false']).default('false'),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z
     .string()
@@ -57,6 +66,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(
       'EVENT_STORE=eventstoredb needs EVENTSTORE_URL (e.g. esdb://node1:2113,node2:2113,node3:2113?tls=true)',
     );
+  }
+  if (
+    parsed.data.KAFKA_SASL_MECHANISM &&
+    !(parsed.data.KAFKA_SASL_USERNAME && parsed.data.KAFKA_SASL_PASSWORD)
+  ) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
   }
   const dataDir = isAbsolute(parsed.data.HUB_DATA_DIR)
     ? parsed.data.HUB_DATA_DIR

@@ -9,7 +9,7 @@ import type { EventStore } from '@hub/event-store';
 import { SqliteCheckpointStore } from './checkpoints.js';
 import { KafkaEgress } from './egress.js';
 import { KafkaIngress } from './ingress.js';
-import { collectMessages, eventually, testKafka } from './testing.js';
+import { collectMessages, eventually, testKafka } from './testing/index.js';
 import { DEAD_LETTER_TOPIC, inboxTopic } from './topics.js';
 import { ensureTopics } from './topology.js';
 

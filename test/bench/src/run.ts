@@ -1,7 +1,12 @@
 import { httpSuite } from './http-suite.js';
+import { kafkaSuite } from './kafka-suite.js';
 import { storeSuite } from './store-suite.js';
 
-const SUITES: Record<string, () => Promise<void>> = { store: storeSuite, http: httpSuite };
+const SUITES: Record<string, () => Promise<void>> = {
+  store: storeSuite,
+  http: httpSuite,
+  kafka: kafkaSuite,
+};
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((s) => !SUITES[s]);

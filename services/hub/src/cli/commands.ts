@@ -20,6 +20,10 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   out(`data directory: ${config.dataDir}`);
   out(`agency credential: npm run hub -- token create --agency <${AGENCIES.join('|')}>`);
   out(`demo data: npm run hub -- demo`);
+  if (config.KAFKA_BROKERS)
+    out(
+      `kafka bridge: ${config.KAFKA_BROKERS} (topics hub.ingress.<agency> → store → hub.inbox.<agency>)`,
+    );
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     void hub.stop().then(() => process.exit(0));

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EventStore } from '@hub/event-store';
+import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
+import type { HubConfig } from './config.js';
+
+export interface RunningBridge {
+  stop(): Promise<void>;
+}
+
+function sasl(config: HubConfig): SASLOptions | undefined {
+  if (!config.KAFKA_SASL_MECHANISM) return undefined;
+  return {
+    mechanism: config.KAFKA_SASL_MECHANISM,
+    username: config.KAFKA_SASL_USERNAME!,
+    password: config.KAFKA_SASL_PASSWORD!,
+  };
+}
+
+/** Starts the Kafka bridge (ingress and egress) when KAFKA_BROKERS is configured. */
+export async function startKafkaBridge(
+  config: HubConfig,
+  store: EventStore,
+  logger: Logger,
+): Promise<RunningBridge | undefined> {
+  if (!config.KAFKA_BROKERS) return undefined;
+  const mechanism = sasl(config);
+  const kafka = new Kafka({
+    clientId: 'hub',
+    brokers: config.KAFKA_BROKERS.split(','),
+    ssl: config.KAFKA_SSL === 'true',
+    ...(mechanism ? { sasl: mechanism } : {}),
+    logLevel: logLevel.WARN,
+    // Keep retrying while a broker restarts, instead of failing the hub.
+    retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  await ensureTopics(kafka, config.KAFKA_REPLICATION_FACTOR);
+  const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
+  const bridgeLogger = logger.child({ component: 'kafka-bridge' });
+  const ingress = new KafkaIngress({ kafka, store, logger: bridgeLogger });
+  const egress = new KafkaEgress({ kafka, store, checkpoints, logger: bridgeLogger });
+  await ingress.start();
+  await egress.start();
+  bridgeLogger.info({ brokers: config.KAFKA_BROKERS }, 'kafka bridge started');
+  return {
+    async stop() {
+      await ingress.stop();
+      await egress.stop();
+      await checkpoints.close();
+    },
+  };
+}
