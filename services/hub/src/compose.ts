@@ -94,7 +94,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once('error', reject);
   });
-  const bridge = await startKafkaBridge(config, stores.store, logger);
+  const bridge = startKafkaBridge(config, stores.store, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {

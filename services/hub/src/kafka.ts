@@ -18,12 +18,11 @@ function sasl(config: HubConfig): SASLOptions | undefined {
   };
 }
 
-/** Starts the Kafka bridge (ingress and egress) when KAFKA_BROKERS is configured. */
-export async function startKafkaBridge(
-  config: HubConfig,
-  store: EventStore,
-  logger: Logger,
-): Promise<RunningBridge | undefined> {
+/**
+ * Starts the Kafka bridge (ingress and egress) when KAFKA_BROKERS is configured. It starts in
+ * the background and keeps retrying, so the hub serves HTTP while a broker is slow or down.
+ */
+export function startKafkaBridge(config: HubConfig, store: EventStore, logger: Logger): RunningBridge | undefined {
   if (!config.KAFKA_BROKERS) return undefined;
   const mechanism = sasl(config);
   const kafka = new Kafka({
@@ -31,20 +30,35 @@ export async function startKafkaBridge(
     brokers: config.KAFKA_BROKERS.split(','),
     ssl: config.KAFKA_SSL === 'true',
     ...(mechanism ? { sasl: mechanism } : {}),
-    logLevel: logLevel.WARN,
+    logLevel: logLevel.ERROR,
     // Keep retrying while a broker restarts, instead of failing the hub.
     retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 10_000 },
   });
-  await ensureTopics(kafka, config.KAFKA_REPLICATION_FACTOR);
-  const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
   const bridgeLogger = logger.child({ component: 'kafka-bridge' });
+  const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
   const ingress = new KafkaIngress({ kafka, store, logger: bridgeLogger });
   const egress = new KafkaEgress({ kafka, store, checkpoints, logger: bridgeLogger });
-  await ingress.start();
-  await egress.start();
-  bridgeLogger.info({ brokers: config.KAFKA_BROKERS }, 'kafka bridge started');
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        await ensureTopics(kafka, config.KAFKA_REPLICATION_FACTOR);
+        await ingress.start();
+        await egress.start();
+        bridgeLogger.info({ brokers: config.KAFKA_BROKERS }, 'kafka bridge started');
+        return;
+      } catch (error) {
+        bridgeLogger.error({ err: error }, 'kafka bridge could not start; retrying in 5 s');
+        await ingress.stop().catch(() => undefined);
+        await egress.stop().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    }
+  })();
   return {
     async stop() {
+      stopped = true;
+      await running;
       await ingress.stop();
       await egress.stop();
       await checkpoints.close();

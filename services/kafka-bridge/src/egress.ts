@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { addresseesOf, type Agency, type EventMetadata, type HubEvent } from '@hub/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@hub/event-store';
 import type { Logger } from 'pino';
@@ -33,7 +33,7 @@ export class KafkaEgress {
   constructor(private readonly deps: EgressDeps) {}
 
   async start(): Promise<void> {
-    this.producer = this.deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     await this.subscribe();
   }
