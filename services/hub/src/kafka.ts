@@ -22,7 +22,11 @@ function sasl(config: HubConfig): SASLOptions | undefined {
  * Starts the Kafka bridge (ingress and egress) when KAFKA_BROKERS is configured. It starts in
  * the background and keeps retrying, so the hub serves HTTP while a broker is slow or down.
  */
-export function startKafkaBridge(config: HubConfig, store: EventStore, logger: Logger): RunningBridge | undefined {
+export function startKafkaBridge(
+  config: HubConfig,
+  store: EventStore,
+  logger: Logger,
+): RunningBridge | undefined {
   if (!config.KAFKA_BROKERS) return undefined;
   const mechanism = sasl(config);
   const kafka = new Kafka({

@@ -33,7 +33,11 @@ export class KafkaEgress {
   constructor(private readonly deps: EgressDeps) {}
 
   async start(): Promise<void> {
-    this.producer = this.deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.deps.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
     await this.subscribe();
   }

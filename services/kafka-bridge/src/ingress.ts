@@ -1,4 +1,11 @@
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import { AGENCIES, isAgency, validatePublishedEvent, type AcceptedEvent } from '@hub/domain';
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
 import { toAppendRequests } from '@hub/ingestion';
@@ -30,7 +37,11 @@ export class KafkaIngress {
   constructor(private readonly deps: IngressDeps) {}
 
   async start(): Promise<void> {
-    this.producer = this.deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.deps.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
     this.consumer = this.deps.kafka.consumer({
       groupId: this.deps.groupId ?? 'hub-ingress',

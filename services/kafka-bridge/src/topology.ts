@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { AGENCIES } from '@hub/domain';
 import { DEAD_LETTER_TOPIC, inboxTopic, ingressTopic } from './topics.js';
 
@@ -19,7 +19,8 @@ export async function ensureTopics(
     ].filter((t) => !existing.has(t));
     if (wanted.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // Leaders are awaited below: kafkajs' own wait races a broker that has just started.
+        waitForLeaders: false,
         topics: wanted.map((topic) => ({
           topic,
           numPartitions,
@@ -31,7 +32,32 @@ export async function ensureTopics(
         })),
       });
     }
+    await waitForLeaders(admin, wanted);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Waits until every partition of the topics has a leader. */
+export async function waitForLeaders(
+  admin: Admin,
+  topics: string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  if (topics.length === 0) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      if (
+        metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
+import {
+  ensureTopics,
+  KafkaEgress,
+  KafkaIngress,
+  SqliteCheckpointStore,
+  waitForLeaders,
+} from '@hub/kafka-bridge';
 import { eventually, testKafka } from '@hub/kafka-bridge/testing';
 import { bench, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
@@ -52,7 +58,8 @@ async function plainKafka(brokers: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench.plain.${randomUUID()}`;
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+  await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 3 }] });
+  await waitForLeaders(admin, [topic]);
   await admin.disconnect();
   const values = Array.from({ length: N }, (_, i) => message(i));
   const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}` });
