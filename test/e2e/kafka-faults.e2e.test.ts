@@ -16,7 +16,7 @@ const { launchBroker, javaAvailable } = require('../support/kafka-broker.cjs') a
   javaAvailable: () => boolean;
 };
 
-jest.setTimeout(180_000);
+jest.setTimeout(400_000);
 const canRun = Boolean(process.env.TEST_KAFKA_BROKERS) && javaAvailable();
 
 async function storedIds(dataDir: string): Promise<string[]> {
