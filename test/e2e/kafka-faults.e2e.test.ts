@@ -77,7 +77,7 @@ async function storedIds(dataDir: string): Promise<string[]> {
       await eventually(async () => {
         const ids = new Set(await storedIds(dataDir));
         return wanted.every((id) => ids.has(id));
-      }, 120_000);
+      }, 300_000);
       const ids = await storedIds(dataDir);
       expect(new Set(ids).size).toBe(ids.length);
     });
