@@ -1,9 +1,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspection } from '@hub/domain/testing';
+import { inspection, published } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { eventually, testKafka } from '@hub/kafka-bridge/testing';
-import { startHubProcess, tempDataDir, type HubProcess } from '../support/hub-process';
+import { collectMessages, eventually, testKafka } from '@hub/kafka-bridge/testing';
+import {
+  startBridgeProcess,
+  startHubProcess,
+  tempDataDir,
+  type HubProcess,
+} from '../support/hub-process';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { launchBroker, javaAvailable } = require('../support/kafka-broker.cjs') as {
@@ -17,6 +22,15 @@ const { launchBroker, javaAvailable } = require('../support/kafka-broker.cjs') a
 };
 
 jest.setTimeout(400_000);
+
+const TRANSFER = {
+  clueId: 'CLUE-BRIDGE-1',
+  origin: 'enforcement',
+  toPoliceUnit: '310105',
+  suspectedOffence: '伪造、变造、买卖国家机关证件罪',
+  suspects: 1,
+  fakeCertificates: 3,
+};
 const canRun = Boolean(process.env.TEST_KAFKA_BROKERS) && javaAvailable();
 
 async function storedIds(dataDir: string): Promise<string[]> {
@@ -102,6 +116,33 @@ async function storedIds(dataDir: string): Promise<string[]> {
       const ids = await storedIds(dataDir);
       expect(ids).toHaveLength(events.length);
       expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
+    });
+
+    it('runs as a bridge-only process (`hub bridge`) beside the store: agency topic in, addressee inbox out', async () => {
+      hub = await startBridgeProcess({ HUB_DATA_DIR: dataDir, KAFKA_BROKERS: broker.brokers });
+      const kafka = testKafka(broker.brokers);
+      const admin = kafka.admin();
+      await admin.connect();
+      // The bridge creates its topics once it is up; subscribing earlier would fail.
+      await eventually(async () => (await admin.listTopics()).includes('hub.inbox.police'), 60_000);
+      await admin.disconnect();
+      const inbox = await collectMessages(kafka, ['hub.inbox.police']);
+      const producer = kafka.producer();
+      await producer.connect();
+      const transfer = published('ClueTransferred', TRANSFER, { reportingUnit: '310105' });
+      await producer.send({
+        topic: 'hub.ingress.emergency',
+        acks: -1,
+        messages: [{ value: JSON.stringify(transfer) }],
+      });
+      await producer.disconnect();
+      try {
+        await eventually(() => inbox.messages.length > 0, 120_000);
+        expect(inbox.messages[0]!.headers?.['hub-event-id']?.toString()).toBe(transfer.id);
+        expect(await storedIds(dataDir)).toEqual([transfer.id]);
+      } finally {
+        await inbox.stop();
+      }
     });
   },
 );

@@ -24,9 +24,23 @@ export interface HubProcess {
   firstLines: string[];
 }
 
+/** Starts `hub bridge` (the Kafka bridge alone) and waits until it says it runs. */
+export function startBridgeProcess(env: Record<string, string>): Promise<HubProcess> {
+  return spawnUntil(['bridge'], env, /kafka bridge running against (\S+)/, 2);
+}
+
 /** Starts `hub start` on a free port and waits for it to print its URL. */
 export function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(process.execPath, [HUB_MAIN, 'start'], {
+  return spawnUntil(['start'], env, /hub listening on (http:\/\/\S+)/, 5);
+}
+
+function spawnUntil(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  lines: number,
+): Promise<HubProcess> {
+  const child = spawn(process.execPath, [HUB_MAIN, ...args], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
   });
   return new Promise((resolvePromise, reject) => {
@@ -34,8 +48,8 @@ export function startHubProcess(env: Record<string, string>): Promise<HubProcess
     const timer = setTimeout(() => reject(new Error(`hub did not start: ${out}`)), 15_000);
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /hub listening on (http:\/\/\S+)/.exec(out);
-      if (match && out.split('\n').length >= 5) {
+      const match = ready.exec(out);
+      if (match && out.split('\n').length >= lines) {
         clearTimeout(timer);
         resolvePromise({ child, url: match[1]!, firstLines: out.split('\n').slice(0, 4) });
       }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from './cli/args.js';
 import {
+  bridgeCommand,
   demoCommand,
   schemasCommand,
   startCommand,
@@ -14,6 +15,7 @@ const HELP = `hub — inter-agency data-sharing hub against counterfeit special-
 
 usage: hub [command]
   start                               run the all-in-one hub (default)
+  bridge                              run only the Kafka bridge (needs KAFKA_BROKERS)
   token create --agency <code> [--label text]
                                       new agency credential; the token is the last line
   token revoke <tokenId>              revoke a credential
@@ -33,6 +35,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start':
       return startCommand(config, out);
+    case 'bridge':
+      return bridgeCommand(config, out);
     case 'token':
       return tokenCommand(config, rest, flags, out);
     case 'demo':

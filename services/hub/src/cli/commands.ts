@@ -4,6 +4,7 @@ import { AGENCIES, eventJsonSchemas, isAgency } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
 import { openStores, startHub } from '../compose.js';
+import { startKafkaBridge } from '../kafka.js';
 import { createLogger } from '../logger.js';
 import { publishAsAgencies } from '../publish.js';
 
@@ -27,6 +28,28 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     void hub.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * Runs the Kafka bridge alone, without the HTTP API: the deployment that scales the bridge
+ * apart from ingestion. It shares the event store (and the data directory, for its checkpoint).
+ */
+export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> {
+  if (!config.KAFKA_BROKERS) throw new UsageError('hub bridge needs KAFKA_BROKERS');
+  const logger = createLogger(config.LOG_LEVEL);
+  const stores = await openStores(config);
+  const bridge = startKafkaBridge(config, stores.store, logger)!;
+  out(`kafka bridge running against ${config.KAFKA_BROKERS}`);
+  out(`topics: hub.ingress.<agency> → event store → hub.inbox.<agency>`);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down the kafka bridge');
+    void bridge
+      .stop()
+      .then(() => stores.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
