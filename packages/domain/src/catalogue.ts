@@ -90,3 +90,31 @@ export function upcast(type: string, fromVersion: number, data: unknown): unknow
   }
   return current;
 }
+
+/**
+ * A stored event as the hub's readers see it: data upcast to the current schema version
+ * (the store keeps what the publisher sent, under the version it sent).
+ */
+export function readRecordedEvent(stored: {
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  streamName: string;
+  revision: number;
+  position: bigint;
+  recordedAt: string;
+}): RecordedHubEvent | undefined {
+  if (!byType.has(stored.type)) return undefined;
+  const metadata = stored.metadata as unknown as EventMetadata;
+  return {
+    type: stored.type,
+    data: upcast(stored.type, metadata.schemaVersion ?? 1, stored.data),
+    metadata,
+    recorded: {
+      streamName: stored.streamName,
+      revision: stored.revision,
+      position: stored.position,
+      recordedAt: stored.recordedAt,
+    },
+  } as RecordedHubEvent;
+}

@@ -1,0 +1,201 @@
+import type { RecordedHubEvent } from '../catalogue.js';
+import type { Agency } from '../shared/agencies.js';
+import { dayString, shanghaiDay } from '../shared/time.js';
+import type { DocumentProjection } from '../projections/projection.js';
+import {
+  first,
+  timelineEntry,
+  withEntry,
+  type TimelineDocument,
+  type TimelineEntry,
+} from '../projections/timeline.js';
+import { ruleInForce, type DeadlineRule, type Party } from './deadline-rules.js';
+import { clueTransferEvents } from './events.js';
+
+/** The fields of clue events the ledger reads; never the suspects' identities. */
+const LEDGER_FIELDS = [
+  'clueId',
+  'caseId',
+  'origin',
+  'subjectKind',
+  'toPoliceUnit',
+  'suspects',
+  'fakeCertificates',
+  'transferringAgency',
+  'reportedAt',
+  'receivedAt',
+  'outcome',
+  'trigger',
+  'items',
+] as const;
+
+export type ClueLedgerDocument = TimelineDocument;
+
+/** One document per clue (`clueId`), with every linkage event of every agency. */
+export const clueLedgerProjection: DocumentProjection<ClueLedgerDocument> = {
+  kind: 'documents',
+  name: 'clue-ledger',
+  version: 1,
+  handles: clueTransferEvents.map((d) => d.type),
+  keysOf(event) {
+    const clueId = (event.data as { clueId?: string }).clueId;
+    return clueId ? [clueId] : [];
+  },
+  evolve(document, event, key) {
+    return withEntry(document ?? { key, timeline: [] }, timelineEntry(event, LEDGER_FIELDS));
+  },
+};
+
+export type StepStatus =
+  'met' | 'late' | 'done' | 'due' | 'overdue' | 'open' | 'expired' | 'pending_no_deadline';
+
+export interface LedgerStep {
+  ruleId: string;
+  labelZh: string;
+  kind: DeadlineRule['kind'];
+  /** The agency the step waits on. */
+  party: Agency | 'unknown';
+  startedAt: string;
+  dueBy?: string;
+  endedAt?: string;
+  status: StepStatus;
+  source: string;
+}
+
+export type ClueStage =
+  | 'approved'
+  | 'transferred'
+  | 'received'
+  | 'forwarded'
+  | 'filed'
+  | 'declined'
+  | 'reconsideration'
+  | 'filing_supervision'
+  | 'penalty_decided';
+
+export interface ClueLedgerView {
+  clueId: string;
+  transferringAgency?: string;
+  reportingUnit?: string;
+  toPoliceUnit?: string;
+  origin?: string;
+  suspects?: number;
+  fakeCertificates?: number;
+  stage: ClueStage | 'unknown';
+  /** True until the clue reaches an end: filed with materials handed over, or a penalty decided after a decline. */
+  open: boolean;
+  steps: LedgerStep[];
+  timeline: TimelineEntry[];
+}
+
+const STAGE_OF: Record<string, ClueStage> = {
+  ClueTransferApproved: 'approved',
+  ClueTransferred: 'transferred',
+  ClueReceiptSigned: 'received',
+  ClueForwardedForJurisdiction: 'forwarded',
+  CaseFiled: 'filed',
+  CaseMaterialsHandedOver: 'filed',
+  CaseDeclined: 'declined',
+  ReconsiderationRequested: 'reconsideration',
+  ReconsiderationDecided: 'reconsideration',
+  FilingSupervisionRequested: 'filing_supervision',
+  FilingSupervisionConcluded: 'filing_supervision',
+  ReturnedCasePenaltyDecided: 'penalty_decided',
+};
+
+function partyOf(party: Party, transferringAgency: string | undefined): Agency | 'unknown' {
+  if (party === 'transferring_agency') return (transferringAgency as Agency) ?? 'unknown';
+  return party;
+}
+
+function stepOf(
+  rule: DeadlineRule,
+  doc: ClueLedgerDocument,
+  rules: readonly DeadlineRule[],
+  now: string,
+  transferringAgency: string | undefined,
+): LedgerStep | undefined {
+  const start = doc.timeline.find(
+    (e) =>
+      e.type === rule.start.event &&
+      Object.entries(rule.start.when ?? {}).every(([k, v]) => e.facts[k] === v),
+  );
+  if (!start) return undefined;
+  const startedAt = rule.start.at
+    ? String(start.facts[rule.start.at] ?? start.occurredAt)
+    : start.occurredAt;
+  // Judged by the version of the rule in force when the starting step happened.
+  const inForce = ruleInForce(rules, rule.id, dayString(shanghaiDay(startedAt)));
+  if (!inForce || inForce !== rule) return undefined;
+  const end = doc.timeline.find(
+    (e) => rule.end.includes(e.type as never) && (e !== start || rule.start.at !== undefined),
+  );
+  const startMs = Date.parse(startedAt);
+  const dueMs = rule.withinHours === null ? undefined : startMs + rule.withinHours * 3600_000;
+  if (!end && rule.checkOnly) return undefined;
+  const endedAt = end?.occurredAt;
+  let status: StepStatus;
+  if (end)
+    status = dueMs === undefined ? 'done' : Date.parse(end.occurredAt) <= dueMs ? 'met' : 'late';
+  else if (dueMs === undefined) status = 'pending_no_deadline';
+  else if (Date.parse(now) <= dueMs) status = rule.kind === 'duty' ? 'due' : 'open';
+  else status = rule.kind === 'duty' ? 'overdue' : 'expired';
+  return {
+    ruleId: rule.id,
+    labelZh: rule.labelZh,
+    kind: rule.kind,
+    party: partyOf(rule.party, transferringAgency),
+    startedAt,
+    ...(dueMs === undefined ? {} : { dueBy: new Date(dueMs).toISOString() }),
+    ...(endedAt ? { endedAt } : {}),
+    status,
+    source: rule.source,
+  };
+}
+
+/** What the ledger shows of a clue at `now` under a rule set. Pure. */
+export function clueLedgerView(
+  doc: ClueLedgerDocument,
+  rules: readonly DeadlineRule[],
+  now: string,
+): ClueLedgerView {
+  const transfer = first(doc, 'ClueTransferred');
+  const transferringAgency =
+    (transfer?.agency as string | undefined) ??
+    (doc.timeline.find((e) => e.facts.transferringAgency)?.facts.transferringAgency as
+      string | undefined);
+  const steps = rules
+    .map((r) => stepOf(r, doc, rules, now, transferringAgency))
+    .filter((s): s is LedgerStep => s !== undefined);
+  const staged = doc.timeline.filter((e) => STAGE_OF[e.type]);
+  const stage = staged.length ? STAGE_OF[staged[staged.length - 1]!.type]! : 'unknown';
+  const closed =
+    first(doc, 'ReturnedCasePenaltyDecided') !== undefined ||
+    (first(doc, 'CaseFiled') !== undefined &&
+      first(doc, 'CaseMaterialsHandedOver') !== undefined) ||
+    first(doc, 'FilingSupervisionConcluded')?.facts.outcome === 'police_required_to_file';
+  return {
+    clueId: doc.key,
+    ...(transferringAgency ? { transferringAgency } : {}),
+    ...(transfer
+      ? {
+          reportingUnit: transfer.reportingUnit,
+          toPoliceUnit: String(transfer.facts.toPoliceUnit),
+          origin: String(transfer.facts.origin),
+          suspects: Number(transfer.facts.suspects),
+          fakeCertificates: Number(transfer.facts.fakeCertificates),
+        }
+      : {}),
+    stage,
+    open: !closed,
+    steps,
+    timeline: doc.timeline,
+  };
+}
+
+/** Steps that wait on someone now (due, overdue, or pending without a deadline). */
+export function pendingSteps(view: ClueLedgerView): LedgerStep[] {
+  return view.steps.filter((s) =>
+    ['due', 'overdue', 'open', 'pending_no_deadline'].includes(s.status),
+  );
+}

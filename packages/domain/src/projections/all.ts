@@ -1,0 +1,21 @@
+import { clueLedgerProjection } from '../clue-transfer/ledger.js';
+import { inspectionOutcomeProjection } from '../inspections/penalty-instead-of-prosecution.js';
+import { caseTrackingProjection } from '../prosecution/tracking.js';
+import { STATISTIC_MEASURES, statisticFactsOf } from '../statistics/facts.js';
+import type { FactProjection, Projection } from './projection.js';
+
+export const statisticsProjection: FactProjection = {
+  kind: 'facts',
+  name: 'statistics',
+  version: 1,
+  handles: STATISTIC_MEASURES.eventTypes(),
+  factsOf: (event) => statisticFactsOf(event),
+};
+
+/** Every projection the hub runs, by name. */
+export const PROJECTIONS: readonly Projection[] = [
+  statisticsProjection,
+  clueLedgerProjection as Projection,
+  caseTrackingProjection as Projection,
+  inspectionOutcomeProjection as Projection,
+];

@@ -1,0 +1,60 @@
+import type { RecordedHubEvent } from '../catalogue.js';
+import type { Agency } from '../shared/agencies.js';
+
+/**
+ * A case file kept as the set of its events, ordered by when they happened. Every view is
+ * derived from the ordered set, so a document ends in the same state whatever order the
+ * agencies' events arrive in (the police decision may be recorded before the transfer).
+ */
+export interface TimelineEntry {
+  eventId: string;
+  type: string;
+  agency: Agency;
+  reportingUnit: string;
+  occurredAt: string;
+  /** The few fields the views need; never personal data. */
+  facts: Record<string, string | number | boolean>;
+}
+
+export interface TimelineDocument {
+  key: string;
+  timeline: TimelineEntry[];
+}
+
+const occurredMs = (e: TimelineEntry) => Date.parse(e.occurredAt);
+
+export function byOccurrence(a: TimelineEntry, b: TimelineEntry): number {
+  return (
+    occurredMs(a) - occurredMs(b) || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0)
+  );
+}
+
+/** Adds an event to a timeline; adding the same event again changes nothing. */
+export function withEntry<D extends TimelineDocument>(doc: D, entry: TimelineEntry): D {
+  if (doc.timeline.some((e) => e.eventId === entry.eventId)) return doc;
+  return { ...doc, timeline: [...doc.timeline, entry].sort(byOccurrence) };
+}
+
+/** The entry for an event, keeping only the named scalar fields of its data. */
+export function timelineEntry(event: RecordedHubEvent, fields: readonly string[]): TimelineEntry {
+  const data = event.data as Record<string, unknown>;
+  const facts: TimelineEntry['facts'] = {};
+  for (const field of fields) {
+    const value = data[field];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      facts[field] = value;
+  }
+  return {
+    eventId: event.metadata.eventId,
+    type: event.type,
+    agency: event.metadata.agency,
+    reportingUnit: event.metadata.reportingUnit,
+    occurredAt: event.metadata.occurredAt,
+    facts,
+  };
+}
+
+export const first = (doc: TimelineDocument, ...types: string[]) =>
+  doc.timeline.find((e) => types.includes(e.type));
+export const last = (doc: TimelineDocument, ...types: string[]) =>
+  [...doc.timeline].reverse().find((e) => types.includes(e.type));

@@ -1,0 +1,44 @@
+/**
+ * Reporting periods are calendar days in Asia/Shanghai (UTC+8 all year: China keeps no daylight
+ * saving time since 1991), so a fixed offset is exact and needs no time-zone database.
+ */
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** A calendar day as the integer YYYYMMDD, which sorts and compares like the date. */
+export type DayNumber = number;
+
+/** The Asia/Shanghai calendar day of an instant with an explicit offset. */
+export function shanghaiDay(instant: string): DayNumber {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${instant}`);
+  const d = new Date(ms + SHANGHAI_OFFSET_MS);
+  return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+/** YYYY-MM-DD to YYYYMMDD. */
+export function dayNumber(date: string): DayNumber {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`not a date YYYY-MM-DD: ${date}`);
+  return Number(date.replaceAll('-', ''));
+}
+
+export function dayString(day: DayNumber): string {
+  const s = String(day);
+  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+}
+
+/** Last day of a month (month 1-12). */
+export function lastDayOfMonth(year: number, month: number): DayNumber {
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return year * 10_000 + month * 100 + days;
+}
+
+/** The instant at which an Asia/Shanghai day ends (exclusive), in epoch ms. */
+export function endOfShanghaiDayMs(day: DayNumber): number {
+  const s = dayString(day);
+  return Date.parse(`${s}T00:00:00+08:00`) + 86_400_000;
+}
+
+/** Adds hours or whole days to an instant; the result keeps UTC (ISO 8601 with Z). */
+export function addHours(instant: string, hours: number): string {
+  return new Date(Date.parse(instant) + hours * 3600_000).toISOString();
+}

@@ -1,0 +1,153 @@
+import type { HubEventType, RecordedHubEvent } from '../catalogue.js';
+import { shanghaiDay, type DayNumber } from '../shared/time.js';
+import { FORM_TEMPLATES, TWO_HUNDRED_PERCENT_RATES } from './forms.js';
+import type { FieldPath, Measure } from './measures.js';
+
+/**
+ * The statistics projection keeps one fact per (event, measure it feeds): the reporting unit,
+ * the Asia/Shanghai day the event happened, the value it adds and, for distinct counts, the
+ * key counted. Any form cell is then an aggregate over a range of units and days, and every
+ * cell traces back to the ids of the events behind it.
+ */
+export interface StatisticFact {
+  measureId: number;
+  /** Division code of the reporting unit. */
+  unit: string;
+  day: DayNumber;
+  /** 1 for a count; the summed field (fen for money) for a sum. */
+  value: number;
+  /** The value counted once, for distinct counts. */
+  distinctKey?: string;
+}
+
+/** A measure with the stable numeric id its facts are stored under. */
+export interface RegisteredMeasure {
+  id: number;
+  measure: Measure;
+}
+
+/** Canonical text of a measure: equal measures in different forms share their facts. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** FNV-1a, 31 bits: a small stable id that fits every SQL integer type. */
+function fnv1a31(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash & 0x7fffffff;
+}
+
+/** The counted side of an `except`: its own measure, so it has facts of its own. */
+export function exceptMeasureOf(measure: Measure): Measure | undefined {
+  if (measure.kind !== 'count' || !measure.except) return undefined;
+  return { kind: 'count', event: measure.except.event, distinct: measure.except.field };
+}
+
+export class MeasureRegistry {
+  private readonly byKey = new Map<string, RegisteredMeasure>();
+  private readonly byEvent = new Map<string, RegisteredMeasure[]>();
+
+  constructor(measures: Iterable<Measure>) {
+    const ids = new Map<number, string>();
+    for (const measure of measures) {
+      for (const m of [measure, exceptMeasureOf(measure)]) {
+        if (!m) continue;
+        const key = canonical(m);
+        if (this.byKey.has(key)) continue;
+        const id = fnv1a31(key);
+        if (ids.has(id)) throw new Error(`measure id collision: ${key} and ${ids.get(id)}`);
+        ids.set(id, key);
+        const registered = { id, measure: m };
+        this.byKey.set(key, registered);
+        this.byEvent.set(m.event, [...(this.byEvent.get(m.event) ?? []), registered]);
+      }
+    }
+  }
+
+  idOf(measure: Measure): number {
+    const found = this.byKey.get(canonical(measure));
+    if (!found) throw new Error(`measure not registered: ${canonical(measure)}`);
+    return found.id;
+  }
+
+  measuresOf(type: string): readonly RegisteredMeasure[] {
+    return this.byEvent.get(type) ?? [];
+  }
+
+  eventTypes(): HubEventType[] {
+    return [...this.byEvent.keys()] as HubEventType[];
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+/** Every measure of every form template and of the "two 100%" rates. */
+export const STATISTIC_MEASURES = new MeasureRegistry([
+  ...FORM_TEMPLATES.flatMap((t) => t.lines.flatMap((l) => l.figures.map((f) => f.measure))),
+  ...TWO_HUNDRED_PERCENT_RATES.flatMap((r) => [r.numerator, r.denominator]),
+]);
+
+/** The value of a field path in an event; alternatives `a|b` take the first present. */
+export function fieldValue(event: RecordedHubEvent, path: FieldPath): unknown {
+  for (const alternative of path.split('|')) {
+    let value: unknown;
+    if (alternative === '$agency') value = event.metadata.agency;
+    else if (alternative === '$reportingUnit') value = event.metadata.reportingUnit;
+    else {
+      value = event.data;
+      for (const part of alternative.split('.')) {
+        value =
+          value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+      }
+    }
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return undefined;
+}
+
+function factOf(
+  event: RecordedHubEvent,
+  { id, measure }: RegisteredMeasure,
+  day: DayNumber,
+): StatisticFact | undefined {
+  for (const condition of measure.where ?? []) {
+    if (!condition.in.includes(fieldValue(event, condition.field) as string)) return undefined;
+  }
+  const unit = event.metadata.reportingUnit;
+  if (measure.kind === 'sum') {
+    const value = fieldValue(event, measure.field);
+    return typeof value === 'number' ? { measureId: id, unit, day, value } : undefined;
+  }
+  if (!measure.distinct) return { measureId: id, unit, day, value: 1 };
+  const key = fieldValue(event, measure.distinct);
+  if (key === undefined) return undefined;
+  return { measureId: id, unit, day, value: 1, distinctKey: String(key) };
+}
+
+/** The facts one event contributes to the statistics. Pure. */
+export function statisticFactsOf(
+  event: RecordedHubEvent,
+  registry: MeasureRegistry = STATISTIC_MEASURES,
+): StatisticFact[] {
+  const measures = registry.measuresOf(event.type);
+  if (measures.length === 0) return [];
+  const day = shanghaiDay(event.metadata.occurredAt);
+  const facts: StatisticFact[] = [];
+  for (const m of measures) {
+    const fact = factOf(event, m, day);
+    if (fact) facts.push(fact);
+  }
+  return facts;
+}
