@@ -6,7 +6,24 @@ const { setupKafka } = require('./kafka-global.cjs');
 module.exports = async function globalSetup() {
   await setupKafka();
   await setupEventStore();
+  await setupPostgres();
 };
+
+// PostgreSQL for the read-model contract suite: DATABASE_URL, else the local server.
+async function setupPostgres() {
+  const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    process.env.TEST_POSTGRES_URL = url;
+  } catch (error) {
+    process.env.TEST_POSTGRES_SKIP = `PostgreSQL did not answer at ${url.replace(/\/\/[^@]*@/, '//')} (${String((error && error.message) || error).split('\n')[0]}); set DATABASE_URL`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 async function setupEventStore() {
   if (process.env.EVENTSTORE_URL) {

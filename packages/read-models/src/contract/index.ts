@@ -1,0 +1,181 @@
+/**
+ * The contract every read-model store passes (SQLite and PostgreSQL), as a Jest suite.
+ * `open` gives a fresh, empty store each time.
+ */
+import type { CellQuery } from '@hub/domain';
+import {
+  CheckpointConflictError,
+  type ProjectionBatch,
+  type ReadModelStore,
+  type StoredFact,
+} from '../port.js';
+
+const fact = (overrides: Partial<StoredFact> = {}): StoredFact => ({
+  measureId: 7,
+  unit: '310105',
+  day: 20240710,
+  value: 1,
+  eventId: `e-${Math.random()}`,
+  position: 1n,
+  recordedMs: Date.parse('2024-07-10T02:00:00Z'),
+  ...overrides,
+});
+
+const batch = (overrides: Partial<ProjectionBatch> = {}): ProjectionBatch => ({
+  projection: 'statistics',
+  version: 1,
+  after: undefined,
+  position: 10n,
+  documents: [],
+  facts: [],
+  ...overrides,
+});
+
+const query = (overrides: Partial<CellQuery> = {}): CellQuery => ({
+  measureId: 7,
+  aggregate: 'sum',
+  unitFrom: 310000,
+  unitTo: 319999,
+  dayFrom: 20240701,
+  dayTo: 20240831,
+  groupDigits: 0,
+  ...overrides,
+});
+
+export function readModelStoreContract(open: () => Promise<ReadModelStore>): void {
+  let store: ReadModelStore;
+  beforeEach(async () => {
+    store = await open();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('starts with no checkpoints and no documents', async () => {
+    expect(await store.checkpoints()).toEqual([]);
+    expect(await store.listDocuments('clue-ledger')).toEqual([]);
+    expect((await store.getDocuments('clue-ledger', ['a'])).size).toBe(0);
+  });
+
+  it('commits documents and the checkpoint together, and replaces a document by key', async () => {
+    await store.commit([
+      batch({
+        projection: 'clue-ledger',
+        documents: [
+          { key: 'b', value: { n: 1 } },
+          { key: 'a', value: { n: 2, 名: '线索' } },
+        ],
+      }),
+    ]);
+    await store.commit([
+      batch({
+        projection: 'clue-ledger',
+        after: 10n,
+        position: 20n,
+        documents: [{ key: 'b', value: { n: 3 } }],
+      }),
+    ]);
+    expect(await store.listDocuments('clue-ledger')).toEqual([
+      { key: 'a', value: { n: 2, 名: '线索' } },
+      { key: 'b', value: { n: 3 } },
+    ]);
+    const [checkpoint] = await store.checkpoints();
+    expect(checkpoint).toMatchObject({ projection: 'clue-ledger', version: 1, position: 20n });
+    expect((await store.getDocuments('clue-ledger', ['a', 'x'])).get('a')).toEqual({
+      n: 2,
+      名: '线索',
+    });
+  });
+
+  it('refuses a batch computed from a stale checkpoint and writes nothing of the whole commit', async () => {
+    await store.commit([batch({ projection: 'case-tracking', position: 5n })]);
+    const attempt = store.commit([
+      batch({ projection: 'clue-ledger', documents: [{ key: 'k', value: 1 }] }),
+      batch({ projection: 'case-tracking', after: undefined, position: 9n }),
+    ]);
+    await expect(attempt).rejects.toBeInstanceOf(CheckpointConflictError);
+    expect(await store.listDocuments('clue-ledger')).toEqual([]);
+    expect((await store.checkpoints()).map((c) => [c.projection, c.position])).toEqual([
+      ['case-tracking', 5n],
+    ]);
+  });
+
+  it('keeps positions beyond 64 bits exactly', async () => {
+    const big = (1n << 70n) + 12345n;
+    await store.commit([batch({ position: big })]);
+    expect((await store.checkpoints())[0]!.position).toBe(big);
+  });
+
+  it('sums facts over a range of units and days, grouped by city or district', async () => {
+    await store.commit([
+      batch({
+        facts: [
+          fact({ unit: '310105', value: 5, position: 1n }),
+          fact({ unit: '310104', value: 7, position: 2n }),
+          fact({ unit: '440703', value: 100, position: 3n }),
+          fact({ unit: '310105', value: 11, position: 4n, day: 20240901 }),
+          fact({ unit: '310105', value: 13, position: 5n, measureId: 8 }),
+        ],
+      }),
+    ]);
+    expect(await store.aggregate(query())).toEqual(new Map([['', 12]]));
+    expect(await store.aggregate(query({ groupDigits: 6 }))).toEqual(
+      new Map([
+        ['310104', 7],
+        ['310105', 5],
+      ]),
+    );
+    expect(await store.aggregate(query({ groupDigits: 4 }))).toEqual(new Map([['310100', 12]]));
+    expect(await store.aggregate(query({ unitFrom: 440700, unitTo: 440799 }))).toEqual(
+      new Map([['', 100]]),
+    );
+  });
+
+  it('counts distinct keys, leaves out keys another measure has, and ignores a fact applied twice', async () => {
+    const facts = [
+      fact({ distinctKey: 'A', position: 1n, eventId: 'e1' }),
+      fact({ distinctKey: 'A', position: 2n, eventId: 'e2' }),
+      fact({ distinctKey: 'B', position: 3n, eventId: 'e3' }),
+      fact({ distinctKey: 'C', position: 4n, eventId: 'e4' }),
+      fact({ measureId: 9, distinctKey: 'B', position: 5n, eventId: 'e5' }),
+    ];
+    await store.commit([batch({ facts })]);
+    await store.commit([batch({ after: 10n, position: 11n, facts: facts.slice(0, 2) })]);
+    expect(await store.aggregate(query({ aggregate: 'distinct' }))).toEqual(new Map([['', 3]]));
+    expect(await store.aggregate(query({ aggregate: 'sum' }))).toEqual(new Map([['', 4]]));
+    expect(
+      await store.aggregate(
+        query({
+          aggregate: 'distinct',
+          exceptMeasureId: 9,
+          exceptDays: { from: 20240701, to: 20240731 },
+        }),
+      ),
+    ).toEqual(new Map([['', 2]]));
+    expect(await store.trace(query())).toEqual(['e1', 'e2', 'e3', 'e4']);
+  });
+
+  it('answers "as of" a past instant from the facts recorded by then', async () => {
+    await store.commit([
+      batch({
+        facts: [
+          fact({ value: 1, position: 1n, recordedMs: 1000 }),
+          fact({ value: 2, position: 2n, recordedMs: 2000 }),
+        ],
+      }),
+    ]);
+    expect(await store.aggregate(query({ recordedUpToMs: 1500 }))).toEqual(new Map([['', 1]]));
+    expect(await store.aggregate(query({ recordedUpToMs: 500 }))).toEqual(new Map());
+  });
+
+  it('forgets one projection on reset, keeping the others', async () => {
+    await store.commit([
+      batch({ facts: [fact()] }),
+      batch({ projection: 'clue-ledger', documents: [{ key: 'k', value: 1 }] }),
+    ]);
+    await store.reset('statistics');
+    expect(await store.aggregate(query())).toEqual(new Map());
+    expect((await store.checkpoints()).map((c) => c.projection)).toEqual(['clue-ledger']);
+    expect(await store.listDocuments('clue-ledger')).toHaveLength(1);
+  });
+}

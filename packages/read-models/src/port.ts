@@ -1,0 +1,53 @@
+import type { CellQuery, StatisticFact } from '@hub/domain';
+
+export interface ProjectionCheckpoint {
+  projection: string;
+  /** The projection's version when its read model was built. */
+  version: number;
+  /** Position of the last event the read model includes. */
+  position: bigint;
+  updatedAt: string;
+}
+
+/** A fact as stored: with the event behind it, for drill-down and "as of" reports. */
+export interface StoredFact extends StatisticFact {
+  eventId: string;
+  position: bigint;
+  recordedMs: number;
+}
+
+/** What one projection changes for a run of events, and the checkpoint after them. */
+export interface ProjectionBatch {
+  projection: string;
+  version: number;
+  /** The checkpoint the batch was computed from (undefined: from the start). */
+  after: bigint | undefined;
+  position: bigint;
+  documents: ReadonlyArray<{ key: string; value: unknown }>;
+  facts: readonly StoredFact[];
+}
+
+export class CheckpointConflictError extends Error {
+  readonly code = 'CHECKPOINT_CONFLICT';
+}
+
+/**
+ * Where read models live. A batch's changes and its checkpoint are written in one
+ * transaction, and only if the checkpoint is still where the batch started: a crash never
+ * counts an event twice or skips one, and two runners cannot both apply the same events.
+ * Documents live in a collection named after their projection.
+ */
+export interface ReadModelStore {
+  checkpoints(): Promise<ProjectionCheckpoint[]>;
+  /** Applies the batches atomically: all of them or none. */
+  commit(batches: readonly ProjectionBatch[]): Promise<void>;
+  /** Forgets a projection's read model and checkpoint, for a rebuild from zero. */
+  reset(projection: string): Promise<void>;
+  getDocuments(collection: string, keys: readonly string[]): Promise<Map<string, unknown>>;
+  listDocuments(collection: string): Promise<Array<{ key: string; value: unknown }>>;
+  /** Results of a statistics query: group unit (or '' for a total) → value. */
+  aggregate(query: CellQuery): Promise<Map<string, number>>;
+  /** Ids of the events behind a statistics query, in store order. */
+  trace(query: CellQuery, limit?: number): Promise<string[]>;
+  close(): Promise<void>;
+}

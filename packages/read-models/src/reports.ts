@@ -1,0 +1,162 @@
+import {
+  assembleForm,
+  caseView,
+  clueLedgerView,
+  dayNumber,
+  FORM_TEMPLATES,
+  penaltyInsteadOfProsecution,
+  planForm,
+  procuratorWorklistReasons,
+  STATISTIC_MEASURES,
+  TWO_HUNDRED_PERCENT_RATES,
+  unitRange,
+  type CaseDocument,
+  type CaseView,
+  type ClueLedgerDocument,
+  type ClueLedgerView,
+  type ComputedForm,
+  type DeadlineRule,
+  type FormRequest,
+  type FormTemplate,
+  type InspectionOutcomeDocument,
+  type TransferCriteria,
+  type WorklistReason,
+} from '@hub/domain';
+import type { ReadModelStore } from './port.js';
+
+export class UnknownFormError extends Error {
+  readonly code = 'UNKNOWN_FORM';
+}
+
+export function formTemplate(id: string): FormTemplate {
+  const template = FORM_TEMPLATES.find((t) => t.id === id);
+  if (!template)
+    throw new UnknownFormError(
+      `no form "${id}"; forms: ${FORM_TEMPLATES.map((t) => t.id).join(', ')}`,
+    );
+  return template;
+}
+
+/** A form for a reporting unit and period, from the statistics read model. */
+export async function computeForm(
+  readModels: ReadModelStore,
+  request: FormRequest,
+  unitNames?: (unit: string) => string,
+): Promise<ComputedForm> {
+  const plan = planForm(request);
+  const results = await Promise.all(plan.cells.map((c) => readModels.aggregate(c.query)));
+  return assembleForm(request, plan, results, unitNames);
+}
+
+/** The events behind one cell of a form (drill-down). */
+export async function traceFormCell(
+  readModels: ReadModelStore,
+  request: FormRequest,
+  figureId: string,
+  column = 0,
+): Promise<string[]> {
+  const cell = planForm(request).cells.find(
+    (c) => c.scope === 'total' && c.figure.id === figureId && c.column === column,
+  );
+  if (!cell)
+    throw new UnknownFormError(
+      `form ${request.template.id} has no figure ${figureId} column ${column}`,
+    );
+  return readModels.trace(cell.query);
+}
+
+export interface RateFigure {
+  id: string;
+  labelZh: string;
+  numerator: number;
+  denominator: number;
+  /** Per mille, rounded down, so it stays an integer; undefined when nothing to divide by. */
+  perMille: number | undefined;
+}
+
+/** The "two 100%" rates for a unit over days (YYYY-MM-DD), stock up to `to`. */
+export async function twoHundredPercentRates(
+  readModels: ReadModelStore,
+  unit: string,
+  from: string,
+  to: string,
+): Promise<RateFigure[]> {
+  return Promise.all(
+    TWO_HUNDRED_PERCENT_RATES.map(async (rate) => {
+      const value = async (measure: (typeof rate)['numerator'], stock: boolean) => {
+        const result = await readModels.aggregate({
+          measureId: STATISTIC_MEASURES.idOf(measure),
+          aggregate: measure.kind === 'count' && measure.distinct ? 'distinct' : 'sum',
+          ...unitRange(unit),
+          dayFrom: stock ? 0 : dayNumber(from),
+          dayTo: dayNumber(to),
+          groupDigits: 0,
+        });
+        return result.get('') ?? 0;
+      };
+      // Enterprises in the area are a stock; what they reported is counted in the period.
+      const numerator = await value(rate.numerator, false);
+      const denominator = await value(rate.denominator, rate.id === 'selfInspectionRate');
+      return {
+        id: rate.id,
+        labelZh: rate.labelZh,
+        numerator,
+        denominator,
+        perMille: denominator > 0 ? Math.floor((numerator * 1000) / denominator) : undefined,
+      };
+    }),
+  );
+}
+
+export interface LedgerFilter {
+  /** Only clues whose transferring unit or receiving police unit lies in this division. */
+  unit?: string;
+  openOnly?: boolean;
+}
+
+const within = (code: string | undefined, unit: string) => {
+  if (!code) return false;
+  const { unitFrom, unitTo } = unitRange(unit);
+  return Number(code) >= unitFrom && Number(code) <= unitTo;
+};
+
+export async function clueLedger(
+  readModels: ReadModelStore,
+  rules: readonly DeadlineRule[],
+  now: string,
+  filter: LedgerFilter = {},
+): Promise<ClueLedgerView[]> {
+  const documents = await readModels.listDocuments('clue-ledger');
+  return documents
+    .map((d) => clueLedgerView(d.value as ClueLedgerDocument, rules, now))
+    .filter((v) => !filter.openOnly || v.open)
+    .filter(
+      (v) =>
+        !filter.unit || within(v.reportingUnit, filter.unit) || within(v.toPoliceUnit, filter.unit),
+    );
+}
+
+export async function caseViews(readModels: ReadModelStore): Promise<CaseView[]> {
+  return (await readModels.listDocuments('case-tracking')).map((d) =>
+    caseView(d.value as CaseDocument),
+  );
+}
+
+/** The procurator's worklist: cases with a reason to act on now. */
+export async function procuratorWorklist(
+  readModels: ReadModelStore,
+): Promise<Array<{ case: CaseView; reasons: WorklistReason[] }>> {
+  return (await caseViews(readModels))
+    .map((c) => ({ case: c, reasons: procuratorWorklistReasons(c) }))
+    .filter((w) => w.reasons.length > 0);
+}
+
+/** Inspections flagged 以罚代刑 under the given transfer criteria. */
+export async function penaltyInsteadOfProsecutionFlags(
+  readModels: ReadModelStore,
+  criteria?: TransferCriteria,
+): Promise<InspectionOutcomeDocument[]> {
+  return (await readModels.listDocuments('inspection-outcomes'))
+    .map((d) => d.value as InspectionOutcomeDocument)
+    .filter((d) => penaltyInsteadOfProsecution(d, criteria));
+}
