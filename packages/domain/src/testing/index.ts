@@ -1,4 +1,7 @@
 /** Fixtures for tests across the monorepo: valid identities and published events. Pure. */
+import type { RecordedHubEvent } from '../catalogue.js';
+import type { DocumentProjection } from '../projections/projection.js';
+import type { Agency } from '../shared/agencies.js';
 import type { PublishedEnvelope } from '../shared/envelope.js';
 import { creditCodeCheckCharacter } from '../shared/value-objects/credit-code.js';
 import { residentIdCheckCharacter } from '../shared/value-objects/resident-id.js';
@@ -69,3 +72,40 @@ export const finding = (overrides: Record<string, unknown> = {}) =>
     worker: { idNumber: VALID_ID, name: '张三' },
     ...overrides,
   });
+
+let position = 0n;
+/** A published envelope as the projections read it back from the store (data at the current version). */
+export function recorded(
+  envelope: PublishedEnvelope,
+  agency: Agency,
+  recordedAt = '2024-07-01T00:00:00.000Z',
+): RecordedHubEvent {
+  position += 1n;
+  return {
+    type: envelope.type,
+    data: envelope.data,
+    metadata: {
+      eventId: envelope.id,
+      schemaVersion: envelope.schemaVersion,
+      agency,
+      reportingUnit: envelope.reportingUnit,
+      occurredAt: envelope.occurredAt,
+      correlationId: envelope.correlationId ?? envelope.id,
+      causationId: envelope.causationId ?? null,
+      actor: envelope.actor,
+    },
+    recorded: { streamName: 'test', revision: 0, position, recordedAt },
+  } as RecordedHubEvent;
+}
+
+/** Folds events through a document projection, as the runner would: key → document. */
+export function project<D>(
+  projection: DocumentProjection<D>,
+  events: readonly RecordedHubEvent[],
+): Map<string, D> {
+  const documents = new Map<string, D>();
+  for (const event of events)
+    for (const key of projection.keysOf(event))
+      documents.set(key, projection.evolve(documents.get(key), event, key));
+  return documents;
+}
