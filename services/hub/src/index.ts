@@ -1,3 +1,2 @@
 export * from './config.js';
 export * from './compose.js';
-export * from './publish.js';

@@ -1,4 +1,3 @@
-import type { RecordedHubEvent } from '../catalogue.js';
 import type { Agency } from '../shared/agencies.js';
 import { dayString, shanghaiDay } from '../shared/time.js';
 import type { DocumentProjection } from '../projections/projection.js';

@@ -57,6 +57,8 @@ export const inspectionOutcomeProjection: DocumentProjection<InspectionOutcomeDo
   },
   evolve(document, event, key) {
     const doc = document ?? empty(key);
+    // Only the handled types reach evolve; others leave the document as it is.
+    // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check
     switch (event.type) {
       case 'InspectionConducted':
         return {
@@ -84,9 +86,8 @@ export const inspectionOutcomeProjection: DocumentProjection<InspectionOutcomeDo
         return event.data.closure === 'transferred_to_police' ? { ...doc, transferred: true } : doc;
       case 'ClueTransferred':
         return { ...doc, transferred: true };
-      default:
-        return doc;
     }
+    return doc;
   },
 };
 

@@ -15,7 +15,7 @@ export const statisticsProjection: FactProjection = {
 /** Every projection the hub runs, by name. */
 export const PROJECTIONS: readonly Projection[] = [
   statisticsProjection,
-  clueLedgerProjection as Projection,
-  caseTrackingProjection as Projection,
-  inspectionOutcomeProjection as Projection,
+  clueLedgerProjection,
+  caseTrackingProjection,
+  inspectionOutcomeProjection,
 ];

@@ -132,7 +132,7 @@ function factOf(
   }
   if (!measure.distinct) return { measureId: id, unit, day, value: 1 };
   const key = fieldValue(event, measure.distinct);
-  if (key === undefined) return undefined;
+  if (typeof key !== 'string' && typeof key !== 'number') return undefined;
   return { measureId: id, unit, day, value: 1, distinctKey: String(key) };
 }
 

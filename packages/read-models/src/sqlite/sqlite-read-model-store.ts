@@ -132,7 +132,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     );
     for (const key of keys) {
       const row = get.get(collection, key);
-      if (row) found.set(key, JSON.parse(row.value));
+      if (row) found.set(key, JSON.parse(row.value) as unknown);
     }
     return found;
   }
@@ -143,7 +143,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         'SELECT key, value FROM rm_documents WHERE collection = ? ORDER BY key',
       )
       .all(collection)
-      .map((r) => ({ key: r.key, value: JSON.parse(r.value) }));
+      .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
   }
 
   async aggregate(query: CellQuery): Promise<Map<string, number>> {

@@ -6,7 +6,7 @@ import type { HubConfig } from '../config.js';
 import { openStores, startHub } from '../compose.js';
 import { startKafkaBridge } from '../kafka.js';
 import { createLogger } from '../logger.js';
-import { publishAsAgencies } from '../publish.js';
+import { publishAsAgencies } from '@hub/ingestion';
 
 export class UsageError extends Error {
   readonly code = 'USAGE';

@@ -5,9 +5,9 @@ import {
   type EventProblem,
 } from '@hub/domain';
 import type { AppendResult, EventStore } from '@hub/event-store';
-import { toAppendRequests } from '@hub/ingestion';
+import { toAppendRequests } from './http/publish-events.js';
 
-/** Validates and appends events of several agencies in order, in atomic chunks; used by `hub demo`. */
+/** Validates and appends events of several agencies in order, in atomic chunks; used by `hub demo` and tests. */
 export async function publishAsAgencies(
   store: EventStore,
   events: ReadonlyArray<{ agency: Agency; event: unknown }>,

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { generateDemoCampaign } from '@hub/demo';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { publishAsAgencies } from '@hub/ingestion';
+import type { ProjectionBatch, ReadModelStore } from './port.js';
+import { ProjectionRunner } from './runner.js';
+import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store.js';
+
+let dir: string;
+let store: SqliteEventStore;
+const open: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hub-runner-'));
+  store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  const { problems } = await publishAsAgencies(store, generateDemoCampaign());
+  expect(problems).toEqual([]);
+});
+afterAll(async () => {
+  for (const c of open) await c.close().catch(() => undefined);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function readModels(name: string): SqliteReadModelStore {
+  const rm = new SqliteReadModelStore(join(dir, `${name}.db`));
+  open.push(rm);
+  return rm;
+}
+
+/** Everything a read model holds, in a comparable form. */
+function dump(name: string) {
+  const db = new Database(join(dir, `${name}.db`), { readonly: true });
+  try {
+    return {
+      checkpoints: db
+        .prepare('SELECT projection, version, position FROM rm_checkpoints ORDER BY 1')
+        .all(),
+      documents: db.prepare('SELECT collection, key, value FROM rm_documents ORDER BY 1, 2').all(),
+      facts: db.prepare('SELECT * FROM rm_facts ORDER BY measure, unit, day, position').all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** A store that dies like a crashed process: the Nth commit never happens. */
+class CrashingStore implements ReadModelStore {
+  commits = 0;
+  constructor(
+    private readonly inner: ReadModelStore,
+    private readonly crashAt: number,
+    private readonly afterCommit: boolean,
+  ) {}
+  checkpoints = () => this.inner.checkpoints();
+  reset = (p: string) => this.inner.reset(p);
+  getDocuments = (c: string, k: readonly string[]) => this.inner.getDocuments(c, k);
+  listDocuments = (c: string) => this.inner.listDocuments(c);
+  aggregate: ReadModelStore['aggregate'] = (q) => this.inner.aggregate(q);
+  trace: ReadModelStore['trace'] = (q, l) => this.inner.trace(q, l);
+  close = () => this.inner.close();
+  async commit(batches: readonly ProjectionBatch[]) {
+    this.commits += 1;
+    if (this.commits === this.crashAt && !this.afterCommit) throw new Error('crash before commit');
+    await this.inner.commit(batches);
+    if (this.commits === this.crashAt)
+      throw new Error('crash after commit, before the runner knew');
+  }
+}
+
+describe('projection runner', () => {
+  it('builds every read model up to the head of the store and reports no lag', async () => {
+    const runner = new ProjectionRunner({ store, readModels: readModels('clean'), batchSize: 50 });
+    const read = await runner.catchUp();
+    expect(read).toBeGreaterThan(100);
+    const status = await runner.status();
+    const head = await store.headPosition();
+    expect(status.map((s) => s.projection)).toEqual([
+      'statistics',
+      'clue-ledger',
+      'case-tracking',
+      'inspection-outcomes',
+    ]);
+    for (const s of status)
+      expect(s).toMatchObject({ position: head, lagEvents: 0, lagSeconds: 0, needsRebuild: false });
+    expect(dump('clean').facts.length).toBeGreaterThan(100);
+    expect(dump('clean').documents.length).toBeGreaterThan(10);
+  });
+
+  it.each([
+    ['before', false],
+    ['after', true],
+  ])(
+    'gives the same read models as a clean build after a crash %s a batch commit',
+    async (_when, afterCommit) => {
+      const name = `crash-${afterCommit}`;
+      const crashing = new CrashingStore(readModels(name), 3, afterCommit);
+      await expect(
+        new ProjectionRunner({ store, readModels: crashing, batchSize: 50 }).catchUp(),
+      ).rejects.toThrow(/crash/);
+      // The restarted runner reads its checkpoints again and carries on.
+      await new ProjectionRunner({ store, readModels: crashing, batchSize: 50 }).catchUp();
+      expect(dump(name)).toEqual(dump('clean'));
+    },
+  );
+
+  it('rebuilds one projection from zero to the same read model', async () => {
+    const rm = readModels('rebuild');
+    const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 50 });
+    await runner.catchUp();
+    const progress: number[] = [];
+    await runner.rebuild('clue-ledger', (_p, events) => progress.push(events));
+    expect(progress.length).toBeGreaterThan(1);
+    expect(dump('rebuild')).toEqual(dump('clean'));
+    await expect(runner.rebuild('nope')).rejects.toThrow(/no projection "nope"/);
+  });
+
+  it('follows new events in the background and shows lag while behind', async () => {
+    const rm = readModels('follow');
+    const runner = new ProjectionRunner({ store, readModels: rm, pollMs: 20 });
+    const [behind] = await runner.status();
+    expect(behind!.lagEvents).toBeGreaterThan(0);
+    expect(behind!.lagSeconds).toBeGreaterThanOrEqual(0);
+    runner.start();
+    const deadline = Date.now() + 10_000;
+    while ((await runner.status()).some((s) => s.lagEvents > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await runner.stop();
+    expect(dump('follow')).toEqual(dump('clean'));
+  });
+});
