@@ -11,8 +11,16 @@ import {
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
+import {
+  PostgresReadModelStore,
+  ProjectionRunner,
+  SqliteReadModelStore,
+  type ReadModelStore,
+} from '@hub/read-models';
+import { registerProjectionMetrics, reportingRouter } from '@hub/reporting';
 import { redactUrl, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
+import { loadRules } from './rules.js';
 
 export interface HubStores {
   store: EventStore;
@@ -74,6 +82,14 @@ export async function openStores(config: HubConfig): Promise<HubStores> {
   };
 }
 
+/** Read models: in the data directory's hub.db, or in PostgreSQL when DATABASE_URL is set. */
+export function openReadModels(config: HubConfig): ReadModelStore {
+  mkdirSync(config.dataDir, { recursive: true });
+  return config.DATABASE_URL
+    ? new PostgresReadModelStore({ connectionString: config.DATABASE_URL })
+    : new SqliteReadModelStore(join(config.dataDir, 'hub.db'));
+}
+
 export interface RunningHub {
   url: string;
   server: Server;
@@ -82,18 +98,30 @@ export interface RunningHub {
 
 /** Composes every service of the hub in one process and starts listening. */
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
+  const rules = loadRules(config.HUB_RULES_FILE);
   const stores = await openStores(config);
+  const readModels = openReadModels(config);
+  const runner = new ProjectionRunner({
+    store: stores.store,
+    readModels,
+    logger: logger.child({ component: 'projections' }),
+  });
+  const metrics = createIngestionMetrics();
+  registerProjectionMetrics(metrics.registry, runner);
   const app = createIngestionApp({
     store: stores.store,
     credentials: stores.credentials,
     logger,
-    metrics: createIngestionMetrics(),
+    metrics,
     bodyLimit: config.BODY_LIMIT,
+    readinessChecks: [async () => void (await readModels.checkpoints())],
+    routers: [reportingRouter({ readModels, ...rules })],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once('error', reject);
   });
+  runner.start();
   const bridge = startKafkaBridge(config, stores.store, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -103,6 +131,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
+      await runner.stop();
+      await readModels.close();
       await stores.close();
     },
   };

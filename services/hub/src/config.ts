@@ -15,6 +15,11 @@ const ConfigSchema = z.object({
       'must be an esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover:// connection string',
     )
     .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  HUB_RULES_FILE: z.string().min(1).optional(),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
@@ -41,7 +46,7 @@ const ConfigSchema = z.object({
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
 
 /** Variables of the hub's own prefix that it does not know are refused: a typo must not pass silently. */
-const KNOWN_PREFIXED = new Set(['HUB_DATA_DIR']);
+const KNOWN_PREFIXED = new Set(['HUB_DATA_DIR', 'HUB_RULES_FILE']);
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';

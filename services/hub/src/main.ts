@@ -8,6 +8,7 @@ import {
   tokenCommand,
   UsageError,
 } from './cli/commands.js';
+import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
 import { EventStoreUnavailableError } from '@hub/event-store';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -21,6 +22,13 @@ usage: hub [command]
   token revoke <tokenId>              revoke a credential
   token list                          list credentials (never the tokens)
   demo                                load a realistic demo campaign (idempotent)
+  report <form> --unit <code> [--period YYYY-MM] [--as-of instant] [--format csv|xlsx|json]
+         [--out file] [--filled-by name] [--contact phone]
+                                      an official form (forms: shanghai-2024, guangdong-2018,
+                                      jiangjin-2023) for a unit and period, rolled up below it
+  ledger [--unit <code>] [--due]      the clue-transfer ledger, or the steps due now
+  projections status                  read models: position and lag of each projection
+  projections rebuild <name>          rebuild one read model from the first event
   schemas [check]                     write (or check) schemas/events from the catalogue`;
 
 async function main(argv: string[]): Promise<void> {
@@ -41,6 +49,12 @@ async function main(argv: string[]): Promise<void> {
       return tokenCommand(config, rest, flags, out);
     case 'demo':
       return demoCommand(config, out);
+    case 'report':
+      return reportCommand(config, rest, flags, out);
+    case 'ledger':
+      return ledgerCommand(config, flags, out);
+    case 'projections':
+      return projectionsCommand(config, rest, out);
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { EventStore } from '@hub/event-store';
@@ -18,6 +18,8 @@ export interface IngestionAppDeps {
   bodyLimit: string;
   /** Extra readiness checks of other components. */
   readinessChecks?: Array<() => Promise<void>>;
+  /** Routes of other services, behind the same authentication (e.g. reporting). */
+  routers?: Router[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,6 +68,7 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
 
   app.use('/v1', authenticateAgency(deps.credentials));
   app.use(publishEventsRouter({ store: deps.store, metrics: deps.metrics }, deps.bodyLimit));
+  for (const router of deps.routers ?? []) app.use(router);
 
   app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
   const onError: ErrorRequestHandler = (

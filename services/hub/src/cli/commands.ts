@@ -8,11 +8,9 @@ import { startKafkaBridge } from '../kafka.js';
 import { createLogger } from '../logger.js';
 import { publishAsAgencies } from '@hub/ingestion';
 
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
+import { UsageError, type Out } from './usage.js';
 
-type Out = (line: string) => void;
+export { UsageError };
 
 export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);

@@ -3,3 +3,4 @@ export * from './credit-code.js';
 export * from './person-name.js';
 export * from './money.js';
 export * from './division-code.js';
+export * from './division-names.js';

@@ -1,0 +1,261 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  DivisionCode,
+  divisionName,
+  FORM_TEMPLATES,
+  PeriodError,
+  pendingSteps,
+  type DeadlineRule,
+  type TransferCriteria,
+} from '@hub/domain';
+import {
+  caseViews,
+  clueLedger,
+  computeForm,
+  formTemplate,
+  penaltyInsteadOfProsecutionFlags,
+  procuratorWorklist,
+  traceFormCell,
+  twoHundredPercentRates,
+  UnknownFormError,
+  type ReadModelStore,
+} from '@hub/read-models';
+import { formGrid } from '../export/grid.js';
+import { formToCsv } from '../export/csv.js';
+import { formToXlsx } from '../export/xlsx.js';
+
+export interface ReportingDeps {
+  readModels: ReadModelStore;
+  deadlineRules: readonly DeadlineRule[];
+  transferCriteria: TransferCriteria;
+  /** The clock, for what is due now (tests pass a fixed one). */
+  now?: () => Date;
+}
+
+const FormQuery = z
+  .object({
+    unit: DivisionCode,
+    period: z.string().optional(),
+    asOf: z.iso.datetime({ offset: true }).optional(),
+    format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+    filledBy: z.string().max(64).optional(),
+    contact: z.string().max(64).optional(),
+  })
+  .strict();
+
+const Day = z.iso.date();
+
+function problem(res: Response, status: number, title: string, detail: string) {
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({ type: 'about:blank', title, status, detail });
+}
+
+/** Parses a query string, answering 400 with what is wrong and where. */
+function parse<S extends z.ZodType>(
+  schema: S,
+  req: Request,
+  res: Response,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(req.query);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues
+    .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
+    .join('; ');
+  problem(res, 400, 'Invalid query', detail);
+  return undefined;
+}
+
+/** Read side of the hub over HTTP: forms, drill-down, rates, the ledger and the worklist. */
+export function reportingRouter(deps: ReportingDeps): Router {
+  const router = Router();
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const wrap =
+    (handler: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: (e: unknown) => void) =>
+      handler(req, res).catch((error: unknown) => {
+        if (error instanceof UnknownFormError)
+          return problem(res, 404, 'Unknown form', error.message);
+        if (error instanceof PeriodError || error instanceof RangeError)
+          return problem(res, 400, 'Invalid period', error.message);
+        next(error);
+      });
+
+  router.get('/v1/reports/forms', (_req, res) => {
+    res.json(
+      FORM_TEMPLATES.map((t) => ({
+        id: t.id,
+        titleZh: t.titleZh,
+        sourceDocument: t.sourceDocument,
+        periodRule: t.periodRule,
+      })),
+    );
+  });
+
+  router.get(
+    '/v1/reports/forms/:formId',
+    wrap(async (req, res) => {
+      const template = formTemplate(String(req.params.formId));
+      const query = parse(FormQuery, req, res);
+      if (!query) return;
+      const form = await computeForm(
+        deps.readModels,
+        {
+          template,
+          unit: query.unit,
+          ...(query.period ? { period: query.period } : {}),
+          ...(query.asOf ? { asOf: query.asOf } : {}),
+        },
+        divisionName,
+      );
+      const filler = {
+        unitName: divisionName(query.unit),
+        ...(query.filledBy ? { filledBy: query.filledBy } : {}),
+        ...(query.contact ? { contact: query.contact } : {}),
+        filledOn: now().slice(0, 10),
+      };
+      const file = `${template.id}-${query.unit}-${query.period ?? 'campaign'}`;
+      if (query.format === 'csv') {
+        res
+          .type('text/csv; charset=utf-8')
+          .attachment(`${file}.csv`)
+          .send(formToCsv(formGrid(form, filler)));
+        return;
+      }
+      if (query.format === 'xlsx') {
+        res
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .attachment(`${file}.xlsx`)
+          .send(await formToXlsx(formGrid(form, filler)));
+        return;
+      }
+      res.json({ ...form, template: { id: template.id, titleZh: template.titleZh } });
+    }),
+  );
+
+  router.get(
+    '/v1/reports/forms/:formId/figures/:figureId/events',
+    wrap(async (req, res) => {
+      const template = formTemplate(String(req.params.formId));
+      const query = parse(
+        z
+          .object({
+            unit: DivisionCode,
+            period: z.string().optional(),
+            asOf: z.iso.datetime({ offset: true }).optional(),
+            column: z.coerce.number().int().min(0).default(0),
+          })
+          .strict(),
+        req,
+        res,
+      );
+      if (!query) return;
+      const eventIds = await traceFormCell(
+        deps.readModels,
+        {
+          template,
+          unit: query.unit,
+          ...(query.period ? { period: query.period } : {}),
+          ...(query.asOf ? { asOf: query.asOf } : {}),
+        },
+        String(req.params.figureId),
+        query.column,
+      );
+      res.json({ eventIds });
+    }),
+  );
+
+  router.get(
+    '/v1/reports/rates',
+    wrap(async (req, res) => {
+      const query = parse(z.object({ unit: DivisionCode, from: Day, to: Day }).strict(), req, res);
+      if (!query) return;
+      res.json(await twoHundredPercentRates(deps.readModels, query.unit, query.from, query.to));
+    }),
+  );
+
+  router.get(
+    '/v1/ledger/clues',
+    wrap(async (req, res) => {
+      const query = parse(
+        z
+          .object({ unit: DivisionCode.optional(), open: z.enum(['true', 'false']).optional() })
+          .strict(),
+        req,
+        res,
+      );
+      if (!query) return;
+      res.json(
+        await clueLedger(deps.readModels, deps.deadlineRules, now(), {
+          ...(query.unit ? { unit: query.unit } : {}),
+          openOnly: query.open === 'true',
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/v1/ledger/clues/:clueId',
+    wrap(async (req, res) => {
+      const clueId = String(req.params.clueId);
+      const found = (await clueLedger(deps.readModels, deps.deadlineRules, now())).find(
+        (c) => c.clueId === clueId,
+      );
+      if (!found) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+      res.json(found);
+    }),
+  );
+
+  router.get(
+    '/v1/ledger/due',
+    wrap(async (req, res) => {
+      const query = parse(
+        z.object({ unit: DivisionCode.optional(), party: z.string().optional() }).strict(),
+        req,
+        res,
+      );
+      if (!query) return;
+      const ledger = await clueLedger(
+        deps.readModels,
+        deps.deadlineRules,
+        now(),
+        query.unit ? { unit: query.unit } : {},
+      );
+      const items = ledger.flatMap((c) =>
+        pendingSteps(c).map((step) => ({ clueId: c.clueId, ...step })),
+      );
+      res.json(
+        items
+          .filter((i) => !query.party || i.party === query.party)
+          .sort((a, b) => (a.dueBy ?? '~').localeCompare(b.dueBy ?? '~')),
+      );
+    }),
+  );
+
+  router.get(
+    '/v1/ledger/penalty-instead-of-prosecution',
+    wrap(async (_req, res) => {
+      res.json(await penaltyInsteadOfProsecutionFlags(deps.readModels, deps.transferCriteria));
+    }),
+  );
+
+  router.get(
+    '/v1/prosecution/worklist',
+    wrap(async (_req, res) => {
+      res.json(await procuratorWorklist(deps.readModels));
+    }),
+  );
+
+  router.get(
+    '/v1/prosecution/cases/:caseId',
+    wrap(async (req, res) => {
+      const caseId = String(req.params.caseId);
+      const found = (await caseViews(deps.readModels)).find((c) => c.caseId === caseId);
+      if (!found) return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+      res.json(found);
+    }),
+  );
+  return router;
+}

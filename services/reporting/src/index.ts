@@ -1,0 +1,5 @@
+export * from './export/grid.js';
+export * from './export/csv.js';
+export * from './export/xlsx.js';
+export * from './http/reporting-router.js';
+export * from './metrics.js';
