@@ -10,6 +10,18 @@ import type { Logger } from 'pino';
 import { hashDistinctKey } from './distinct-key.js';
 import type { ProjectionBatch, ReadModelStore, StoredFact } from './port.js';
 
+/** Each stored event of a page read (upcast) once, however many projections want it. */
+function decodePage(
+  page: readonly RecordedEvent[],
+): (index: number) => RecordedHubEvent | undefined {
+  const cache = new Array<RecordedHubEvent | undefined | null>(page.length);
+  return (index) => {
+    let event = cache[index];
+    if (event === undefined) cache[index] = event = readRecordedEvent(page[index]!) ?? null;
+    return event ?? undefined;
+  };
+}
+
 export interface ProjectionStatus {
   projection: string;
   version: number;
@@ -81,8 +93,9 @@ export class ProjectionRunner {
         maxCount: this.batchSize,
       });
       if (page.length === 0) return read;
+      const decoded = decodePage(page);
       const batches = await Promise.all(
-        this.projections.map((p) => this.batchFor(p, checkpoints.get(p.name), page)),
+        this.projections.map((p) => this.batchFor(p, checkpoints.get(p.name), page, decoded)),
       );
       await this.options.readModels.commit(batches.filter((b) => b !== undefined));
       read += page.length;
@@ -95,14 +108,16 @@ export class ProjectionRunner {
     projection: Projection,
     after: bigint | undefined,
     page: readonly RecordedEvent[],
+    decoded: (index: number) => RecordedHubEvent | undefined,
   ): Promise<ProjectionBatch | undefined> {
-    const events = page.filter((e) => after === undefined || e.position > after);
-    if (events.length === 0) return undefined;
+    const first = after === undefined ? 0 : page.findIndex((e) => e.position > after);
+    if (first < 0) return undefined;
+    const events = page.slice(first);
     const handled = new Set(projection.handles);
     const relevant: RecordedHubEvent[] = [];
-    for (const stored of events) {
-      if (!handled.has(stored.type)) continue;
-      const event = readRecordedEvent(stored);
+    for (let i = first; i < page.length; i++) {
+      if (!handled.has(page[i]!.type)) continue;
+      const event = decoded(i);
       if (event) relevant.push(event);
     }
     const base = {
@@ -113,16 +128,29 @@ export class ProjectionRunner {
     };
     if (projection.kind === 'facts') {
       const facts: StoredFact[] = [];
+      // The same person or enterprise is counted by several measures: hash each key once.
+      const hashes = new Map<string, string>();
       for (const event of relevant) {
         const recordedMs = Date.parse(event.recorded.recordedAt);
+        const eventId = event.metadata.eventId;
+        const position = event.recorded.position;
         for (const fact of projection.factsOf(event)) {
+          let distinctKey: string | undefined;
+          if (fact.distinctKey !== undefined) {
+            distinctKey = hashes.get(fact.distinctKey);
+            if (distinctKey === undefined) {
+              distinctKey = hashDistinctKey(fact.distinctKey);
+              hashes.set(fact.distinctKey, distinctKey);
+            }
+          }
           facts.push({
-            ...fact,
-            ...(fact.distinctKey === undefined
-              ? {}
-              : { distinctKey: hashDistinctKey(fact.distinctKey) }),
-            eventId: event.metadata.eventId,
-            position: event.recorded.position,
+            measureId: fact.measureId,
+            unit: fact.unit,
+            day: fact.day,
+            value: fact.value,
+            ...(distinctKey === undefined ? {} : { distinctKey }),
+            eventId,
+            position,
             recordedMs,
           });
         }

@@ -1,11 +1,13 @@
 import { httpSuite } from './http-suite.js';
 import { kafkaSuite } from './kafka-suite.js';
+import { projectionsSuite } from './projections-suite.js';
 import { storeSuite } from './store-suite.js';
 
 const SUITES: Record<string, () => Promise<void>> = {
   store: storeSuite,
   http: httpSuite,
   kafka: kafkaSuite,
+  projections: projectionsSuite,
 };
 
 const requested = process.argv.slice(2);

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { FORM_TEMPLATES } from '@hub/domain';
+import type { AppendRequest, NewEvent } from '@hub/event-store';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { computeForm, ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
+import { bench, perSecond } from './report.js';
+import { join, withTempDir } from './temp.js';
+
+const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS ?? 1_000_000);
+const BLOCK = 20;
+const DAY_MS = 86_400_000;
+const FIRST_DAY = Date.parse('2023-07-01T10:00:00+08:00');
+
+/**
+ * One block of 20 events of one enterprise in one of 16 districts of a province, spread over
+ * 18 months in the order they happen (agencies publish as they work): certificates, listing, self-inspection, an inspection with four findings and its
+ * measures, a clue through filing, and a case through judgment. Linkage-heavy on purpose: the
+ * document projections are the expensive part.
+ */
+function block(b: number, blocks: number): Array<{ stream: string; event: NewEvent }> {
+  const unit = String(310101 + (b % 16));
+  const occurredAt = new Date(FIRST_DAY + Math.floor((b / blocks) * 540) * DAY_MS).toISOString();
+  const creditCode = `91${unit}${String(b).padStart(9, '0')}X`.slice(0, 18);
+  const enterprise = { creditCode, name: `企业${b}` };
+  const ins = `INS-${b}`;
+  const clue = `CL-${b}`;
+  const caseId = `K-${b}`;
+  const worker = (k: number) => ({
+    idNumber: `${unit}1985${String(b * 4 + k).padStart(8, '0')}`,
+    name: `工人${k}`,
+  });
+  const out: Array<{ stream: string; event: NewEvent }> = [];
+  const add = (stream: string, type: string, agency: string, data: unknown) => {
+    const id = randomUUID();
+    out.push({
+      stream,
+      event: {
+        id,
+        type,
+        data,
+        metadata: {
+          eventId: id,
+          schemaVersion: type === 'FineImposed' ? 2 : 1,
+          agency,
+          reportingUnit: unit,
+          occurredAt,
+          correlationId: id,
+          causationId: null,
+          actor: { officerId: 'bench' },
+        },
+      },
+    });
+  };
+  for (const k of [0, 1])
+    add(`certificate-${b}-${k}`, 'CertificateIssued', 'emergency', {
+      certificateType: 'special_operations',
+      number: `T${b}${k}`,
+      holder: worker(k),
+    });
+  add(`enterprise-${creditCode}`, 'EnterpriseListedInArea', 'emergency', {
+    enterprise,
+    listedOn: occurredAt.slice(0, 10),
+  });
+  add(`enterprise-${creditCode}`, 'SelfInspectionReported', 'emergency', {
+    reportId: `SI-${b}`,
+    enterprise,
+    specialOperationsWorkers: 20,
+    certifiedWorkers: 18,
+    fakeCertificatesFound: b % 3,
+    uncertifiedWorkers: 1,
+    reportedForHandling: 1,
+  });
+  const stream = `inspection-${ins}`;
+  add(stream, 'InspectionConducted', 'emergency', {
+    inspectionId: ins,
+    subjectKind: 'employer',
+    subject: enterprise,
+    method: 'special',
+    inspectedOn: occurredAt.slice(0, 10),
+    workersChecked: 12,
+  });
+  ['forged', 'no_certificate', 'expired', 'employer_failed_to_verify'].forEach((kind, k) =>
+    add(stream, 'FindingRecorded', 'emergency', {
+      inspectionId: ins,
+      findingId: `F${k}`,
+      subjectKind: 'employer',
+      kind,
+      ...(k < 3 ? { worker: worker(k) } : {}),
+    }),
+  );
+  add(stream, 'RectificationOrdered', 'emergency', {
+    inspectionId: ins,
+    subjectKind: 'employer',
+    subject: enterprise,
+    findingIds: ['F0'],
+    deadline: '2024-12-31',
+  });
+  add(stream, 'FineImposed', 'emergency', {
+    inspectionId: ins,
+    decisionNo: `罚${b}`,
+    subjectKind: 'employer',
+    target: { kind: 'enterprise', enterprise },
+    amountFen: 1_000_000 + b,
+  });
+  add(stream, 'ProblemRectified', 'emergency', {
+    inspectionId: ins,
+    findingId: 'F3',
+    verifiedOn: occurredAt.slice(0, 10),
+  });
+  add(stream, 'FindingClosed', 'emergency', {
+    inspectionId: ins,
+    findingId: 'F3',
+    closure: 'rectified',
+  });
+  const clueStream = `clue-${clue}`;
+  add(clueStream, 'ClueTransferred', 'emergency', {
+    clueId: clue,
+    origin: 'enforcement',
+    toPoliceUnit: unit,
+    suspectedOffence: '买卖国家机关证件罪',
+    suspects: 1,
+    fakeCertificates: 1,
+    relatedInspectionIds: [ins],
+  });
+  add(clueStream, 'ClueReceiptSigned', 'police', {
+    clueId: clue,
+    transferringAgency: 'emergency',
+    receivedAt: occurredAt,
+  });
+  add(clueStream, 'CaseFiled', 'police', {
+    caseId,
+    clueId: clue,
+    transferringAgency: 'emergency',
+    suspects: 1,
+    offence: '买卖国家机关证件罪',
+  });
+  add(clueStream, 'CaseMaterialsHandedOver', 'emergency', { clueId: clue, caseId, items: 2 });
+  const caseStream = `case-${caseId}`;
+  add(caseStream, 'CaseSentForProsecution', 'police', { caseId, suspects: 1 });
+  add(caseStream, 'ProsecutionFiled', 'procuratorate', {
+    caseId,
+    defendants: 1,
+    charges: '买卖国家机关证件罪',
+    courtUnit: '某法院',
+  });
+  add(caseStream, 'JudgmentDelivered', 'court', {
+    caseId,
+    courtCaseNo: `C${b}`,
+    convictedPersons: 1,
+    acquittedPersons: 0,
+    deliveredOn: occurredAt.slice(0, 10),
+    statute: '刑法第二百八十条',
+  });
+  return out;
+}
+
+export async function fill(store: SqliteEventStore): Promise<void> {
+  const blocks = Math.ceil(EVENTS / BLOCK);
+  for (let b = 0; b < blocks; b += 50) {
+    const requests = new Map<string, NewEvent[]>();
+    for (let i = b; i < Math.min(blocks, b + 50); i++)
+      for (const { stream, event } of block(i, blocks))
+        requests.set(stream, [...(requests.get(stream) ?? []), event]);
+    await store.appendMany(
+      [...requests].map(([stream, events]): AppendRequest => ({ stream, events })),
+    );
+  }
+}
+
+async function scan(store: SqliteEventStore): Promise<number> {
+  const started = process.hrtime.bigint();
+  let after: bigint | undefined;
+  let count = 0;
+  for (;;) {
+    const page = await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: 5000 });
+    if (page.length === 0) break;
+    count += page.length;
+    after = page[page.length - 1]!.position;
+  }
+  return perSecond(count, started);
+}
+
+/** Rebuild of every projection over 1M events against a raw read-all scan; each form province-wide. */
+export async function projectionsSuite(): Promise<void> {
+  await withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    const filling = process.hrtime.bigint();
+    await fill(store);
+    bench('projections', 'generated_events', EVENTS, 'events');
+    bench('projections', 'generate_and_append', perSecond(EVENTS, filling), 'events/s');
+
+    const scanRate = await scan(store);
+    bench('projections', 'baseline_read_all_scan', scanRate, 'events/s');
+
+    const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
+    const runner = new ProjectionRunner({ store, readModels, batchSize: 5000 });
+    const rssBefore = process.memoryUsage().rss;
+    const started = process.hrtime.bigint();
+    const read = await runner.catchUp();
+    const rebuildRate = perSecond(read, started);
+    bench('projections', 'rebuild_all_projections', rebuildRate, 'events/s');
+    bench('projections', 'rebuild_vs_scan', rebuildRate / scanRate, 'ratio');
+    const db = new Database(join(dir, 'hub.db'), { readonly: true });
+    const facts = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rm_facts').get()!.n;
+    db.close();
+    bench('projections', 'statistic_facts', facts, 'rows');
+    bench(
+      'projections',
+      'rebuild_rss_growth',
+      Math.round((process.memoryUsage().rss - rssBefore) / 1048576),
+      'MiB',
+    );
+
+    const periods: Record<string, string | undefined> = {
+      'shanghai-2024': '2024-08',
+      'guangdong-2018': '2024-09',
+      'jiangjin-2023': undefined,
+    };
+    for (const template of FORM_TEMPLATES) {
+      const period = periods[template.id];
+      const times: number[] = [];
+      let cells = 0;
+      for (let i = 0; i < 3; i++) {
+        const t = process.hrtime.bigint();
+        const form = await computeForm(readModels, {
+          template,
+          unit: '310000',
+          ...(period ? { period } : {}),
+        });
+        times.push(Number(process.hrtime.bigint() - t) / 1e6);
+        cells = form.rows.reduce((n, r) => n + r.cells.filter((c) => c.value > 0).length, 0);
+      }
+      bench(
+        'projections',
+        `form_${template.id.replace(/-/g, '_')}_province`,
+        times.sort((a, b) => a - b)[1]!,
+        'ms',
+      );
+      bench('projections', `form_${template.id.replace(/-/g, '_')}_nonzero_cells`, cells, 'cells');
+    }
+    await readModels.close();
+    await store.close();
+  });
+}
