@@ -69,7 +69,34 @@ export function generateDemoCampaign(options: { seed?: number; from?: string } =
 
   DEMO_DISTRICTS.forEach((district, d) => districtCampaign(random, district, d, emit));
   cyberspace(random, emit);
+  certificateChecks(emit);
   return out;
+}
+
+/** A check at an inspection, a roster screening and an audited unmasking by the police. */
+function certificateChecks(emit: Emit) {
+  emit('emergency', '310105', 'CertificateVerified', {
+    verificationId: 'VER-310105-1',
+    inspectionId: 'INS-310105-0',
+    certificate: { type: 'special_operations', number: 'T310105198001010000' },
+    job: '电工作业',
+    result: 'unknown_number',
+    evidence: ['特种作业操作证登记库中无编号 T310105198001010000（疑似伪造）'],
+  });
+  emit('emergency', '310105', 'RosterScreened', {
+    screeningId: 'SCR-310105-1',
+    purpose: '用人单位自查名单比对',
+    rows: 48,
+    rejectedRows: 1,
+    negativeRows: 3,
+    anomalies: 1,
+  });
+  emit('police', '310105', 'PersonalDataUnmasked', {
+    unmaskingId: 'UNM-310105-1',
+    certificate: { type: 'special_operations', number: 'T310105198001010000' },
+    purpose: '核查涉嫌买卖国家机关证件案',
+    caseId: 'CASE-310105-0',
+  });
 }
 
 type Emit = (

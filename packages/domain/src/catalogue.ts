@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { certificateEvents } from './certificates/events.js';
 import { clueTransferEvents } from './clue-transfer/events.js';
 import { cyberspaceEvents } from './cyberspace/events.js';
+import { dataProtectionEvents } from './data-protection/events.js';
 import { inspectionEvents } from './inspections/events.js';
 import { prosecutionEvents } from './prosecution/events.js';
 import { selfInspectionEvents } from './self-inspection/events.js';
@@ -19,6 +20,7 @@ export const EVENT_DEFINITIONS = [
   ...prosecutionEvents,
   ...cyberspaceEvents,
   ...tipOffEvents,
+  ...dataProtectionEvents,
 ] as const;
 
 type Definitions = (typeof EVENT_DEFINITIONS)[number];

@@ -37,7 +37,13 @@ describe('event catalogue', () => {
       expect.arrayContaining(['CaseFiled', 'CaseDeclined', 'ClueReceiptSigned']),
     );
     expect(eventTypesPublishableBy('emergency')).not.toContain('CaseFiled');
-    expect(eventTypesPublishableBy('court')).toEqual(['CaseAcceptedByCourt', 'JudgmentDelivered']);
+    // Besides its own facts, every agency records its screenings and unmaskings (audit events).
+    expect(eventTypesPublishableBy('court')).toEqual([
+      'CaseAcceptedByCourt',
+      'JudgmentDelivered',
+      'PersonalDataUnmasked',
+      'RosterScreened',
+    ]);
   });
 
   it('puts every event of a clue in the clue stream', () => {

@@ -25,3 +25,8 @@ export * from './clue-transfer/ledger.js';
 export * from './prosecution/tracking.js';
 export * from './inspections/penalty-instead-of-prosecution.js';
 export * from './projections/all.js';
+export * from './data-protection/events.js';
+export * from './certificates/personal-data.js';
+export * from './certificates/rules.js';
+export * from './certificates/registry.js';
+export * from './certificates/verification.js';

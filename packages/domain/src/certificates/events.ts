@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Agency } from '../shared/agencies.js';
 import { defineEvent } from '../shared/event-definition.js';
-import { CalendarDate } from '../shared/envelope.js';
-import { CertificateNumber, CertificateType, PersonRef } from '../shared/refs.js';
+import { CalendarDate, ExternalId } from '../shared/envelope.js';
+import { CertificateNumber, CertificateRef, CertificateType, PersonRef } from '../shared/refs.js';
 
 /** Which agency issues which certificate type (BRIEF §3). */
 export const ISSUER_OF: Record<CertificateType, Agency> = {
@@ -130,10 +130,53 @@ export const CertificateHolderDataCorrected = defineEvent({
     .strict(),
 });
 
+/** A certificate checked during an inspection (逢查必检); the holder appears only masked. */
+export const CertificateVerified = defineEvent({
+  type: 'CertificateVerified',
+  version: 1,
+  titleZh: '证书核验',
+  description:
+    'A certificate was checked against the shared registry, e.g. during an inspection; a negative result is addressed to its issuer.',
+  publishers: ['emergency', 'construction', 'market', 'police'],
+  stream: (d) =>
+    d.inspectionId ? `inspection-${d.inspectionId}` : `verification-${d.verificationId}`,
+  addressees: (d) =>
+    d.result === 'valid' || d.result === 'pending_registry' ? [] : [ISSUER_OF[d.certificate.type]],
+  schema: z
+    .object({
+      verificationId: ExternalId,
+      inspectionId: ExternalId.optional(),
+      certificate: CertificateRef,
+      holderMasked: z
+        .string()
+        .regex(
+          /^[0-9]{6}\*{8}[0-9]{3}[0-9X]$/,
+          'holder ID masked as the first 6 and last 4 characters',
+        )
+        .optional(),
+      job: z.string().min(1).max(64).optional(),
+      result: z.enum([
+        'valid',
+        'pending_registry',
+        'unknown_number',
+        'revoked',
+        'holder_mismatch',
+        'data_mismatch',
+        'expired',
+        'review_overdue',
+        'other_department',
+        'not_valid_for_job',
+      ]),
+      evidence: z.array(z.string().min(1).max(500)).max(10),
+    })
+    .strict(),
+});
+
 export const certificateEvents = [
   CertificateIssued,
   CertificateReviewed,
   CertificateRenewed,
   CertificateRevoked,
   CertificateHolderDataCorrected,
+  CertificateVerified,
 ] as const;

@@ -1,0 +1,159 @@
+import type { RecordedHubEvent } from '../catalogue.js';
+import type { DocumentProjection } from '../projections/projection.js';
+import type { Agency } from '../shared/agencies.js';
+import type { CertificateType } from '../shared/refs.js';
+import { maskResidentId } from '../shared/value-objects/resident-id.js';
+import { normalisePersonName } from '../shared/value-objects/person-name.js';
+import type {
+  CertificateHolderDataCorrected,
+  CertificateIssued,
+  CertificateRenewed,
+  CertificateReviewed,
+  CertificateRevoked,
+} from './events.js';
+import type { PersonalDataProtector } from './personal-data.js';
+
+/** One certificate as the three issuers' events describe it; the holder only as keys, mask and sealed copy. */
+export interface RegistryCertificate {
+  type: CertificateType;
+  number: string;
+  issuer: Agency;
+  issued: boolean;
+  holderKey?: string;
+  holderNameKey?: string;
+  holderMasked?: string;
+  holderSealed?: string;
+  operationCategory?: string;
+  operationItem?: string;
+  issuedOn?: string;
+  validUntil?: string;
+  nextReviewDue?: string;
+  issuingAuthority?: string;
+  revokedOn?: string;
+  revocationReason?: string;
+  lastEventId: string;
+}
+
+export const certificateKey = (type: string, number: string) => `${type}:${number.toUpperCase()}`;
+
+/** A person's ID number and name as keyed hashes, for matching without keeping either. */
+export function holderKeys(protector: PersonalDataProtector, idNumber: string, name?: string) {
+  return {
+    holderKey: protector.matchKey(idNumber.toUpperCase()),
+    ...(name === undefined ? {} : { holderNameKey: protector.matchKey(normalisePersonName(name)) }),
+  };
+}
+
+type RegistryEventType = (
+  | typeof CertificateIssued
+  | typeof CertificateReviewed
+  | typeof CertificateRenewed
+  | typeof CertificateRevoked
+  | typeof CertificateHolderDataCorrected
+)['type'];
+type CertificateEvent = Extract<RecordedHubEvent, { type: RegistryEventType }>;
+
+/** The issuers' events that make the registry (verifications do not change it). */
+const HANDLED: readonly RegistryEventType[] = [
+  'CertificateIssued',
+  'CertificateReviewed',
+  'CertificateRenewed',
+  'CertificateRevoked',
+  'CertificateHolderDataCorrected',
+];
+
+function holderFields(
+  protector: PersonalDataProtector,
+  holder: { idNumber: string; name: string },
+) {
+  return {
+    ...holderKeys(protector, holder.idNumber, holder.name),
+    holderMasked: maskResidentId(holder.idNumber),
+    holderSealed: protector.seal(holder.idNumber),
+  };
+}
+
+function evolveCertificate(
+  protector: PersonalDataProtector,
+  doc: RegistryCertificate | undefined,
+  event: CertificateEvent,
+): RegistryCertificate {
+  const base: RegistryCertificate = doc ?? {
+    type: event.data.certificateType,
+    number: event.data.number.toUpperCase(),
+    issuer: event.metadata.agency,
+    issued: false,
+    lastEventId: event.metadata.eventId,
+  };
+  const next = { ...base, lastEventId: event.metadata.eventId };
+  switch (event.type) {
+    case 'CertificateIssued': {
+      const d = event.data;
+      return {
+        ...next,
+        issued: true,
+        issuer: event.metadata.agency,
+        ...holderFields(protector, d.holder),
+        operationCategory: d.operationCategory,
+        operationItem: d.operationItem,
+        issuedOn: d.issuedOn,
+        validUntil: d.validUntil,
+        ...(d.nextReviewDue ? { nextReviewDue: d.nextReviewDue } : {}),
+        issuingAuthority: d.issuingAuthority,
+      };
+    }
+    case 'CertificateReviewed':
+      return event.data.nextReviewDue ? { ...next, nextReviewDue: event.data.nextReviewDue } : next;
+    case 'CertificateRenewed':
+      return { ...next, validUntil: event.data.validUntil };
+    case 'CertificateRevoked':
+      return { ...next, revokedOn: event.data.revokedOn, revocationReason: event.data.reason };
+    case 'CertificateHolderDataCorrected':
+      return { ...next, ...holderFields(protector, event.data.holder) };
+  }
+}
+
+/** The certificate registry: one document per certificate (`type:NUMBER`). */
+export function certificateRegistryProjection(
+  protector: PersonalDataProtector,
+): DocumentProjection<RegistryCertificate> {
+  return {
+    kind: 'documents',
+    name: 'certificate-registry',
+    version: 1,
+    handles: HANDLED,
+    keysOf: (event) => {
+      const d = event.data as { certificateType: string; number: string };
+      return [certificateKey(d.certificateType, d.number)];
+    },
+    evolve: (doc, event) => evolveCertificate(protector, doc, event as CertificateEvent),
+  };
+}
+
+export interface HolderDocument {
+  certificates: string[];
+}
+
+/** Certificates by holder (the keyed hash of the ID number): who holds what. */
+export function certificateHoldersProjection(
+  protector: PersonalDataProtector,
+): DocumentProjection<HolderDocument> {
+  return {
+    kind: 'documents',
+    name: 'certificate-holders',
+    version: 1,
+    handles: ['CertificateIssued', 'CertificateHolderDataCorrected'],
+    keysOf: (event) => {
+      const d = event.data as { holder: { idNumber: string } };
+      return [protector.matchKey(d.holder.idNumber.toUpperCase())];
+    },
+    evolve: (doc, event) => {
+      const d = event.data as { certificateType: string; number: string };
+      const key = certificateKey(d.certificateType, d.number);
+      const certificates = doc?.certificates ?? [];
+      return certificates.includes(key)
+        ? { certificates }
+        : { certificates: [...certificates, key].sort() };
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import type { CertificateType } from '../shared/refs.js';
+import type { PersonalDataProtector } from './personal-data.js';
+import { holderKeys, type RegistryCertificate } from './registry.js';
+import {
+  CERTIFICATE_RULES,
+  certificateTypeForJob,
+  numberFitsFormat,
+  type CertificateTypeRules,
+} from './rules.js';
+
+/** What an inspector sees on the card and on site. */
+export interface CertificateObservation {
+  type: CertificateType;
+  number: string;
+  holder?: { idNumber: string; name?: string };
+  /** Data printed on the card, to compare with the registry. */
+  printed?: {
+    operationCategory?: string;
+    operationItem?: string;
+    validUntil?: string;
+    issuedOn?: string;
+  };
+  /** The work being done, as an operation category (作业类别). */
+  job?: string;
+}
+
+/** The outcomes of BRIEF §3, plus "not yet in the registry" during its lag after an issue. */
+export type VerificationResult =
+  | 'valid'
+  | 'pending_registry'
+  | 'unknown_number'
+  | 'revoked'
+  | 'holder_mismatch'
+  | 'data_mismatch'
+  | 'expired'
+  | 'review_overdue'
+  | 'other_department'
+  | 'not_valid_for_job';
+
+/** The finding a negative result raises on the inspection (FindingRecorded kinds). */
+export const FINDING_OF_RESULT: Partial<Record<VerificationResult, string>> = {
+  unknown_number: 'forged',
+  revoked: 'no_certificate',
+  holder_mismatch: 'lent_transferred_or_impersonated',
+  data_mismatch: 'altered',
+  expired: 'expired',
+  review_overdue: 'review_overdue',
+  other_department: 'other_department_certificate',
+  not_valid_for_job: 'no_certificate',
+};
+
+export interface Verification {
+  result: VerificationResult;
+  /** Why, in the inspector's words; never an ID number. */
+  evidence: string[];
+  findingKind?: string;
+}
+
+export interface VerificationContext {
+  protector: PersonalDataProtector;
+  /** Asia/Shanghai date, YYYY-MM-DD. */
+  today: string;
+  rules?: Record<CertificateType, CertificateTypeRules>;
+}
+
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+const verdict = (result: VerificationResult, evidence: string[]): Verification => {
+  const findingKind = FINDING_OF_RESULT[result];
+  return findingKind ? { result, evidence, findingKind } : { result, evidence };
+};
+
+/** Checks one certificate against the registry. Pure: the caller looks the record up. */
+export function verifyCertificate(
+  observation: CertificateObservation,
+  record: RegistryCertificate | undefined,
+  context: VerificationContext,
+): Verification {
+  const rules = (context.rules ?? CERTIFICATE_RULES)[observation.type];
+  const fits = numberFitsFormat(
+    rules,
+    observation.number,
+    observation.holder?.idNumber?.toUpperCase(),
+  );
+  const formatNote = fits === false ? [`编号不符合${rules.titleZh}的编号规则`] : [];
+
+  if (!record?.issued) {
+    const issuedOn = observation.printed?.issuedOn;
+    if (
+      issuedOn &&
+      issuedOn <= context.today &&
+      context.today <= addDays(issuedOn, rules.registryLagDays)
+    )
+      return verdict('pending_registry', [
+        `登记库中暂无此编号；证面发证日期 ${issuedOn} 在 ${rules.registryLagDays} 日登记滞后期内，请于 ${addDays(issuedOn, rules.registryLagDays + 1)} 后复核`,
+        ...formatNote,
+      ]);
+    return verdict('unknown_number', [
+      `${rules.titleZh}登记库中无编号 ${observation.number}（疑似伪造）`,
+      ...formatNote,
+    ]);
+  }
+  if (record.revokedOn)
+    return verdict('revoked', [
+      `证书已于 ${record.revokedOn} 撤销（${record.revocationReason ?? '原因未录入'}）`,
+    ]);
+
+  if (observation.holder) {
+    const seen = holderKeys(
+      context.protector,
+      observation.holder.idNumber,
+      observation.holder.name,
+    );
+    if (record.holderKey && seen.holderKey !== record.holderKey)
+      return verdict('holder_mismatch', [
+        `持证人身份证号与登记不符（登记为 ${record.holderMasked ?? '未知'}）：疑似出借、转让或冒用`,
+      ]);
+    if (seen.holderNameKey && record.holderNameKey && seen.holderNameKey !== record.holderNameKey)
+      return verdict('data_mismatch', ['证面姓名与登记不符：疑似涂改']);
+  }
+  if (fits === false) return verdict('data_mismatch', formatNote);
+  const printed = observation.printed ?? {};
+  const differences = (['operationCategory', 'operationItem', 'validUntil', 'issuedOn'] as const)
+    .filter((f) => printed[f] !== undefined && record[f] !== undefined && printed[f] !== record[f])
+    .map((f) => `证面${LABEL[f]} ${printed[f]} 与登记 ${record[f]} 不符`);
+  if (differences.length > 0) return verdict('data_mismatch', [...differences, '疑似涂改']);
+
+  if (record.validUntil && record.validUntil < context.today)
+    return verdict('expired', [`有效期至 ${record.validUntil}，已过期`]);
+  if (record.nextReviewDue && record.nextReviewDue < context.today)
+    return verdict('review_overdue', [`应于 ${record.nextReviewDue} 前复审，已逾期`]);
+
+  if (observation.job && record.operationCategory && observation.job !== record.operationCategory) {
+    const jobType = certificateTypeForJob(context.rules ?? CERTIFICATE_RULES, observation.job);
+    if (jobType && jobType !== observation.type)
+      return verdict('other_department', [
+        `所从事的 ${observation.job} 须持${(context.rules ?? CERTIFICATE_RULES)[jobType].titleZh}，所持为${rules.titleZh}`,
+      ]);
+    return verdict('not_valid_for_job', [
+      `证书准许 ${record.operationCategory}，所从事的是 ${observation.job}`,
+    ]);
+  }
+  return verdict('valid', [
+    `登记有效：${record.operationCategory ?? ''}${record.operationItem ? ` / ${record.operationItem}` : ''}，有效期至 ${record.validUntil ?? '未录入'}`,
+  ]);
+}
+
+const LABEL = {
+  operationCategory: '作业类别',
+  operationItem: '操作项目',
+  validUntil: '有效期',
+  issuedOn: '发证日期',
+} as const;
