@@ -73,15 +73,22 @@ export function generateDemoCampaign(options: { seed?: number; from?: string } =
   return out;
 }
 
+/** A certificate as events name it: masked number and the registry's keyed hash. */
+const MASKED = {
+  type: 'special_operations',
+  numberMasked: 'T310105********0000',
+  registryKey: 'demo-registry-key-0000000000000000',
+};
+
 /** A check at an inspection, a roster screening and an audited unmasking by the police. */
 function certificateChecks(emit: Emit) {
   emit('emergency', '310105', 'CertificateVerified', {
     verificationId: 'VER-310105-1',
     inspectionId: 'INS-310105-0',
-    certificate: { type: 'special_operations', number: 'T310105198001010000' },
+    certificate: MASKED,
     job: '电工作业',
     result: 'unknown_number',
-    evidence: ['特种作业操作证登记库中无编号 T310105198001010000（疑似伪造）'],
+    evidence: ['特种作业操作证登记库中无此编号（疑似伪造）'],
   });
   emit('emergency', '310105', 'RosterScreened', {
     screeningId: 'SCR-310105-1',
@@ -93,7 +100,7 @@ function certificateChecks(emit: Emit) {
   });
   emit('police', '310105', 'PersonalDataUnmasked', {
     unmaskingId: 'UNM-310105-1',
-    certificate: { type: 'special_operations', number: 'T310105198001010000' },
+    certificate: MASKED,
     purpose: '核查涉嫌买卖国家机关证件案',
     caseId: 'CASE-310105-0',
   });

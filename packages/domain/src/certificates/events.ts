@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { Agency } from '../shared/agencies.js';
 import { defineEvent } from '../shared/event-definition.js';
 import { CalendarDate, ExternalId } from '../shared/envelope.js';
-import { CertificateNumber, CertificateRef, CertificateType, PersonRef } from '../shared/refs.js';
+import {
+  CertificateNumber,
+  CertificateType,
+  MaskedCertificateRef,
+  PersonRef,
+} from '../shared/refs.js';
 
 /** Which agency issues which certificate type (BRIEF §3). */
 export const ISSUER_OF: Record<CertificateType, Agency> = {
@@ -146,7 +151,7 @@ export const CertificateVerified = defineEvent({
     .object({
       verificationId: ExternalId,
       inspectionId: ExternalId.optional(),
-      certificate: CertificateRef,
+      certificate: MaskedCertificateRef,
       holderMasked: z
         .string()
         .regex(

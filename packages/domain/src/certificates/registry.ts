@@ -12,11 +12,16 @@ import type {
   CertificateRevoked,
 } from './events.js';
 import type { PersonalDataProtector } from './personal-data.js';
+import { CERTIFICATE_RULES } from './rules.js';
 
-/** One certificate as the three issuers' events describe it; the holder only as keys, mask and sealed copy. */
+/**
+ * One certificate as the three issuers' events describe it. The holder is kept only as keyed
+ * hashes, a mask and a sealed copy; so is the number where it embeds the ID number (the
+ * special-operations card is `T` + ID number), and the document's key is a keyed hash too.
+ */
 export interface RegistryCertificate {
   type: CertificateType;
-  number: string;
+  numberMasked: string;
   issuer: Agency;
   issued: boolean;
   holderKey?: string;
@@ -35,6 +40,20 @@ export interface RegistryCertificate {
 }
 
 export const certificateKey = (type: string, number: string) => `${type}:${number.toUpperCase()}`;
+
+/** The registry document key of a certificate: a keyed hash, since numbers may embed ID numbers. */
+export const registryKey = (protector: PersonalDataProtector, type: string, number: string) =>
+  protector.matchKey(certificateKey(type, number));
+
+/** A number as it may be shown: the ID number inside it masked where the type embeds one. */
+export function maskCertificateNumber(type: CertificateType, number: string): string {
+  const format = CERTIFICATE_RULES[type].numberFormat;
+  if (format?.kind !== 'prefix-plus-id-number') return number.toUpperCase();
+  const upper = number.toUpperCase();
+  return upper.startsWith(format.prefix)
+    ? `${format.prefix}${maskResidentId(upper.slice(format.prefix.length))}`
+    : maskResidentId(upper);
+}
 
 /** A person's ID number and name as keyed hashes, for matching without keeping either. */
 export function holderKeys(protector: PersonalDataProtector, idNumber: string, name?: string) {
@@ -80,7 +99,7 @@ function evolveCertificate(
 ): RegistryCertificate {
   const base: RegistryCertificate = doc ?? {
     type: event.data.certificateType,
-    number: event.data.number.toUpperCase(),
+    numberMasked: maskCertificateNumber(event.data.certificateType, event.data.number),
     issuer: event.metadata.agency,
     issued: false,
     lastEventId: event.metadata.eventId,
@@ -124,13 +143,14 @@ export function certificateRegistryProjection(
     handles: HANDLED,
     keysOf: (event) => {
       const d = event.data as { certificateType: string; number: string };
-      return [certificateKey(d.certificateType, d.number)];
+      return [registryKey(protector, d.certificateType, d.number)];
     },
     evolve: (doc, event) => evolveCertificate(protector, doc, event as CertificateEvent),
   };
 }
 
 export interface HolderDocument {
+  /** Registry keys of the holder's certificates. */
   certificates: string[];
 }
 
@@ -149,7 +169,7 @@ export function certificateHoldersProjection(
     },
     evolve: (doc, event) => {
       const d = event.data as { certificateType: string; number: string };
-      const key = certificateKey(d.certificateType, d.number);
+      const key = registryKey(protector, d.certificateType, d.number);
       const certificates = doc?.certificates ?? [];
       return certificates.includes(key)
         ? { certificates }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AGENCIES } from '../shared/agencies.js';
 import { defineEvent } from '../shared/event-definition.js';
 import { ExternalId } from '../shared/envelope.js';
-import { CertificateRef, Count } from '../shared/refs.js';
+import { Count, MaskedCertificateRef } from '../shared/refs.js';
 
 /** Why personal data was used: the purpose, and the case it serves where there is one. */
 const Purpose = {
@@ -18,8 +18,10 @@ export const PersonalDataUnmasked = defineEvent({
   description:
     "An authorized reader opened the sealed ID number of a certificate's holder; recorded so every unmasking can be audited.",
   publishers: AGENCIES,
-  stream: (d) => `personal-data-${d.certificate.type}-${d.certificate.number}`,
-  schema: z.object({ unmaskingId: ExternalId, certificate: CertificateRef, ...Purpose }).strict(),
+  stream: (d) => `personal-data-${d.certificate.registryKey}`,
+  schema: z
+    .object({ unmaskingId: ExternalId, certificate: MaskedCertificateRef, ...Purpose })
+    .strict(),
 });
 
 /** Every bulk screening (大数据比对) is an event: who screened which roster, why, with what outcome. */

@@ -38,6 +38,23 @@ export const CertificateRef = z
   .object({ type: CertificateType, number: CertificateNumber })
   .strict();
 
+/**
+ * A certificate named without personal data: its number masked where it embeds an ID number,
+ * and the registry's keyed hash, which the hub can look up and nobody else can reverse.
+ */
+export const MaskedCertificateRef = z
+  .object({
+    type: CertificateType,
+    numberMasked: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9()（）*-]{4,40}$/,
+        'masked certificate number: letters, digits, "-", brackets or *',
+      ),
+    registryKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'registry key: the hub’s keyed hash'),
+  })
+  .strict();
+
 export const Count = z.number().int().nonnegative();
 
 /** Credit code where one may be missing (an individual seller has none). */
