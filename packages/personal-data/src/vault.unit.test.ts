@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { PersonalDataVault, SealError, parseVaultKey } from './vault.js';
 
 const key = (id: string) => ({ id, secret: randomBytes(32) });
@@ -12,6 +12,14 @@ describe('personal-data vault', () => {
     expect(vault.matchKey(ID)).not.toBe(vault.matchKey('110105194912310021'));
     expect(new PersonalDataVault(key('k1')).matchKey(ID)).not.toBe(vault.matchKey(ID));
     expect(vault.matchKey(ID)).not.toContain('1949');
+  });
+
+  it('computes a standard HMAC-SHA-256 under the derived match key', () => {
+    const k1 = key('k1');
+    const matchKey = Buffer.from(hkdfSync('sha256', k1.secret, Buffer.alloc(0), 'hub/match', 32));
+    expect(new PersonalDataVault(k1).matchKey(ID)).toBe(
+      createHmac('sha256', matchKey).update(ID).digest('base64url').slice(0, 32),
+    );
   });
 
   it('seals deterministically and opens the sealed copy, also after a rotation', () => {

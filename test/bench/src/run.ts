@@ -1,3 +1,4 @@
+import { certificatesSuite } from './certificates-suite.js';
 import { httpSuite } from './http-suite.js';
 import { kafkaSuite } from './kafka-suite.js';
 import { projectionsSuite } from './projections-suite.js';
@@ -8,6 +9,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   http: httpSuite,
   kafka: kafkaSuite,
   projections: projectionsSuite,
+  certificates: certificatesSuite,
 };
 
 const requested = process.argv.slice(2);

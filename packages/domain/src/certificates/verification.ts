@@ -22,6 +22,8 @@ export interface CertificateObservation {
   };
   /** The work being done, as an operation category (作业类别). */
   job?: string;
+  /** The holder's keyed hashes when the caller has them already (bulk screening). */
+  holderKeys?: { holderKey: string; holderNameKey?: string };
 }
 
 /** The outcomes of BRIEF §3, plus "not yet in the registry" during its lag after an issue. */

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS rm_facts (
 // Each placeholder appears once, in order, so $n can become a plain ?.
 const MAX_INTEGER = (1n << 63n) - 1n;
 const FACTS_PER_STATEMENT = 64;
+const KEYS_PER_STATEMENT = 100;
 
 function storedPosition(position: bigint): bigint | Buffer {
   if (position <= MAX_INTEGER) return position;
@@ -56,6 +57,8 @@ const sqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly applyBatches: (batches: readonly ProjectionBatch[]) => void;
+  private readonly getOne: Database.Statement<[string, string], { value: string }>;
+  private readonly getMany: Database.Statement<string[], { key: string; value: string }>;
 
   constructor(filename: string) {
     this.db = new Database(filename);
@@ -68,6 +71,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     // Fewer, larger WAL checkpoints: a rebuild commits thousands of batches in a row.
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
+    this.getOne = this.db.prepare(
+      'SELECT value FROM rm_documents WHERE collection = ? AND key = ?',
+    );
+    this.getMany = this.db.prepare(
+      `SELECT key, value FROM rm_documents WHERE collection = ? AND key IN (${Array<string>(KEYS_PER_STATEMENT).fill('?').join(', ')})`,
+    );
     const getCheckpoint = this.db.prepare<[string], { position: string }>(
       'SELECT position FROM rm_checkpoints WHERE projection = ?',
     );
@@ -152,12 +161,14 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async getDocuments(collection: string, keys: readonly string[]): Promise<Map<string, unknown>> {
     const found = new Map<string, unknown>();
-    const get = this.db.prepare<[string, string], { value: string }>(
-      'SELECT value FROM rm_documents WHERE collection = ? AND key = ?',
-    );
-    for (const key of keys) {
-      const row = get.get(collection, key);
-      if (row) found.set(key, JSON.parse(row.value) as unknown);
+    // Many keys per statement: screening looks up thousands of certificates at a time.
+    let i = 0;
+    for (; i + KEYS_PER_STATEMENT <= keys.length; i += KEYS_PER_STATEMENT)
+      for (const row of this.getMany.all(collection, ...keys.slice(i, i + KEYS_PER_STATEMENT)))
+        found.set(row.key, JSON.parse(row.value) as unknown);
+    for (; i < keys.length; i++) {
+      const row = this.getOne.get(collection, keys[i]!);
+      if (row) found.set(keys[i]!, JSON.parse(row.value) as unknown);
     }
     return found;
   }
