@@ -18,6 +18,14 @@ import {
   type ReadModelStore,
 } from '@hub/read-models';
 import { registerProjectionMetrics, reportingRouter } from '@hub/reporting';
+import { certificatesRouter, ScreeningJobs } from '@hub/certificates';
+import {
+  certificateHoldersProjection,
+  certificateRegistryProjection,
+  PROJECTIONS,
+  type Projection,
+} from '@hub/domain';
+import { loadOrCreateKeyFile, parseVaultKey, PersonalDataVault } from '@hub/personal-data';
 import { redactUrl, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
 import { loadRules } from './rules.js';
@@ -90,6 +98,31 @@ export function openReadModels(config: HubConfig): ReadModelStore {
     : new SqliteReadModelStore(join(config.dataDir, 'hub.db'));
 }
 
+/**
+ * The personal-data vault: keys from HUB_PII_KEY (and HUB_PII_PREVIOUS_KEYS after a rotation),
+ * or, on the embedded defaults, a key file created in the data directory.
+ */
+export function openVault(config: HubConfig): PersonalDataVault {
+  mkdirSync(config.dataDir, { recursive: true });
+  const current = config.HUB_PII_KEY
+    ? parseVaultKey(config.HUB_PII_KEY, 'HUB_PII_KEY')
+    : loadOrCreateKeyFile(join(config.dataDir, 'pii.key'));
+  const previous = (config.HUB_PII_PREVIOUS_KEYS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((k) => parseVaultKey(k, 'HUB_PII_PREVIOUS_KEYS'));
+  return new PersonalDataVault(current, previous);
+}
+
+/** Every projection the hub runs: the reports' and the certificate registry's. */
+export function hubProjections(vault: PersonalDataVault): Projection[] {
+  return [
+    ...PROJECTIONS,
+    certificateRegistryProjection(vault),
+    certificateHoldersProjection(vault),
+  ];
+}
+
 export interface RunningHub {
   url: string;
   server: Server;
@@ -101,11 +134,18 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const rules = loadRules(config.HUB_RULES_FILE);
   const stores = await openStores(config);
   const readModels = openReadModels(config);
+  const vault = openVault(config);
   const runner = new ProjectionRunner({
     store: stores.store,
     readModels,
+    projections: hubProjections(vault),
     logger: logger.child({ component: 'projections' }),
   });
+  const jobs = new ScreeningJobs(
+    join(config.dataDir, 'hub.db'),
+    join(config.dataDir, 'screenings'),
+  );
+  const certificatesLogger = logger.child({ component: 'certificates' });
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
   const app = createIngestionApp({
@@ -115,7 +155,16 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     metrics,
     bodyLimit: config.BODY_LIMIT,
     readinessChecks: [async () => void (await readModels.checkpoints())],
-    routers: [reportingRouter({ readModels, ...rules })],
+    routers: [
+      reportingRouter({ readModels, ...rules }),
+      certificatesRouter({
+        store: stores.store,
+        readModels,
+        vault,
+        jobs,
+        onScreeningError: (err) => certificatesLogger.error({ err }, 'screening failed'),
+      }),
+    ],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
@@ -132,6 +181,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
       await runner.stop();
+      jobs.close();
       await readModels.close();
       await stores.close();
     },

@@ -20,6 +20,20 @@ const ConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection string')
     .optional(),
   HUB_RULES_FILE: z.string().min(1).optional(),
+  HUB_PII_KEY: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=]{40,}$/,
+      'must be <key id>:<32 random bytes in base64>',
+    )
+    .optional(),
+  HUB_PII_PREVIOUS_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=]{40,}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=]{40,})*$/,
+      'must be <key id>:<base64>[,<key id>:<base64>…]',
+    )
+    .optional(),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
@@ -46,7 +60,15 @@ const ConfigSchema = z.object({
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
 
 /** Variables of the hub's own prefix that it does not know are refused: a typo must not pass silently. */
-const KNOWN_PREFIXED = new Set(['HUB_DATA_DIR', 'HUB_RULES_FILE']);
+const KNOWN_PREFIXED = new Set([
+  'HUB_DATA_DIR',
+  'HUB_RULES_FILE',
+  'HUB_PII_KEY',
+  'HUB_PII_PREVIOUS_KEYS',
+]);
+
+/** Variables whose values never appear in a message or a log line. */
+const SECRETS = new Set(['HUB_PII_KEY', 'HUB_PII_PREVIOUS_KEYS', 'KAFKA_SASL_PASSWORD']);
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -63,7 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const parsed = ConfigSchema.safeParse(relevant);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
-      (i) => `${i.path.join('.')}=${JSON.stringify(relevant[String(i.path[0])])}: ${i.message}`,
+      (i) =>
+        `${i.path.join('.')}=${SECRETS.has(String(i.path[0])) ? '(secret, not shown)' : JSON.stringify(relevant[String(i.path[0])])}: ${i.message}`,
     );
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }

@@ -9,6 +9,7 @@ import {
   UsageError,
 } from './cli/commands.js';
 import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
+import { certificatesCommand } from './cli/certificates-commands.js';
 import { EventStoreUnavailableError } from '@hub/event-store';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -27,6 +28,11 @@ usage: hub [command]
                                       an official form (forms: shanghai-2024, guangdong-2018,
                                       jiangjin-2023) for a unit and period, rolled up below it
   ledger [--unit <code>] [--due]      the clue-transfer ledger, or the steps due now
+  certificates import --agency <issuer> --file <export.csv|.xlsx> --unit <code> [--type <type>]
+                                      an issuer's existing certificate export, as events (idempotent)
+  certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <code> --purpose <text>
+         [--case <id>] [--type <type>] [--out results.jsonl]
+                                      screen a roster against the registry (recorded as an event)
   projections status                  read models: position and lag of each projection
   projections rebuild <name>          rebuild one read model from the first event
   schemas [check]                     write (or check) schemas/events from the catalogue`;
@@ -53,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
       return reportCommand(config, rest, flags, out);
     case 'ledger':
       return ledgerCommand(config, flags, out);
+    case 'certificates':
+      return certificatesCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
     default:

@@ -3,7 +3,7 @@ import { divisionName, isWithinDivision, pendingSteps } from '@hub/domain';
 import { clueLedger, computeForm, formTemplate, ProjectionRunner } from '@hub/read-models';
 import { formGrid, formToCsv, formToXlsx } from '@hub/reporting';
 import type { HubConfig } from '../config.js';
-import { openReadModels, openStores } from '../compose.js';
+import { hubProjections, openReadModels, openStores, openVault } from '../compose.js';
 import { loadRules } from '../rules.js';
 import { UsageError, type Out } from './usage.js';
 
@@ -12,7 +12,7 @@ const flag = (flags: Flags, name: string) =>
   typeof flags[name] === 'string' ? flags[name] : undefined;
 
 /** Opens the event store and read models for a command, and closes them after. */
-async function withReadSide<T>(
+export async function withReadSide<T>(
   config: HubConfig,
   run: (
     runner: ProjectionRunner,
@@ -23,8 +23,11 @@ async function withReadSide<T>(
   const stores = await openStores(config);
   const readModels = openReadModels(config);
   try {
-    return await run(new ProjectionRunner({ store: stores.store, readModels }), readModels, () =>
-      stores.store.headPosition(),
+    const projections = hubProjections(openVault(config));
+    return await run(
+      new ProjectionRunner({ store: stores.store, readModels, projections }),
+      readModels,
+      () => stores.store.headPosition(),
     );
   } finally {
     await readModels.close();

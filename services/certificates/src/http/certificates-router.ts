@@ -1,0 +1,369 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  CERTIFICATE_TYPES,
+  DivisionCode,
+  ExternalId,
+  ISSUER_OF,
+  maskCertificateNumber,
+  maskResidentId,
+  registryKey,
+  shanghaiDay,
+  dayString,
+  verifyCertificate,
+  type Agency,
+  type RegistryCertificate,
+} from '@hub/domain';
+import type { EventStore } from '@hub/event-store';
+// Brings in the typing of req.credential (set by the agency authentication).
+import type {} from '@hub/ingestion';
+import type { PersonalDataVault } from '@hub/personal-data';
+import type { ReadModelStore } from '@hub/read-models';
+import { deterministicUuid } from '../deterministic-id.js';
+import { bufferSource, readTable, TableError } from '../files/table-reader.js';
+import { RecordingError, recordAs } from '../record-events.js';
+import { ROSTER_COLUMNS, ROSTER_REQUIRED, screenRoster } from '../screening/screen-roster.js';
+import type { ScreeningJobs } from '../screening/screening-jobs.js';
+
+export interface CertificatesDeps {
+  store: EventStore;
+  readModels: ReadModelStore;
+  vault: PersonalDataVault;
+  jobs: ScreeningJobs;
+  /** Largest roster accepted in one request. */
+  rosterLimit?: string;
+  now?: () => Date;
+  onScreeningError?: (error: unknown) => void;
+}
+
+/** Agencies that may open a sealed ID number: the criminal-justice side, and a certificate's own issuer. */
+const UNMASKING_AGENCIES: readonly Agency[] = ['police', 'procuratorate', 'court'];
+
+const Type = z.enum(CERTIFICATE_TYPES);
+const Verification = z
+  .object({
+    verificationId: ExternalId,
+    reportingUnit: DivisionCode,
+    inspectionId: ExternalId.optional(),
+    certificate: z.object({ type: Type, number: z.string().min(1).max(40) }).strict(),
+    holder: z
+      .object({ idNumber: z.string().min(1).max(18), name: z.string().min(1).max(64).optional() })
+      .strict()
+      .optional(),
+    printed: z
+      .object({
+        operationCategory: z.string().optional(),
+        operationItem: z.string().optional(),
+        validUntil: z.iso.date().optional(),
+        issuedOn: z.iso.date().optional(),
+      })
+      .strict()
+      .optional(),
+    job: z.string().min(1).max(64).optional(),
+    /** Raise the finding on the inspection at once when the result is negative. */
+    raiseFinding: z
+      .object({
+        subjectKind: z.enum([
+          'employer',
+          'training_institution',
+          'exam_institution',
+          'intermediary',
+        ]),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+const ScreeningQuery = z
+  .object({
+    purpose: z.string().min(2).max(200),
+    reportingUnit: DivisionCode,
+    caseId: ExternalId.optional(),
+    type: Type.optional(),
+  })
+  .strict();
+const Unmask = z
+  .object({
+    unmaskingId: ExternalId,
+    reportingUnit: DivisionCode,
+    certificate: z
+      .object({ type: Type, registryKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) })
+      .strict(),
+    purpose: z.string().min(2).max(200),
+    caseId: ExternalId.optional(),
+  })
+  .strict();
+
+function problem(res: Response, status: number, title: string, detail: string, extra: object = {}) {
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({ type: 'about:blank', title, status, detail, ...extra });
+}
+
+function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  res: Response,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  problem(
+    res,
+    400,
+    'Invalid request',
+    parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+  );
+  return undefined;
+}
+
+const agencyOf = (req: Request) => req.credential!.agency;
+const actorOf = (req: Request) => {
+  const given = req.header('x-officer-id');
+  return {
+    officerId:
+      given && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(given) ? given : req.credential!.tokenId,
+  };
+};
+
+/** Verification, bulk screening and audited unmasking for agency systems, over HTTP. */
+export function certificatesRouter(deps: CertificatesDeps): Router {
+  const router = Router();
+  const now = () => (deps.now ?? (() => new Date()))();
+  const today = () => dayString(shanghaiDay(now().toISOString()));
+  const wrap =
+    (handler: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: (e: unknown) => void) =>
+      handler(req, res).catch((error: unknown) => {
+        if (error instanceof RecordingError)
+          return problem(res, 400, 'Cannot record', error.message, { errors: error.problems });
+        next(error);
+      });
+
+  router.post(
+    '/v1/certificates/verifications',
+    express.json({ limit: '64kb' }),
+    wrap(async (req, res) => {
+      const body = parse(Verification, req.body, res);
+      if (!body) return;
+      const agency = agencyOf(req);
+      const key = registryKey(deps.vault, body.certificate.type, body.certificate.number);
+      const record = (await deps.readModels.getDocuments('certificate-registry', [key])).get(
+        key,
+      ) as RegistryCertificate | undefined;
+      const verification = verifyCertificate(
+        {
+          type: body.certificate.type,
+          number: body.certificate.number,
+          ...(body.holder ? { holder: body.holder } : {}),
+          ...(body.printed ? { printed: body.printed } : {}),
+          ...(body.job ? { job: body.job } : {}),
+        },
+        record,
+        { protector: deps.vault, today: today() },
+      );
+      const masked = {
+        type: body.certificate.type,
+        numberMasked: maskCertificateNumber(body.certificate.type, body.certificate.number),
+        registryKey: key,
+      };
+      const envelope = (suffix: string, type: string, data: object) => ({
+        id: deterministicUuid(`${agency}|verification|${body.verificationId}|${suffix}`),
+        type,
+        schemaVersion: 1,
+        reportingUnit: body.reportingUnit,
+        occurredAt: now().toISOString(),
+        actor: actorOf(req),
+        data,
+      });
+      const events: unknown[] = [];
+      if (body.inspectionId)
+        events.push(
+          envelope('verified', 'CertificateVerified', {
+            verificationId: body.verificationId,
+            inspectionId: body.inspectionId,
+            certificate: masked,
+            ...(body.holder
+              ? { holderMasked: maskResidentId(body.holder.idNumber.toUpperCase()) }
+              : {}),
+            ...(body.job ? { job: body.job } : {}),
+            result: verification.result,
+            evidence: verification.evidence,
+          }),
+        );
+      if (body.raiseFinding && body.inspectionId && verification.findingKind)
+        events.push(
+          envelope('finding', 'FindingRecorded', {
+            inspectionId: body.inspectionId,
+            findingId: `${body.verificationId}-F`,
+            subjectKind: body.raiseFinding.subjectKind,
+            kind: verification.findingKind,
+            ...(body.holder?.name
+              ? { worker: { idNumber: body.holder.idNumber, name: body.holder.name } }
+              : {}),
+            description: verification.evidence.join('；').slice(0, 1000),
+          }),
+        );
+      const recorded = events.length > 0 ? await recordAs(deps.store, agency, events) : [];
+      res.json({ ...verification, certificate: masked, recordedEventIds: recorded });
+    }),
+  );
+
+  router.post(
+    '/v1/certificates/screenings',
+    express.raw({ type: () => true, limit: deps.rosterLimit ?? '200mb' }),
+    wrap(async (req, res) => {
+      const query = parse(ScreeningQuery, req.query, res);
+      if (!query) return;
+      const agency = agencyOf(req);
+      const idempotencyKey = req.header('idempotency-key');
+      const id = idempotencyKey
+        ? `SCR-${deterministicUuid(`${agency}|screening|${idempotencyKey}`)}`
+        : `SCR-${deterministicUuid(`${agency}|screening|${now().toISOString()}|${Math.random()}`)}`;
+      const location = `/v1/certificates/screenings/${id}`;
+      if (
+        !deps.jobs.create({
+          id,
+          agency,
+          purpose: query.purpose,
+          ...(query.caseId ? { caseId: query.caseId } : {}),
+        })
+      ) {
+        res
+          .status(202)
+          .location(location)
+          .json({ screeningId: id, status: location, resubmitted: true });
+        return;
+      }
+      const format = /spreadsheetml|xlsx/.test(req.header('content-type') ?? '') ? 'xlsx' : 'csv';
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const actor = actorOf(req);
+      void (async () => {
+        let summary = { rows: 0, rejectedRows: 0, negativeRows: 0, anomalies: 0, byResult: {} };
+        let failure: string | undefined;
+        try {
+          summary = await deps.jobs.writeResults(
+            id,
+            screenRoster(readTable(bufferSource(body), format, ROSTER_COLUMNS, ROSTER_REQUIRED), {
+              protector: deps.vault,
+              lookup: (keys) => deps.readModels.getDocuments('certificate-registry', keys),
+              today: today(),
+              ...(query.type ? { certificateType: query.type } : {}),
+            }),
+          );
+        } catch (error) {
+          failure =
+            error instanceof TableError
+              ? error.message
+              : `screening failed: ${(error as Error).message}`;
+          if (!(error instanceof TableError)) deps.onScreeningError?.(error);
+        }
+        // Every screening is on record, with who asked, why, and what came of it.
+        await recordAs(deps.store, agency, [
+          {
+            id: deterministicUuid(`${agency}|screened|${id}`),
+            type: 'RosterScreened',
+            schemaVersion: 1,
+            reportingUnit: query.reportingUnit,
+            occurredAt: now().toISOString(),
+            actor,
+            data: {
+              screeningId: id,
+              purpose: query.purpose,
+              ...(query.caseId ? { caseId: query.caseId } : {}),
+              rows: summary.rows,
+              rejectedRows: summary.rejectedRows,
+              negativeRows: summary.negativeRows,
+              anomalies: summary.anomalies,
+            },
+          },
+        ]).catch((error: unknown) => deps.onScreeningError?.(error));
+        deps.jobs.finish(id, summary, failure);
+      })();
+      res.status(202).location(location).json({ screeningId: id, status: location });
+    }),
+  );
+
+  const ownJob = (req: Request, res: Response) => {
+    const job = deps.jobs.get(String(req.params.id));
+    if (!job || job.agency !== agencyOf(req)) {
+      problem(
+        res,
+        404,
+        'Unknown screening',
+        `no screening ${String(req.params.id)} of your agency`,
+      );
+      return undefined;
+    }
+    return job;
+  };
+
+  router.get('/v1/certificates/screenings/:id', (req, res) => {
+    const job = ownJob(req, res);
+    if (job) res.json({ ...job, results: `/v1/certificates/screenings/${job.id}/results` });
+  });
+
+  router.get('/v1/certificates/screenings/:id/results', (req, res) => {
+    const job = ownJob(req, res);
+    if (!job) return;
+    if (job.status === 'running')
+      return problem(res, 409, 'Still running', `screening ${job.id} has ${job.rows} rows so far`);
+    res.type('application/x-ndjson');
+    deps.jobs.readResults(job.id).pipe(res);
+  });
+
+  router.post(
+    '/v1/certificates/unmask',
+    express.json({ limit: '16kb' }),
+    wrap(async (req, res) => {
+      const body = parse(Unmask, req.body, res);
+      if (!body) return;
+      const agency = agencyOf(req);
+      const type = body.certificate.type;
+      if (!UNMASKING_AGENCIES.includes(agency) && ISSUER_OF[type] !== agency)
+        return problem(
+          res,
+          403,
+          'Forbidden',
+          `${agency} may not unmask holders of ${type} certificates`,
+        );
+      const record = (
+        await deps.readModels.getDocuments('certificate-registry', [body.certificate.registryKey])
+      ).get(body.certificate.registryKey) as RegistryCertificate | undefined;
+      if (!record?.holderSealed)
+        return problem(
+          res,
+          404,
+          'Unknown certificate',
+          'no registered holder under this registry key',
+        );
+      // Recorded first: an unmasking that cannot be recorded does not happen.
+      await recordAs(deps.store, agency, [
+        {
+          id: deterministicUuid(`${agency}|unmask|${body.unmaskingId}`),
+          type: 'PersonalDataUnmasked',
+          schemaVersion: 1,
+          reportingUnit: body.reportingUnit,
+          occurredAt: now().toISOString(),
+          actor: actorOf(req),
+          data: {
+            unmaskingId: body.unmaskingId,
+            certificate: {
+              type,
+              numberMasked: record.numberMasked,
+              registryKey: body.certificate.registryKey,
+            },
+            purpose: body.purpose,
+            ...(body.caseId ? { caseId: body.caseId } : {}),
+          },
+        },
+      ]);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({
+        idNumber: deps.vault.unseal(record.holderSealed),
+        numberMasked: record.numberMasked,
+      });
+    }),
+  );
+  return router;
+}

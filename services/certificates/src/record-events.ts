@@ -1,0 +1,30 @@
+import { validatePublishedEvent, type Agency, type EventProblem } from '@hub/domain';
+import type { EventStore } from '@hub/event-store';
+import { toAppendRequests } from '@hub/ingestion';
+
+export class RecordingError extends Error {
+  readonly code = 'RECORDING_INVALID';
+  constructor(readonly problems: EventProblem[]) {
+    super(
+      `the hub could not record the event: ${problems.map((p) => `${p.pointer}: ${p.message}`).join('; ')}`,
+    );
+  }
+}
+
+/**
+ * Records events on behalf of the agency whose credential asked (a verification, a finding it
+ * raises, a screening, an unmasking), through the same validation as published events, in
+ * one atomic append. Ids are chosen by the caller, so a retried request records nothing new.
+ */
+export async function recordAs(
+  store: EventStore,
+  agency: Agency,
+  envelopes: readonly unknown[],
+): Promise<string[]> {
+  const accepted = envelopes.map((e, i) => validatePublishedEvent(e, agency, i));
+  const problems = accepted.flatMap((a) => (a.ok ? [] : a.problems));
+  if (problems.length > 0) throw new RecordingError(problems);
+  const events = accepted.flatMap((a) => (a.ok ? [a.event] : []));
+  await store.appendMany(toAppendRequests(events, {}));
+  return events.map((e) => e.id);
+}
