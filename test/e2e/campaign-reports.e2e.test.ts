@@ -6,9 +6,15 @@
  */
 import { rmSync } from 'node:fs';
 import ExcelJS from 'exceljs';
-import type { Agency, PublishedEnvelope } from '@hub/domain';
+import { AGENCIES, type Agency, type PublishedEnvelope } from '@hub/domain';
 import { creditCodeFor, published, residentIdFor } from '@hub/domain/testing';
-import { hubCli, startHubProcess, tempDataDir, type HubProcess } from '../support/hub-process';
+import {
+  createTokens,
+  startHubProcess,
+  tempDataDir,
+  waitForProjections,
+  type HubProcess,
+} from '../support/hub-process';
 
 jest.setTimeout(120_000);
 
@@ -337,7 +343,7 @@ const SECOND_BATCH = [...AUGUST, ...AUTUMN, ...GUANGDONG];
 
 let dataDir: string;
 let hub: HubProcess;
-let tokens: Partial<Record<Agency, string>>;
+let tokens: Record<Agency, string>;
 let asOfFirstBatch: string;
 
 async function publish(sent: readonly Sent[]) {
@@ -360,17 +366,7 @@ async function json<T = unknown>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-async function caughtUp() {
-  // /metrics shares one status reading per scrape (200 ms): start after it has expired.
-  await new Promise((r) => setTimeout(r, 300));
-  for (let i = 0; i < 200; i++) {
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    const lags = [...metrics.matchAll(/^hub_projection_lag_events\{[^}]*\} (\d+)$/gm)];
-    if (lags.length === 4 && lags.every((m) => m[1] === '0')) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error('projections did not catch up');
-}
+const caughtUp = () => waitForProjections(hub.url);
 
 type Form = {
   rows: Array<{
@@ -386,19 +382,7 @@ const figures = (form: Form, row = form.rows.length - 1, column = 0) =>
 
 beforeAll(async () => {
   dataDir = tempDataDir();
-  tokens = {};
-  for (const agency of [
-    'emergency',
-    'construction',
-    'market',
-    'cyberspace',
-    'police',
-    'procuratorate',
-    'court',
-  ] as const) {
-    const created = hubCli(['token', 'create', '--agency', agency], { HUB_DATA_DIR: dataDir });
-    tokens[agency] = created.stdout.trim().split('\n').pop()!;
-  }
+  tokens = createTokens(dataDir, AGENCIES);
   hub = await startHubProcess({ HUB_DATA_DIR: dataDir });
   await publish(FIRST_BATCH);
   await caughtUp();

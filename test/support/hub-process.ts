@@ -58,3 +58,29 @@ function spawnUntil(
     child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
   });
 }
+
+/** A credential per agency, created with the hub CLI; the token is the last line it prints. */
+export function createTokens<A extends string>(
+  dataDir: string,
+  agencies: readonly A[],
+): Record<A, string> {
+  const tokens = {} as Record<A, string>;
+  for (const agency of agencies) {
+    const created = hubCli(['token', 'create', '--agency', agency], { HUB_DATA_DIR: dataDir });
+    tokens[agency] = created.stdout.trim().split('\n').pop()!;
+  }
+  return tokens;
+}
+
+/** Waits until /metrics shows every projection caught up with the store. */
+export async function waitForProjections(url: string): Promise<void> {
+  // /metrics shares one status reading per scrape (200 ms): start after it has expired.
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 200; i++) {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const lags = [...metrics.matchAll(/^hub_projection_lag_events\{[^}]*\} (\d+)$/gm)];
+    if (lags.length >= 4 && lags.every((m) => m[1] === '0')) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('projections did not catch up');
+}

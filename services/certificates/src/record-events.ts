@@ -1,5 +1,5 @@
 import { validatePublishedEvent, type Agency, type EventProblem } from '@hub/domain';
-import type { EventStore } from '@hub/event-store';
+import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
 import { toAppendRequests } from '@hub/ingestion';
 
 export class RecordingError extends Error {
@@ -9,6 +9,10 @@ export class RecordingError extends Error {
       `the hub could not record the event: ${problems.map((p) => `${p.pointer}: ${p.message}`).join('; ')}`,
     );
   }
+}
+
+export class AlreadyRecordedError extends Error {
+  readonly code = 'ALREADY_RECORDED';
 }
 
 /**
@@ -25,6 +29,15 @@ export async function recordAs(
   const problems = accepted.flatMap((a) => (a.ok ? [] : a.problems));
   if (problems.length > 0) throw new RecordingError(problems);
   const events = accepted.flatMap((a) => (a.ok ? [a.event] : []));
-  await store.appendMany(toAppendRequests(events, {}));
+  try {
+    await store.appendMany(toAppendRequests(events, {}));
+  } catch (error) {
+    // The same request id came before with other content (e.g. another time): it stands.
+    if (error instanceof IdempotencyConflictError)
+      throw new AlreadyRecordedError(
+        'this request id was recorded before with other content; the earlier record stands (reuse a request id only to retry the same request)',
+      );
+    throw error;
+  }
   return events.map((e) => e.id);
 }

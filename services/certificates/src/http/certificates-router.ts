@@ -21,7 +21,7 @@ import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
 import { bufferSource, readTable, TableError } from '../files/table-reader.js';
-import { RecordingError, recordAs } from '../record-events.js';
+import { AlreadyRecordedError, RecordingError, recordAs } from '../record-events.js';
 import { ROSTER_COLUMNS, ROSTER_REQUIRED, screenRoster } from '../screening/screen-roster.js';
 import type { ScreeningJobs } from '../screening/screening-jobs.js';
 
@@ -45,6 +45,8 @@ const Verification = z
     verificationId: ExternalId,
     reportingUnit: DivisionCode,
     inspectionId: ExternalId.optional(),
+    /** When the inspector checked; sent by the agency system so that a retry is the same record. */
+    checkedAt: z.iso.datetime({ offset: true }).optional(),
     certificate: z.object({ type: Type, number: z.string().min(1).max(40) }).strict(),
     holder: z
       .object({ idNumber: z.string().min(1).max(18), name: z.string().min(1).max(64).optional() })
@@ -135,6 +137,8 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
     (handler: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response, next: (e: unknown) => void) =>
       handler(req, res).catch((error: unknown) => {
+        if (error instanceof AlreadyRecordedError)
+          return problem(res, 409, 'Already recorded', error.message);
         if (error instanceof RecordingError)
           return problem(res, 400, 'Cannot record', error.message, { errors: error.problems });
         next(error);
@@ -172,7 +176,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
         type,
         schemaVersion: 1,
         reportingUnit: body.reportingUnit,
-        occurredAt: now().toISOString(),
+        occurredAt: body.checkedAt ?? now().toISOString(),
         actor: actorOf(req),
         data,
       });
@@ -337,7 +341,8 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
           'Unknown certificate',
           'no registered holder under this registry key',
         );
-      // Recorded first: an unmasking that cannot be recorded does not happen.
+      // Recorded first: an unmasking that cannot be recorded does not happen. A retry of the
+      // same unmasking id finds its record in place and opens the value again.
       await recordAs(deps.store, agency, [
         {
           id: deterministicUuid(`${agency}|unmask|${body.unmaskingId}`),
@@ -357,7 +362,9 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
             ...(body.caseId ? { caseId: body.caseId } : {}),
           },
         },
-      ]);
+      ]).catch((error: unknown) => {
+        if (!(error instanceof AlreadyRecordedError)) throw error;
+      });
       res.setHeader('Cache-Control', 'no-store');
       res.json({
         idNumber: deps.vault.unseal(record.holderSealed),
