@@ -33,10 +33,31 @@ interface Rejected {
 export class KafkaIngress {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: IngressDeps) {}
 
+  /**
+   * kafkajs gives up on a consumer after its retries (e.g. a broker down for longer than they
+   * last) and says whether it will restart it; when it will not, the bridge does, so a broker
+   * restart never needs a hub restart.
+   */
+  private restartLater(error: unknown): void {
+    if (this.stopped || this.restartTimer) return;
+    this.deps.logger.warn({ err: error }, 'ingress consumer stopped; restarting it in 2 s');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void (async () => {
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.producer?.disconnect().catch(() => undefined);
+        if (!this.stopped) await this.start();
+      })().catch((e: unknown) => this.restartLater(e));
+    }, 2000);
+  }
+
   async start(): Promise<void> {
+    this.stopped = false;
     this.producer = this.deps.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -46,6 +67,10 @@ export class KafkaIngress {
     this.consumer = this.deps.kafka.consumer({
       groupId: this.deps.groupId ?? 'hub-ingress',
       allowAutoTopicCreation: false,
+    });
+    const consumer = this.consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.restartLater(payload.error);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: AGENCIES.map(ingressTopic), fromBeginning: true });
@@ -145,6 +170,8 @@ export class KafkaIngress {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }
