@@ -61,7 +61,11 @@ async function storedIds(dataDir: string): Promise<string[]> {
     });
 
     it('loses no acknowledged event when the broker stops and restarts mid-stream, and recovers without a hub restart', async () => {
-      hub = await startHubProcess({ HUB_DATA_DIR: dataDir, KAFKA_BROKERS: broker.brokers });
+      hub = await startHubProcess({
+        HUB_DATA_DIR: dataDir,
+        KAFKA_BROKERS: broker.brokers,
+        LOG_LEVEL: 'info',
+      });
       const kafka = testKafka(broker.brokers);
       const producer = kafka.producer();
       await producer.connect();
@@ -88,10 +92,21 @@ async function storedIds(dataDir: string): Promise<string[]> {
       await again.disconnect();
 
       const wanted = [...first, ...second].map((e) => e.id);
-      await eventually(async () => {
-        const ids = new Set(await storedIds(dataDir));
-        return wanted.every((id) => ids.has(id));
-      }, 300_000);
+      let output = '';
+      hub.child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      hub.child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      try {
+        await eventually(async () => {
+          const ids = new Set(await storedIds(dataDir));
+          return wanted.every((id) => ids.has(id));
+        }, 300_000);
+      } catch (error) {
+        const stored = new Set(await storedIds(dataDir));
+        throw new Error(
+          `${wanted.filter((id) => !stored.has(id)).length} of ${wanted.length} events missing; hub said:\n${output.slice(-4000)}`,
+          { cause: error },
+        );
+      }
       const ids = await storedIds(dataDir);
       expect(new Set(ids).size).toBe(ids.length);
     });
