@@ -30,3 +30,4 @@ export * from './certificates/personal-data.js';
 export * from './certificates/rules.js';
 export * from './certificates/registry.js';
 export * from './certificates/verification.js';
+export * from './projections/agency-activity.js';

@@ -45,6 +45,11 @@ export interface ReadModelStore {
   reset(projection: string): Promise<void>;
   getDocuments(collection: string, keys: readonly string[]): Promise<Map<string, unknown>>;
   listDocuments(collection: string): Promise<Array<{ key: string; value: unknown }>>;
+  /** Documents in key order after a key (exclusive), at most `limit` of them: cursor pagination. */
+  pageDocuments(
+    collection: string,
+    page: { after?: string; limit: number },
+  ): Promise<Array<{ key: string; value: unknown }>>;
   /** Results of a statistics query: group unit (or '' for a total) → value. */
   aggregate(query: CellQuery): Promise<Map<string, number>>;
   /** Ids of the events behind a statistics query, in store order. */

@@ -59,6 +59,7 @@ class CrashingStore implements ReadModelStore {
   reset = (p: string) => this.inner.reset(p);
   getDocuments = (c: string, k: readonly string[]) => this.inner.getDocuments(c, k);
   listDocuments = (c: string) => this.inner.listDocuments(c);
+  pageDocuments: ReadModelStore['pageDocuments'] = (c, p) => this.inner.pageDocuments(c, p);
   aggregate: ReadModelStore['aggregate'] = (q) => this.inner.aggregate(q);
   trace: ReadModelStore['trace'] = (q, l) => this.inner.trace(q, l);
   close = () => this.inner.close();
@@ -83,6 +84,7 @@ describe('projection runner', () => {
       'clue-ledger',
       'case-tracking',
       'inspection-outcomes',
+      'agency-activity',
     ]);
     for (const s of status)
       expect(s).toMatchObject({ position: head, lagEvents: 0, lagSeconds: 0, needsRebuild: false });

@@ -46,6 +46,8 @@ export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** How often a caught-up runner looks for new events. */
   pollMs?: number;
+  /** Told after each commit which documents changed (live updates, e.g. GraphQL subscriptions). */
+  onCommitted?: (changes: ReadonlyArray<{ projection: string; keys: string[] }>) => void;
 }
 
 /**
@@ -97,7 +99,13 @@ export class ProjectionRunner {
       const batches = await Promise.all(
         this.projections.map((p) => this.batchFor(p, checkpoints.get(p.name), page, decoded)),
       );
-      await this.options.readModels.commit(batches.filter((b) => b !== undefined));
+      const committed = batches.filter((b) => b !== undefined);
+      await this.options.readModels.commit(committed);
+      this.options.onCommitted?.(
+        committed
+          .filter((b) => b.documents.length > 0)
+          .map((b) => ({ projection: b.projection, keys: b.documents.map((d) => d.key) })),
+      );
       read += page.length;
       onProgress?.(page[page.length - 1]!.position, read);
       if (page.length < this.batchSize) return read;

@@ -26,6 +26,7 @@ import {
   type Projection,
 } from '@hub/domain';
 import { loadOrCreateKeyFile, parseVaultKey, PersonalDataVault } from '@hub/personal-data';
+import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { redactUrl, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
 import { loadRules } from './rules.js';
@@ -123,6 +124,15 @@ export function hubProjections(vault: PersonalDataVault): Projection[] {
   ];
 }
 
+/** People who use GraphQL, and the secret their tokens are signed with. */
+export function openUsers(config: HubConfig): UserDirectory {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new UserDirectory(
+    join(config.dataDir, 'hub.db'),
+    loadOrCreateJwtSecret(join(config.dataDir, 'jwt.key'), config.HUB_JWT_SECRET),
+  );
+}
+
 export interface RunningHub {
   url: string;
   server: Server;
@@ -135,16 +145,31 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const stores = await openStores(config);
   const readModels = openReadModels(config);
   const vault = openVault(config);
+  const jobs = new ScreeningJobs(
+    join(config.dataDir, 'hub.db'),
+    join(config.dataDir, 'screenings'),
+  );
+  const users = openUsers(config);
+  const graphqlLogger = logger.child({ component: 'graphql' });
+  const graphql = await createGraphqlApi({
+    readModels,
+    store: stores.store,
+    vault,
+    jobs,
+    deadlineRules: rules.deadlineRules,
+    users,
+    production: config.NODE_ENV === 'production',
+    rateLimitPerMinute: config.GRAPHQL_RATE_LIMIT,
+    onInternalError: (err) => graphqlLogger.error({ err }, 'graphql request failed'),
+  });
   const runner = new ProjectionRunner({
     store: stores.store,
     readModels,
     projections: hubProjections(vault),
     logger: logger.child({ component: 'projections' }),
+    // Subscriptions hear of every committed change to the ledger.
+    onCommitted: (changes) => void graphql.live.committed(changes).catch(() => undefined),
   });
-  const jobs = new ScreeningJobs(
-    join(config.dataDir, 'hub.db'),
-    join(config.dataDir, 'screenings'),
-  );
   const certificatesLogger = logger.child({ component: 'certificates' });
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
@@ -156,6 +181,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     bodyLimit: config.BODY_LIMIT,
     readinessChecks: [async () => void (await readModels.checkpoints())],
     routers: [
+      graphql.router,
       reportingRouter({ readModels, ...rules }),
       certificatesRouter({
         store: stores.store,
@@ -170,6 +196,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
     s.once('error', reject);
   });
+  graphql.attach(server);
   runner.start();
   const bridge = startKafkaBridge(config, stores.store, logger);
   const address = server.address();
@@ -178,10 +205,12 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     url: `http://${config.HOST}:${port}`,
     server,
     async stop() {
+      await graphql.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
       await runner.stop();
       jobs.close();
+      users.close();
       await readModels.close();
       await stores.close();
     },

@@ -27,6 +27,11 @@ const ConfigSchema = z.object({
       'must be <key id>:<32 random bytes in base64>',
     )
     .optional(),
+  HUB_JWT_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be at least 32 random bytes in base64')
+    .optional(),
+  GRAPHQL_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   HUB_PII_PREVIOUS_KEYS: z
     .string()
     .regex(
@@ -65,10 +70,16 @@ const KNOWN_PREFIXED = new Set([
   'HUB_RULES_FILE',
   'HUB_PII_KEY',
   'HUB_PII_PREVIOUS_KEYS',
+  'HUB_JWT_SECRET',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */
-const SECRETS = new Set(['HUB_PII_KEY', 'HUB_PII_PREVIOUS_KEYS', 'KAFKA_SASL_PASSWORD']);
+const SECRETS = new Set([
+  'HUB_PII_KEY',
+  'HUB_PII_PREVIOUS_KEYS',
+  'HUB_JWT_SECRET',
+  'KAFKA_SASL_PASSWORD',
+]);
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';

@@ -3,7 +3,9 @@ import { parseArgs } from './cli/args.js';
 import {
   bridgeCommand,
   demoCommand,
+  graphqlSchemaCommand,
   schemasCommand,
+  userCommand,
   startCommand,
   tokenCommand,
   UsageError,
@@ -35,7 +37,11 @@ usage: hub [command]
                                       screen a roster against the registry (recorded as an event)
   projections status                  read models: position and lag of each projection
   projections rebuild <name>          rebuild one read model from the first event
-  schemas [check]                     write (or check) schemas/events from the catalogue`;
+  user create --role <analyst|procurator|agency_officer|court_clerk|auditor> --name <name>
+       [--agency <code>] [--units <codes>] [--days 90]
+                                      a GraphQL user; the signed token is the last line
+  user list | user revoke <id>        GraphQL users
+  schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 async function main(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv);
@@ -44,7 +50,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   if (command === 'help' || flags.help) return out(HELP);
-  if (command === 'schemas') return schemasCommand(rest, out);
+  if (command === 'schemas') {
+    schemasCommand(rest, out);
+    return graphqlSchemaCommand(rest, out);
+  }
   const config = loadConfig();
   switch (command) {
     case 'start':
@@ -59,6 +68,8 @@ async function main(argv: string[]): Promise<void> {
       return reportCommand(config, rest, flags, out);
     case 'ledger':
       return ledgerCommand(config, flags, out);
+    case 'user':
+      return userCommand(config, rest, flags, out);
     case 'certificates':
       return certificatesCommand(config, rest, flags, out);
     case 'projections':

@@ -2,6 +2,7 @@ import { clueLedgerProjection } from '../clue-transfer/ledger.js';
 import { inspectionOutcomeProjection } from '../inspections/penalty-instead-of-prosecution.js';
 import { caseTrackingProjection } from '../prosecution/tracking.js';
 import { STATISTIC_MEASURES, statisticFactsOf } from '../statistics/facts.js';
+import { agencyActivityProjection } from './agency-activity.js';
 import type { FactProjection, Projection } from './projection.js';
 
 export const statisticsProjection: FactProjection = {
@@ -18,4 +19,5 @@ export const PROJECTIONS: readonly Projection[] = [
   clueLedgerProjection,
   caseTrackingProjection,
   inspectionOutcomeProjection,
+  agencyActivityProjection,
 ];

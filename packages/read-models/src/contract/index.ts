@@ -87,6 +87,19 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
     });
   });
 
+  it('pages documents in key order after a cursor', async () => {
+    const documents = ['c', 'a', 'e', 'b', 'd'].map((key) => ({ key, value: { key } }));
+    await store.commit([batch({ projection: 'clue-ledger', documents })]);
+    const first = await store.pageDocuments('clue-ledger', { limit: 2 });
+    expect(first.map((d) => d.key)).toEqual(['a', 'b']);
+    const next = await store.pageDocuments('clue-ledger', { after: 'b', limit: 2 });
+    expect(next).toEqual([
+      { key: 'c', value: { key: 'c' } },
+      { key: 'd', value: { key: 'd' } },
+    ]);
+    expect(await store.pageDocuments('clue-ledger', { after: 'e', limit: 2 })).toEqual([]);
+  });
+
   it('refuses a batch computed from a stale checkpoint and writes nothing of the whole commit', async () => {
     await store.commit([batch({ projection: 'case-tracking', position: 5n })]);
     const attempt = store.commit([

@@ -183,6 +183,17 @@ export class PostgresReadModelStore implements ReadModelStore {
     return rows;
   }
 
+  async pageDocuments(
+    collection: string,
+    page: { after?: string; limit: number },
+  ): Promise<Array<{ key: string; value: unknown }>> {
+    const { rows } = await this.query<{ key: string; value: unknown }>(
+      'SELECT key, value FROM rm_documents WHERE collection = $1 AND key COLLATE "C" > $2 ORDER BY key COLLATE "C" LIMIT $3',
+      [collection, page.after ?? '', page.limit],
+    );
+    return rows;
+  }
+
   async aggregate(query: CellQuery): Promise<Map<string, number>> {
     const { sql, params } = statisticsSql(query, 'aggregate');
     const { rows } = await this.query<{ g: number; v: string | null }>(sql, params);

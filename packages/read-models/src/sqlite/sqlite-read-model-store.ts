@@ -182,6 +182,18 @@ export class SqliteReadModelStore implements ReadModelStore {
       .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
   }
 
+  async pageDocuments(
+    collection: string,
+    page: { after?: string; limit: number },
+  ): Promise<Array<{ key: string; value: unknown }>> {
+    return this.db
+      .prepare<[string, string, number], { key: string; value: string }>(
+        'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
+      )
+      .all(collection, page.after ?? '', page.limit)
+      .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
+  }
+
   async aggregate(query: CellQuery): Promise<Map<string, number>> {
     const { sql, params } = statisticsSql(query, 'aggregate');
     const rows = this.db

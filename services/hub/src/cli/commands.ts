@@ -1,9 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { printSchema } from 'graphql';
+import { buildSchema } from '@hub/graphql';
 import { AGENCIES, eventJsonSchemas, isAgency } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
-import { openStores, startHub } from '../compose.js';
+import { openStores, openUsers, startHub } from '../compose.js';
+import { isRole, ROLES } from '@hub/graphql';
 import { startKafkaBridge } from '../kafka.js';
 import { createLogger } from '../logger.js';
 import { publishAsAgencies } from '@hub/ingestion';
@@ -132,6 +135,34 @@ export function schemasCommand(
   out(`wrote ${generated.length} schemas to ${dir}`);
 }
 
+/** The GraphQL SDL as committed in schemas/graphql/hub.graphql. */
+export function graphqlSdl(): string {
+  return `${printSchema(buildSchema())}\n`;
+}
+
+/** Writes (or with `check`, compares) schemas/graphql/hub.graphql. */
+export function graphqlSchemaCommand(
+  args: string[],
+  out: Out,
+  file = join(process.cwd(), 'schemas', 'graphql', 'hub.graphql'),
+): void {
+  const sdl = graphqlSdl();
+  if (args[0] === 'check') {
+    let committed = '';
+    try {
+      committed = readFileSync(file, 'utf8');
+    } catch {
+      // missing: stale
+    }
+    if (committed !== sdl) throw new UsageError(`${file} is stale; run: npm run schemas`);
+    out(`${file} is up to date`);
+    return;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, sdl);
+  out(`wrote the GraphQL schema to ${file}`);
+}
+
 export function staleSchemas(
   dir: string,
   generated: Array<{ file: string; text: string }>,
@@ -147,4 +178,53 @@ export function staleSchemas(
     .map((g) => g.file);
   const extra = present.filter((p) => !generated.some((g) => g.file === p));
   return [...stale, ...extra];
+}
+
+/** `hub user create --role <role> --name <name> [--agency <code>] [--units a,b] [--days 90]`, `list`, `revoke <id>`. */
+export async function userCommand(
+  config: HubConfig,
+  args: string[],
+  flags: Record<string, string | true>,
+  out: Out,
+): Promise<void> {
+  const users = openUsers(config);
+  try {
+    const [action] = args;
+    if (action === 'create') {
+      const role = flags.role;
+      const name = typeof flags.name === 'string' ? flags.name : undefined;
+      if (!isRole(role) || !name)
+        throw new UsageError(
+          `usage: hub user create --role <${ROLES.join('|')}> --name <name> [--agency <code>] [--units <division codes, comma-separated>] [--days 90]`,
+        );
+      const agency = typeof flags.agency === 'string' ? flags.agency : undefined;
+      if (agency !== undefined && !isAgency(agency))
+        throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
+      const units =
+        typeof flags.units === 'string' ? flags.units.split(',').map((u) => u.trim()) : undefined;
+      if (units?.some((u) => !/^[1-8]\d{5}$/.test(u)))
+        throw new UsageError('--units are 6-digit division codes, comma-separated');
+      const days = typeof flags.days === 'string' ? Number(flags.days) : 90;
+      const { id, token } = await users
+        .create({ name, role, ...(agency ? { agency } : {}), ...(units ? { units } : {}) }, days)
+        .catch((error: unknown) => {
+          throw new UsageError((error as Error).message);
+        });
+      out(
+        `created user ${id} (${role}${agency ? `, ${agency}` : ''}${units ? `, ${units.join(',')}` : ''}); the token is shown once, valid ${days} days:`,
+      );
+      out(token);
+    } else if (action === 'list') {
+      for (const u of users.list())
+        out(
+          `${u.id}\t${u.role}\t${u.agency ?? '-'}\t${u.units?.join(',') ?? '-'}\t${u.revoked ? 'revoked' : 'live'}\t${u.name}`,
+        );
+    } else if (action === 'revoke') {
+      if (!args[1] || !users.revoke(args[1]))
+        throw new UsageError('usage: hub user revoke <id of a live user>');
+      out(`revoked user ${args[1]}`);
+    } else throw new UsageError('usage: hub user create … | hub user list | hub user revoke <id>');
+  } finally {
+    users.close();
+  }
 }

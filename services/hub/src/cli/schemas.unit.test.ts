@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventJsonSchemas } from '@hub/domain';
-import { staleSchemas } from './commands.js';
+import { graphqlSdl, staleSchemas } from './commands.js';
 
 describe('committed JSON Schemas', () => {
   it('match what the catalogue generates (run `npm run schemas` after changing an event)', () => {
@@ -11,6 +11,15 @@ describe('committed JSON Schemas', () => {
       text: `${JSON.stringify(s.schema, null, 2)}\n`,
     }));
     expect(staleSchemas(dir, generated)).toEqual([]);
+  });
+
+  it('include the GraphQL SDL as the server builds it (run `npm run schemas` after changing it)', () => {
+    const committed = readFileSync(
+      join(__dirname, '../../../../schemas/graphql/hub.graphql'),
+      'utf8',
+    );
+    expect(committed).toBe(graphqlSdl());
+    expect(committed).toContain('type Query');
   });
 
   it('describe money as an integer number of fen', () => {

@@ -1,0 +1,19 @@
+import type { Agency } from '@hub/domain';
+
+/** Who reads through GraphQL (people, not agency systems). */
+export const ROLES = ['analyst', 'procurator', 'agency_officer', 'court_clerk', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const isRole = (value: unknown): value is Role =>
+  (ROLES as readonly unknown[]).includes(value);
+
+/** The signed-in person, from a verified token. */
+export interface Viewer {
+  userId: string;
+  name: string;
+  role: Role;
+  /** Agency officers only: their agency. */
+  agency?: Agency;
+  /** Agency officers only: the division codes they work in (and what lies inside them). */
+  units?: string[];
+}

@@ -1,0 +1,140 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { jwtVerify, SignJWT } from 'jose';
+import { isAgency, type Agency } from '@hub/domain';
+import { isRole, type Role, type Viewer } from './roles.js';
+
+export class AuthenticationError extends Error {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+const ISSUER = 'hub';
+const AUDIENCE = 'hub-graphql';
+
+/** The signing secret: HUB_JWT_SECRET, or a key file made on first use in the data directory. */
+export function loadOrCreateJwtSecret(file: string, configured?: string): Uint8Array {
+  if (configured) {
+    const secret = Buffer.from(configured, 'base64');
+    if (secret.length < 32) throw new Error('HUB_JWT_SECRET must be at least 32 bytes in base64');
+    return secret;
+  }
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  role: string;
+  agency: string | null;
+  units: string | null;
+  revoked_at: string | null;
+}
+
+/**
+ * Local users and their signed tokens (HS256 JWTs with a configurable secret). A token names
+ * its user; the user's role, agency and units are read from the table at each request, so a
+ * revoked user's tokens stop working at once.
+ */
+export class UserDirectory {
+  private readonly db: Database.Database;
+
+  constructor(
+    filename: string,
+    private readonly secret: Uint8Array,
+  ) {
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS users (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agency TEXT, units TEXT,
+      created_at TEXT NOT NULL, revoked_at TEXT)`);
+  }
+
+  async create(user: { name: string; role: Role; agency?: Agency; units?: string[] }, days = 90) {
+    if (user.role === 'agency_officer' && !user.agency)
+      throw new Error('an agency officer needs an agency');
+    // Officers, procurators and clerks work in a jurisdiction; their records name it.
+    if (['agency_officer', 'procurator', 'court_clerk'].includes(user.role) && !user.units?.length)
+      throw new Error(`a ${user.role} needs at least one unit (division code)`);
+    const id = randomUUID();
+    this.db
+      .prepare(
+        'INSERT INTO users (id, name, role, agency, units, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        user.name,
+        user.role,
+        user.agency ?? null,
+        user.units?.join(',') ?? null,
+        new Date().toISOString(),
+      );
+    const token = await new SignJWT({ role: user.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${days}d`)
+      .sign(this.secret);
+    return { id, token };
+  }
+
+  revoke(id: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE users SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(new Date().toISOString(), id).changes === 1
+    );
+  }
+
+  list(): Array<Omit<Viewer, 'userId'> & { id: string; revoked: boolean }> {
+    return this.db
+      .prepare<[], UserRow>('SELECT * FROM users ORDER BY created_at')
+      .all()
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        role: r.role as Role,
+        ...(r.agency ? { agency: r.agency as Agency } : {}),
+        ...(r.units ? { units: r.units.split(',') } : {}),
+        revoked: r.revoked_at !== null,
+      }));
+  }
+
+  /** The viewer a bearer token stands for, or AuthenticationError saying why not. */
+  async verify(token: string): Promise<Viewer> {
+    let subject: string | undefined;
+    try {
+      const { payload } = await jwtVerify(token, this.secret, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      subject = payload.sub;
+    } catch (error) {
+      throw new AuthenticationError(`the token is not valid: ${(error as Error).message}`);
+    }
+    const row = this.db
+      .prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?')
+      .get(subject ?? '');
+    if (!row || row.revoked_at) throw new AuthenticationError('the user is unknown or revoked');
+    if (!isRole(row.role)) throw new AuthenticationError(`unknown role ${row.role}`);
+    return {
+      userId: row.id,
+      name: row.name,
+      role: row.role,
+      ...(row.agency && isAgency(row.agency) ? { agency: row.agency } : {}),
+      ...(row.units ? { units: row.units.split(',') } : {}),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import type { DeadlineRule } from '@hub/domain';
+import type { EventStore } from '@hub/event-store';
+import type { PersonalDataVault } from '@hub/personal-data';
+import type { ReadModelStore } from '@hub/read-models';
+import type { ScreeningJobs } from '@hub/certificates';
+import type { Viewer } from './auth/roles.js';
+
+export interface GraphqlDeps {
+  readModels: ReadModelStore;
+  store: EventStore;
+  vault: PersonalDataVault;
+  jobs: ScreeningJobs;
+  deadlineRules: readonly DeadlineRule[];
+  now?: () => Date;
+}
+
+export interface GraphqlContext {
+  viewer: Viewer;
+  deps: GraphqlDeps;
+  now: string;
+  /** One read-model query per collection per request, however many fields ask (no N+1). */
+  documents: (collection: string) => DataLoader<string, unknown>;
+}
+
+export function createContext(viewer: Viewer, deps: GraphqlDeps): GraphqlContext {
+  const loaders = new Map<string, DataLoader<string, unknown>>();
+  return {
+    viewer,
+    deps,
+    now: (deps.now ?? (() => new Date()))().toISOString(),
+    documents: (collection) => {
+      let loader = loaders.get(collection);
+      if (!loader) {
+        loader = new DataLoader<string, unknown>(async (keys) => {
+          const found = await deps.readModels.getDocuments(collection, keys);
+          return keys.map((k) => found.get(k) ?? null);
+        });
+        loaders.set(collection, loader);
+      }
+      return loader;
+    },
+  };
+}

@@ -1,0 +1,396 @@
+import { GraphQLError } from 'graphql';
+import {
+  caseView,
+  CERTIFICATE_TYPES,
+  clueLedgerView,
+  dayString,
+  divisionName,
+  FORM_TEMPLATES,
+  isWithinDivision,
+  maskCertificateNumber,
+  procuratorWorklistReasons,
+  registryKey,
+  shanghaiDay,
+  verifyCertificate,
+  type AgencyActivityDocument,
+  type CaseDocument,
+  type CaseView,
+  type CertificateType,
+  type ClueLedgerDocument,
+  type ClueLedgerView,
+  type RegistryCertificate,
+} from '@hub/domain';
+import { computeForm, formTemplate, traceFormCell } from '@hub/read-models';
+import { deterministicUuid, recordAs, AlreadyRecordedError } from '@hub/certificates';
+import {
+  authorize,
+  authorizeField,
+  forbidden,
+  inUnits,
+  mayReadCase,
+  mayReadClue,
+  mayUnmask,
+} from '../auth/policy.js';
+import type { GraphqlContext } from '../context.js';
+
+/** Page sizes are capped: a client cannot ask for the whole ledger at once. */
+export const MAX_PAGE = 100;
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+function pageSize(first: number | undefined): number {
+  const size = first ?? 20;
+  if (size < 1 || size > MAX_PAGE)
+    throw badInput(`first must be between 1 and ${MAX_PAGE}, got ${size}`);
+  return size;
+}
+
+const cursorOf = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+function keyOf(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!key || cursorOf(key) !== cursor) throw badInput('after is not a cursor this API gave out');
+  return key;
+}
+
+/**
+ * Walks a document collection in key order from a cursor, keeping the rows a predicate
+ * accepts, until a page is full: filters that depend on the clock (due, overdue) cannot be
+ * indexed, so the storage is read in larger pages behind the scenes.
+ */
+async function pageOf<T>(
+  ctx: GraphqlContext,
+  collection: string,
+  after: string | undefined,
+  first: number,
+  view: (key: string, value: unknown) => T | undefined,
+) {
+  const nodes: Array<{ key: string; node: T }> = [];
+  let cursor = keyOf(after);
+  for (;;) {
+    const batch = await ctx.deps.readModels.pageDocuments(collection, {
+      ...(cursor ? { after: cursor } : {}),
+      limit: 500,
+    });
+    for (const d of batch) {
+      const node = view(d.key, d.value);
+      if (node !== undefined) nodes.push({ key: d.key, node });
+      if (nodes.length > first) break;
+    }
+    if (nodes.length > first || batch.length < 500) break;
+    cursor = batch[batch.length - 1]!.key;
+  }
+  const page = nodes.slice(0, first);
+  return {
+    edges: page.map((n) => ({ cursor: cursorOf(n.key), node: n.node })),
+    pageInfo: {
+      hasNextPage: nodes.length > first,
+      endCursor: page.length ? cursorOf(page[page.length - 1]!.key) : null,
+    },
+  };
+}
+
+interface ClueFilter {
+  agency?: string;
+  status?: string;
+  due?: string;
+  from?: string;
+  to?: string;
+  unit?: string;
+}
+
+function matches(view: ClueLedgerView, filter: ClueFilter): boolean {
+  if (filter.agency && view.transferringAgency !== filter.agency) return false;
+  if (filter.status === 'open' && !view.open) return false;
+  if (filter.status === 'closed' && view.open) return false;
+  if (filter.due) {
+    const wanted = filter.due === 'overdue' ? ['overdue'] : ['due', 'open'];
+    if (!view.steps.some((s) => wanted.includes(s.status))) return false;
+  }
+  const transferred = view.timeline.find((e) => e.type === 'ClueTransferred');
+  const day = transferred ? dayString(shanghaiDay(transferred.occurredAt)) : undefined;
+  if (filter.from && (!day || day < filter.from)) return false;
+  if (filter.to && (!day || day > filter.to)) return false;
+  if (filter.unit) {
+    const unit = filter.unit;
+    const inside = (code: string | undefined) => code !== undefined && isWithinDivision(code, unit);
+    if (!inside(view.reportingUnit) && !inside(view.toPoliceUnit)) return false;
+  }
+  return true;
+}
+
+const clueView = (ctx: GraphqlContext, doc: unknown) =>
+  clueLedgerView(doc as ClueLedgerDocument, ctx.deps.deadlineRules, ctx.now);
+
+function readableCase(ctx: GraphqlContext, doc: unknown): CaseView | undefined {
+  const view = caseView(doc as CaseDocument);
+  return mayReadCase(ctx.viewer, view.stage) ? view : undefined;
+}
+
+export const resolvers = {
+  Query: {
+    me: (_: unknown, __: unknown, ctx: GraphqlContext) => {
+      authorize(ctx.viewer, 'me');
+      return ctx.viewer;
+    },
+    forms: (_: unknown, __: unknown, ctx: GraphqlContext) => {
+      authorize(ctx.viewer, 'forms');
+      return FORM_TEMPLATES.map((t) => ({
+        formId: t.id,
+        titleZh: t.titleZh,
+        sourceDocument: t.sourceDocument,
+      }));
+    },
+    form: async (
+      _: unknown,
+      args: { formId: string; unit: string; period?: string; asOf?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'form');
+      if (!/^[1-8]\d{5}$/.test(args.unit))
+        throw badInput(`unit must be a 6-digit division code, got "${args.unit}"`);
+      if (!inUnits(ctx.viewer, args.unit))
+        throw forbidden(`unit ${args.unit} is outside your units`);
+      try {
+        const form = await computeForm(
+          ctx.deps.readModels,
+          {
+            template: formTemplate(args.formId),
+            unit: args.unit,
+            ...(args.period ? { period: args.period } : {}),
+            ...(args.asOf ? { asOf: args.asOf } : {}),
+          },
+          divisionName,
+        );
+        return {
+          ...form,
+          formId: form.template.id,
+          titleZh: form.template.titleZh,
+          period: form.period ?? null,
+          asOf: form.asOf ?? null,
+        };
+      } catch (error) {
+        throw badInput((error as Error).message);
+      }
+    },
+    formCellEvents: async (
+      _: unknown,
+      args: {
+        formId: string;
+        figureId: string;
+        unit: string;
+        period?: string;
+        column?: number;
+        asOf?: string;
+        first?: number;
+      },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'formCellEvents');
+      try {
+        const ids = await traceFormCell(
+          ctx.deps.readModels,
+          {
+            template: formTemplate(args.formId),
+            unit: args.unit,
+            ...(args.period ? { period: args.period } : {}),
+            ...(args.asOf ? { asOf: args.asOf } : {}),
+          },
+          args.figureId,
+          args.column ?? 0,
+        );
+        return ids.slice(0, pageSize(args.first));
+      } catch (error) {
+        if (error instanceof GraphQLError) throw error;
+        throw badInput((error as Error).message);
+      }
+    },
+    clues: (
+      _: unknown,
+      args: { filter?: ClueFilter; first?: number; after?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'clues');
+      const first = pageSize(args.first);
+      return pageOf(ctx, 'clue-ledger', args.after, first, (_key, value) => {
+        const view = clueView(ctx, value);
+        return mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {}) ? view : undefined;
+      });
+    },
+    clue: async (_: unknown, args: { clueId: string }, ctx: GraphqlContext) => {
+      authorize(ctx.viewer, 'clue');
+      const doc = await ctx.documents('clue-ledger').load(args.clueId);
+      if (!doc) return null;
+      const view = clueView(ctx, doc);
+      return mayReadClue(ctx.viewer, view) ? view : null;
+    },
+    cases: (
+      _: unknown,
+      args: { stage?: string; first?: number; after?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'cases');
+      return pageOf(ctx, 'case-tracking', args.after, pageSize(args.first), (_key, value) => {
+        const view = readableCase(ctx, value);
+        return view && (!args.stage || view.stage === args.stage) ? view : undefined;
+      });
+    },
+    case: async (_: unknown, args: { caseId: string }, ctx: GraphqlContext) => {
+      authorize(ctx.viewer, 'case');
+      const doc = await ctx.documents('case-tracking').load(args.caseId);
+      return doc ? (readableCase(ctx, doc) ?? null) : null;
+    },
+    procuratorWorklist: async (_: unknown, __: unknown, ctx: GraphqlContext) => {
+      authorize(ctx.viewer, 'procuratorWorklist');
+      return (await ctx.deps.readModels.listDocuments('case-tracking'))
+        .map((d) => caseView(d.value as CaseDocument))
+        .map((c) => ({ case: c, reasons: procuratorWorklistReasons(c) }))
+        .filter((w) => w.reasons.length > 0);
+    },
+    verifyCertificate: async (
+      _: unknown,
+      {
+        input,
+      }: {
+        input: {
+          certificateType: string;
+          number: string;
+          holderIdNumber?: string;
+          holderName?: string;
+          job?: string;
+          printedValidUntil?: string;
+          printedIssuedOn?: string;
+        };
+      },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'verifyCertificate');
+      if (!(CERTIFICATE_TYPES as readonly string[]).includes(input.certificateType))
+        throw badInput(`certificateType must be one of ${CERTIFICATE_TYPES.join(', ')}`);
+      const type = input.certificateType as CertificateType;
+      const key = registryKey(ctx.deps.vault, type, input.number);
+      const record = (await ctx
+        .documents('certificate-registry')
+        .load(key)) as RegistryCertificate | null;
+      const verification = verifyCertificate(
+        {
+          type,
+          number: input.number,
+          ...(input.holderIdNumber
+            ? {
+                holder: {
+                  idNumber: input.holderIdNumber,
+                  ...(input.holderName ? { name: input.holderName } : {}),
+                },
+              }
+            : {}),
+          ...(input.job ? { job: input.job } : {}),
+          printed: {
+            ...(input.printedValidUntil ? { validUntil: input.printedValidUntil } : {}),
+            ...(input.printedIssuedOn ? { issuedOn: input.printedIssuedOn } : {}),
+          },
+        },
+        record ?? undefined,
+        { protector: ctx.deps.vault, today: dayString(shanghaiDay(ctx.now)) },
+      );
+      return {
+        ...verification,
+        findingKind: verification.findingKind ?? null,
+        numberMasked: maskCertificateNumber(type, input.number),
+        registryKey: key,
+      };
+    },
+    screening: (_: unknown, args: { screeningId: string }, ctx: GraphqlContext) => {
+      authorize(ctx.viewer, 'screening');
+      const job = ctx.deps.jobs.get(args.screeningId);
+      return job && job.agency === ctx.viewer.agency ? { ...job, screeningId: job.id } : null;
+    },
+    agencyActivity: async (
+      _: unknown,
+      args: { from: string; to: string; agency?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'agencyActivity');
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(args.from) || !/^\d{4}-\d{2}-\d{2}$/.test(args.to))
+        throw badInput('from and to are dates written YYYY-MM-DD');
+      return (await ctx.deps.readModels.listDocuments('agency-activity'))
+        .map((d) => d.value as AgencyActivityDocument)
+        .filter(
+          (d) =>
+            d.day >= args.from && d.day <= args.to && (!args.agency || d.agency === args.agency),
+        )
+        .map((d) => ({
+          agency: d.agency,
+          day: d.day,
+          total: d.eventIds,
+          byType: Object.entries(d.counts).map(([type, count]) => ({ type, count })),
+        }));
+    },
+    certificateHolder: async (
+      _: unknown,
+      args: { certificateType: string; registryKey: string; purpose: string; caseId?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'certificateHolder');
+      if (!(CERTIFICATE_TYPES as readonly string[]).includes(args.certificateType))
+        throw badInput('unknown certificateType');
+      const type = args.certificateType as CertificateType;
+      if (!mayUnmask(ctx.viewer, type))
+        throw forbidden(`your role and agency may not unmask holders of ${type} certificates`);
+      if (args.purpose.trim().length < 2) throw badInput('state the purpose of the unmasking');
+      const record = (await ctx
+        .documents('certificate-registry')
+        .load(args.registryKey)) as RegistryCertificate | null;
+      if (!record?.holderSealed) throw badInput('no registered holder under this registry key');
+      // Recorded first, as the person's own act: an unmasking that cannot be recorded does not happen.
+      await recordAs(
+        ctx.deps.store,
+        ctx.viewer.agency ?? (ctx.viewer.role === 'court_clerk' ? 'court' : 'procuratorate'),
+        [
+          {
+            id: deterministicUuid(
+              `graphql|unmask|${ctx.viewer.userId}|${args.registryKey}|${args.purpose}|${args.caseId ?? ''}`,
+            ),
+            type: 'PersonalDataUnmasked',
+            schemaVersion: 1,
+            reportingUnit: ctx.viewer.units![0]!,
+            occurredAt: ctx.now,
+            actor: { officerId: ctx.viewer.userId },
+            data: {
+              unmaskingId: `GQL-${deterministicUuid(`${ctx.viewer.userId}|${ctx.now}`)}`,
+              certificate: {
+                type,
+                numberMasked: record.numberMasked,
+                registryKey: args.registryKey,
+              },
+              purpose: args.purpose,
+              ...(args.caseId ? { caseId: args.caseId } : {}),
+            },
+          },
+        ],
+      ).catch((error: unknown) => {
+        if (!(error instanceof AlreadyRecordedError)) throw error;
+      });
+      return {
+        idNumber: ctx.deps.vault.unseal(record.holderSealed),
+        numberMasked: record.numberMasked,
+      };
+    },
+  },
+  Case: {
+    procuratorId: (c: CaseView, _: unknown, ctx: GraphqlContext) => {
+      authorizeField(ctx.viewer, 'Case.procuratorId');
+      const entry = c.timeline.find((e) => e.type === 'EarlyInterventionStarted');
+      return entry?.facts.procurator ? String(entry.facts.procurator) : null;
+    },
+    clue: async (c: CaseView, _: unknown, ctx: GraphqlContext) => {
+      if (!c.clueId) return null;
+      const doc = await ctx.documents('clue-ledger').load(c.clueId);
+      if (!doc) return null;
+      const view = clueView(ctx, doc);
+      return mayReadClue(ctx.viewer, view) ? view : null;
+    },
+  },
+};

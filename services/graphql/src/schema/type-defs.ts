@@ -1,0 +1,255 @@
+/**
+ * The GraphQL schema of the hub's read side. `npm run schemas` writes it, printed, to
+ * schemas/graphql/hub.graphql; a test fails when that file is stale.
+ */
+export const typeDefs = /* GraphQL */ `
+  """
+  The read side of the counterfeit-certificate data-sharing hub, for the joint task force,
+  procurators, agency officers, court clerks and auditors. Every operation is denied unless
+  the signed-in role may use it; rows are scoped to an officer's agency and units.
+  """
+  type Query {
+    "Who the token belongs to."
+    me: Viewer!
+    "The official forms the hub can compute."
+    forms: [FormTemplate!]!
+    "A form for a reporting unit and period (YYYY-MM; none for a campaign form), rolled up below the unit."
+    form(formId: ID!, unit: String!, period: String, asOf: String): Form!
+    "The events behind one cell of a form (drill-down)."
+    formCellEvents(
+      formId: ID!
+      figureId: ID!
+      unit: String!
+      period: String
+      column: Int = 0
+      asOf: String
+      first: Int = 50
+    ): [ID!]!
+    "The clue-transfer ledger, filtered, in pages (first at most 100)."
+    clues(filter: ClueFilter, first: Int = 20, after: String): ClueConnection!
+    "One clue and its timeline across agencies."
+    clue(clueId: ID!): Clue
+    "Criminal cases from filing to judgment, in pages."
+    cases(stage: String, first: Int = 20, after: String): CaseConnection!
+    case(caseId: ID!): Case
+    "Cases with something for the procuratorate to do now."
+    procuratorWorklist: [WorklistItem!]!
+    "Checks a certificate against the shared registry (BRIEF section 3)."
+    verifyCertificate(input: VerificationInput!): Verification!
+    "A screening job of the officer's agency."
+    screening(screeningId: ID!): Screening
+    "What each agency published, per Asia/Shanghai day (YYYY-MM-DD bounds, inclusive)."
+    agencyActivity(from: String!, to: String!, agency: String): [AgencyActivity!]!
+    "Opens a certificate holder's ID number for a stated purpose; recorded as an event first."
+    certificateHolder(
+      certificateType: String!
+      registryKey: String!
+      purpose: String!
+      caseId: ID
+    ): HolderIdentity!
+  }
+
+  type Subscription {
+    "A clue whose ledger entry changed (new step, decision, deadline met)."
+    ledgerChanged: Clue!
+    "A step that has just become overdue."
+    newlyOverdue: DueStep!
+  }
+
+  type Viewer {
+    userId: ID!
+    name: String!
+    role: String!
+    agency: String
+    units: [String!]
+  }
+
+  type FormTemplate {
+    formId: ID!
+    titleZh: String!
+    sourceDocument: String!
+  }
+
+  type Form {
+    formId: ID!
+    titleZh: String!
+    unit: String!
+    period: String
+    periodLabelZh: String!
+    dueOn: String!
+    asOf: String
+    rows: [FormRow!]!
+  }
+
+  type FormRow {
+    unit: String!
+    labelZh: String!
+    cells: [FormCell!]!
+  }
+
+  type FormCell {
+    figureId: ID!
+    column: Int!
+    "A count, or fen for money."
+    value: Float!
+    "As printed, in the figure's unit."
+    display: String!
+  }
+
+  input ClueFilter {
+    "Transferring agency."
+    agency: String
+    "open or closed."
+    status: String
+    "due: waiting with a deadline ahead; overdue: past it."
+    due: String
+    "Transfers from and to these days (YYYY-MM-DD, Asia/Shanghai)."
+    from: String
+    to: String
+    "Division code: the transferring unit or the receiving police unit lies in it."
+    unit: String
+  }
+
+  type ClueConnection {
+    edges: [ClueEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type ClueEdge {
+    cursor: String!
+    node: Clue!
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    endCursor: String
+  }
+
+  type Clue {
+    clueId: ID!
+    transferringAgency: String
+    reportingUnit: String
+    toPoliceUnit: String
+    origin: String
+    suspects: Int
+    fakeCertificates: Int
+    stage: String!
+    open: Boolean!
+    steps: [LedgerStep!]!
+    timeline: [TimelineEntry!]!
+  }
+
+  type LedgerStep {
+    ruleId: ID!
+    labelZh: String!
+    kind: String!
+    party: String!
+    startedAt: String!
+    dueBy: String
+    endedAt: String
+    status: String!
+    source: String!
+  }
+
+  type DueStep {
+    clueId: ID!
+    step: LedgerStep!
+  }
+
+  type TimelineEntry {
+    eventId: ID!
+    type: String!
+    agency: String!
+    reportingUnit: String!
+    occurredAt: String!
+  }
+
+  type CaseConnection {
+    edges: [CaseEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type CaseEdge {
+    cursor: String!
+    node: Case!
+  }
+
+  type Case {
+    caseId: ID!
+    clueId: ID
+    "The clue the case came from, if it came from a transfer."
+    clue: Clue
+    stage: String!
+    earlyIntervention: Boolean!
+    "Staff id of the intervening procurator: procurators and analysts only."
+    procuratorId: String
+    suspects: Int
+    prosecutedPersons: Int
+    nonProsecutedPersons: Int
+    judgment: Judgment
+    reverseLink: ReverseLink
+    timeline: [TimelineEntry!]!
+  }
+
+  type Judgment {
+    convictedPersons: Int!
+    acquittedPersons: Int!
+    deliveredOn: String!
+  }
+
+  type ReverseLink {
+    opinionId: ID!
+    addressee: String!
+    penaltyDecided: Boolean!
+    replied: Boolean!
+  }
+
+  type WorklistItem {
+    case: Case!
+    reasons: [String!]!
+  }
+
+  input VerificationInput {
+    certificateType: String!
+    number: String!
+    holderIdNumber: String
+    holderName: String
+    job: String
+    printedValidUntil: String
+    printedIssuedOn: String
+  }
+
+  type Verification {
+    result: String!
+    findingKind: String
+    evidence: [String!]!
+    numberMasked: String!
+    registryKey: String!
+  }
+
+  type Screening {
+    screeningId: ID!
+    status: String!
+    rows: Int!
+    rejectedRows: Int!
+    negativeRows: Int!
+    anomalies: Int!
+  }
+
+  type AgencyActivity {
+    agency: String!
+    day: String!
+    total: Int!
+    byType: [TypeCount!]!
+  }
+
+  type TypeCount {
+    type: String!
+    count: Int!
+  }
+
+  type HolderIdentity {
+    idNumber: String!
+    numberMasked: String!
+  }
+`;

@@ -1,0 +1,197 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import express, { Router } from 'express';
+import { GraphQLError, parse, validate, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authorize, mayReadClue } from './auth/policy.js';
+import { AuthenticationError, type UserDirectory } from './auth/users.js';
+import type { Viewer } from './auth/roles.js';
+import { createContext, type GraphqlContext, type GraphqlDeps } from './context.js';
+import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from './limits/query-limits.js';
+import { rateLimit } from './limits/rate-limit.js';
+import { LiveUpdates } from './live-updates.js';
+import { QUERY_PAGE } from './query-page.js';
+import { resolvers } from './schema/resolvers.js';
+import { typeDefs } from './schema/type-defs.js';
+
+export interface GraphqlApiOptions extends GraphqlDeps {
+  users: UserDirectory;
+  /** Production hides stack traces and internals, and turns introspection off. */
+  production: boolean;
+  limits?: QueryLimits;
+  rateLimitPerMinute?: number;
+  overdueCheckMs?: number;
+  onInternalError?: (error: unknown) => void;
+}
+
+const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'QUERY_TOO_COMPLEX',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+function bearer(header: unknown): string | undefined {
+  return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}
+
+async function viewerOf(users: UserDirectory, header: unknown): Promise<Viewer> {
+  const token = bearer(header);
+  if (!token)
+    throw new GraphQLError('send a user token as "Authorization: Bearer <token>"', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  try {
+    return await users.verify(token);
+  } catch (error) {
+    if (error instanceof AuthenticationError)
+      throw new GraphQLError(error.message, {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    throw error;
+  }
+}
+
+export function buildSchema() {
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: {
+      ...resolvers,
+      Subscription: {
+        ledgerChanged: {
+          subscribe: (_: unknown, __: unknown, ctx: GraphqlContext & { live: LiveUpdates }) => {
+            authorize(ctx.viewer, 'ledgerChanged');
+            const feed = ctx.live.ledgerChanges();
+            return (async function* () {
+              for await (const view of feed)
+                if (mayReadClue(ctx.viewer, view)) yield { ledgerChanged: view };
+            })();
+          },
+        },
+        newlyOverdue: {
+          subscribe: async (
+            _: unknown,
+            __: unknown,
+            ctx: GraphqlContext & { live: LiveUpdates },
+          ) => {
+            authorize(ctx.viewer, 'newlyOverdue');
+            const feed = ctx.live.overdueSteps();
+            const readable = new Map<string, boolean>();
+            return (async function* () {
+              for await (const item of feed) {
+                let ok = readable.get(item.clueId);
+                if (ok === undefined) {
+                  const doc = await ctx.documents('clue-ledger').load(item.clueId);
+                  ok = doc !== null && mayReadClue(ctx.viewer, doc as never);
+                  readable.set(item.clueId, ok);
+                }
+                if (ok) yield { newlyOverdue: item };
+              }
+            })();
+          },
+        },
+      },
+    },
+  });
+}
+
+/**
+ * The GraphQL API: Apollo Server on express at /graphql (HTTP) and graphql-ws on the same path
+ * (WebSocket), the query page at /graphql/ui, limits on every document, and user tokens.
+ */
+export async function createGraphqlApi(options: GraphqlApiOptions) {
+  const schema = buildSchema();
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const live = new LiveUpdates(
+    options.readModels,
+    () => options.deadlineRules,
+    options.overdueCheckMs ?? 60_000,
+  );
+  const apollo = new ApolloServer<GraphqlContext & { live: LiveUpdates }>({
+    schema,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    validationRules: [queryLimitsRule(limits)],
+    allowBatchedHttpRequests: false,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
+      if (KNOWN_CODES.has(code)) return formatted;
+      options.onInternalError?.(error);
+      // Outside development nothing of the internals leaves the server.
+      return options.production
+        ? {
+            message: 'internal error; the hub log has the details',
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          }
+        : formatted;
+    },
+  });
+  await apollo.start();
+
+  const router = Router();
+  router.get('/graphql/ui', (_req, res) => {
+    res.type('html').setHeader('Cache-Control', 'no-store');
+    res.send(QUERY_PAGE);
+  });
+  router.use(
+    '/graphql',
+    rateLimit(options.rateLimitPerMinute ?? 600),
+    express.json({ limit: '100kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({
+        ...createContext(await viewerOf(options.users, req.headers.authorization), options),
+        live,
+      }),
+    }),
+  );
+
+  let wsServer: WebSocketServer | undefined;
+  let wsCleanup: { dispose: () => void | Promise<void> } | undefined;
+  return {
+    router,
+    live,
+    /** Serves subscriptions on the hub's HTTP server, same path. */
+    attach(server: Server) {
+      wsServer = new WebSocketServer({ server, path: '/graphql' });
+      wsCleanup = useServer(
+        {
+          schema,
+          context: async (ctx) => ({
+            ...createContext(
+              await viewerOf(options.users, ctx.connectionParams?.authorization),
+              options,
+            ),
+            live,
+          }),
+          onConnect: async (ctx) => {
+            try {
+              await viewerOf(options.users, ctx.connectionParams?.authorization);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          onSubscribe: (_ctx, _id, payload) => {
+            const errors = validate(schema, parse(payload.query), [queryLimitsRule(limits)]);
+            return errors.length > 0 ? errors : undefined;
+          },
+        },
+        wsServer,
+      );
+    },
+    async stop() {
+      live.stop();
+      await wsCleanup?.dispose();
+      wsServer?.close();
+      await apollo.stop();
+    },
+  };
+}
