@@ -68,7 +68,7 @@ beforeAll(async () => {
   await new ProjectionRunner({
     store,
     readModels,
-    projections: [...PROJECTIONS, certificateRegistryProjection(vault) as Projection],
+    projections: [...PROJECTIONS, certificateRegistryProjection(vault)],
   }).catchUp();
   const make = async (role: Role, extra: object = {}) =>
     (await users.create({ name: role, role, ...extra })).token;

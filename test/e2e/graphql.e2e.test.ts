@@ -1,0 +1,138 @@
+/**
+ * GraphQL end to end against a running hub on the demo data: a user token from the CLI,
+ * queries over HTTP, a ledger subscription over WebSocket that hears a new transfer, and the
+ * offline query page.
+ */
+import { rmSync } from 'node:fs';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { published } from '@hub/domain/testing';
+import {
+  createTokens,
+  hubCli,
+  startHubProcess,
+  tempDataDir,
+  waitForProjections,
+  type HubProcess,
+} from '../support/hub-process';
+
+jest.setTimeout(60_000);
+
+let dataDir: string;
+let hub: HubProcess;
+let analyst: string;
+let emergency: string;
+
+async function gql(query: string) {
+  const res = await fetch(`${hub.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${analyst}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+}
+
+beforeAll(async () => {
+  dataDir = tempDataDir();
+  expect(hubCli(['demo'], { HUB_DATA_DIR: dataDir }).status).toBe(0);
+  emergency = createTokens(dataDir, ['emergency'] as const).emergency;
+  const created = hubCli(['user', 'create', '--role', 'analyst', '--name', '专班分析员'], {
+    HUB_DATA_DIR: dataDir,
+  });
+  expect(created.status).toBe(0);
+  analyst = created.stdout.trim().split('\n').pop()!;
+  hub = await startHubProcess({ HUB_DATA_DIR: dataDir, NODE_ENV: 'production' });
+  await waitForProjections(hub.url);
+});
+afterAll(() => {
+  hub?.child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('GraphQL through the hub', () => {
+  it('answers the task force: who am I, a form, a ledger page', async () => {
+    const result = await gql(`{
+      me { name role }
+      form(formId: "shanghai-2024", unit: "310000", period: "2024-08") { periodLabelZh rows { labelZh cells { figureId display } } }
+      clues(first: 3) { edges { node { clueId stage steps { ruleId status } } } pageInfo { hasNextPage } }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.me).toEqual({ name: '专班分析员', role: 'analyst' });
+    const form = result.data!.form as { periodLabelZh: string; rows: Array<{ labelZh: string }> };
+    expect(form.periodLabelZh).toBe('2024年7-8月');
+    expect(form.rows[form.rows.length - 1]!.labelZh).toBe('上海市');
+    expect((result.data!.clues as { edges: unknown[] }).edges).toHaveLength(3);
+  });
+
+  it('tells a WebSocket subscriber of a ledger change as soon as a transfer is recorded', async () => {
+    const client = createClient({
+      url: hub.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${analyst}` },
+    });
+    try {
+      const received = new Promise<{ clueId: string; stage: string }>((resolve, reject) => {
+        client.subscribe<{ ledgerChanged: { clueId: string; stage: string } }>(
+          { query: 'subscription { ledgerChanged { clueId stage } }' },
+          {
+            next: (msg) => {
+              if (msg.data?.ledgerChanged.clueId === 'CL-LIVE-1') resolve(msg.data.ledgerChanged);
+            },
+            error: reject,
+            complete: () => undefined,
+          },
+        );
+      });
+      await new Promise((r) => setTimeout(r, 500)); // let the subscription settle
+      const res = await fetch(`${hub.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${emergency}` },
+        body: JSON.stringify({
+          events: [
+            published('ClueTransferred', {
+              clueId: 'CL-LIVE-1',
+              origin: 'enforcement',
+              toPoliceUnit: '310105',
+              suspectedOffence: '买卖国家机关证件罪',
+              suspects: 1,
+              fakeCertificates: 2,
+            }),
+          ],
+        }),
+      });
+      expect(res.status).toBe(201);
+      await expect(received).resolves.toEqual({ clueId: 'CL-LIVE-1', stage: 'transferred' });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses a WebSocket without a valid token', async () => {
+    const client = createClient({
+      url: hub.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: 'Bearer nope' },
+    });
+    const outcome = await new Promise<string>((resolve) => {
+      client.subscribe(
+        { query: 'subscription { ledgerChanged { clueId } }' },
+        {
+          next: () => resolve('data'),
+          error: () => resolve('refused'),
+          complete: () => resolve('complete'),
+        },
+      );
+    });
+    expect(outcome).toBe('refused');
+    await client.dispose();
+  });
+
+  it('serves its query page from the hub itself, with nothing loaded from elsewhere', async () => {
+    const res = await fetch(`${hub.url}/graphql/ui`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<textarea id="query"');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
+  });
+});
