@@ -9,12 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { parse, validate } from 'graphql';
-import {
-  DEFAULT_DEADLINE_RULES,
-  PROJECTIONS,
-  certificateRegistryProjection,
-  type Projection,
-} from '@hub/domain';
+import { DEFAULT_DEADLINE_RULES, PROJECTIONS, certificateRegistryProjection } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { publishAsAgencies } from '@hub/ingestion';
