@@ -48,6 +48,39 @@ export async function computeForm(
   return assembleForm(request, plan, results, unitNames);
 }
 
+const FORM_CACHE_SIZE = 256;
+const formCaches = new WeakMap<ReadModelStore, Map<string, Promise<ComputedForm>>>();
+
+/**
+ * A form as computeForm gives it, remembered until the statistics read model moves on: the
+ * cache key holds the statistics checkpoint, so a new event is never hidden behind a cached
+ * form, and fifty analysts opening the same form cost one computation.
+ */
+export async function cachedForm(
+  readModels: ReadModelStore,
+  request: FormRequest,
+  unitNames?: (unit: string) => string,
+): Promise<ComputedForm> {
+  const checkpoint = (await readModels.checkpoints()).find((c) => c.projection === 'statistics');
+  const key = [
+    checkpoint?.position ?? '-',
+    request.template.id,
+    request.unit,
+    request.period ?? '',
+    request.asOf ?? '',
+  ].join('|');
+  let cache = formCaches.get(readModels);
+  if (!cache) formCaches.set(readModels, (cache = new Map()));
+  let form = cache.get(key);
+  if (!form) {
+    form = computeForm(readModels, request, unitNames);
+    form.catch(() => cache.delete(key));
+    if (cache.size >= FORM_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, form);
+  }
+  return form;
+}
+
 /** The events behind one cell of a form (drill-down). */
 export async function traceFormCell(
   readModels: ReadModelStore,

@@ -7,6 +7,9 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { publishAsAgencies } from '@hub/ingestion';
 import type { ProjectionBatch, ReadModelStore } from './port.js';
 import { ProjectionRunner } from './runner.js';
+import { cachedForm } from './reports.js';
+import { SHANGHAI_2024 } from '@hub/domain';
+import { creditCodeFor, inspection } from '@hub/domain/testing';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store.js';
 
 let dir: string;
@@ -132,5 +135,34 @@ describe('projection runner', () => {
       await new Promise((r) => setTimeout(r, 20));
     await runner.stop();
     expect(dump('follow')).toEqual(dump('clean'));
+  });
+});
+
+describe('form cache', () => {
+  it('serves the same form until the statistics move on, then computes it again', async () => {
+    const rm = readModels('cache');
+    const runner = new ProjectionRunner({ store, readModels: rm });
+    await runner.catchUp();
+    const request = { template: SHANGHAI_2024, unit: '310000', period: '2024-08' };
+    const before = await cachedForm(rm, request);
+    expect(await cachedForm(rm, request)).toBe(before);
+    const inspected = (f: typeof before) =>
+      f.rows[f.rows.length - 1]!.cells.find((c) => c.figureId === 'inspectedEnterprises')!.value;
+    const { problems } = await publishAsAgencies(store, [
+      {
+        agency: 'emergency',
+        event: {
+          ...inspection('INS-CACHE-1', {
+            subject: { creditCode: creditCodeFor('MA1FL3LQ1', '310105'), name: '新检查企业' },
+          }),
+          occurredAt: '2024-07-20T10:00:00+08:00',
+        },
+      },
+    ]);
+    expect(problems).toEqual([]);
+    await runner.catchUp();
+    const after = await cachedForm(rm, request);
+    expect(after).not.toBe(before);
+    expect(inspected(after)).toBe(inspected(before) + 1);
   });
 });

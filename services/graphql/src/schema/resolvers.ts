@@ -20,7 +20,7 @@ import {
   type ClueLedgerView,
   type RegistryCertificate,
 } from '@hub/domain';
-import { computeForm, formTemplate, traceFormCell } from '@hub/read-models';
+import { cachedForm, formTemplate, traceFormCell } from '@hub/read-models';
 import { deterministicUuid, recordAs, AlreadyRecordedError } from '@hub/certificates';
 import {
   authorize,
@@ -69,18 +69,21 @@ async function pageOf<T>(
 ) {
   const nodes: Array<{ key: string; node: T }> = [];
   let cursor = keyOf(after);
+  // The first read asks for one page (plus one to know if there is more); filters read on.
+  let limit = first + 1;
   for (;;) {
     const batch = await ctx.deps.readModels.pageDocuments(collection, {
       ...(cursor ? { after: cursor } : {}),
-      limit: 500,
+      limit,
     });
     for (const d of batch) {
       const node = view(d.key, d.value);
       if (node !== undefined) nodes.push({ key: d.key, node });
       if (nodes.length > first) break;
     }
-    if (nodes.length > first || batch.length < 500) break;
+    if (nodes.length > first || batch.length < limit) break;
     cursor = batch[batch.length - 1]!.key;
+    limit = 500;
   }
   const page = nodes.slice(0, first);
   return {
@@ -154,7 +157,7 @@ export const resolvers = {
       if (!inUnits(ctx.viewer, args.unit))
         throw forbidden(`unit ${args.unit} is outside your units`);
       try {
-        const form = await computeForm(
+        const form = await cachedForm(
           ctx.deps.readModels,
           {
             template: formTemplate(args.formId),

@@ -12,7 +12,7 @@ import {
 import {
   caseViews,
   clueLedger,
-  computeForm,
+  cachedForm,
   formTemplate,
   penaltyInsteadOfProsecutionFlags,
   procuratorWorklist,
@@ -100,7 +100,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const template = formTemplate(String(req.params.formId));
       const query = parse(FormQuery, req, res);
       if (!query) return;
-      const form = await computeForm(
+      const form = await cachedForm(
         deps.readModels,
         {
           template,
