@@ -1,4 +1,5 @@
 import { certificatesSuite } from './certificates-suite.js';
+import { graphqlSuite } from './graphql-suite.js';
 import { httpSuite } from './http-suite.js';
 import { kafkaSuite } from './kafka-suite.js';
 import { projectionsSuite } from './projections-suite.js';
@@ -10,6 +11,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   kafka: kafkaSuite,
   projections: projectionsSuite,
   certificates: certificatesSuite,
+  graphql: graphqlSuite,
 };
 
 const requested = process.argv.slice(2);

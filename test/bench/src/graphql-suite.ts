@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import express from 'express';
+import { DEFAULT_DEADLINE_RULES } from '@hub/domain';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { ScreeningJobs } from '@hub/certificates';
+import {
+  createContext,
+  createGraphqlApi,
+  resolvers,
+  UserDirectory,
+  type GraphqlContext,
+} from '@hub/graphql';
+import { PersonalDataVault } from '@hub/personal-data';
+import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
+import { fill } from './projections-suite.js';
+import { bench } from './report.js';
+import { join, withTempDir } from './temp.js';
+
+const CLIENTS = 50;
+const SECONDS = Number(process.env.BENCH_GRAPHQL_SECONDS ?? 10);
+
+const FORM_QUERY = `{ form(formId: "shanghai-2024", unit: "310000", period: "2024-08") {
+  periodLabelZh rows { unit labelZh cells { figureId column value display } } } }`;
+const LEDGER_QUERY = `{ clues(first: 20) { edges { cursor node { clueId stage open transferringAgency
+  steps { ruleId status dueBy party } } } pageInfo { hasNextPage endCursor } } }`;
+
+/** Runs `call` from CLIENTS concurrent loops for SECONDS; latencies in ms and requests/s. */
+async function load(call: () => Promise<void>) {
+  const latencies: number[] = [];
+  const deadline = Date.now() + SECONDS * 1000;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (Date.now() < deadline) {
+        const t = process.hrtime.bigint();
+        await call();
+        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { p50: at(0.5), p99: at(0.99), rate: Math.round(latencies.length / seconds) };
+}
+
+function report(
+  name: string,
+  http: Awaited<ReturnType<typeof load>>,
+  direct: Awaited<ReturnType<typeof load>>,
+) {
+  bench('graphql', `${name}_http_p50`, http.p50, 'ms');
+  bench('graphql', `${name}_http_p99`, http.p99, 'ms');
+  bench('graphql', `${name}_http`, http.rate, 'requests/s');
+  bench('graphql', `${name}_direct_p50`, direct.p50, 'ms');
+  bench('graphql', `${name}_direct_p99`, direct.p99, 'ms');
+  bench('graphql', `${name}_direct`, direct.rate, 'requests/s');
+  bench('graphql', `${name}_http_vs_direct`, http.rate / direct.rate, 'ratio');
+}
+
+/** The statistics query and a ledger page over 1M events: 50 clients over HTTP against the resolvers called directly. */
+export async function graphqlSuite(): Promise<void> {
+  await withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    await fill(store);
+    const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
+    await new ProjectionRunner({ store, readModels, batchSize: 5000 }).catchUp();
+    const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
+    const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+    const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
+    const { token } = await users.create({ name: 'bench', role: 'analyst' });
+    const deps = { readModels, store, vault, jobs, deadlineRules: DEFAULT_DEADLINE_RULES };
+    const api = await createGraphqlApi({
+      ...deps,
+      users,
+      production: true,
+      rateLimitPerMinute: 1_000_000,
+    });
+    const app = express();
+    app.use(api.router);
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
+    const post = (query: string) => async () => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await res.json()) as { errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+    };
+    const viewer = await users.verify(token);
+    const context = (): GraphqlContext => createContext(viewer, deps);
+
+    // The form computed once without its cache, for the record.
+    const cold = process.hrtime.bigint();
+    await resolvers.Query.form(
+      undefined,
+      { formId: 'shanghai-2024', unit: '310000', period: '2024-10' },
+      context(),
+    );
+    bench('graphql', 'form_uncached_single', Number(process.hrtime.bigint() - cold) / 1e6, 'ms');
+
+    report(
+      'statistics_form',
+      await load(post(FORM_QUERY)),
+      await load(async () => {
+        await resolvers.Query.form(
+          undefined,
+          { formId: 'shanghai-2024', unit: '310000', period: '2024-08' },
+          context(),
+        );
+      }),
+    );
+    report(
+      'ledger_page',
+      await load(post(LEDGER_QUERY)),
+      await load(async () => {
+        await resolvers.Query.clues(undefined, { first: 20 }, context());
+      }),
+    );
+    await api.stop();
+    await new Promise((r) => server.close(r));
+    users.close();
+    jobs.close();
+    await readModels.close();
+    await store.close();
+  });
+}
