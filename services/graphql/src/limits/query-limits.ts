@@ -23,12 +23,29 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxRootFields: 10,
 };
 
+/** Lists the schema returns whole (no `first`); paged lists are counted by their `first`. */
+const UNPAGED_LISTS = new Set([
+  'forms',
+  'rows',
+  'cells',
+  'timeline',
+  'steps',
+  'evidence',
+  'procuratorWorklist',
+  'agencyActivity',
+  'byType',
+  'reasons',
+  'units',
+]);
+/** A `first` given as a variable is counted at the largest page allowed. */
+const MAX_FIRST = 100;
+
 const refused = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
 /**
  * Refuses abusive documents before they run: too deep, too many aliases, too many root fields,
- * or too costly (lists multiply what is selected below them). Fragments are followed.
+ * or too costly (each field counts once per item of the lists above it). Fragments are followed.
  */
 export function queryLimitsRule(limits: QueryLimits = DEFAULT_LIMITS) {
   return (context: ValidationContext): ASTVisitor => {
@@ -45,17 +62,17 @@ export function queryLimitsRule(limits: QueryLimits = DEFAULT_LIMITS) {
           const field: FieldNode = selection;
           if (field.alias) aliases++;
           const firstArg = field.arguments?.find((a) => a.name.value === 'first');
-          const first = firstArg?.value.kind === Kind.INT ? Number(firstArg.value.value) : 20;
-          const isList =
-            firstArg !== undefined || /s$|timeline|steps|rows|cells|edges/.test(field.name.value);
+          // A paged list counts its page size; other lists count as ten (forms, timelines).
+          const factor = firstArg
+            ? firstArg.value.kind === Kind.INT
+              ? Math.max(1, Number(firstArg.value.value))
+              : MAX_FIRST
+            : UNPAGED_LISTS.has(field.name.value)
+              ? 10
+              : 1;
           cost += multiplier;
           if (field.selectionSet) {
-            const inner = walk(
-              field.selectionSet,
-              depth + 1,
-              multiplier * (isList ? Math.max(1, first) : 1),
-              seen,
-            );
+            const inner = walk(field.selectionSet, depth + 1, multiplier * factor, seen);
             cost += inner.cost;
             aliases += inner.aliases;
             maxDepth = Math.max(maxDepth, inner.maxDepth);
