@@ -70,7 +70,7 @@ export async function cachedForm(
     request.asOf ?? '',
   ].join('|');
   let cache = formCaches.get(readModels);
-  if (!cache) formCaches.set(readModels, (cache = new Map()));
+  if (!cache) formCaches.set(readModels, (cache = new Map<string, Promise<ComputedForm>>()));
   let form = cache.get(key);
   if (!form) {
     form = computeForm(readModels, request, unitNames);

@@ -89,11 +89,24 @@ export class PostgresReadModelStore implements ReadModelStore {
     }));
   }
 
-  async commit(batches: readonly ProjectionBatch[]): Promise<void> {
+  /** Runs `work` in one transaction on one connection; rolls back on any error. */
+  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     await this.ready;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async commit(batches: readonly ProjectionBatch[]): Promise<void> {
+    await this.transaction(async (client) => {
       for (const batch of batches) {
         const { rows } = await client.query<{ position: string }>(
           'SELECT position FROM rm_checkpoints WHERE projection = $1 FOR UPDATE',
@@ -140,30 +153,15 @@ export class PostgresReadModelStore implements ReadModelStore {
           [batch.projection, batch.version, batch.position.toString()],
         );
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async reset(projection: string): Promise<void> {
-    await this.ready;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       await client.query('DELETE FROM rm_documents WHERE collection = $1', [projection]);
       if (projection === 'statistics') await client.query('TRUNCATE rm_facts');
       await client.query('DELETE FROM rm_checkpoints WHERE projection = $1', [projection]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async getDocuments(collection: string, keys: readonly string[]): Promise<Map<string, unknown>> {

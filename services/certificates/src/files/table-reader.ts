@@ -14,6 +14,14 @@ export interface TableRow {
 /** Canonical column name → the headers agencies write for it (English or Chinese). */
 export type ColumnAliases = Record<string, readonly string[]>;
 
+/** The columns every certificate table has, under the names agencies write. */
+export const CERTIFICATE_COLUMNS: ColumnAliases = {
+  certificateType: ['证书类型', 'type'],
+  number: ['证书编号', '编号', '证号', 'certificateNumber'],
+  idNumber: ['身份证号', '身份证号码', '证件号码', 'holderIdNumber'],
+  name: ['姓名', 'holderName'],
+};
+
 export class TableError extends Error {
   readonly code = 'TABLE_INVALID';
 }

@@ -16,7 +16,7 @@ import {
 } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
 // Brings in the typing of req.credential (set by the agency authentication).
-import type {} from '@hub/ingestion';
+import { parseOrProblem, sendProblem } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
@@ -96,28 +96,14 @@ const Unmask = z
   })
   .strict();
 
-function problem(res: Response, status: number, title: string, detail: string, extra: object = {}) {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .json({ type: 'about:blank', title, status, detail, ...extra });
-}
-
-function parse<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
+const problem = (
   res: Response,
-): z.output<S> | undefined {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  problem(
-    res,
-    400,
-    'Invalid request',
-    parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-  );
-  return undefined;
-}
+  status: number,
+  title: string,
+  detail: string,
+  extra: object = {},
+) => sendProblem(res, { status, title, detail, ...extra });
+const parse = parseOrProblem;
 
 const agencyOf = (req: Request) => req.credential!.agency;
 const actorOf = (req: Request) => {

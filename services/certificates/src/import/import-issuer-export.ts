@@ -9,14 +9,11 @@ import {
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
 import { toAppendRequests } from '@hub/ingestion';
 import { deterministicUuid } from '../deterministic-id.js';
-import type { ColumnAliases, TableRow } from '../files/table-reader.js';
+import { CERTIFICATE_COLUMNS, type ColumnAliases, type TableRow } from '../files/table-reader.js';
 
 /** The columns of an issuer's export, under the names issuers use. */
 export const EXPORT_COLUMNS: ColumnAliases = {
-  certificateType: ['证书类型', 'type'],
-  number: ['证书编号', '编号', '证号', 'certificateNumber'],
-  idNumber: ['身份证号', '身份证号码', '证件号码', 'holderIdNumber'],
-  name: ['姓名', 'holderName'],
+  ...CERTIFICATE_COLUMNS,
   operationCategory: ['作业类别', '作业种类'],
   operationItem: ['操作项目', '准操项目'],
   issuedOn: ['初领日期', '发证日期', 'issueDate'],

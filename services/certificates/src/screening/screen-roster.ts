@@ -12,13 +12,10 @@ import {
   type RegistryCertificate,
   type VerificationResult,
 } from '@hub/domain';
-import type { ColumnAliases, TableRow } from '../files/table-reader.js';
+import { CERTIFICATE_COLUMNS, type ColumnAliases, type TableRow } from '../files/table-reader.js';
 
 export const ROSTER_COLUMNS: ColumnAliases = {
-  certificateType: ['证书类型', 'type'],
-  number: ['证书编号', '编号', '证号', 'certificateNumber'],
-  idNumber: ['身份证号', '身份证号码', '证件号码', 'holderIdNumber'],
-  name: ['姓名', 'holderName'],
+  ...CERTIFICATE_COLUMNS,
   job: ['作业类别', '岗位', '从事作业', 'job'],
   enterprise: ['单位', '用人单位', '统一社会信用代码', 'enterprise'],
   issuedOn: ['发证日期', '初领日期', 'issueDate'],

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { z } from 'zod';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -23,4 +24,22 @@ export function sendProblem(res: Response, problem: Problem): void {
     .status(problem.status)
     .type('application/problem+json')
     .send(JSON.stringify({ type: 'about:blank', ...problem }));
+}
+
+/** Parses a request part with a schema, or answers 400 saying what is wrong and where. */
+export function parseOrProblem<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  res: Response,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  sendProblem(res, {
+    status: 400,
+    title: 'Invalid request',
+    detail: parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'request'}: ${i.message}`)
+      .join('; '),
+  });
+  return undefined;
 }

@@ -21,6 +21,7 @@ import {
   UnknownFormError,
   type ReadModelStore,
 } from '@hub/read-models';
+import { parseOrProblem, sendProblem } from '@hub/ingestion';
 import { formGrid } from '../export/grid.js';
 import { formToCsv } from '../export/csv.js';
 import { formToXlsx } from '../export/xlsx.js';
@@ -46,27 +47,11 @@ const FormQuery = z
 
 const Day = z.iso.date();
 
-function problem(res: Response, status: number, title: string, detail: string) {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .json({ type: 'about:blank', title, status, detail });
-}
+const problem = (res: Response, status: number, title: string, detail: string) =>
+  sendProblem(res, { status, title, detail });
 
-/** Parses a query string, answering 400 with what is wrong and where. */
-function parse<S extends z.ZodType>(
-  schema: S,
-  req: Request,
-  res: Response,
-): z.output<S> | undefined {
-  const parsed = schema.safeParse(req.query);
-  if (parsed.success) return parsed.data;
-  const detail = parsed.error.issues
-    .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
-    .join('; ');
-  problem(res, 400, 'Invalid query', detail);
-  return undefined;
-}
+const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
+  parseOrProblem(schema, req.query, res);
 
 /** Read side of the hub over HTTP: forms, drill-down, rates, the ledger and the worklist. */
 export function reportingRouter(deps: ReportingDeps): Router {
