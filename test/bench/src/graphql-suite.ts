@@ -95,7 +95,7 @@ export async function graphqlSuite(): Promise<void> {
           const child = execFile(
             process.execPath,
             [worker, url, token, String(CLIENTS), String(SECONDS)],
-            (error, stdout) => (error ? reject(error) : resolve(stdout)),
+            (error, stdout) => (error ? reject(new Error(error.message)) : resolve(stdout)),
           );
           child.stdin!.end(query);
         }),
