@@ -15,7 +15,14 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { publishAsAgencies } from '@hub/ingestion';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
-import { ScreeningJobs } from '@hub/certificates';
+import {
+  bufferSource,
+  readTable,
+  ROSTER_COLUMNS,
+  ROSTER_REQUIRED,
+  ScreeningJobs,
+  screenRoster,
+} from '@hub/certificates';
 import type { Role } from './auth/roles.js';
 import { UserDirectory } from './auth/users.js';
 import { buildSchema, createGraphqlApi } from './server.js';
@@ -80,6 +87,20 @@ beforeAll(async () => {
   const revoked = await users.create({ name: 'gone', role: 'analyst' });
   users.revoke(revoked.id);
   tokens.revoked = revoked.token;
+  // A finished screening of the market officer's agency.
+  jobs.create({ id: 'SCR-1', agency: 'market', purpose: '名单比对' });
+  const roster = Buffer.from(
+    '证书类型,证书编号,身份证号,姓名\nspecial_equipment,E1234,11010519491231002X,张三\n',
+  );
+  const summary = await jobs.writeResults(
+    'SCR-1',
+    screenRoster(readTable(bufferSource(roster), 'csv', ROSTER_COLUMNS, ROSTER_REQUIRED), {
+      protector: vault,
+      lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+      today: '2024-07-01',
+    }),
+  );
+  jobs.finish('SCR-1', summary);
   api = await createGraphqlApi({
     readModels,
     store,
@@ -119,6 +140,7 @@ const OPERATIONS: Record<string, string> = {
     '{ verifyCertificate(input: { certificateType: "special_operations", number: "T110105194912310021" }) { result } }',
   agencyActivity: '{ agencyActivity(from: "2024-01-01", to: "2026-12-31") { agency total } }',
   'Case.procuratorId': '{ cases(first: 20) { edges { node { procuratorId } } } }',
+  screeningResults: '{ screeningResults(screeningId: "SCR-1") { edges { node { line result } } } }',
 };
 
 const Y = 'allowed';
@@ -134,6 +156,7 @@ const MATRIX: Array<[string, string, string, string, string, string]> = [
   ['procuratorWorklist', N, Y, N, N, N],
   ['verifyCertificate', Y, N, Y, N, N],
   ['agencyActivity', Y, N, N, N, Y],
+  ['screeningResults', N, N, Y, N, N],
   ['Case.procuratorId', Y, Y, N, N, N],
 ];
 const ROLE_COLUMNS: Role[] = ['analyst', 'procurator', 'agency_officer', 'court_clerk', 'auditor'];

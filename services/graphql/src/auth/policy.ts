@@ -18,6 +18,7 @@ export const OPERATION_ROLES: Record<string, readonly Role[]> = {
   procuratorWorklist: ['procurator'],
   verifyCertificate: ['analyst', 'agency_officer'],
   screening: ['agency_officer'],
+  screeningResults: ['agency_officer'],
   agencyActivity: ['analyst', 'auditor'],
   certificateHolder: ['procurator', 'court_clerk', 'agency_officer'],
   ledgerChanged: ['analyst', 'procurator', 'agency_officer'],

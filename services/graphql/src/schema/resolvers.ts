@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { GraphQLError } from 'graphql';
 import {
   caseView,
@@ -309,6 +310,55 @@ export const resolvers = {
       authorize(ctx.viewer, 'screening');
       const job = ctx.deps.jobs.get(args.screeningId);
       return job && job.agency === ctx.viewer.agency ? { ...job, screeningId: job.id } : null;
+    },
+    screeningResults: async (
+      _: unknown,
+      args: { screeningId: string; first?: number; after?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'screeningResults');
+      const job = ctx.deps.jobs.get(args.screeningId);
+      if (!job || job.agency !== ctx.viewer.agency)
+        throw badInput(`no screening ${args.screeningId} of your agency`);
+      if (job.status === 'running')
+        throw badInput(`screening ${args.screeningId} is still running`);
+      const first = pageSize(args.first);
+      const start = args.after === undefined ? 0 : Number(keyOf(args.after)) + 1;
+      if (!Number.isInteger(start) || start < 0)
+        throw badInput('after is not a cursor this API gave out');
+      const edges: Array<{ cursor: string; node: unknown }> = [];
+      let index = 0;
+      let more = false;
+      // Results are JSON lines on disk: read up to the page, never the whole file into memory.
+      const lines = createInterface({
+        input: ctx.deps.jobs.readResults(args.screeningId),
+        crlfDelay: Infinity,
+      });
+      for await (const line of lines) {
+        if (index >= start + first) {
+          more = true;
+          break;
+        }
+        if (index >= start) {
+          const row = JSON.parse(line) as { anomalies?: Array<{ kind: string; detail: string }> };
+          edges.push({
+            cursor: cursorOf(String(index)),
+            node: {
+              ...row,
+              anomalies: row.anomalies?.map((a) => `${a.kind}: ${a.detail}`) ?? null,
+            },
+          });
+        }
+        index++;
+      }
+      lines.close();
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: more,
+          endCursor: edges.length ? edges[edges.length - 1]!.cursor : null,
+        },
+      };
     },
     agencyActivity: async (
       _: unknown,

@@ -38,6 +38,8 @@ export const typeDefs = /* GraphQL */ `
     verifyCertificate(input: VerificationInput!): Verification!
     "A screening job of the officer's agency."
     screening(screeningId: ID!): Screening
+    "The per-row results of a finished screening of the officer's agency, in pages (first at most 100)."
+    screeningResults(screeningId: ID!, first: Int = 50, after: String): ScreeningResultConnection!
     "What each agency published, per Asia/Shanghai day (YYYY-MM-DD bounds, inclusive)."
     agencyActivity(from: String!, to: String!, agency: String): [AgencyActivity!]!
     "Opens a certificate holder's ID number for a stated purpose; recorded as an event first."
@@ -234,6 +236,30 @@ export const typeDefs = /* GraphQL */ `
     rejectedRows: Int!
     negativeRows: Int!
     anomalies: Int!
+  }
+
+  type ScreeningResultConnection {
+    edges: [ScreeningResultEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type ScreeningResultEdge {
+    cursor: String!
+    node: ScreenedRow!
+  }
+
+  "One roster row as screened: masked values and the registry key only."
+  type ScreenedRow {
+    line: Int!
+    rejected: String
+    certificateType: String
+    numberMasked: String
+    registryKey: String
+    holderMasked: String
+    result: String
+    findingKind: String
+    evidence: [String!]
+    anomalies: [String!]
   }
 
   type AgencyActivity {

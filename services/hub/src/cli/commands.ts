@@ -22,6 +22,9 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   out(`data directory: ${config.dataDir}`);
   out(`agency credential: npm run hub -- token create --agency <${AGENCIES.join('|')}>`);
   out(`demo data: npm run hub -- demo`);
+  out(
+    `GraphQL: ${hub.url}/graphql (query page ${hub.url}/graphql/ui; user token: npm run hub -- user create --role analyst --name <name>)`,
+  );
   if (config.KAFKA_BROKERS)
     out(
       `kafka bridge: ${config.KAFKA_BROKERS} (topics hub.ingress.<agency> → store → hub.inbox.<agency>)`,
