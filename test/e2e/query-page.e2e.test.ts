@@ -44,9 +44,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
       await page.fill('#token', token);
       await page.selectOption('#example', 'me');
       await page.click('#run');
-      await page.waitForFunction(() =>
-        document.querySelector('#result')?.textContent?.includes('HTTP'),
-      );
+      await page.locator('#result', { hasText: 'HTTP' }).waitFor();
       const text = (await page.textContent('#result')) ?? '';
       expect(text).toContain('HTTP 200');
       expect(text).toContain('"role": "analyst"');
@@ -59,9 +57,7 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
       await page.goto(`${hub.url}/graphql/ui`);
       await page.fill('#token', 'wrong');
       await page.click('#run');
-      await page.waitForFunction(() =>
-        document.querySelector('#result')?.textContent?.includes('HTTP'),
-      );
+      await page.locator('#result', { hasText: 'HTTP' }).waitFor();
       expect(await page.textContent('#result')).toContain('HTTP 401');
     });
   },
