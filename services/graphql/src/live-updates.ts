@@ -87,6 +87,12 @@ export class LiveUpdates {
 
   /** Steps overdue now that were not at the last check; the first check only learns the state. */
   async checkOverdue(): Promise<void> {
+    // Nobody listening: read nothing, and learn the state afresh when someone subscribes.
+    if (this.overdue.size === 0) {
+      this.primed = false;
+      this.seenOverdue.clear();
+      return;
+    }
     const now = new Date().toISOString();
     const fresh: Array<{ clueId: string; step: LedgerStep }> = [];
     for (const d of await this.readModels.listDocuments('clue-ledger')) {

@@ -6,11 +6,14 @@ import {
   FORM_TEMPLATES,
   PeriodError,
   pendingSteps,
+  caseView,
+  clueLedgerView,
+  type CaseDocument,
+  type ClueLedgerDocument,
   type DeadlineRule,
   type TransferCriteria,
 } from '@hub/domain';
 import {
-  caseViews,
   clueLedger,
   cachedForm,
   formTemplate,
@@ -185,10 +188,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
     '/v1/ledger/clues/:clueId',
     wrap(async (req, res) => {
       const clueId = String(req.params.clueId);
-      const found = (await clueLedger(deps.readModels, deps.deadlineRules, now())).find(
-        (c) => c.clueId === clueId,
-      );
-      if (!found) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+      const doc = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
+      if (!doc) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+      const found = clueLedgerView(doc as ClueLedgerDocument, deps.deadlineRules, now());
       res.json(found);
     }),
   );
@@ -237,8 +239,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
     '/v1/prosecution/cases/:caseId',
     wrap(async (req, res) => {
       const caseId = String(req.params.caseId);
-      const found = (await caseViews(deps.readModels)).find((c) => c.caseId === caseId);
-      if (!found) return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+      const doc = (await deps.readModels.getDocuments('case-tracking', [caseId])).get(caseId);
+      if (!doc) return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+      const found = caseView(doc as CaseDocument);
       res.json(found);
     }),
   );
