@@ -65,7 +65,8 @@ export class ProjectionRunner {
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.projections = options.projections ?? PROJECTIONS;
-    this.batchSize = options.batchSize ?? 2000;
+    // Large pages: fewer commits; a rebuild of 1M events measured fastest at 10,000.
+    this.batchSize = options.batchSize ?? 10_000;
     this.pollMs = options.pollMs ?? 200;
   }
 

@@ -194,7 +194,7 @@ export async function projectionsSuite(): Promise<void> {
     bench('projections', 'baseline_read_all_scan', scanRate, 'events/s');
 
     const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
-    const runner = new ProjectionRunner({ store, readModels, batchSize: 5000 });
+    const runner = new ProjectionRunner({ store, readModels });
     const rssBefore = process.memoryUsage().rss;
     const started = process.hrtime.bigint();
     const read = await runner.catchUp();

@@ -7,12 +7,19 @@ const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 /** A calendar day as the integer YYYYMMDD, which sorts and compares like the date. */
 export type DayNumber = number;
 
+let lastInstant = '';
+let lastDay: DayNumber = 0;
+
 /** The Asia/Shanghai calendar day of an instant with an explicit offset. */
 export function shanghaiDay(instant: string): DayNumber {
+  // Events come in runs from the same moment: remember the last answer.
+  if (instant === lastInstant) return lastDay;
   const ms = Date.parse(instant);
   if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${instant}`);
   const d = new Date(ms + SHANGHAI_OFFSET_MS);
-  return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+  lastDay = d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+  lastInstant = instant;
+  return lastDay;
 }
 
 /** YYYY-MM-DD to YYYYMMDD. */

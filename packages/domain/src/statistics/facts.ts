@@ -20,10 +20,18 @@ export interface StatisticFact {
   distinctKey?: string;
 }
 
+type Accessor = (event: RecordedHubEvent) => unknown;
+
 /** A measure with the stable numeric id its facts are stored under. */
 export interface RegisteredMeasure {
   id: number;
   measure: Measure;
+  /** The measure's conditions and fields, compiled once. */
+  compiled: {
+    where: Array<{ read: Accessor; values: ReadonlySet<unknown> }>;
+    value?: Accessor;
+    distinct?: Accessor;
+  };
 }
 
 /** Canonical text of a measure: equal measures in different forms share their facts. */
@@ -67,7 +75,18 @@ export class MeasureRegistry {
         const id = fnv1a31(key);
         if (ids.has(id)) throw new Error(`measure id collision: ${key} and ${ids.get(id)}`);
         ids.set(id, key);
-        const registered = { id, measure: m };
+        const registered: RegisteredMeasure = {
+          id,
+          measure: m,
+          compiled: {
+            where: (m.where ?? []).map((c) => ({
+              read: fieldAccessor(c.field),
+              values: new Set(c.in),
+            })),
+            ...(m.kind === 'sum' ? { value: fieldAccessor(m.field) } : {}),
+            ...(m.kind === 'count' && m.distinct ? { distinct: fieldAccessor(m.distinct) } : {}),
+          },
+        };
         this.byKey.set(key, registered);
         this.byEvent.set(m.event, [...(this.byEvent.get(m.event) ?? []), registered]);
       }
@@ -99,39 +118,48 @@ export const STATISTIC_MEASURES = new MeasureRegistry([
   ...TWO_HUNDRED_PERCENT_RATES.flatMap((r) => [r.numerator, r.denominator]),
 ]);
 
-/** The value of a field path in an event; alternatives `a|b` take the first present. */
-export function fieldValue(event: RecordedHubEvent, path: FieldPath): unknown {
-  for (const alternative of path.split('|')) {
-    let value: unknown;
-    if (alternative === '$agency') value = event.metadata.agency;
-    else if (alternative === '$reportingUnit') value = event.metadata.reportingUnit;
-    else {
-      value = event.data;
-      for (const part of alternative.split('.')) {
+/** A field path compiled once into a function (paths are split at registration, not per event). */
+export function fieldAccessor(path: FieldPath): Accessor {
+  const alternatives = path.split('|').map((alternative): Accessor => {
+    if (alternative === '$agency') return (e) => e.metadata.agency;
+    if (alternative === '$reportingUnit') return (e) => e.metadata.reportingUnit;
+    const parts = alternative.split('.');
+    return (e) => {
+      let value: unknown = e.data;
+      for (const part of parts)
         value =
           value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
-      }
+      return value;
+    };
+  });
+  return (event) => {
+    for (const read of alternatives) {
+      const value = read(event);
+      if (value !== undefined && value !== null && value !== '') return value;
     }
-    if (value !== undefined && value !== null && value !== '') return value;
-  }
-  return undefined;
+    return undefined;
+  };
+}
+
+/** The value of a field path in an event; alternatives `a|b` take the first present. */
+export function fieldValue(event: RecordedHubEvent, path: FieldPath): unknown {
+  return fieldAccessor(path)(event);
 }
 
 function factOf(
   event: RecordedHubEvent,
-  { id, measure }: RegisteredMeasure,
+  { id, compiled }: RegisteredMeasure,
   day: DayNumber,
 ): StatisticFact | undefined {
-  for (const condition of measure.where ?? []) {
-    if (!condition.in.includes(fieldValue(event, condition.field) as string)) return undefined;
-  }
+  for (const condition of compiled.where)
+    if (!condition.values.has(condition.read(event))) return undefined;
   const unit = event.metadata.reportingUnit;
-  if (measure.kind === 'sum') {
-    const value = fieldValue(event, measure.field);
+  if (compiled.value) {
+    const value = compiled.value(event);
     return typeof value === 'number' ? { measureId: id, unit, day, value } : undefined;
   }
-  if (!measure.distinct) return { measureId: id, unit, day, value: 1 };
-  const key = fieldValue(event, measure.distinct);
+  if (!compiled.distinct) return { measureId: id, unit, day, value: 1 };
+  const key = compiled.distinct(event);
   if (typeof key !== 'string' && typeof key !== 'number') return undefined;
   return { measureId: id, unit, day, value: 1, distinctKey: String(key) };
 }
