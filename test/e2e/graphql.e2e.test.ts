@@ -84,6 +84,8 @@ describe('GraphQL through the hub', () => {
         );
       });
       await new Promise((r) => setTimeout(r, 500)); // let the subscription settle
+      const before = await gql('{ clue(clueId: "CL-LIVE-1") { clueId } }');
+      expect(before.data).toEqual({ clue: null });
       const res = await fetch(`${hub.url}/v1/events`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${emergency}` },
@@ -102,6 +104,9 @@ describe('GraphQL through the hub', () => {
       });
       expect(res.status).toBe(201);
       await expect(received).resolves.toEqual({ clueId: 'CL-LIVE-1', stage: 'transferred' });
+      // The same query again is answered anew: the ledger's checkpoint moved (no stale cache).
+      const after = await gql('{ clue(clueId: "CL-LIVE-1") { clueId } }');
+      expect(after.data).toEqual({ clue: { clueId: 'CL-LIVE-1' } });
     } finally {
       await client.dispose();
     }

@@ -1,5 +1,9 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express, { Router } from 'express';
@@ -14,6 +18,7 @@ import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from './limits/quer
 import { rateLimit } from './limits/rate-limit.js';
 import { LiveUpdates } from './live-updates.js';
 import { QUERY_PAGE } from './query-page.js';
+import { responseCachePlugin } from './response-cache.js';
 import { resolvers } from './schema/resolvers.js';
 import { typeDefs } from './schema/type-defs.js';
 
@@ -121,6 +126,14 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [queryLimitsRule(limits)],
     allowBatchedHttpRequests: false,
+    // No HTTP cache hints are used: skip their per-field bookkeeping. The hub serves its own page.
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      responseCachePlugin(options.readModels),
+    ],
+    // Compact JSON: the default pretty-prints every response.
+    stringifyResult: (result) => JSON.stringify(result),
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
       const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
       if (KNOWN_CODES.has(code)) return formatted;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './production-env.js';
 import { parseArgs } from './cli/args.js';
 import {
   bridgeCommand,

@@ -1,12 +1,48 @@
 /**
  * HTTP load from a process of its own, so the server under test keeps its CPU:
  * `node graphql-load-worker.js <url> <token> <clients> <seconds>` with the query on stdin;
- * prints `{ p50, p99, rate }`.
+ * prints `{ p50, p99, rate }`. Plain node:http with keep-alive: the lightest client there is,
+ * so the figures are the server's, not the load generator's.
  */
+import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 
 const [url, token, clients, seconds] = process.argv.slice(2) as [string, string, string, string];
-const query = readFileSync(0, 'utf8');
+const body = JSON.stringify({ query: readFileSync(0, 'utf8') });
+const agent = new Agent({ keepAlive: true, maxSockets: Number(clients) });
+const target = new URL(url);
+
+function post(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+          Authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200 || text.includes('"errors"'))
+            reject(new Error(text.slice(0, 500)));
+          else resolve();
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 const latencies: number[] = [];
 const deadline = Date.now() + Number(seconds) * 1000;
 const started = process.hrtime.bigint();
@@ -14,18 +50,13 @@ await Promise.all(
   Array.from({ length: Number(clients) }, async () => {
     while (Date.now() < deadline) {
       const t = process.hrtime.bigint();
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query }),
-      });
-      const body = (await res.json()) as { errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      await post();
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   }),
 );
 const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+agent.destroy();
 latencies.sort((a, b) => a - b);
 const at = (q: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;

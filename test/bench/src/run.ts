@@ -1,3 +1,5 @@
+// Measure what the hub runs: production mode for the libraries that read NODE_ENV at load.
+import './production-env.js';
 import { certificatesSuite } from './certificates-suite.js';
 import { graphqlSuite } from './graphql-suite.js';
 import { httpSuite } from './http-suite.js';

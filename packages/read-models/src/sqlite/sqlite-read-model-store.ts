@@ -59,6 +59,10 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly applyBatches: (batches: readonly ProjectionBatch[]) => void;
   private readonly getOne: Database.Statement<[string, string], { value: string }>;
   private readonly getMany: Database.Statement<string[], { key: string; value: string }>;
+  private readonly getPage: Database.Statement<
+    [string, string, number],
+    { key: string; value: string }
+  >;
 
   constructor(filename: string) {
     this.db = new Database(filename);
@@ -73,6 +77,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db.exec(SCHEMA);
     this.getOne = this.db.prepare(
       'SELECT value FROM rm_documents WHERE collection = ? AND key = ?',
+    );
+    this.getPage = this.db.prepare(
+      'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
     );
     this.getMany = this.db.prepare(
       `SELECT key, value FROM rm_documents WHERE collection = ? AND key IN (${Array<string>(KEYS_PER_STATEMENT).fill('?').join(', ')})`,
@@ -186,10 +193,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     collection: string,
     page: { after?: string; limit: number },
   ): Promise<Array<{ key: string; value: unknown }>> {
-    return this.db
-      .prepare<[string, string, number], { key: string; value: string }>(
-        'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
-      )
+    return this.getPage
       .all(collection, page.after ?? '', page.limit)
       .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
   }

@@ -11,6 +11,7 @@ export class AuthenticationError extends Error {
 
 const ISSUER = 'hub';
 const AUDIENCE = 'hub-graphql';
+const VERIFIED_TTL_MS = 5_000;
 
 /** The signing secret: HUB_JWT_SECRET, or a key file made on first use in the data directory. */
 export function loadOrCreateJwtSecret(file: string, configured?: string): Uint8Array {
@@ -86,6 +87,7 @@ export class UserDirectory {
   }
 
   revoke(id: string): boolean {
+    this.verified.clear();
     return (
       this.db
         .prepare('UPDATE users SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
@@ -107,8 +109,23 @@ export class UserDirectory {
       }));
   }
 
+  /**
+   * Verified tokens are remembered for a few seconds: a dashboard sends many requests a
+   * second. A revocation therefore takes effect within VERIFIED_TTL_MS.
+   */
+  private readonly verified = new Map<string, { viewer: Viewer; until: number }>();
+
   /** The viewer a bearer token stands for, or AuthenticationError saying why not. */
   async verify(token: string): Promise<Viewer> {
+    const known = this.verified.get(token);
+    if (known && known.until > Date.now()) return known.viewer;
+    const viewer = await this.verifyAfresh(token);
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(token, { viewer, until: Date.now() + VERIFIED_TTL_MS });
+    return viewer;
+  }
+
+  private async verifyAfresh(token: string): Promise<Viewer> {
     let subject: string | undefined;
     try {
       const { payload } = await jwtVerify(token, this.secret, {
