@@ -29,6 +29,8 @@ export interface GraphqlApiOptions extends GraphqlDeps {
   limits?: QueryLimits;
   rateLimitPerMinute?: number;
   overdueCheckMs?: number;
+  /** Answer repeated queries from memory (see response-cache.ts); on by default. */
+  responseCache?: boolean;
   onInternalError?: (error: unknown) => void;
 }
 
@@ -130,7 +132,7 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
-      responseCachePlugin(options.readModels),
+      ...(options.responseCache === false ? [] : [responseCachePlugin(options.readModels)]),
     ],
     // Compact JSON: the default pretty-prints every response.
     stringifyResult: (result) => JSON.stringify(result),

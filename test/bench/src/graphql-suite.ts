@@ -86,7 +86,7 @@ export async function graphqlSuite(): Promise<void> {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     const address = server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
+    let url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
     const worker = fileURLToPath(new URL('./graphql-load-worker.js', import.meta.url));
     // The clients run in a process of their own: the server keeps its event loop to itself.
     const overHttp = async (query: string) =>
@@ -132,6 +132,33 @@ export async function graphqlSuite(): Promise<void> {
     );
     await api.stop();
     await new Promise((r) => server.close(r));
+
+    // The same two queries with the response cache off: what each execution costs under load.
+    const uncached = await createGraphqlApi({
+      ...deps,
+      users,
+      production: true,
+      rateLimitPerMinute: 1_000_000,
+      responseCache: false,
+    });
+    const plainApp = express();
+    plainApp.use(uncached.router);
+    const plain = await new Promise<Server>((resolve) => {
+      const s = plainApp.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const plainAddress = plain.address();
+    url = `http://127.0.0.1:${typeof plainAddress === 'object' && plainAddress ? plainAddress.port : 0}/graphql`;
+    for (const [name, query] of [
+      ['statistics_form_uncached', FORM_QUERY],
+      ['ledger_page_uncached', LEDGER_QUERY],
+    ] as const) {
+      const result = await overHttp(query);
+      bench('graphql', `${name}_http_p50`, result.p50, 'ms');
+      bench('graphql', `${name}_http_p99`, result.p99, 'ms');
+      bench('graphql', `${name}_http`, result.rate, 'requests/s');
+    }
+    await uncached.stop();
+    await new Promise((r) => plain.close(r));
     users.close();
     jobs.close();
     await readModels.close();
