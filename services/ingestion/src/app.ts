@@ -42,7 +42,8 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          // A GraphQL GET carries the whole query, ID numbers included: log the path only.
+          url: req.url.startsWith('/graphql') ? req.url.split('?')[0] : req.url,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
