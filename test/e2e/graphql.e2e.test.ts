@@ -112,6 +112,61 @@ describe('GraphQL through the hub', () => {
     }
   });
 
+  it('tells a subscriber of a step that has just become overdue', async () => {
+    const client = createClient({
+      url: hub.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${analyst}` },
+    });
+    try {
+      const received = new Promise<{ clueId: string; step: { ruleId: string; party: string } }>(
+        (resolve, reject) => {
+          client.subscribe<{
+            newlyOverdue: { clueId: string; step: { ruleId: string; party: string } };
+          }>(
+            { query: 'subscription { newlyOverdue { clueId step { ruleId party status } } }' },
+            {
+              next: (msg) => {
+                if (msg.data?.newlyOverdue.clueId === 'CL-LATE-1') resolve(msg.data.newlyOverdue);
+              },
+              error: reject,
+              complete: () => undefined,
+            },
+          );
+        },
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      // A transfer recorded today that happened a week ago: the police decision is overdue.
+      const res = await fetch(`${hub.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${emergency}` },
+        body: JSON.stringify({
+          events: [
+            published(
+              'ClueTransferred',
+              {
+                clueId: 'CL-LATE-1',
+                origin: 'enforcement',
+                toPoliceUnit: '310105',
+                suspectedOffence: '买卖国家机关证件罪',
+                suspects: 1,
+                fakeCertificates: 1,
+              },
+              { occurredAt: new Date(Date.now() - 7 * 86_400_000).toISOString() },
+            ),
+          ],
+        }),
+      });
+      expect(res.status).toBe(201);
+      await expect(received).resolves.toMatchObject({
+        clueId: 'CL-LATE-1',
+        step: { ruleId: 'filing-decision', party: 'police' },
+      });
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('refuses a WebSocket without a valid token', async () => {
     const client = createClient({
       url: hub.url.replace('http', 'ws') + '/graphql',

@@ -64,24 +64,29 @@ export class LiveUpdates {
     return feed;
   }
 
-  overdueSteps(): Feed<{ clueId: string; step: LedgerStep }> {
+  /** A feed of newly overdue steps; the first listener makes the hub learn what is overdue already. */
+  async overdueSteps(): Promise<Feed<{ clueId: string; step: LedgerStep }>> {
     const feed: Feed<{ clueId: string; step: LedgerStep }> = new Feed(() =>
       this.overdue.delete(feed),
     );
     this.overdue.add(feed);
+    if (!this.primed) await this.checkOverdue();
     return feed;
   }
 
   /** From the projection runner: documents that changed in a commit. */
   async committed(changes: ReadonlyArray<{ projection: string; keys: string[] }>): Promise<void> {
     const keys = changes.filter((c) => c.projection === 'clue-ledger').flatMap((c) => c.keys);
-    if (keys.length === 0 || this.changed.size === 0) return;
-    const docs = await this.readModels.getDocuments('clue-ledger', keys);
-    const now = new Date().toISOString();
-    for (const doc of docs.values()) {
-      const view = clueLedgerView(doc as ClueLedgerDocument, this.rules(), now);
-      for (const feed of this.changed) feed.push(view);
+    if (keys.length === 0) return;
+    if (this.changed.size > 0) {
+      const docs = await this.readModels.getDocuments('clue-ledger', keys);
+      const now = new Date().toISOString();
+      for (const doc of docs.values()) {
+        const view = clueLedgerView(doc as ClueLedgerDocument, this.rules(), now);
+        for (const feed of this.changed) feed.push(view);
+      }
     }
+    // A clue recorded late may arrive already overdue: tell the overdue listeners now.
     await this.checkOverdue();
   }
 

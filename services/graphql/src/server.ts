@@ -90,7 +90,7 @@ export function buildSchema() {
             ctx: GraphqlContext & { live: LiveUpdates },
           ) => {
             authorize(ctx.viewer, 'newlyOverdue');
-            const feed = ctx.live.overdueSteps();
+            const feed = await ctx.live.overdueSteps();
             const readable = new Map<string, boolean>();
             return (async function* () {
               for await (const item of feed) {
