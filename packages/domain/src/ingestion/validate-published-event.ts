@@ -100,17 +100,22 @@ export function validatePublishedEvent(
       type: e.type,
       stream: definition.stream(current),
       data: data.data,
-      metadata: {
-        eventId: e.id,
-        schemaVersion: e.schemaVersion,
-        agency,
-        reportingUnit: e.reportingUnit,
-        occurredAt: e.occurredAt,
-        // A publisher that starts a conversation gets the event's own id as correlation id.
-        correlationId: e.correlationId ?? e.id,
-        causationId: e.causationId ?? null,
-        actor: e.actor,
-      },
+      metadata: metadataOf(e, agency),
     },
+  };
+}
+
+/** The envelope fields the hub keeps with an event published by `agency`. */
+export function metadataOf(e: PublishedEnvelope, agency: Agency): EventMetadata {
+  return {
+    eventId: e.id,
+    schemaVersion: e.schemaVersion,
+    agency,
+    reportingUnit: e.reportingUnit,
+    occurredAt: e.occurredAt,
+    // A publisher that starts a conversation gets the event's own id as correlation id.
+    correlationId: e.correlationId ?? e.id,
+    causationId: e.causationId ?? null,
+    actor: e.actor,
   };
 }

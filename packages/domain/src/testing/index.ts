@@ -1,5 +1,6 @@
 /** Fixtures for tests across the monorepo: valid identities and published events. Pure. */
 import type { RecordedHubEvent } from '../catalogue.js';
+import { metadataOf } from '../ingestion/validate-published-event.js';
 import type { DocumentProjection } from '../projections/projection.js';
 import type { Agency } from '../shared/agencies.js';
 import type { PublishedEnvelope } from '../shared/envelope.js';
@@ -84,16 +85,7 @@ export function recorded(
   return {
     type: envelope.type,
     data: envelope.data,
-    metadata: {
-      eventId: envelope.id,
-      schemaVersion: envelope.schemaVersion,
-      agency,
-      reportingUnit: envelope.reportingUnit,
-      occurredAt: envelope.occurredAt,
-      correlationId: envelope.correlationId ?? envelope.id,
-      causationId: envelope.causationId ?? null,
-      actor: envelope.actor,
-    },
+    metadata: metadataOf(envelope, agency),
     recorded: { streamName: 'test', revision: 0, position, recordedAt },
   } as RecordedHubEvent;
 }
