@@ -2,5 +2,8 @@ export * from './port.js';
 export * from './runner.js';
 export * from './distinct-key.js';
 export * from './reports.js';
-export { SqliteReadModelStore } from './sqlite/sqlite-read-model-store.js';
+export {
+  SqliteReadModelStore,
+  type SqliteReadModelOptions,
+} from './sqlite/sqlite-read-model-store.js';
 export { PostgresReadModelStore } from './postgres/postgres-read-model-store.js';

@@ -28,8 +28,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function readModels(name: string): SqliteReadModelStore {
-  const rm = new SqliteReadModelStore(join(dir, `${name}.db`));
+function readModels(name: string, writerThread = false): SqliteReadModelStore {
+  const rm = new SqliteReadModelStore(join(dir, `${name}.db`), { writerThread });
   open.push(rm);
   return rm;
 }
@@ -111,6 +111,17 @@ describe('projection runner', () => {
       expect(dump(name)).toEqual(dump('clean'));
     },
   );
+
+  it('gives the same read models when each page is projected while the previous one commits on a writer thread', async () => {
+    const rm = readModels('pipelined', true);
+    const committed: number[] = [];
+    const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 7 });
+    // Pages of 7 events: a clue's or a case's events fall on pages that overlap commits.
+    await runner.catchUp((_p, events) => committed.push(events));
+    expect(committed.length).toBeGreaterThan(20);
+    expect(committed).toEqual([...committed].sort((a, b) => a - b));
+    expect(dump('pipelined')).toEqual(dump('clean'));
+  });
 
   it('rebuilds one projection from zero to the same read model', async () => {
     const rm = readModels('rebuild');

@@ -80,37 +80,69 @@ export class ProjectionRunner {
     return found;
   }
 
-  /** Applies everything stored so far; returns the number of events read. */
+  /**
+   * Applies everything stored so far; returns the number of events read. Pipelined: while one
+   * page commits, the next is read and projected against the documents that page wrote (held
+   * here until its commit answers), so a store that commits off the main thread keeps both busy.
+   */
   async catchUp(onProgress?: (position: bigint, events: number) => void): Promise<number> {
+    const checkpoints = new Map(
+      (await this.options.readModels.checkpoints()).map((c) => [c.projection, c.position]),
+    );
     let read = 0;
-    for (;;) {
-      const checkpoints = new Map(
-        (await this.options.readModels.checkpoints()).map((c) => [c.projection, c.position]),
-      );
-      const positions = this.projections.map((p) => checkpoints.get(p.name));
-      const from = positions.includes(undefined)
-        ? undefined
-        : positions.reduce((a, b) => (a! < b! ? a : b));
-      const page = await this.options.store.readAll({
-        ...(from === undefined ? {} : { after: from }),
-        maxCount: this.batchSize,
-      });
-      if (page.length === 0) return read;
-      const decoded = decodePage(page);
-      const batches = await Promise.all(
-        this.projections.map((p) => this.batchFor(p, checkpoints.get(p.name), page, decoded)),
-      );
-      const committed = batches.filter((b) => b !== undefined);
-      await this.options.readModels.commit(committed);
-      this.options.onCommitted?.(
-        committed
-          .filter((b) => b.documents.length > 0)
-          .map((b) => ({ projection: b.projection, keys: b.documents.map((d) => d.key) })),
-      );
-      read += page.length;
-      onProgress?.(page[page.length - 1]!.position, read);
-      if (page.length < this.batchSize) return read;
+    let committing: Promise<void> | undefined;
+    let written = new Map<string, Map<string, unknown>>();
+    try {
+      for (;;) {
+        const positions = this.projections.map((p) => checkpoints.get(p.name));
+        const from = positions.includes(undefined)
+          ? undefined
+          : positions.reduce((a, b) => (a! < b! ? a : b));
+        const page = await this.options.store.readAll({
+          ...(from === undefined ? {} : { after: from }),
+          maxCount: this.batchSize,
+        });
+        if (page.length === 0) break;
+        const decoded = decodePage(page);
+        const pending = written;
+        const batches = await Promise.all(
+          this.projections.map((p) =>
+            this.batchFor(p, checkpoints.get(p.name), page, decoded, pending.get(p.name)),
+          ),
+        );
+        const toCommit = batches.filter((b) => b !== undefined);
+        // One commit in flight at a time: they apply in order, each guarded by its checkpoint.
+        await committing;
+        read += page.length;
+        committing = this.commit(toCommit, page, read, onProgress);
+        // Observed at once (a failure is rethrown where it is awaited), not reported as unhandled.
+        committing.catch(() => {});
+        written = new Map(
+          toCommit.map((b) => [b.projection, new Map(b.documents.map((d) => [d.key, d.value]))]),
+        );
+        for (const b of toCommit) checkpoints.set(b.projection, b.position);
+        if (page.length < this.batchSize) break;
+      }
+    } finally {
+      // Never leave a commit unobserved, even when projecting the next page failed.
+      await committing;
     }
+    return read;
+  }
+
+  private async commit(
+    batches: ProjectionBatch[],
+    page: readonly RecordedEvent[],
+    read: number,
+    onProgress?: (position: bigint, events: number) => void,
+  ): Promise<void> {
+    await this.options.readModels.commit(batches);
+    this.options.onCommitted?.(
+      batches
+        .filter((b) => b.documents.length > 0)
+        .map((b) => ({ projection: b.projection, keys: b.documents.map((d) => d.key) })),
+    );
+    onProgress?.(page[page.length - 1]!.position, read);
   }
 
   private async batchFor(
@@ -118,6 +150,7 @@ export class ProjectionRunner {
     after: bigint | undefined,
     page: readonly RecordedEvent[],
     decoded: (index: number) => RecordedHubEvent | undefined,
+    uncommitted: ReadonlyMap<string, unknown> | undefined,
   ): Promise<ProjectionBatch | undefined> {
     const first = after === undefined ? 0 : page.findIndex((e) => e.position > after);
     if (first < 0) return undefined;
@@ -166,15 +199,23 @@ export class ProjectionRunner {
       }
       return { ...base, documents: [], facts };
     }
-    return { ...base, documents: await this.evolveDocuments(projection, relevant), facts: [] };
+    return {
+      ...base,
+      documents: await this.evolveDocuments(projection, relevant, uncommitted),
+      facts: [],
+    };
   }
 
   private async evolveDocuments(
     projection: DocumentProjection<unknown>,
     events: readonly RecordedHubEvent[],
+    uncommitted: ReadonlyMap<string, unknown> | undefined,
   ): Promise<Array<{ key: string; value: unknown }>> {
     const keys = new Set(events.flatMap((e) => projection.keysOf(e)));
     const documents = await this.options.readModels.getDocuments(projection.name, [...keys]);
+    // The previous page's documents may still be committing: its versions are the current ones.
+    if (uncommitted)
+      for (const key of keys) if (uncommitted.has(key)) documents.set(key, uncommitted.get(key));
     const changed = new Set<string>();
     for (const event of events) {
       for (const key of projection.keysOf(event)) {

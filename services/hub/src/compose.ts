@@ -96,7 +96,8 @@ export function openReadModels(config: HubConfig): ReadModelStore {
   mkdirSync(config.dataDir, { recursive: true });
   return config.DATABASE_URL
     ? new PostgresReadModelStore({ connectionString: config.DATABASE_URL })
-    : new SqliteReadModelStore(join(config.dataDir, 'hub.db'));
+    : // Commits on a thread of its own: projecting and writing use both cores.
+      new SqliteReadModelStore(join(config.dataDir, 'hub.db'), { writerThread: true });
 }
 
 /**

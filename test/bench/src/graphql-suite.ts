@@ -67,7 +67,7 @@ export async function graphqlSuite(): Promise<void> {
   await withTempDir(async (dir) => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     await fill(store);
-    const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
+    const readModels = new SqliteReadModelStore(join(dir, 'hub.db'), { writerThread: true });
     await new ProjectionRunner({ store, readModels, batchSize: 5000 }).catchUp();
     const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
     const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));

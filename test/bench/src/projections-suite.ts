@@ -193,7 +193,7 @@ export async function projectionsSuite(): Promise<void> {
     const scanRate = await scan(store);
     bench('projections', 'baseline_read_all_scan', scanRate, 'events/s');
 
-    const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
+    const readModels = new SqliteReadModelStore(join(dir, 'hub.db'), { writerThread: true });
     const runner = new ProjectionRunner({ store, readModels });
     const rssBefore = process.memoryUsage().rss;
     const started = process.hrtime.bigint();

@@ -1,62 +1,30 @@
 import Database from 'better-sqlite3';
 import type { CellQuery } from '@hub/domain';
-import {
-  CheckpointConflictError,
-  type ProjectionBatch,
-  type ProjectionCheckpoint,
-  type ReadModelStore,
-  type StoredFact,
-} from '../port.js';
+import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore } from '../port.js';
 import { groupedResult, statisticsSql } from '../statistics-sql.js';
+import { createBatchWriter, openReadModelFile, toWriterBatch } from './sqlite-writer.js';
+import { ThreadWriter } from './thread-writer.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS rm_checkpoints (
-  projection TEXT PRIMARY KEY,
-  version INTEGER NOT NULL,
-  position TEXT NOT NULL, -- decimal: positions may exceed 64 bits (KurrentDB commit<<64|prepare)
-  updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rm_documents (
-  collection TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (collection, key)
-) WITHOUT ROWID;
--- Clustered in query order: a form cell reads one contiguous range per measure.
-CREATE TABLE IF NOT EXISTS rm_facts (
-  measure INTEGER NOT NULL,
-  unit INTEGER NOT NULL,
-  day INTEGER NOT NULL,
-  -- An integer while it fits 63 bits, else 16 bytes big-endian: SQLite sorts every integer
-  -- before every blob, so the order stays that of the 128-bit position.
-  position NOT NULL,
-  event_id TEXT NOT NULL,
-  value INTEGER NOT NULL,
-  dkey TEXT,
-  recorded_ms INTEGER NOT NULL,
-  PRIMARY KEY (measure, unit, day, position)
-) WITHOUT ROWID;
-`;
-
-// Each placeholder appears once, in order, so $n can become a plain ?.
-const MAX_INTEGER = (1n << 63n) - 1n;
-const FACTS_PER_STATEMENT = 64;
 const KEYS_PER_STATEMENT = 100;
 
-function storedPosition(position: bigint): bigint | Buffer {
-  if (position <= MAX_INTEGER) return position;
-  const bytes = Buffer.alloc(16);
-  bytes.writeBigUInt64BE(position >> 64n, 0);
-  bytes.writeBigUInt64BE(position & 0xffffffffffffffffn, 8);
-  return bytes;
-}
-
 const sqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
+
+export interface SqliteReadModelOptions {
+  /**
+   * Commit on a thread of its own, so the projection runner reads and projects the next page
+   * while the previous one is written (a file, not ':memory:'; needs the built worker script).
+   */
+  writerThread?: boolean;
+}
 
 /** Read models in an SQLite file (the embedded default: the hub's `hub.db`). */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
-  private readonly applyBatches: (batches: readonly ProjectionBatch[]) => void;
+  private readonly writer: {
+    commit(batches: readonly ProjectionBatch[]): Promise<void>;
+    reset(projection: string): Promise<void>;
+    close(): Promise<void>;
+  };
   private readonly getOne: Database.Statement<[string, string], { value: string }>;
   private readonly getMany: Database.Statement<string[], { key: string; value: string }>;
   private readonly getPage: Database.Statement<
@@ -64,17 +32,23 @@ export class SqliteReadModelStore implements ReadModelStore {
     { key: string; value: string }
   >;
 
-  constructor(filename: string) {
-    this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
-    // A checkpoint commits with its changes, so NORMAL cannot lose one without the other.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // Facts are inserted across the whole clustered index: keep its pages in memory (64 MiB).
-    this.db.pragma('cache_size = -65536');
-    // Fewer, larger WAL checkpoints: a rebuild commits thousands of batches in a row.
-    this.db.pragma('wal_autocheckpoint = 10000');
-    this.db.exec(SCHEMA);
+  constructor(filename: string, options: SqliteReadModelOptions = {}) {
+    this.db = openReadModelFile(filename);
+    if (options.writerThread) {
+      const thread = new ThreadWriter(filename);
+      this.writer = {
+        commit: (batches) => thread.commit(batches.map(toWriterBatch)),
+        reset: (projection) => thread.reset(projection),
+        close: () => thread.close(),
+      };
+    } else {
+      const inline = createBatchWriter(this.db);
+      this.writer = {
+        commit: async (batches) => inline.apply(batches.map(toWriterBatch)),
+        reset: async (projection) => inline.reset(projection),
+        close: async () => {},
+      };
+    }
     this.getOne = this.db.prepare(
       'SELECT value FROM rm_documents WHERE collection = ? AND key = ?',
     );
@@ -84,60 +58,6 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.getMany = this.db.prepare(
       `SELECT key, value FROM rm_documents WHERE collection = ? AND key IN (${Array<string>(KEYS_PER_STATEMENT).fill('?').join(', ')})`,
     );
-    const getCheckpoint = this.db.prepare<[string], { position: string }>(
-      'SELECT position FROM rm_checkpoints WHERE projection = ?',
-    );
-    const putCheckpoint = this.db.prepare(
-      `INSERT INTO rm_checkpoints (projection, version, position, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (projection) DO UPDATE SET version = excluded.version, position = excluded.position, updated_at = excluded.updated_at`,
-    );
-    const putDocument = this.db.prepare(
-      `INSERT INTO rm_documents (collection, key, value) VALUES (?, ?, ?)
-       ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value`,
-    );
-    // Many rows per statement: one call into SQLite per 64 facts instead of one per fact.
-    const insertFacts = (rows: number) =>
-      this.db.prepare(
-        `INSERT OR IGNORE INTO rm_facts (measure, unit, day, position, event_id, value, dkey, recorded_ms)
-         VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      );
-    const putFact = insertFacts(1);
-    const putFacts = insertFacts(FACTS_PER_STATEMENT);
-    const parameters: unknown[] = new Array(FACTS_PER_STATEMENT * 8);
-    const fill = (f: StoredFact, at: number) => {
-      parameters[at] = f.measureId;
-      parameters[at + 1] = Number(f.unit);
-      parameters[at + 2] = f.day;
-      parameters[at + 3] = storedPosition(f.position);
-      parameters[at + 4] = f.eventId;
-      parameters[at + 5] = f.value;
-      parameters[at + 6] = f.distinctKey ?? null;
-      parameters[at + 7] = f.recordedMs;
-    };
-    this.applyBatches = this.db.transaction((batches: readonly ProjectionBatch[]) => {
-      const now = new Date().toISOString();
-      for (const batch of batches) {
-        const current = getCheckpoint.get(batch.projection)?.position;
-        const currentPosition = current === undefined ? undefined : BigInt(current);
-        if (currentPosition !== batch.after)
-          throw new CheckpointConflictError(
-            `projection ${batch.projection} is at ${currentPosition ?? 'the start'}, the batch was computed after ${batch.after ?? 'the start'}`,
-          );
-        for (const d of batch.documents)
-          putDocument.run(batch.projection, d.key, JSON.stringify(d.value));
-        const facts = batch.facts;
-        let i = 0;
-        for (; i + FACTS_PER_STATEMENT <= facts.length; i += FACTS_PER_STATEMENT) {
-          for (let k = 0; k < FACTS_PER_STATEMENT; k++) fill(facts[i + k]!, k * 8);
-          putFacts.run(parameters);
-        }
-        for (; i < facts.length; i++) {
-          fill(facts[i]!, 0);
-          putFact.run(parameters.slice(0, 8));
-        }
-        putCheckpoint.run(batch.projection, batch.version, batch.position.toString(), now);
-      }
-    });
   }
 
   async checkpoints(): Promise<ProjectionCheckpoint[]> {
@@ -155,15 +75,11 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async commit(batches: readonly ProjectionBatch[]): Promise<void> {
-    this.applyBatches(batches);
+    await this.writer.commit(batches);
   }
 
   async reset(projection: string): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM rm_documents WHERE collection = ?').run(projection);
-      if (projection === 'statistics') this.db.prepare('DELETE FROM rm_facts').run();
-      this.db.prepare('DELETE FROM rm_checkpoints WHERE projection = ?').run(projection);
-    })();
+    await this.writer.reset(projection);
   }
 
   async getDocuments(collection: string, keys: readonly string[]): Promise<Map<string, unknown>> {
@@ -215,6 +131,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     this.db.close();
   }
 }

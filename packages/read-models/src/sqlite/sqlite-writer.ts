@@ -1,0 +1,155 @@
+import Database from 'better-sqlite3';
+import { CheckpointConflictError, type ProjectionBatch, type StoredFact } from '../port.js';
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rm_checkpoints (
+  projection TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  position TEXT NOT NULL, -- decimal: positions may exceed 64 bits (KurrentDB commit<<64|prepare)
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rm_documents (
+  collection TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (collection, key)
+) WITHOUT ROWID;
+-- Clustered in query order: a form cell reads one contiguous range per measure.
+CREATE TABLE IF NOT EXISTS rm_facts (
+  measure INTEGER NOT NULL,
+  unit INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  -- An integer while it fits 63 bits, else 16 bytes big-endian: SQLite sorts every integer
+  -- before every blob, so the order stays that of the 128-bit position.
+  position NOT NULL,
+  event_id TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  dkey TEXT,
+  recorded_ms INTEGER NOT NULL,
+  PRIMARY KEY (measure, unit, day, position)
+) WITHOUT ROWID;
+`;
+
+/** Opens the read-model file with the settings every connection to it uses. */
+export function openReadModelFile(filename: string): Database.Database {
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  // A checkpoint commits with its changes, so NORMAL cannot lose one without the other.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // Facts are inserted across the whole clustered index: keep its pages in memory (64 MiB).
+  db.pragma('cache_size = -65536');
+  // Fewer, larger WAL checkpoints: a rebuild commits thousands of batches in a row.
+  db.pragma('wal_autocheckpoint = 10000');
+  db.exec(SCHEMA);
+  return db;
+}
+
+const FACT_COLUMNS = 8;
+const FACTS_PER_STATEMENT = 64;
+const MAX_INTEGER = (1n << 63n) - 1n;
+
+function storedPosition(position: bigint): bigint | Buffer {
+  if (position <= MAX_INTEGER) return position;
+  const bytes = Buffer.alloc(16);
+  bytes.writeBigUInt64BE(position >> 64n, 0);
+  bytes.writeBigUInt64BE(position & 0xffffffffffffffffn, 8);
+  return bytes;
+}
+
+/**
+ * A batch as the writer takes it: documents already JSON (key, json, key, json, …) and facts
+ * as flat rows in column order. Plain strings and numbers cross to a writer thread cheaply.
+ */
+export interface WriterBatch {
+  projection: string;
+  version: number;
+  after: bigint | undefined;
+  position: bigint;
+  documents: string[];
+  facts: unknown[];
+}
+
+export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
+  const documents = new Array<string>(batch.documents.length * 2);
+  batch.documents.forEach((d, i) => {
+    documents[2 * i] = d.key;
+    documents[2 * i + 1] = JSON.stringify(d.value);
+  });
+  const facts = new Array<unknown>(batch.facts.length * FACT_COLUMNS);
+  batch.facts.forEach((f: StoredFact, i) => {
+    const at = i * FACT_COLUMNS;
+    facts[at] = f.measureId;
+    facts[at + 1] = Number(f.unit);
+    facts[at + 2] = f.day;
+    facts[at + 3] = storedPosition(f.position);
+    facts[at + 4] = f.eventId;
+    facts[at + 5] = f.value;
+    facts[at + 6] = f.distinctKey ?? null;
+    facts[at + 7] = f.recordedMs;
+  });
+  return {
+    projection: batch.projection,
+    version: batch.version,
+    after: batch.after,
+    position: batch.position,
+    documents,
+    facts,
+  };
+}
+
+/** The statements that write read models: applying batches and resetting a projection. */
+export interface BatchWriter {
+  /** All batches in one transaction, each only if its checkpoint is still where it started. */
+  apply(batches: readonly WriterBatch[]): void;
+  reset(projection: string): void;
+}
+
+export function createBatchWriter(db: Database.Database): BatchWriter {
+  const getCheckpoint = db.prepare<[string], { position: string }>(
+    'SELECT position FROM rm_checkpoints WHERE projection = ?',
+  );
+  const putCheckpoint = db.prepare(
+    `INSERT INTO rm_checkpoints (projection, version, position, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (projection) DO UPDATE SET version = excluded.version, position = excluded.position, updated_at = excluded.updated_at`,
+  );
+  const putDocument = db.prepare(
+    `INSERT INTO rm_documents (collection, key, value) VALUES (?, ?, ?)
+     ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value`,
+  );
+  // Many rows per statement: one call into SQLite per 64 facts instead of one per fact.
+  const insertFacts = (rows: number) =>
+    db.prepare(
+      `INSERT OR IGNORE INTO rm_facts (measure, unit, day, position, event_id, value, dkey, recorded_ms)
+       VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    );
+  const putFact = insertFacts(1);
+  const putFacts = insertFacts(FACTS_PER_STATEMENT);
+  const chunk = FACTS_PER_STATEMENT * FACT_COLUMNS;
+
+  const apply = db.transaction((batches: readonly WriterBatch[]) => {
+    const now = new Date().toISOString();
+    for (const batch of batches) {
+      const current = getCheckpoint.get(batch.projection)?.position;
+      const currentPosition = current === undefined ? undefined : BigInt(current);
+      if (currentPosition !== batch.after)
+        throw new CheckpointConflictError(
+          `projection ${batch.projection} is at ${currentPosition ?? 'the start'}, the batch was computed after ${batch.after ?? 'the start'}`,
+        );
+      const docs = batch.documents;
+      for (let i = 0; i < docs.length; i += 2)
+        putDocument.run(batch.projection, docs[i], docs[i + 1]);
+      const facts = batch.facts;
+      let i = 0;
+      for (; i + chunk <= facts.length; i += chunk) putFacts.run(facts.slice(i, i + chunk));
+      for (; i < facts.length; i += FACT_COLUMNS) putFact.run(facts.slice(i, i + FACT_COLUMNS));
+      putCheckpoint.run(batch.projection, batch.version, batch.position.toString(), now);
+    }
+  });
+  const reset = db.transaction((projection: string) => {
+    db.prepare('DELETE FROM rm_documents WHERE collection = ?').run(projection);
+    if (projection === 'statistics') db.prepare('DELETE FROM rm_facts').run();
+    db.prepare('DELETE FROM rm_checkpoints WHERE projection = ?').run(projection);
+  });
+  return { apply: (batches) => apply(batches), reset: (projection) => reset(projection) };
+}

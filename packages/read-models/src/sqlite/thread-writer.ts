@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CheckpointConflictError } from '../port.js';
+import type { WriterBatch } from './sqlite-writer.js';
+
+export type WriterCommand =
+  | { kind: 'commit'; batches: WriterBatch[] }
+  | { kind: 'reset'; projection: string }
+  | { kind: 'close' };
+export type WriterRequest = WriterCommand & { id: number };
+export interface WriterReply {
+  id: number;
+  error?: { message: string; code?: string };
+}
+
+/** The compiled worker script; tests run this module from source, the worker needs the build. */
+function workerScript(): string {
+  const script = fileURLToPath(new URL('./writer-thread.js', import.meta.url));
+  if (existsSync(script)) return script;
+  const built = script.replace(/([\\/])src([\\/])/, '$1dist$2');
+  if (existsSync(built)) return built;
+  throw new Error(`the read-model writer thread needs ${built}: run npm run build`);
+}
+
+/**
+ * Writes read models on a thread of its own, so that while one page of events commits the
+ * next is already read and projected (a rebuild keeps both cores busy). Requests are applied
+ * in the order they are sent; each answers when its transaction has committed or failed.
+ */
+export class ThreadWriter {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failed: Error | undefined;
+
+  constructor(filename: string) {
+    this.worker = new Worker(workerScript(), { workerData: { filename } });
+    this.worker.on('message', (reply: WriterReply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (!reply.error) return waiter?.resolve();
+      const error =
+        reply.error.code === 'CHECKPOINT_CONFLICT'
+          ? new CheckpointConflictError(reply.error.message)
+          : Object.assign(new Error(reply.error.message), { code: reply.error.code });
+      waiter?.reject(error);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`read-model writer thread exited (${code})`)),
+    );
+  }
+
+  private fail(error: Error): void {
+    this.failed ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  private send(request: WriterCommand): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  commit(batches: WriterBatch[]): Promise<void> {
+    return this.send({ kind: 'commit', batches });
+  }
+
+  reset(projection: string): Promise<void> {
+    return this.send({ kind: 'reset', projection });
+  }
+
+  async close(): Promise<void> {
+    if (!this.failed) await this.send({ kind: 'close' });
+    await this.worker.terminate();
+  }
+}
