@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { CellQuery } from '@hub/domain';
 import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore } from '../port.js';
 import { groupedResult, statisticsSql } from '../statistics-sql.js';
