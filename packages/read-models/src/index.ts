@@ -7,3 +7,5 @@ export {
   type SqliteReadModelOptions,
 } from './sqlite/sqlite-read-model-store.js';
 export { PostgresReadModelStore } from './postgres/postgres-read-model-store.js';
+export * from './location.js';
+export * from './worker-script.js';

@@ -18,8 +18,10 @@ import {
   ROSTER_COLUMNS,
   ROSTER_REQUIRED,
   screenRoster,
-  type ScreenedRow,
+  type ChunkScreener,
 } from './screening/screen-roster.js';
+import type { ScreenedRow } from './screening/screen-chunk.js';
+import { ScreeningThreads } from './screening/screening-threads.js';
 
 const ID = (serial: number) => residentIdFor('19800101', serial);
 const HEADER = '证书编号,身份证号,姓名,作业类别,操作项目,发证日期,有效期至,发证机关';
@@ -29,7 +31,8 @@ const row = (serial: number, extra: Partial<Record<'validUntil' | 'id', string>>
 let dir: string;
 let store: SqliteEventStore;
 let readModels: SqliteReadModelStore;
-const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
+const key = { id: 'k1', secret: randomBytes(32) };
+const vault = new PersonalDataVault(key);
 const options = {
   agency: 'construction' as const,
   certificateType: 'construction_special_operations' as const,
@@ -98,58 +101,103 @@ describe('issuer export import', () => {
 });
 
 describe('roster screening', () => {
-  it('gives each row its result, rejects bad rows without dropping them, and notices anomalies', async () => {
-    await new ProjectionRunner({
-      store,
-      readModels,
-      projections: [certificateRegistryProjection(vault)],
-    }).catchUp();
-    const file = join(dir, 'roster.csv');
-    const badCheckDigit = `${ID(9).slice(0, 17)}${ID(9).endsWith('0') ? '1' : '0'}`;
+  let threads: ScreeningThreads;
+  beforeAll(() => {
+    threads = new ScreeningThreads(
+      {
+        readModels: { kind: 'sqlite', filename: join(dir, 'hub.db') },
+        keys: { current: key, previous: [] },
+      },
+      2,
+    );
+  });
+  afterAll(() => threads.close());
+
+  it.each([
+    ['on this thread', () => undefined],
+    ['on two worker threads, chunks of two rows', (): ChunkScreener => threads],
+  ])(
+    'gives each row its result in order, rejects bad rows without dropping them, and notices anomalies across chunks, %s',
+    async (_where, screener) => {
+      await new ProjectionRunner({
+        store,
+        readModels,
+        projections: [certificateRegistryProjection(vault)],
+      }).catchUp();
+      const file = join(dir, 'roster.csv');
+      const badCheckDigit = `${ID(9).slice(0, 17)}${ID(9).endsWith('0') ? '1' : '0'}`;
+      writeFileSync(
+        file,
+        [
+          '证书类型,证书编号,身份证号,姓名,作业类别,单位',
+          `construction_special_operations,A100001,${ID(1)},工人1,建筑电工,甲公司`, // valid
+          `construction_special_operations,A100004,${ID(7)},工人7,建筑电工,甲公司`, // someone else's card
+          `construction_special_operations,A999999,${ID(8)},工人8,建筑电工,甲公司`, // unknown
+          `construction_special_operations,A100005,${badCheckDigit},工人9,建筑电工,甲公司`, // rejected
+          `construction_special_operations,A100001,${ID(1)},工人1,建筑电工,乙公司`, // same card elsewhere
+          `construction_special_operations,A100005,${ID(1)},工人1,建筑电工,甲公司`, // same person, second number
+        ].join('\n'),
+      );
+      const rows: ScreenedRow[] = [];
+      const screening = screenRoster(
+        readTable(fileSource(file), 'csv', ROSTER_COLUMNS, ROSTER_REQUIRED),
+        {
+          protector: vault,
+          lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+          today: '2024-07-01',
+          chunkSize: 2,
+          ...(screener() ? { threads: screener()! } : {}),
+        },
+      );
+      let next = await screening.next();
+      while (!next.done) {
+        rows.push(next.value);
+        next = await screening.next();
+      }
+      expect(rows.map((r) => [r.line, r.result ?? 'rejected'])).toEqual([
+        [2, 'valid'],
+        [3, 'holder_mismatch'],
+        [4, 'unknown_number'],
+        [5, 'rejected'],
+        [6, 'valid'],
+        [7, 'holder_mismatch'],
+      ]);
+      expect(rows[3]!.rejected).toMatch(/身份证号无效/);
+      expect(rows[4]!.anomalies).toEqual([
+        expect.objectContaining({ kind: 'certificate_at_two_enterprises' }),
+      ]);
+      expect(rows[5]!.anomalies).toEqual([
+        expect.objectContaining({ kind: 'holder_with_several_numbers' }),
+      ]);
+      expect(next.value).toMatchObject({ rows: 6, rejectedRows: 1, negativeRows: 3, anomalies: 2 });
+      expect(JSON.stringify(rows)).not.toContain(ID(1));
+      expect(rows[0]!.holderMasked).toBe(`${ID(1).slice(0, 6)}********${ID(1).slice(-4)}`);
+    },
+  );
+
+  it('fails the screening with the reason when a thread cannot reach the registry, instead of waiting', async () => {
+    const unreachable = new ScreeningThreads(
+      {
+        readModels: { kind: 'postgres', connectionString: 'postgres://127.0.0.1:1/hub' },
+        keys: { current: key, previous: [] },
+      },
+      1,
+    );
+    const file = join(dir, 'one.csv');
     writeFileSync(
       file,
-      [
-        '证书类型,证书编号,身份证号,姓名,作业类别,单位',
-        `construction_special_operations,A100001,${ID(1)},工人1,建筑电工,甲公司`, // valid
-        `construction_special_operations,A100004,${ID(7)},工人7,建筑电工,甲公司`, // someone else's card
-        `construction_special_operations,A999999,${ID(8)},工人8,建筑电工,甲公司`, // unknown
-        `construction_special_operations,A100005,${badCheckDigit},工人9,建筑电工,甲公司`, // rejected
-        `construction_special_operations,A100001,${ID(1)},工人1,建筑电工,乙公司`, // same card elsewhere
-        `construction_special_operations,A100005,${ID(1)},工人1,建筑电工,甲公司`, // same person, second number
-      ].join('\n'),
+      `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
     );
-    const rows: ScreenedRow[] = [];
     const screening = screenRoster(
       readTable(fileSource(file), 'csv', ROSTER_COLUMNS, ROSTER_REQUIRED),
       {
         protector: vault,
-        lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+        lookup: () => Promise.resolve(new Map()),
         today: '2024-07-01',
-        chunkSize: 2,
+        threads: unreachable,
       },
     );
-    let next = await screening.next();
-    while (!next.done) {
-      rows.push(next.value);
-      next = await screening.next();
-    }
-    expect(rows.map((r) => [r.line, r.result ?? 'rejected'])).toEqual([
-      [2, 'valid'],
-      [3, 'holder_mismatch'],
-      [4, 'unknown_number'],
-      [5, 'rejected'],
-      [6, 'valid'],
-      [7, 'holder_mismatch'],
-    ]);
-    expect(rows[3]!.rejected).toMatch(/身份证号无效/);
-    expect(rows[4]!.anomalies).toEqual([
-      expect.objectContaining({ kind: 'certificate_at_two_enterprises' }),
-    ]);
-    expect(rows[5]!.anomalies).toEqual([
-      expect.objectContaining({ kind: 'holder_with_several_numbers' }),
-    ]);
-    expect(next.value).toMatchObject({ rows: 6, rejectedRows: 1, negativeRows: 3, anomalies: 2 });
-    expect(JSON.stringify(rows)).not.toContain(ID(1));
-    expect(rows[0]!.holderMasked).toBe(`${ID(1).slice(0, 6)}********${ID(1).slice(-4)}`);
+    await expect(screening.next()).rejects.toThrow(/screening thread: .*ECONNREFUSED/);
+    await unreachable.close();
   });
 });

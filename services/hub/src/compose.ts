@@ -12,20 +12,26 @@ import {
   type CredentialStore,
 } from '@hub/ingestion';
 import {
-  PostgresReadModelStore,
+  openReadModelStore,
   ProjectionRunner,
   SqliteReadModelStore,
+  type ReadModelLocation,
   type ReadModelStore,
 } from '@hub/read-models';
 import { registerProjectionMetrics, reportingRouter } from '@hub/reporting';
-import { certificatesRouter, ScreeningJobs } from '@hub/certificates';
+import { certificatesRouter, ScreeningJobs, ScreeningThreads } from '@hub/certificates';
 import {
   certificateHoldersProjection,
   certificateRegistryProjection,
   PROJECTIONS,
   type Projection,
 } from '@hub/domain';
-import { loadOrCreateKeyFile, parseVaultKey, PersonalDataVault } from '@hub/personal-data';
+import {
+  loadOrCreateKeyFile,
+  parseVaultKey,
+  PersonalDataVault,
+  type VaultKey,
+} from '@hub/personal-data';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { redactUrl, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
@@ -91,13 +97,20 @@ export async function openStores(config: HubConfig): Promise<HubStores> {
   };
 }
 
-/** Read models: in the data directory's hub.db, or in PostgreSQL when DATABASE_URL is set. */
-export function openReadModels(config: HubConfig): ReadModelStore {
+/** Where read models live: the data directory's hub.db, or PostgreSQL when DATABASE_URL is set. */
+export function readModelLocation(config: HubConfig): ReadModelLocation {
   mkdirSync(config.dataDir, { recursive: true });
   return config.DATABASE_URL
-    ? new PostgresReadModelStore({ connectionString: config.DATABASE_URL })
-    : // Commits on a thread of its own: projecting and writing use both cores.
-      new SqliteReadModelStore(join(config.dataDir, 'hub.db'), { writerThread: true });
+    ? { kind: 'postgres', connectionString: config.DATABASE_URL }
+    : { kind: 'sqlite', filename: join(config.dataDir, 'hub.db') };
+}
+
+export function openReadModels(config: HubConfig): ReadModelStore {
+  const location = readModelLocation(config);
+  return location.kind === 'sqlite'
+    ? // Commits on a thread of its own: projecting and writing use both cores.
+      new SqliteReadModelStore(location.filename, { writerThread: true })
+    : openReadModelStore(location);
 }
 
 /**
@@ -105,6 +118,11 @@ export function openReadModels(config: HubConfig): ReadModelStore {
  * or, on the embedded defaults, a key file created in the data directory.
  */
 export function openVault(config: HubConfig): PersonalDataVault {
+  const { current, previous } = vaultKeys(config);
+  return new PersonalDataVault(current, previous);
+}
+
+function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
   mkdirSync(config.dataDir, { recursive: true });
   const current = config.HUB_PII_KEY
     ? parseVaultKey(config.HUB_PII_KEY, 'HUB_PII_KEY')
@@ -113,7 +131,19 @@ export function openVault(config: HubConfig): PersonalDataVault {
     .split(',')
     .filter(Boolean)
     .map((k) => parseVaultKey(k, 'HUB_PII_PREVIOUS_KEYS'));
-  return new PersonalDataVault(current, previous);
+  return { current, previous };
+}
+
+/**
+ * Threads that screen rosters in parallel (SCREENING_THREADS; 0: none, screen on the main
+ * thread). Each opens its own connection to the read models and holds the vault's keys.
+ */
+export function openScreeningThreads(config: HubConfig): ScreeningThreads | undefined {
+  if (config.SCREENING_THREADS === 0) return undefined;
+  return new ScreeningThreads(
+    { readModels: readModelLocation(config), keys: vaultKeys(config) },
+    config.SCREENING_THREADS,
+  );
 }
 
 /** Every projection the hub runs: the reports' and the certificate registry's. */
@@ -150,6 +180,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     join(config.dataDir, 'hub.db'),
     join(config.dataDir, 'screenings'),
   );
+  const screeningThreads = openScreeningThreads(config);
   const users = openUsers(config);
   const graphqlLogger = logger.child({ component: 'graphql' });
   const graphql = await createGraphqlApi({
@@ -189,6 +220,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         readModels,
         vault,
         jobs,
+        ...(screeningThreads ? { screeningThreads } : {}),
         onScreeningError: (err) => certificatesLogger.error({ err }, 'screening failed'),
       }),
     ],
@@ -210,6 +242,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
       await runner.stop();
+      await screeningThreads?.close();
       jobs.close();
       users.close();
       await readModels.close();

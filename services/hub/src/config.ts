@@ -32,6 +32,8 @@ const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be at least 32 random bytes in base64')
     .optional(),
   GRAPHQL_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Worker threads that screen rosters (0: on the main thread). */
+  SCREENING_THREADS: z.coerce.number().int().min(0).max(64).default(2),
   HUB_PII_PREVIOUS_KEYS: z
     .string()
     .regex(

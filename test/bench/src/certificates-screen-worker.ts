@@ -10,6 +10,7 @@ import {
   ROSTER_COLUMNS,
   ROSTER_REQUIRED,
   screenRoster,
+  ScreeningThreads,
 } from '@hub/certificates';
 import { PersonalDataVault } from '@hub/personal-data';
 import { SqliteReadModelStore } from '@hub/read-models';
@@ -20,8 +21,17 @@ const [dbFile, rosterFile, resultsFile, secret] = process.argv.slice(2) as [
   string,
   string,
 ];
-const vault = new PersonalDataVault({ id: 'k1', secret: Buffer.from(secret, 'base64') });
+const key = { id: 'k1', secret: Buffer.from(secret, 'base64') };
+const vault = new PersonalDataVault(key);
 const readModels = new SqliteReadModelStore(dbFile);
+const parallelism = Number(process.env.BENCH_SCREENING_THREADS ?? 2);
+const threads =
+  parallelism > 0
+    ? new ScreeningThreads(
+        { readModels: { kind: 'sqlite', filename: dbFile }, keys: { current: key, previous: [] } },
+        parallelism,
+      )
+    : undefined;
 const out = createWriteStream(resultsFile);
 const started = process.hrtime.bigint();
 let rows = 0;
@@ -31,6 +41,7 @@ const screening = screenRoster(
     protector: vault,
     lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
     today: '2024-07-01',
+    ...(threads ? { threads } : {}),
   },
 );
 for await (const row of screening) {
@@ -40,6 +51,7 @@ for await (const row of screening) {
 out.end();
 await once(out, 'finish');
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+await threads?.close();
 await readModels.close();
 process.stdout.write(
   `${JSON.stringify({ rows, seconds, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,

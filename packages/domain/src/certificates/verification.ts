@@ -109,11 +109,9 @@ export function verifyCertificate(
     ]);
 
   if (observation.holder) {
-    const seen = holderKeys(
-      context.protector,
-      observation.holder.idNumber,
-      observation.holder.name,
-    );
+    const seen =
+      observation.holderKeys ??
+      holderKeys(context.protector, observation.holder.idNumber, observation.holder.name);
     if (record.holderKey && seen.holderKey !== record.holderKey)
       return verdict('holder_mismatch', [
         `持证人身份证号与登记不符（登记为 ${record.holderMasked ?? '未知'}）：疑似出借、转让或冒用`,

@@ -112,6 +112,21 @@ describe('certificate verification (BRIEF §3)', () => {
     expect(result.evidence.join()).not.toContain(HOLDER.idNumber);
   });
 
+  it('uses the holder keys a bulk screening computed already instead of hashing again', () => {
+    const hashed: string[] = [];
+    const counting: PersonalDataProtector = {
+      ...protector,
+      matchKey: (v) => (hashed.push(v), protector.matchKey(v)),
+    };
+    const other = { holderKey: `h(${residentIdFor('19900101', 7)})` };
+    const result = verifyCertificate(see({ holderKeys: other }), registry(issued), {
+      protector: counting,
+      today: '2024-07-01',
+    });
+    expect(result.result).toBe('holder_mismatch');
+    expect(hashed).toEqual([]);
+  });
+
   it('suspects alteration when printed data differ from the registry', () => {
     expect(verify(see({ printed: { validUntil: '2030-02-28' } }), registry(issued))).toMatchObject({
       result: 'data_mismatch',

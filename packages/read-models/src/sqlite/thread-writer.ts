@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtWorkerScript } from '../worker-script.js';
 import { CheckpointConflictError } from '../port.js';
 import type { WriterBatch } from './sqlite-writer.js';
 
@@ -12,15 +11,6 @@ export type WriterRequest = WriterCommand & { id: number };
 export interface WriterReply {
   id: number;
   error?: { message: string; code?: string };
-}
-
-/** The compiled worker script; tests run this module from source, the worker needs the build. */
-function workerScript(): string {
-  const script = fileURLToPath(new URL('./writer-thread.js', import.meta.url));
-  if (existsSync(script)) return script;
-  const built = script.replace(/([\\/])src([\\/])/, '$1dist$2');
-  if (existsSync(built)) return built;
-  throw new Error(`the read-model writer thread needs ${built}: run npm run build`);
 }
 
 /**
@@ -35,7 +25,9 @@ export class ThreadWriter {
   private failed: Error | undefined;
 
   constructor(filename: string) {
-    this.worker = new Worker(workerScript(), { workerData: { filename } });
+    this.worker = new Worker(builtWorkerScript(new URL('./writer-thread.js', import.meta.url)), {
+      workerData: { filename },
+    });
     this.worker.on('message', (reply: WriterReply) => {
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);

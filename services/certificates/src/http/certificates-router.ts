@@ -22,7 +22,12 @@ import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
 import { bufferSource, readTable, TableError } from '../files/table-reader.js';
 import { AlreadyRecordedError, RecordingError, recordAs } from '../record-events.js';
-import { ROSTER_COLUMNS, ROSTER_REQUIRED, screenRoster } from '../screening/screen-roster.js';
+import {
+  ROSTER_COLUMNS,
+  ROSTER_REQUIRED,
+  screenRoster,
+  type ChunkScreener,
+} from '../screening/screen-roster.js';
 import type { ScreeningJobs } from '../screening/screening-jobs.js';
 
 export interface CertificatesDeps {
@@ -30,6 +35,8 @@ export interface CertificatesDeps {
   readModels: ReadModelStore;
   vault: PersonalDataVault;
   jobs: ScreeningJobs;
+  /** Worker threads for screenings; without them rosters are screened on the request thread. */
+  screeningThreads?: ChunkScreener;
   /** Largest roster accepted in one request. */
   rosterLimit?: string;
   now?: () => Date;
@@ -239,6 +246,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
               lookup: (keys) => deps.readModels.getDocuments('certificate-registry', keys),
               today: today(),
               ...(query.type ? { certificateType: query.type } : {}),
+              ...(deps.screeningThreads ? { threads: deps.screeningThreads } : {}),
             }),
           );
         } catch (error) {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Agency } from '@hub/domain';
-import type { ScreenedRow, ScreeningSummary } from './screen-roster.js';
+import type { ScreenedRow } from './screen-chunk.js';
+import type { ScreeningSummary } from './screen-roster.js';
 
 export interface ScreeningJob {
   id: string;

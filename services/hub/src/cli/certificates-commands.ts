@@ -21,7 +21,7 @@ import {
   screenRoster,
 } from '@hub/certificates';
 import type { HubConfig } from '../config.js';
-import { openStores, openVault } from '../compose.js';
+import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
 import { UsageError, type Out } from './usage.js';
 
@@ -114,6 +114,7 @@ export async function certificatesCommand(
       const screeningId = `SCR-${deterministicUuid(`${agency}|cli|${file}|${Date.now()}`)}`;
       const results = createWriteStream(resultsFile);
       const report = progress(out, 'screened');
+      const threads = openScreeningThreads(config);
       const screening = screenRoster(
         readTable(fileSource(file), formatOf(file), ROSTER_COLUMNS, ROSTER_REQUIRED),
         {
@@ -121,14 +122,20 @@ export async function certificatesCommand(
           lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
           today: dayString(shanghaiDay(new Date().toISOString())),
           ...(type ? { certificateType: type } : {}),
+          ...(threads ? { threads } : {}),
         },
       );
-      let next = await screening.next();
+      let next: Awaited<ReturnType<typeof screening.next>>;
       let rows = 0;
-      while (!next.done) {
-        if (!results.write(`${JSON.stringify(next.value)}\n`)) await once(results, 'drain');
-        if (++rows % 500 === 0) report(rows);
+      try {
         next = await screening.next();
+        while (!next.done) {
+          if (!results.write(`${JSON.stringify(next.value)}\n`)) await once(results, 'drain');
+          if (++rows % 500 === 0) report(rows);
+          next = await screening.next();
+        }
+      } finally {
+        await threads?.close();
       }
       results.end();
       await once(results, 'finish');

@@ -1,0 +1,97 @@
+import { Worker } from 'node:worker_threads';
+import type { CertificateType } from '@hub/domain';
+import type { VaultKey } from '@hub/personal-data';
+import { builtWorkerScript, type ReadModelLocation } from '@hub/read-models';
+import type { TableRow } from '../files/table-reader.js';
+import type { ScreenedChunk } from './screen-chunk.js';
+import type { ChunkScreener } from './screen-roster.js';
+
+export interface ThreadSetup {
+  readModels: ReadModelLocation;
+  keys: { current: VaultKey; previous: VaultKey[] };
+}
+export interface ChunkRequest {
+  id: number;
+  rows: readonly TableRow[];
+  today: string;
+  certificateType?: CertificateType;
+}
+export type ChunkReply = { id: number; screened: ScreenedChunk } | { id: number; error: string };
+
+interface Waiter {
+  resolve: (chunk: ScreenedChunk) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Worker threads that screen roster chunks (keyed hashes, registry lookups, verification)
+ * in parallel, each with its own connection to the read models. The roster is still read,
+ * and its rows handed out in order, on the calling thread. Shared by all screenings.
+ */
+export class ScreeningThreads implements ChunkScreener {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, Waiter>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    setup: ThreadSetup,
+    readonly parallelism: number,
+  ) {
+    const script = builtWorkerScript(new URL('./screening-thread.js', import.meta.url));
+    for (let i = 0; i < parallelism; i++) {
+      const worker = new Worker(script, { workerData: setup });
+      worker.on('message', (reply: ChunkReply) => {
+        const waiter = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        this.keepAlive();
+        if ('error' in reply) waiter?.reject(new Error(`screening thread: ${reply.error}`));
+        else waiter?.resolve(reply.screened);
+      });
+      worker.on('error', (error) => this.failAll(error));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.failAll(new Error(`a screening thread exited (${code})`));
+      });
+      this.workers.push(worker);
+    }
+    this.keepAlive();
+  }
+
+  /** Threads keep the process alive only while a chunk is out: idle, they never hold it. */
+  private keepAlive(): void {
+    for (const worker of this.workers)
+      if (this.waiting.size > 0) worker.ref();
+      else worker.unref();
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+    this.keepAlive();
+  }
+
+  screen(
+    rows: readonly TableRow[],
+    options: { today: string; certificateType?: CertificateType },
+  ): Promise<ScreenedChunk> {
+    if (this.closed) return Promise.reject(new Error('screening threads are closed'));
+    const id = this.nextId++;
+    return new Promise<ScreenedChunk>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.keepAlive();
+      const request: ChunkRequest = {
+        id,
+        rows,
+        today: options.today,
+        ...(options.certificateType ? { certificateType: options.certificateType } : {}),
+      };
+      this.workers[id % this.workers.length]!.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new Error('screening threads are closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
