@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 export function builtWorkerScript(url: URL): string {
   const script = fileURLToPath(url);
   if (existsSync(script)) return script;
-  const built = script.replace(/([\\/])src([\\/])/, '$1dist$2');
+  // The last src/ in the path is the package's (the checkout itself may sit under a src/).
+  const built = script.replace(/([\\/])src([\\/])(?!.*[\\/]src[\\/])/, '$1dist$2');
   if (existsSync(built)) return built;
   throw new Error(`the worker thread needs ${built}: run npm run build`);
 }
