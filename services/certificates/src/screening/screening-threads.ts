@@ -33,6 +33,8 @@ export class ScreeningThreads implements ChunkScreener {
   private readonly waiting = new Map<number, Waiter>();
   private nextId = 0;
   private closed = false;
+  /** Why the threads can no longer screen (one of them died): later screenings fail at once. */
+  private broken: Error | undefined;
 
   constructor(
     setup: ThreadSetup,
@@ -48,9 +50,14 @@ export class ScreeningThreads implements ChunkScreener {
         if ('error' in reply) waiter?.reject(new Error(`screening thread: ${reply.error}`));
         else waiter?.resolve(reply.screened);
       });
-      worker.on('error', (error) => this.failAll(error));
+      worker.on('error', (error) => {
+        this.broken ??= error;
+        this.failAll(error);
+      });
       worker.on('exit', (code) => {
-        if (!this.closed) this.failAll(new Error(`a screening thread exited (${code})`));
+        if (this.closed) return;
+        this.broken ??= new Error(`a screening thread exited (${code})`);
+        this.failAll(this.broken);
       });
       this.workers.push(worker);
     }
@@ -75,6 +82,7 @@ export class ScreeningThreads implements ChunkScreener {
     options: { today: string; certificateType?: CertificateType },
   ): Promise<ScreenedChunk> {
     if (this.closed) return Promise.reject(new Error('screening threads are closed'));
+    if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise<ScreenedChunk>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
