@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PersonalDataProtector } from '@hub/domain';
+import { base64UrlOf24, HmacSha256 } from './hmac-sha256.js';
 
 export interface VaultKey {
   /** Short name written into every sealed value, so the right key opens it after a rotation. */
@@ -17,7 +18,7 @@ const derive = (secret: Buffer, purpose: string) =>
   Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `hub/${purpose}`, 32));
 
 interface DerivedKey {
-  match: Buffer;
+  match: HmacSha256;
   seal: Buffer;
   iv: Buffer;
 }
@@ -38,7 +39,7 @@ export class PersonalDataVault implements PersonalDataProtector {
       if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.id))
         throw new Error(`personal-data key id "${key.id}" must be 1-16 letters, digits, _ or -`);
       this.keys.set(key.id, {
-        match: derive(key.secret, 'match'),
+        match: new HmacSha256(derive(key.secret, 'match')),
         seal: derive(key.secret, 'seal'),
         iv: derive(key.secret, 'iv'),
       });
@@ -53,7 +54,7 @@ export class PersonalDataVault implements PersonalDataProtector {
   }
 
   matchKey(value: string): string {
-    return createHmac('sha256', this.key().match).update(value).digest('base64url').slice(0, 32);
+    return base64UrlOf24(this.key().match.mac(value));
   }
 
   seal(value: string): string {
