@@ -14,14 +14,10 @@ import {
   EXPORT_REQUIRED,
   importIssuerExport,
 } from './import/import-issuer-export.js';
-import {
-  ROSTER_COLUMNS,
-  ROSTER_REQUIRED,
-  screenRoster,
-  type ChunkScreener,
-} from './screening/screen-roster.js';
+import { rosterRuns, screenRoster, type ChunkScreener } from './screening/screen-roster.js';
 import type { ScreenedRow } from './screening/screen-chunk.js';
-import { ScreeningThreads } from './screening/screening-threads.js';
+import { ScreeningThreads, type ThreadSetup } from './screening/screening-threads.js';
+import { RegistryIndex } from './registry-index/registry-index.js';
 
 const ID = (serial: number) => residentIdFor('19800101', serial);
 const HEADER = '证书编号,身份证号,姓名,作业类别,操作项目,发证日期,有效期至,发证机关';
@@ -102,20 +98,26 @@ describe('issuer export import', () => {
 
 describe('roster screening', () => {
   let threads: ScreeningThreads;
+  let inMemory: ScreeningThreads;
+  let index: RegistryIndex;
   beforeAll(() => {
-    threads = new ScreeningThreads(
-      {
-        readModels: { kind: 'sqlite', filename: join(dir, 'hub.db') },
-        keys: { current: key, previous: [] },
-      },
-      2,
-    );
+    const setup: ThreadSetup = {
+      readModels: { kind: 'sqlite', filename: join(dir, 'hub.db') },
+      keys: { current: key, previous: [] },
+    };
+    threads = new ScreeningThreads(setup, 2);
+    index = new RegistryIndex({ readModels, store, protector: vault });
+    inMemory = new ScreeningThreads(setup, 2, index);
   });
-  afterAll(() => threads.close());
+  afterAll(async () => {
+    await threads.close();
+    await inMemory.close();
+  });
 
   it.each([
     ['on this thread', () => undefined],
     ['on two worker threads, chunks of two rows', (): ChunkScreener => threads],
+    ['on two worker threads with the registry in shared memory', (): ChunkScreener => inMemory],
   ])(
     'gives each row its result in order, rejects bad rows without dropping them, and notices anomalies across chunks, %s',
     async (_where, screener) => {
@@ -124,6 +126,7 @@ describe('roster screening', () => {
         readModels,
         projections: [certificateRegistryProjection(vault)],
       }).catchUp();
+      if (index.size === 0) await index.load();
       const file = join(dir, 'roster.csv');
       const badCheckDigit = `${ID(9).slice(0, 17)}${ID(9).endsWith('0') ? '1' : '0'}`;
       writeFileSync(
@@ -139,19 +142,15 @@ describe('roster screening', () => {
         ].join('\n'),
       );
       const rows: ScreenedRow[] = [];
-      const screening = screenRoster(
-        readTable(fileSource(file), 'csv', ROSTER_COLUMNS, ROSTER_REQUIRED),
-        {
-          protector: vault,
-          lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
-          today: '2024-07-01',
-          chunkSize: 2,
-          ...(screener() ? { threads: screener()! } : {}),
-        },
-      );
+      const screening = screenRoster(rosterRuns(fileSource(file), 'csv', 2), {
+        protector: vault,
+        lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+        today: '2024-07-01',
+        ...(screener() ? { threads: screener()! } : {}),
+      });
       let next = await screening.next();
       while (!next.done) {
-        rows.push(next.value);
+        rows.push(JSON.parse(next.value) as ScreenedRow);
         next = await screening.next();
       }
       expect(rows.map((r) => [r.line, r.result ?? 'rejected'])).toEqual([
@@ -175,6 +174,33 @@ describe('roster screening', () => {
     },
   );
 
+  it('looks certificates up in the shared memory, not in the read models, while it is current', async () => {
+    // The threads' own read-model connection is unreachable: only the memory can answer.
+    const memoryOnly = new ScreeningThreads(
+      {
+        readModels: { kind: 'postgres', connectionString: 'postgres://127.0.0.1:1/hub' },
+        keys: { current: key, previous: [] },
+      },
+      1,
+      index,
+    );
+    const file = join(dir, 'one-in-memory.csv');
+    writeFileSync(
+      file,
+      `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
+    );
+    const lines: string[] = [];
+    const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
+      protector: vault,
+      lookup: () => Promise.reject(new Error('not to be used')),
+      today: '2024-07-01',
+      threads: memoryOnly,
+    });
+    for await (const line of screening) lines.push(line);
+    await memoryOnly.close();
+    expect(lines.map((l) => (JSON.parse(l) as ScreenedRow).result)).toEqual(['valid']);
+  });
+
   it('fails the screening with the reason when a thread cannot reach the registry, instead of waiting', async () => {
     const unreachable = new ScreeningThreads(
       {
@@ -188,15 +214,12 @@ describe('roster screening', () => {
       file,
       `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
     );
-    const screening = screenRoster(
-      readTable(fileSource(file), 'csv', ROSTER_COLUMNS, ROSTER_REQUIRED),
-      {
-        protector: vault,
-        lookup: () => Promise.resolve(new Map()),
-        today: '2024-07-01',
-        threads: unreachable,
-      },
-    );
+    const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
+      protector: vault,
+      lookup: () => Promise.resolve(new Map()),
+      today: '2024-07-01',
+      threads: unreachable,
+    });
     await expect(screening.next()).rejects.toThrow(/screening thread: .*ECONNREFUSED/);
     await unreachable.close();
   });

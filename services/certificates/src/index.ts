@@ -8,3 +8,6 @@ export * from './record-events.js';
 export * from './screening/screening-jobs.js';
 export * from './screening/screening-threads.js';
 export * from './http/certificates-router.js';
+export * from './registry-index/compact-registry.js';
+export * from './registry-index/registry-index.js';
+export * from './screening/write-results.js';

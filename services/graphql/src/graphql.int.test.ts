@@ -15,14 +15,7 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { publishAsAgencies } from '@hub/ingestion';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
-import {
-  bufferSource,
-  readTable,
-  ROSTER_COLUMNS,
-  ROSTER_REQUIRED,
-  ScreeningJobs,
-  screenRoster,
-} from '@hub/certificates';
+import { bufferSource, rosterRuns, ScreeningJobs, screenRoster } from '@hub/certificates';
 import type { Role } from './auth/roles.js';
 import { UserDirectory } from './auth/users.js';
 import { buildSchema, createGraphqlApi } from './server.js';
@@ -94,7 +87,7 @@ beforeAll(async () => {
   );
   const summary = await jobs.writeResults(
     'SCR-1',
-    screenRoster(readTable(bufferSource(roster), 'csv', ROSTER_COLUMNS, ROSTER_REQUIRED), {
+    screenRoster(rosterRuns(bufferSource(roster), 'csv'), {
       protector: vault,
       lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
       today: '2024-07-01',

@@ -19,7 +19,12 @@ import {
   type ReadModelStore,
 } from '@hub/read-models';
 import { registerProjectionMetrics, reportingRouter } from '@hub/reporting';
-import { certificatesRouter, ScreeningJobs, ScreeningThreads } from '@hub/certificates';
+import {
+  certificatesRouter,
+  RegistryIndex,
+  ScreeningJobs,
+  ScreeningThreads,
+} from '@hub/certificates';
 import {
   certificateHoldersProjection,
   certificateRegistryProjection,
@@ -136,13 +141,18 @@ function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[]
 
 /**
  * Threads that screen rosters in parallel (SCREENING_THREADS; 0: none, screen on the main
- * thread). Each opens its own connection to the read models and holds the vault's keys.
+ * thread). Each opens its own connection to the read models and holds the vault's keys; with
+ * an index they look certificates up in its shared memory while it is current.
  */
-export function openScreeningThreads(config: HubConfig): ScreeningThreads | undefined {
+export function openScreeningThreads(
+  config: HubConfig,
+  index?: RegistryIndex,
+): ScreeningThreads | undefined {
   if (config.SCREENING_THREADS === 0) return undefined;
   return new ScreeningThreads(
     { readModels: readModelLocation(config), keys: vaultKeys(config) },
     config.SCREENING_THREADS,
+    index,
   );
 }
 
@@ -180,7 +190,22 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     join(config.dataDir, 'hub.db'),
     join(config.dataDir, 'screenings'),
   );
-  const screeningThreads = openScreeningThreads(config);
+  // Loaded in the background: until it is, screenings read the registry's read model.
+  const registryIndex =
+    config.SCREENING_THREADS > 0 && config.SCREENING_REGISTRY_IN_MEMORY === 'true'
+      ? new RegistryIndex({
+          readModels,
+          store: stores.store,
+          protector: vault,
+          log: logger.child({ component: 'registry-index' }),
+        })
+      : undefined;
+  void registryIndex
+    ?.load()
+    .catch((err: unknown) =>
+      logger.error({ err }, 'loading the certificate registry into memory failed'),
+    );
+  const screeningThreads = openScreeningThreads(config, registryIndex);
   const users = openUsers(config);
   const graphqlLogger = logger.child({ component: 'graphql' });
   const graphql = await createGraphqlApi({

@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   GRAPHQL_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Worker threads that screen rosters (0: on the main thread). */
   SCREENING_THREADS: z.coerce.number().int().min(0).max(64).default(2),
+  /** Screening threads look certificates up in a copy of the registry in shared memory. */
+  SCREENING_REGISTRY_IN_MEMORY: z.enum(['true', 'false']).default('true'),
   HUB_PII_PREVIOUS_KEYS: z
     .string()
     .regex(

@@ -159,7 +159,22 @@ export async function certificatesSuite(): Promise<void> {
           maxBuffer: 1 << 20,
         },
       ),
-    ) as { rows: number; seconds: number; maxRssMiB: number };
+    ) as {
+      rows: number;
+      seconds: number;
+      maxRssMiB: number;
+      inMemory: number;
+      indexLoadSeconds: number;
+    };
+    if (screened.inMemory > 0) {
+      bench('certificates', 'registry_in_memory', screened.inMemory, 'certificates');
+      bench(
+        'certificates',
+        'registry_memory_load',
+        Math.round(screened.inMemory / screened.indexLoadSeconds),
+        'certificates/s',
+      );
+    }
     const rate = Math.round(screened.rows / screened.seconds);
     bench('certificates', 'screen_roster_rows', screened.rows, 'rows');
     bench('certificates', 'screen_roster', rate, 'rows/s');

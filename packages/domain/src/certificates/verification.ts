@@ -73,10 +73,26 @@ const verdict = (result: VerificationResult, evidence: string[]): Verification =
   return findingKind ? { result, evidence, findingKind } : { result, evidence };
 };
 
+/** What verification reads of a registry record (an in-memory index keeps only these). */
+export const VERIFIED_FIELDS = [
+  'issued',
+  'holderKey',
+  'holderNameKey',
+  'holderMasked',
+  'operationCategory',
+  'operationItem',
+  'issuedOn',
+  'validUntil',
+  'nextReviewDue',
+  'revokedOn',
+  'revocationReason',
+] as const satisfies ReadonlyArray<keyof RegistryCertificate>;
+export type VerifiedRecord = Pick<RegistryCertificate, (typeof VERIFIED_FIELDS)[number]>;
+
 /** Checks one certificate against the registry. Pure: the caller looks the record up. */
 export function verifyCertificate(
   observation: CertificateObservation,
-  record: RegistryCertificate | undefined,
+  record: VerifiedRecord | undefined,
   context: VerificationContext,
 ): Verification {
   const rules = (context.rules ?? CERTIFICATE_RULES)[observation.type];

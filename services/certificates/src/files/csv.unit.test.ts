@@ -1,4 +1,4 @@
-import { readCsvRecords } from './csv.js';
+import { csvRecordRuns, parseCsvText, readCsvRecords } from './csv.js';
 
 async function* chunks(...parts: string[]) {
   for (const p of parts) yield Buffer.from(p);
@@ -40,6 +40,49 @@ describe('streaming CSV reader', () => {
     expect(await read('a\n\nb')).toEqual([
       { line: 1, fields: ['a'] },
       { line: 3, fields: ['b'] },
+    ]);
+  });
+});
+
+describe('CSV cut into runs of whole records', () => {
+  const runsOf = async (parts: Buffer[], records: number) => {
+    const runs: Array<{ text: string; firstLine: number }> = [];
+    for await (const run of csvRecordRuns(
+      (async function* () {
+        yield* parts;
+      })(),
+      records,
+    ))
+      runs.push(run);
+    return runs;
+  };
+  const text =
+    '\uFEFF编号,备注\r\n' +
+    'T1,"一行"\r\n' +
+    'T2,"两\n行, 带逗号"\n' +
+    '\n' +
+    'T3,"引号""内\n""换行"\n' +
+    'T4,末行无换行';
+
+  it('gives the records, and the lines they start on, that parsing the whole text gives', async () => {
+    const whole = parseCsvText(text);
+    expect(whole.map((r) => r.line)).toEqual([1, 2, 3, 6, 8]);
+    const bytes = Buffer.from(text);
+    for (const records of [1, 2, 3, 10])
+      for (let cut = 1; cut < bytes.length; cut += 3) {
+        const runs = await runsOf([bytes.subarray(0, cut), bytes.subarray(cut)], records);
+        expect(runs.flatMap((run) => parseCsvText(run.text, run.firstLine))).toEqual(whole);
+        // A run ends where a record ends: never inside quotes.
+        for (const run of runs.slice(0, -1)) expect(run.text.endsWith('\n')).toBe(true);
+      }
+  });
+
+  it('cuts after the given number of records', async () => {
+    const runs = await runsOf([Buffer.from('a\nb\nc\nd\ne\n')], 2);
+    expect(runs).toEqual([
+      { text: 'a\nb\n', firstLine: 1 },
+      { text: 'c\nd\n', firstLine: 3 },
+      { text: 'e\n', firstLine: 5 },
     ]);
   });
 });

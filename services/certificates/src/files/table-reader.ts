@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { readCsvRecords } from './csv.js';
+import { csvRecordRuns, parseCsvText, readCsvRecords } from './csv.js';
 
 export type TableFormat = 'csv' | 'xlsx';
 
@@ -63,6 +63,42 @@ async function* xlsxRows(source: Readable) {
   }
 }
 
+/** For each column of a table, the canonical name it holds (undefined: not used). */
+export type TableColumns = Array<string | undefined>;
+
+/** The columns a header row names; every required one must be there (under any alias). */
+function columnsOf(
+  header: readonly string[],
+  line: number,
+  aliases: ColumnAliases,
+  required: readonly string[],
+): TableColumns {
+  const headers = header.map((h) => h.trim());
+  const columns = headers.map((h) =>
+    Object.keys(aliases).find((c) => c === h || aliases[c]!.includes(h)),
+  );
+  const missing = required.filter((c) => !columns.includes(c));
+  if (missing.length > 0)
+    throw new TableError(
+      `line ${line}: the header row lacks ${missing.map((m) => `"${m}" (or ${aliases[m]!.join(' / ')})`).join(', ')}`,
+    );
+  return columns;
+}
+
+/** A data row under canonical names; undefined for a row with nothing in it. */
+function rowOf(
+  columns: TableColumns,
+  line: number,
+  values: readonly string[],
+): TableRow | undefined {
+  if (values.every((v) => v.trim() === '')) return undefined;
+  const cells: Record<string, string> = {};
+  columns.forEach((c, i) => {
+    if (c) cells[c] = (values[i] ?? '').trim();
+  });
+  return { line, cells };
+}
+
 /**
  * Reads a CSV or XLSX table as a stream of rows under canonical column names. The header row
  * must name every required column (under any alias); unknown columns are ignored.
@@ -73,26 +109,70 @@ export async function* readTable(
   aliases: ColumnAliases,
   required: readonly string[],
 ): AsyncGenerator<TableRow> {
-  let columns: Array<string | undefined> | undefined;
+  let columns: TableColumns | undefined;
   for await (const { line, values } of format === 'xlsx' ? xlsxRows(source) : csvRows(source)) {
     if (!columns) {
-      const headers = values.map((h) => h.trim());
-      columns = headers.map((h) =>
-        Object.keys(aliases).find((c) => c === h || aliases[c]!.includes(h)),
-      );
-      const missing = required.filter((c) => !columns!.includes(c));
-      if (missing.length > 0)
-        throw new TableError(
-          `line ${line}: the header row lacks ${missing.map((m) => `"${m}" (or ${aliases[m]!.join(' / ')})`).join(', ')}`,
-        );
+      columns = columnsOf(values, line, aliases, required);
       continue;
     }
-    if (values.every((v) => v.trim() === '')) continue;
-    const cells: Record<string, string> = {};
-    columns.forEach((c, i) => {
-      if (c) cells[c] = (values[i] ?? '').trim();
-    });
-    yield { line, cells };
+    const row = rowOf(columns, line, values);
+    if (row) yield row;
+  }
+  if (!columns) throw new TableError('the file is empty: no header row');
+}
+
+/**
+ * A run of a table's rows: parsed rows, or whole CSV records not parsed yet (cheap to cut on
+ * one thread and parse on another; see rowsOfRun).
+ */
+export type TableRun =
+  { rows: TableRow[] } | { csv: string; firstLine: number; columns: TableColumns };
+
+/** The rows of a run. */
+export function rowsOfRun(run: TableRun): TableRow[] {
+  if ('rows' in run) return run.rows;
+  const rows: TableRow[] = [];
+  for (const { line, fields } of parseCsvText(run.csv, run.firstLine)) {
+    const row = rowOf(run.columns, line, fields);
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * A table in runs of about `rowsPerRun` rows, header checked as by readTable. CSV records after
+ * the first run are passed on as text, so the caller's thread only finds where records end.
+ */
+export async function* readTableRuns(
+  source: Readable,
+  format: TableFormat,
+  aliases: ColumnAliases,
+  required: readonly string[],
+  rowsPerRun: number,
+): AsyncGenerator<TableRun> {
+  if (format === 'xlsx') {
+    let rows: TableRow[] = [];
+    for await (const row of readTable(source, format, aliases, required)) {
+      rows.push(row);
+      if (rows.length < rowsPerRun) continue;
+      yield { rows };
+      rows = [];
+    }
+    if (rows.length > 0) yield { rows };
+    return;
+  }
+  let columns: TableColumns | undefined;
+  for await (const { text, firstLine } of csvRecordRuns(source, rowsPerRun)) {
+    if (columns) {
+      yield { csv: text, firstLine, columns };
+      continue;
+    }
+    // The first run holds the header: parsed here, to refuse a bad table before any row.
+    const [header, ...records] = parseCsvText(text, firstLine);
+    if (!header) continue;
+    columns = columnsOf(header.fields, header.line, aliases, required);
+    const rows = records.flatMap(({ line, fields }) => rowOf(columns!, line, fields) ?? []);
+    if (rows.length > 0) yield { rows };
   }
   if (!columns) throw new TableError('the file is empty: no header row');
 }

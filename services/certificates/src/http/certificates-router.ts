@@ -20,14 +20,9 @@ import { parseOrProblem, sendProblem } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
-import { bufferSource, readTable, TableError } from '../files/table-reader.js';
+import { bufferSource, TableError } from '../files/table-reader.js';
 import { AlreadyRecordedError, RecordingError, recordAs } from '../record-events.js';
-import {
-  ROSTER_COLUMNS,
-  ROSTER_REQUIRED,
-  screenRoster,
-  type ChunkScreener,
-} from '../screening/screen-roster.js';
+import { rosterRuns, screenRoster, type ChunkScreener } from '../screening/screen-roster.js';
 import type { ScreeningJobs } from '../screening/screening-jobs.js';
 
 export interface CertificatesDeps {
@@ -241,7 +236,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
         try {
           summary = await deps.jobs.writeResults(
             id,
-            screenRoster(readTable(bufferSource(body), format, ROSTER_COLUMNS, ROSTER_REQUIRED), {
+            screenRoster(rosterRuns(bufferSource(body), format), {
               protector: deps.vault,
               lookup: (keys) => deps.readModels.getDocuments('certificate-registry', keys),
               today: today(),

@@ -1,4 +1,5 @@
 import {
+  CERTIFICATE_RULES,
   CERTIFICATE_TYPES,
   holderKeys,
   maskCertificateNumber,
@@ -8,8 +9,8 @@ import {
   verifyCertificate,
   type CertificateType,
   type PersonalDataProtector,
-  type RegistryCertificate,
   type VerificationResult,
+  type VerifiedRecord,
 } from '@hub/domain';
 import type { TableRow } from '../files/table-reader.js';
 
@@ -40,10 +41,26 @@ export interface ChunkDeps {
   certificateType?: CertificateType;
 }
 
-/** A chunk's rows checked against the registry, with each holder's key for the anomalies. */
+/** What the checks across rows (ScreenedRow.anomalies) need of a row that was screened. */
+export interface RowCheck {
+  line: number;
+  enterprise?: string;
+  registryKey: string;
+  /** The holder's key and the certificate type: one person, one number per type. */
+  holderType: string;
+  result: VerificationResult;
+  /** Why the number is outside the issuer's known ranges, when it is. */
+  outsideRanges?: string;
+}
+
+/**
+ * A chunk's rows checked against the registry: each row's result already as its JSON line
+ * (made where the row was screened, off the thread that hands results out), and for each
+ * screened row what the cross-row checks need (undefined for a rejected row).
+ */
 export interface ScreenedChunk {
-  rows: ScreenedRow[];
-  holderKeys: Array<string | undefined>;
+  lines: string[];
+  checks: Array<RowCheck | undefined>;
 }
 
 /**
@@ -71,12 +88,12 @@ export async function screenChunk(
     };
   });
   const found = await deps.lookup(prepared.flatMap((p) => (typeof p === 'string' ? [] : [p.key])));
-  const screened: ScreenedChunk = { rows: [], holderKeys: [] };
+  const screened: ScreenedChunk = { lines: [], checks: [] };
   prepared.forEach((p, i) => {
     const { line, cells: c } = rows[i]!;
     if (typeof p === 'string') {
-      screened.rows.push({ line, rejected: p });
-      screened.holderKeys.push(undefined);
+      screened.lines.push(JSON.stringify({ line, rejected: p } satisfies ScreenedRow));
+      screened.checks.push(undefined);
       return;
     }
     const verification = verifyCertificate(
@@ -91,20 +108,33 @@ export async function screenChunk(
           ...(c.validUntil ? { validUntil: c.validUntil } : {}),
         },
       },
-      found.get(p.key) as RegistryCertificate | undefined,
+      found.get(p.key) as VerifiedRecord | undefined,
       { protector: deps.protector, today: deps.today },
     );
-    screened.rows.push({
+    screened.lines.push(
+      JSON.stringify({
+        line,
+        certificateType: p.type,
+        numberMasked: maskCertificateNumber(p.type, c.number!),
+        registryKey: p.key,
+        holderMasked: maskResidentId(c.idNumber!.toUpperCase()),
+        result: verification.result,
+        ...(verification.findingKind ? { findingKind: verification.findingKind } : {}),
+        evidence: verification.evidence,
+      } satisfies ScreenedRow),
+    );
+    const prefixes = CERTIFICATE_RULES[p.type].knownPrefixes;
+    const number = c.number!.toUpperCase();
+    screened.checks.push({
       line,
-      certificateType: p.type,
-      numberMasked: maskCertificateNumber(p.type, c.number!),
+      ...(c.enterprise ? { enterprise: c.enterprise } : {}),
       registryKey: p.key,
-      holderMasked: maskResidentId(c.idNumber!.toUpperCase()),
+      holderType: `${p.keys.holderKey}|${p.type}`,
       result: verification.result,
-      ...(verification.findingKind ? { findingKind: verification.findingKind } : {}),
-      evidence: verification.evidence,
+      ...(prefixes && !prefixes.some((prefix) => number.startsWith(prefix))
+        ? { outsideRanges: `编号不在发证机关已知号段（${prefixes.join('、')}）内` }
+        : {}),
     });
-    screened.holderKeys.push(p.keys.holderKey);
   });
   return screened;
 }

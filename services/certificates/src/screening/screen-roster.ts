@@ -1,8 +1,16 @@
-import { CERTIFICATE_RULES } from '@hub/domain';
-import { CERTIFICATE_COLUMNS, type ColumnAliases, type TableRow } from '../files/table-reader.js';
+import type { Readable } from 'node:stream';
+import {
+  CERTIFICATE_COLUMNS,
+  readTableRuns,
+  rowsOfRun,
+  type ColumnAliases,
+  type TableFormat,
+  type TableRun,
+} from '../files/table-reader.js';
 import {
   screenChunk,
   type ChunkDeps,
+  type RowCheck,
   type ScreenedChunk,
   type ScreenedRow,
 } from './screen-chunk.js';
@@ -16,6 +24,10 @@ export const ROSTER_COLUMNS: ColumnAliases = {
 };
 export const ROSTER_REQUIRED = ['number', 'idNumber'];
 
+/** A roster file in runs of rows, as screenRoster takes it (a run is screened as one chunk). */
+export const rosterRuns = (source: Readable, format: TableFormat, rowsPerRun = 2000) =>
+  readTableRuns(source, format, ROSTER_COLUMNS, ROSTER_REQUIRED, rowsPerRun);
+
 export interface ScreeningSummary {
   rows: number;
   rejectedRows: number;
@@ -28,27 +40,24 @@ export interface ScreeningSummary {
 export interface ChunkScreener {
   /** How many chunks it works on at once. */
   readonly parallelism: number;
-  screen(
-    rows: readonly TableRow[],
-    deps: Pick<ChunkDeps, 'today' | 'certificateType'>,
-  ): Promise<ScreenedChunk>;
+  screen(run: TableRun, deps: Pick<ChunkDeps, 'today' | 'certificateType'>): Promise<ScreenedChunk>;
 }
 
 export interface ScreeningDeps extends ChunkDeps {
-  chunkSize?: number;
   /** Screen chunks on worker threads; without it, on this thread. */
   threads?: ChunkScreener;
 }
 
 /**
  * Screens a roster against the registry (大数据比对), streaming: rows are checked a chunk at
- * a time (on worker threads when given) and come out in order, each with its result or the
- * reason it was rejected. Across the roster it notices a certificate presented at two
- * enterprises, one person with several numbers of one type, and numbers outside the
- * issuer's known ranges: that needs every row before it, so it happens here, in order.
+ * a time (on worker threads when given) and come out in order, each row's result as a JSON
+ * line (a ScreenedRow) with its result or the reason it was rejected. Across the roster it
+ * notices a certificate presented at two enterprises, one person with several numbers of one
+ * type, and numbers outside the issuer's known ranges: that needs every row before it, so it
+ * happens here, in order.
  */
 export async function* screenRoster(
-  rows: AsyncIterable<TableRow>,
+  runs: AsyncIterable<TableRun>,
   deps: ScreeningDeps,
   summary: ScreeningSummary = {
     rows: 0,
@@ -57,90 +66,73 @@ export async function* screenRoster(
     anomalies: 0,
     byResult: {},
   },
-): AsyncGenerator<ScreenedRow, ScreeningSummary> {
-  const chunkSize = deps.chunkSize ?? 2000;
+): AsyncGenerator<string, ScreeningSummary> {
   const threads = deps.threads;
   const screen = threads
-    ? (chunk: readonly TableRow[]) => threads.screen(chunk, deps)
-    : (chunk: readonly TableRow[]) => screenChunk(chunk, deps);
+    ? (run: TableRun) => threads.screen(run, deps)
+    : (run: TableRun) => screenChunk(rowsOfRun(run), deps);
   // Enough chunks in flight to keep every thread busy while the oldest is handed out.
   const inFlight = threads ? threads.parallelism * 2 : 1;
   const enterpriseOf = new Map<string, { enterprise: string; line: number }>();
   const numberOf = new Map<string, { key: string; line: number }>();
 
-  const anomaliesOf = (row: TableRow, screened: ScreenedRow, holderKey: string) => {
+  const anomaliesOf = (check: RowCheck) => {
     const found: NonNullable<ScreenedRow['anomalies']> = [];
-    const key = screened.registryKey!;
-    const enterprise = row.cells.enterprise;
+    const key = check.registryKey;
+    const enterprise = check.enterprise;
     if (enterprise) {
       const seen = enterpriseOf.get(key);
-      if (!seen) enterpriseOf.set(key, { enterprise, line: row.line });
+      if (!seen) enterpriseOf.set(key, { enterprise, line: check.line });
       else if (seen.enterprise !== enterprise)
         found.push({
           kind: 'certificate_at_two_enterprises',
           detail: `同一证书也在第 ${seen.line} 行的单位 ${seen.enterprise} 出现`,
         });
     }
-    const holderType = `${holderKey}|${screened.certificateType}`;
-    const other = numberOf.get(holderType);
-    if (!other) numberOf.set(holderType, { key, line: row.line });
+    const other = numberOf.get(check.holderType);
+    if (!other) numberOf.set(check.holderType, { key, line: check.line });
     else if (other.key !== key)
       found.push({
         kind: 'holder_with_several_numbers',
         detail: `同一人在第 ${other.line} 行持另一编号的同类证书`,
       });
-    const prefixes = CERTIFICATE_RULES[screened.certificateType!].knownPrefixes;
-    const number = row.cells.number!.toUpperCase();
-    if (prefixes && !prefixes.some((prefix) => number.startsWith(prefix)))
-      found.push({
-        kind: 'number_outside_known_ranges',
-        detail: `编号不在发证机关已知号段（${prefixes.join('、')}）内`,
-      });
-    return found.length > 0 ? found : undefined;
+    if (check.outsideRanges)
+      found.push({ kind: 'number_outside_known_ranges', detail: check.outsideRanges });
+    return found;
   };
 
-  function* handOut(rows: readonly TableRow[], chunk: ScreenedChunk): Generator<ScreenedRow> {
-    for (let i = 0; i < rows.length; i++) {
-      const screened = chunk.rows[i]!;
-      const holderKey = chunk.holderKeys[i];
-      if (holderKey === undefined) {
+  function* handOut(chunk: ScreenedChunk): Generator<string> {
+    summary.rows += chunk.lines.length;
+    for (let i = 0; i < chunk.lines.length; i++) {
+      const line = chunk.lines[i]!;
+      const check = chunk.checks[i];
+      if (check === undefined) {
         summary.rejectedRows++;
-        yield screened;
+        yield line;
         continue;
       }
-      const result = screened.result!;
+      const result = check.result;
       summary.byResult[result] = (summary.byResult[result] ?? 0) + 1;
       if (result !== 'valid' && result !== 'pending_registry') summary.negativeRows++;
-      const anomalies = anomaliesOf(rows[i]!, screened, holderKey);
-      if (!anomalies) {
-        yield screened;
+      const anomalies = anomaliesOf(check);
+      if (anomalies.length === 0) {
+        yield line;
         continue;
       }
       summary.anomalies += anomalies.length;
-      yield { ...screened, anomalies };
+      // The line is a JSON object: the anomalies go in as its last member.
+      yield `${line.slice(0, -1)},"anomalies":${JSON.stringify(anomalies)}}`;
     }
   }
 
-  const queue: Array<{ rows: TableRow[]; screened: Promise<ScreenedChunk> }> = [];
-  const send = (chunk: TableRow[]) => {
-    const screened = screen(chunk);
+  const queue: Array<Promise<ScreenedChunk>> = [];
+  for await (const run of runs) {
+    const screened = screen(run);
     // Awaited in order below; observed now so a failure is not reported as unhandled.
     screened.catch(() => {});
-    queue.push({ rows: chunk, screened });
-  };
-  let chunk: TableRow[] = [];
-  for await (const row of rows) {
-    summary.rows++;
-    chunk.push(row);
-    if (chunk.length < chunkSize) continue;
-    send(chunk);
-    chunk = [];
-    while (queue.length >= inFlight) {
-      const oldest = queue.shift()!;
-      yield* handOut(oldest.rows, await oldest.screened);
-    }
+    queue.push(screened);
+    while (queue.length >= inFlight) yield* handOut(await queue.shift()!);
   }
-  if (chunk.length > 0) send(chunk);
-  for (const pending of queue.splice(0)) yield* handOut(pending.rows, await pending.screened);
+  for (const pending of queue.splice(0)) yield* handOut(await pending);
   return summary;
 }

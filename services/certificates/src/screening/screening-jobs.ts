@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Agency } from '@hub/domain';
-import type { ScreenedRow } from './screen-chunk.js';
 import type { ScreeningSummary } from './screen-roster.js';
+import { writeScreenedLines } from './write-results.js';
 
 export interface ScreeningJob {
   id: string;
@@ -130,21 +130,19 @@ export class ScreeningJobs {
     return join(this.resultsDir, `${id}.jsonl`);
   }
 
-  /** Streams the screened rows into the job's results file, updating progress as it goes. */
+  /** Streams the screened rows (JSON lines) into the job's results file, updating progress. */
   async writeResults(
     id: string,
-    rows: AsyncGenerator<ScreenedRow, ScreeningSummary>,
+    rows: AsyncGenerator<string, ScreeningSummary>,
   ): Promise<ScreeningSummary> {
     const out = createWriteStream(this.resultsFile(id));
-    let written = 0;
+    let reported = 0;
     try {
-      let next = await rows.next();
-      while (!next.done) {
-        if (!out.write(`${JSON.stringify(next.value)}\n`)) await once(out, 'drain');
-        if (++written % 10_000 === 0) this.progress(id, { ...EMPTY, rows: written });
-        next = await rows.next();
-      }
-      return next.value;
+      return await writeScreenedLines(rows, out, (written) => {
+        if (written - reported < 10_000) return;
+        reported = written;
+        this.progress(id, { ...EMPTY, rows: written });
+      });
     } finally {
       out.end();
       await once(out, 'finish');

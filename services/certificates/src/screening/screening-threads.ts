@@ -2,7 +2,9 @@ import { Worker } from 'node:worker_threads';
 import type { CertificateType } from '@hub/domain';
 import type { VaultKey } from '@hub/personal-data';
 import { builtWorkerScript, type ReadModelLocation } from '@hub/read-models';
-import type { TableRow } from '../files/table-reader.js';
+import type { TableRun } from '../files/table-reader.js';
+import type { CompactRegistryMemory } from '../registry-index/compact-registry.js';
+import type { RegistryIndex } from '../registry-index/registry-index.js';
 import type { ScreenedChunk } from './screen-chunk.js';
 import type { ChunkScreener } from './screen-roster.js';
 
@@ -11,11 +13,20 @@ export interface ThreadSetup {
   keys: { current: VaultKey; previous: VaultKey[] };
 }
 export interface ChunkRequest {
+  kind: 'chunk';
   id: number;
-  rows: readonly TableRow[];
+  run: TableRun;
   today: string;
   certificateType?: CertificateType;
+  /** Look certificates up in the registry memory last sent (it is current); else in the read models. */
+  inMemory: boolean;
 }
+/** The registry in shared memory, or a newer generation of it. */
+export interface RegistryMemoryMessage {
+  kind: 'registry';
+  memory: CompactRegistryMemory;
+}
+export type ThreadMessage = ChunkRequest | RegistryMemoryMessage;
 export type ChunkReply = { id: number; screened: ScreenedChunk } | { id: number; error: string };
 
 interface Waiter {
@@ -36,9 +47,14 @@ export class ScreeningThreads implements ChunkScreener {
   /** Why the threads can no longer screen (one of them died): later screenings fail at once. */
   private broken: Error | undefined;
 
+  /** The generation of the registry memory the threads hold. */
+  private sentGeneration: number | undefined;
+
+  /** @param index when given, certificates are looked up in its shared memory while it is current */
   constructor(
     setup: ThreadSetup,
     readonly parallelism: number,
+    private readonly index?: RegistryIndex,
   ) {
     const script = builtWorkerScript(new URL('./screening-thread.js', import.meta.url));
     for (let i = 0; i < parallelism; i++) {
@@ -77,20 +93,29 @@ export class ScreeningThreads implements ChunkScreener {
     this.keepAlive();
   }
 
-  screen(
-    rows: readonly TableRow[],
+  async screen(
+    run: TableRun,
     options: { today: string; certificateType?: CertificateType },
   ): Promise<ScreenedChunk> {
-    if (this.closed) return Promise.reject(new Error('screening threads are closed'));
-    if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
+    // Asked before every chunk: certificates changed since the last one are re-read first.
+    const memory = await this.index?.current();
+    if (this.closed) throw new Error('screening threads are closed');
+    if (this.broken) throw this.broken;
+    if (memory && memory.generation !== this.sentGeneration) {
+      for (const worker of this.workers)
+        worker.postMessage({ kind: 'registry', memory } satisfies ThreadMessage);
+      this.sentGeneration = memory.generation;
+    }
     return new Promise<ScreenedChunk>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       this.keepAlive();
-      const request: ChunkRequest = {
+      const request: ThreadMessage = {
+        kind: 'chunk',
         id,
-        rows,
+        run,
         today: options.today,
+        inMemory: memory !== undefined,
         ...(options.certificateType ? { certificateType: options.certificateType } : {}),
       };
       this.workers[id % this.workers.length]!.postMessage(request);

@@ -16,8 +16,9 @@ import {
   importIssuerExport,
   readTable,
   recordAs,
-  ROSTER_COLUMNS,
-  ROSTER_REQUIRED,
+  rosterRuns,
+  writeScreenedLines,
+  type ScreeningSummary,
   screenRoster,
 } from '@hub/certificates';
 import type { HubConfig } from '../config.js';
@@ -115,31 +116,21 @@ export async function certificatesCommand(
       const results = createWriteStream(resultsFile);
       const report = progress(out, 'screened');
       const threads = openScreeningThreads(config);
-      const screening = screenRoster(
-        readTable(fileSource(file), formatOf(file), ROSTER_COLUMNS, ROSTER_REQUIRED),
-        {
-          protector: vault,
-          lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
-          today: dayString(shanghaiDay(new Date().toISOString())),
-          ...(type ? { certificateType: type } : {}),
-          ...(threads ? { threads } : {}),
-        },
-      );
-      let next: Awaited<ReturnType<typeof screening.next>>;
-      let rows = 0;
+      const screening = screenRoster(rosterRuns(fileSource(file), formatOf(file)), {
+        protector: vault,
+        lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+        today: dayString(shanghaiDay(new Date().toISOString())),
+        ...(type ? { certificateType: type } : {}),
+        ...(threads ? { threads } : {}),
+      });
+      let summary: ScreeningSummary;
       try {
-        next = await screening.next();
-        while (!next.done) {
-          if (!results.write(`${JSON.stringify(next.value)}\n`)) await once(results, 'drain');
-          if (++rows % 500 === 0) report(rows);
-          next = await screening.next();
-        }
+        summary = await writeScreenedLines(screening, results, report);
       } finally {
         await threads?.close();
       }
       results.end();
       await once(results, 'finish');
-      const summary = next.value;
       if (process.stdout.isTTY) process.stdout.write('\n');
       const stores = await openStores(config);
       try {
