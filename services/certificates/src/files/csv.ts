@@ -49,6 +49,17 @@ export class CsvParser {
           continue;
         }
       }
+      // Ordinary characters are taken as one slice, not one by one.
+      let end = i;
+      for (; end < text.length; end++) {
+        const code = text.charCodeAt(end);
+        if (code === 44 || code === 10 || code === 13 || code === 34) break; // , \n \r "
+      }
+      if (end > i) {
+        field += text.slice(i, end);
+        i = end - 1;
+        continue;
+      }
       if (c === '"' && field.length === 0) quoted = true;
       else if (c === ',') {
         fields.push(field);

@@ -73,28 +73,35 @@ export async function* screenRoster(
     : (run: TableRun) => screenChunk(rowsOfRun(run), deps);
   // Enough chunks in flight to keep every thread busy while the oldest is handed out.
   const inFlight = threads ? threads.parallelism * 2 : 1;
-  const enterpriseOf = new Map<string, { enterprise: string; line: number }>();
-  const numberOf = new Map<string, { key: string; line: number }>();
+  // First sightings as line numbers (a million-row roster makes a million of each), with
+  // what the detail needs kept by line.
+  const firstWithEnterprise = new Map<string, number>();
+  const firstOfHolder = new Map<string, number>();
+  const enterpriseAt: string[] = [];
+  const registryKeyAt: string[] = [];
 
   const anomaliesOf = (check: RowCheck) => {
     const found: NonNullable<ScreenedRow['anomalies']> = [];
-    const key = check.registryKey;
-    const enterprise = check.enterprise;
+    const { registryKey, enterprise, line } = check;
     if (enterprise) {
-      const seen = enterpriseOf.get(key);
-      if (!seen) enterpriseOf.set(key, { enterprise, line: check.line });
-      else if (seen.enterprise !== enterprise)
+      const first = firstWithEnterprise.get(registryKey);
+      if (first === undefined) {
+        firstWithEnterprise.set(registryKey, line);
+        enterpriseAt[line] = enterprise;
+      } else if (enterpriseAt[first] !== enterprise)
         found.push({
           kind: 'certificate_at_two_enterprises',
-          detail: `同一证书也在第 ${seen.line} 行的单位 ${seen.enterprise} 出现`,
+          detail: `同一证书也在第 ${first} 行的单位 ${enterpriseAt[first]} 出现`,
         });
     }
-    const other = numberOf.get(check.holderType);
-    if (!other) numberOf.set(check.holderType, { key, line: check.line });
-    else if (other.key !== key)
+    const other = firstOfHolder.get(check.holderType);
+    if (other === undefined) {
+      firstOfHolder.set(check.holderType, line);
+      registryKeyAt[line] = registryKey;
+    } else if (registryKeyAt[other] !== registryKey)
       found.push({
         kind: 'holder_with_several_numbers',
-        detail: `同一人在第 ${other.line} 行持另一编号的同类证书`,
+        detail: `同一人在第 ${other} 行持另一编号的同类证书`,
       });
     if (check.outsideRanges)
       found.push({ kind: 'number_outside_known_ranges', detail: check.outsideRanges });
