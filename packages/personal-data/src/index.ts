@@ -1,1 +1,2 @@
 export * from './vault.js';
+export * from './match-key-bytes.js';

@@ -14,12 +14,23 @@ import {
   EXPORT_REQUIRED,
   importIssuerExport,
 } from './import/import-issuer-export.js';
-import { rosterRuns, screenRoster, type ChunkScreener } from './screening/screen-roster.js';
+import {
+  rosterRuns,
+  screenRoster,
+  type ChunkScreener,
+  type ScreenedLines,
+} from './screening/screen-roster.js';
 import type { ScreenedRow } from './screening/screen-chunk.js';
 import { ScreeningThreads, type ThreadSetup } from './screening/screening-threads.js';
 import { RegistryIndex } from './registry-index/registry-index.js';
 
 const ID = (serial: number) => residentIdFor('19800101', serial);
+const parseLines = ({ text, rows }: ScreenedLines): ScreenedRow[] => {
+  const lines = text.split('\n');
+  expect(lines.pop()).toBe(''); // every line ends in a newline
+  expect(lines).toHaveLength(rows);
+  return lines.map((line) => JSON.parse(line) as ScreenedRow);
+};
 const HEADER = '证书编号,身份证号,姓名,作业类别,操作项目,发证日期,有效期至,发证机关';
 const row = (serial: number, extra: Partial<Record<'validUntil' | 'id', string>> = {}) =>
   `A${100000 + serial},${extra.id ?? ID(serial)},工人${serial},建筑电工,建筑电工,2022-03-01,${extra.validUntil ?? '2028-02-28'},上海市住房和城乡建设管理委员会`;
@@ -150,7 +161,7 @@ describe('roster screening', () => {
       });
       let next = await screening.next();
       while (!next.done) {
-        rows.push(JSON.parse(next.value) as ScreenedRow);
+        rows.push(...parseLines(next.value));
         next = await screening.next();
       }
       expect(rows.map((r) => [r.line, r.result ?? 'rejected'])).toEqual([
@@ -189,16 +200,16 @@ describe('roster screening', () => {
       file,
       `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
     );
-    const lines: string[] = [];
+    const rows: ScreenedRow[] = [];
     const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
       protector: vault,
       lookup: () => Promise.reject(new Error('not to be used')),
       today: '2024-07-01',
       threads: memoryOnly,
     });
-    for await (const line of screening) lines.push(line);
+    for await (const lines of screening) rows.push(...parseLines(lines));
     await memoryOnly.close();
-    expect(lines.map((l) => (JSON.parse(l) as ScreenedRow).result)).toEqual(['valid']);
+    expect(rows.map((r) => r.result)).toEqual(['valid']);
   });
 
   it('fails the screening with the reason when a thread cannot reach the registry, instead of waiting', async () => {

@@ -3,6 +3,7 @@ export * from './files/csv.js';
 export * from './files/table-reader.js';
 export * from './import/import-issuer-export.js';
 export * from './screening/screen-chunk.js';
+export * from './screening/cross-row-checks.js';
 export * from './screening/screen-roster.js';
 export * from './record-events.js';
 export * from './screening/screening-jobs.js';

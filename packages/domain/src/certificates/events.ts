@@ -9,6 +9,20 @@ import {
   PersonRef,
 } from '../shared/refs.js';
 
+/** The outcomes of BRIEF §3, plus "not yet in the registry" during its lag after an issue. */
+export const VERIFICATION_RESULTS = [
+  'valid',
+  'pending_registry',
+  'unknown_number',
+  'revoked',
+  'holder_mismatch',
+  'data_mismatch',
+  'expired',
+  'review_overdue',
+  'other_department',
+  'not_valid_for_job',
+] as const;
+
 /** Which agency issues which certificate type (BRIEF §3). */
 export const ISSUER_OF: Record<CertificateType, Agency> = {
   special_operations: 'emergency',
@@ -160,18 +174,7 @@ export const CertificateVerified = defineEvent({
         )
         .optional(),
       job: z.string().min(1).max(64).optional(),
-      result: z.enum([
-        'valid',
-        'pending_registry',
-        'unknown_number',
-        'revoked',
-        'holder_mismatch',
-        'data_mismatch',
-        'expired',
-        'review_overdue',
-        'other_department',
-        'not_valid_for_job',
-      ]),
+      result: z.enum(VERIFICATION_RESULTS),
       evidence: z.array(z.string().min(1).max(500)).max(10),
     })
     .strict(),

@@ -1,4 +1,5 @@
 import type { CertificateType } from '../shared/refs.js';
+import type { VERIFICATION_RESULTS } from './events.js';
 import type { PersonalDataProtector } from './personal-data.js';
 import { holderKeys, type RegistryCertificate } from './registry.js';
 import {
@@ -26,18 +27,7 @@ export interface CertificateObservation {
   holderKeys?: { holderKey: string; holderNameKey?: string };
 }
 
-/** The outcomes of BRIEF §3, plus "not yet in the registry" during its lag after an issue. */
-export type VerificationResult =
-  | 'valid'
-  | 'pending_registry'
-  | 'unknown_number'
-  | 'revoked'
-  | 'holder_mismatch'
-  | 'data_mismatch'
-  | 'expired'
-  | 'review_overdue'
-  | 'other_department'
-  | 'not_valid_for_job';
+export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
 
 /** The finding a negative result raises on the inspection (FindingRecorded kinds). */
 export const FINDING_OF_RESULT: Partial<Record<VerificationResult, string>> = {

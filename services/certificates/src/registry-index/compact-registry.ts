@@ -17,6 +17,7 @@
  * handed: the generation they hold stops seeing changes.
  */
 import { VERIFIED_FIELDS, type VerifiedRecord } from '@hub/domain';
+import { MATCH_KEY_BYTES, matchKeyBytes } from '@hub/personal-data';
 
 export interface CompactRegistryMemory {
   generation: number;
@@ -32,7 +33,6 @@ export interface CompactRegistryMemory {
   stringEnds: SharedArrayBuffer;
 }
 
-const KEY_BYTES = 24;
 const ENTRY_BYTES = 128;
 const STRING_BYTES = 64 << 20;
 const MAX_STRINGS = 1 << 20;
@@ -62,34 +62,11 @@ const STRING_FIELDS = VERIFIED_FIELDS.filter(
 if (STRING_FIELDS.length > (HOLDER_MASKED - STRING_FIELDS_AT * 4) / 4)
   throw new Error('compact registry: more string fields than an entry has room for');
 
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const SEXTET = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++) SEXTET[BASE64URL.charCodeAt(i)] = i;
-
-/** Decodes a 32-character base64url match key into 24 bytes at `out[at]`; false if it is not one. */
-function decodeKey(key: string, out: Uint8Array, at: number): boolean {
-  if (key.length !== 32) return false;
-  for (let i = 0; i < 32; i += 4) {
-    let group = 0;
-    for (let j = 0; j < 4; j++) {
-      const code = key.charCodeAt(i + j);
-      const sextet = code < 128 ? SEXTET[code]! : -1;
-      if (sextet < 0) return false;
-      group = (group << 6) | sextet;
-    }
-    const o = at + (i / 4) * 3;
-    out[o] = group >>> 16;
-    out[o + 1] = (group >>> 8) & 0xff;
-    out[o + 2] = group & 0xff;
-  }
-  return true;
-}
-
 const slotOf = (bytes: Uint8Array, at: number, mask: number) =>
   ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) & mask;
 
 function sameKey(a: Uint8Array, at: number, b: Uint8Array, bt: number): boolean {
-  for (let i = 0; i < KEY_BYTES; i++) if (a[at + i] !== b[bt + i]) return false;
+  for (let i = 0; i < MATCH_KEY_BYTES; i++) if (a[at + i] !== b[bt + i]) return false;
   return true;
 }
 
@@ -133,7 +110,7 @@ class Views {
 export class CompactRegistryReader {
   private views: Views;
   private readonly strings: string[] = [''];
-  private readonly key = new Uint8Array(KEY_BYTES);
+  private readonly key = new Uint8Array(MATCH_KEY_BYTES);
 
   constructor(memory: CompactRegistryMemory) {
     this.views = new Views(memory);
@@ -165,7 +142,7 @@ export class CompactRegistryReader {
    * models, or undefined when the registry has no such certificate.
    */
   get(key: string): VerifiedRecord | 'elsewhere' | undefined {
-    if (!decodeKey(key, this.key, 0)) return 'elsewhere';
+    if (!matchKeyBytes(key, this.key, 0)) return 'elsewhere';
     const views = this.views;
     const entry = views.find(this.key, 0);
     if (entry < 0) return undefined;
@@ -177,12 +154,16 @@ export class CompactRegistryReader {
     if (flags & ELSEWHERE) return 'elsewhere';
     const record: VerifiedRecord = { issued: (flags & ISSUED) !== 0 };
     if (flags & HAS_HOLDER_KEY)
-      record.holderKey = buffer.toString('base64url', at + HOLDER_KEY, at + HOLDER_KEY + KEY_BYTES);
+      record.holderKey = buffer.toString(
+        'base64url',
+        at + HOLDER_KEY,
+        at + HOLDER_KEY + MATCH_KEY_BYTES,
+      );
     if (flags & HAS_HOLDER_NAME_KEY)
       record.holderNameKey = buffer.toString(
         'base64url',
         at + HOLDER_NAME_KEY,
-        at + HOLDER_NAME_KEY + KEY_BYTES,
+        at + HOLDER_NAME_KEY + MATCH_KEY_BYTES,
       );
     const maskedLength = bytes[at + HOLDER_MASKED_LENGTH]!;
     if (maskedLength > 0)
@@ -253,14 +234,14 @@ export class CompactRegistryWriter {
   /** Encodes a document into `scratch`; false when it does not fit (it is then kept elsewhere). */
   private encode(record: VerifiedRecord): boolean {
     const entry = this.scratch;
-    entry.fill(0, KEY_BYTES);
+    entry.fill(0, MATCH_KEY_BYTES);
     let flags = record.issued ? ISSUED : 0;
     if (record.holderKey !== undefined) {
-      if (!decodeKey(record.holderKey, entry, HOLDER_KEY)) return false;
+      if (!matchKeyBytes(record.holderKey, entry, HOLDER_KEY)) return false;
       flags |= HAS_HOLDER_KEY;
     }
     if (record.holderNameKey !== undefined) {
-      if (!decodeKey(record.holderNameKey, entry, HOLDER_NAME_KEY)) return false;
+      if (!matchKeyBytes(record.holderNameKey, entry, HOLDER_NAME_KEY)) return false;
       flags |= HAS_HOLDER_NAME_KEY;
     }
     if (record.holderMasked !== undefined) {
@@ -283,10 +264,10 @@ export class CompactRegistryWriter {
   /** Adds or replaces a certificate's record (readers see the old one or the new one, whole). */
   put(key: string, document: VerifiedRecord): void {
     const entry = this.scratch;
-    if (!decodeKey(key, entry, 0))
+    if (!matchKeyBytes(key, entry, 0))
       throw new Error(`registry key "${key.slice(0, 8)}…" is not a 32-character match key`);
     if (!this.encode(document)) {
-      entry.fill(0, KEY_BYTES);
+      entry.fill(0, MATCH_KEY_BYTES);
       entry[FLAGS] = ELSEWHERE;
     }
     const replaced = this.views.find(entry, 0);

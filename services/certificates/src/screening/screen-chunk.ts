@@ -13,9 +13,7 @@ import {
   type VerifiedRecord,
 } from '@hub/domain';
 import type { TableRow } from '../files/table-reader.js';
-
-export type Anomaly =
-  'certificate_at_two_enterprises' | 'holder_with_several_numbers' | 'number_outside_known_ranges';
+import { RowChecksWriter, type AnomalyFound, type RowChecks } from './cross-row-checks.js';
 
 export interface ScreenedRow {
   line: number;
@@ -28,7 +26,7 @@ export interface ScreenedRow {
   result?: VerificationResult;
   findingKind?: string;
   evidence?: string[];
-  anomalies?: Array<{ kind: Anomaly; detail: string }>;
+  anomalies?: AnomalyFound[];
 }
 
 export interface ChunkDeps {
@@ -41,26 +39,17 @@ export interface ChunkDeps {
   certificateType?: CertificateType;
 }
 
-/** What the checks across rows (ScreenedRow.anomalies) need of a row that was screened. */
-export interface RowCheck {
-  line: number;
-  enterprise?: string;
-  registryKey: string;
-  /** The holder's key and the certificate type: one person, one number per type. */
-  holderType: string;
-  result: VerificationResult;
-  /** Why the number is outside the issuer's known ranges, when it is. */
-  outsideRanges?: string;
-}
-
 /**
  * A chunk's rows checked against the registry: each row's result already as its JSON line
- * (made where the row was screened, off the thread that hands results out), and for each
- * screened row what the cross-row checks need (undefined for a rejected row).
+ * (made where the row was screened, off the thread that hands results out), and what the
+ * checks across rows need of each row.
  */
 export interface ScreenedChunk {
-  lines: string[];
-  checks: Array<RowCheck | undefined>;
+  /** The rows' JSON lines (ScreenedRow), each ending in a newline. */
+  text: string;
+  /** Where each row's line ends in `text` (just after its newline). */
+  lineEnds: Int32Array<ArrayBuffer>;
+  checks: RowChecks;
 }
 
 /**
@@ -88,12 +77,15 @@ export async function screenChunk(
     };
   });
   const found = await deps.lookup(prepared.flatMap((p) => (typeof p === 'string' ? [] : [p.key])));
-  const screened: ScreenedChunk = { lines: [], checks: [] };
+  const checks = new RowChecksWriter(rows.length);
+  const lineEnds = new Int32Array(rows.length);
+  let text = '';
   prepared.forEach((p, i) => {
     const { line, cells: c } = rows[i]!;
     if (typeof p === 'string') {
-      screened.lines.push(JSON.stringify({ line, rejected: p } satisfies ScreenedRow));
-      screened.checks.push(undefined);
+      text += `${JSON.stringify({ line, rejected: p } satisfies ScreenedRow)}\n`;
+      lineEnds[i] = text.length;
+      checks.rejected(i, line);
       return;
     }
     const verification = verifyCertificate(
@@ -111,30 +103,29 @@ export async function screenChunk(
       found.get(p.key) as VerifiedRecord | undefined,
       { protector: deps.protector, today: deps.today },
     );
-    screened.lines.push(
-      JSON.stringify({
-        line,
-        certificateType: p.type,
-        numberMasked: maskCertificateNumber(p.type, c.number!),
-        registryKey: p.key,
-        holderMasked: maskResidentId(c.idNumber!.toUpperCase()),
-        result: verification.result,
-        ...(verification.findingKind ? { findingKind: verification.findingKind } : {}),
-        evidence: verification.evidence,
-      } satisfies ScreenedRow),
-    );
+    text += `${JSON.stringify({
+      line,
+      certificateType: p.type,
+      numberMasked: maskCertificateNumber(p.type, c.number!),
+      registryKey: p.key,
+      holderMasked: maskResidentId(c.idNumber!.toUpperCase()),
+      result: verification.result,
+      ...(verification.findingKind ? { findingKind: verification.findingKind } : {}),
+      evidence: verification.evidence,
+    } satisfies ScreenedRow)}\n`;
+    lineEnds[i] = text.length;
     const prefixes = CERTIFICATE_RULES[p.type].knownPrefixes;
     const number = c.number!.toUpperCase();
-    screened.checks.push({
-      line,
-      ...(c.enterprise ? { enterprise: c.enterprise } : {}),
+    checks.screened(i, line, {
+      type: p.type,
       registryKey: p.key,
-      holderType: `${p.keys.holderKey}|${p.type}`,
+      holderKey: p.keys.holderKey,
       result: verification.result,
+      ...(c.enterprise ? { enterprise: c.enterprise } : {}),
       ...(prefixes && !prefixes.some((prefix) => number.startsWith(prefix))
         ? { outsideRanges: `编号不在发证机关已知号段（${prefixes.join('、')}）内` }
         : {}),
     });
   });
-  return screened;
+  return { text, lineEnds, checks: checks.checks };
 }

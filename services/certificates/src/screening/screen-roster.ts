@@ -7,10 +7,10 @@ import {
   type TableFormat,
   type TableRun,
 } from '../files/table-reader.js';
+import { CrossRowChecks, resultOf } from './cross-row-checks.js';
 import {
   screenChunk,
   type ChunkDeps,
-  type RowCheck,
   type ScreenedChunk,
   type ScreenedRow,
 } from './screen-chunk.js';
@@ -43,6 +43,12 @@ export interface ChunkScreener {
   screen(run: TableRun, deps: Pick<ChunkDeps, 'today' | 'certificateType'>): Promise<ScreenedChunk>;
 }
 
+/** Screened rows, in roster order: `rows` JSON lines (ScreenedRow), each ending in a newline. */
+export interface ScreenedLines {
+  text: string;
+  rows: number;
+}
+
 export interface ScreeningDeps extends ChunkDeps {
   /** Screen chunks on worker threads; without it, on this thread. */
   threads?: ChunkScreener;
@@ -50,11 +56,10 @@ export interface ScreeningDeps extends ChunkDeps {
 
 /**
  * Screens a roster against the registry (大数据比对), streaming: rows are checked a chunk at
- * a time (on worker threads when given) and come out in order, each row's result as a JSON
- * line (a ScreenedRow) with its result or the reason it was rejected. Across the roster it
- * notices a certificate presented at two enterprises, one person with several numbers of one
- * type, and numbers outside the issuer's known ranges: that needs every row before it, so it
- * happens here, in order.
+ * a time (on worker threads when given) and come out in order, a chunk's worth at a time,
+ * each row's result as a JSON line (a ScreenedRow) with its result or the reason it was
+ * rejected. The checks across rows (CrossRowChecks) need every row before them, so they
+ * happen here, in order.
  */
 export async function* screenRoster(
   runs: AsyncIterable<TableRun>,
@@ -66,71 +71,37 @@ export async function* screenRoster(
     anomalies: 0,
     byResult: {},
   },
-): AsyncGenerator<string, ScreeningSummary> {
+): AsyncGenerator<ScreenedLines, ScreeningSummary> {
   const threads = deps.threads;
   const screen = threads
     ? (run: TableRun) => threads.screen(run, deps)
     : (run: TableRun) => screenChunk(rowsOfRun(run), deps);
   // Enough chunks in flight to keep every thread busy while the oldest is handed out.
   const inFlight = threads ? threads.parallelism * 2 : 1;
-  // First sightings as line numbers (a million-row roster makes a million of each), with
-  // what the detail needs kept by line.
-  const firstWithEnterprise = new Map<string, number>();
-  const firstOfHolder = new Map<string, number>();
-  const enterpriseAt: string[] = [];
-  const registryKeyAt: string[] = [];
+  const crossRow = new CrossRowChecks();
 
-  const anomaliesOf = (check: RowCheck) => {
-    const found: NonNullable<ScreenedRow['anomalies']> = [];
-    const { registryKey, enterprise, line } = check;
-    if (enterprise) {
-      const first = firstWithEnterprise.get(registryKey);
-      if (first === undefined) {
-        firstWithEnterprise.set(registryKey, line);
-        enterpriseAt[line] = enterprise;
-      } else if (enterpriseAt[first] !== enterprise)
-        found.push({
-          kind: 'certificate_at_two_enterprises',
-          detail: `同一证书也在第 ${first} 行的单位 ${enterpriseAt[first]} 出现`,
-        });
-    }
-    const other = firstOfHolder.get(check.holderType);
-    if (other === undefined) {
-      firstOfHolder.set(check.holderType, line);
-      registryKeyAt[line] = registryKey;
-    } else if (registryKeyAt[other] !== registryKey)
-      found.push({
-        kind: 'holder_with_several_numbers',
-        detail: `同一人在第 ${other} 行持另一编号的同类证书`,
-      });
-    if (check.outsideRanges)
-      found.push({ kind: 'number_outside_known_ranges', detail: check.outsideRanges });
-    return found;
-  };
-
-  function* handOut(chunk: ScreenedChunk): Generator<string> {
-    summary.rows += chunk.lines.length;
-    for (let i = 0; i < chunk.lines.length; i++) {
-      const line = chunk.lines[i]!;
-      const check = chunk.checks[i];
-      if (check === undefined) {
+  const handOut = ({ text, lineEnds, checks }: ScreenedChunk): ScreenedLines => {
+    let withAnomalies = '';
+    let copied = 0;
+    for (let row = 0; row < lineEnds.length; row++) {
+      const result = resultOf(checks, row);
+      if (result === undefined) {
         summary.rejectedRows++;
-        yield line;
         continue;
       }
-      const result = check.result;
       summary.byResult[result] = (summary.byResult[result] ?? 0) + 1;
       if (result !== 'valid' && result !== 'pending_registry') summary.negativeRows++;
-      const anomalies = anomaliesOf(check);
-      if (anomalies.length === 0) {
-        yield line;
-        continue;
-      }
+      const anomalies = crossRow.anomaliesOf(checks, row);
+      if (anomalies.length === 0) continue;
       summary.anomalies += anomalies.length;
-      // The line is a JSON object: the anomalies go in as its last member.
-      yield `${line.slice(0, -1)},"anomalies":${JSON.stringify(anomalies)}}`;
+      // The line is a JSON object: the anomalies go in as its last member, before its `}\n`.
+      const objectEnd = lineEnds[row]! - 2;
+      withAnomalies += `${text.slice(copied, objectEnd)},"anomalies":${JSON.stringify(anomalies)}`;
+      copied = objectEnd;
     }
-  }
+    summary.rows += lineEnds.length;
+    return { text: withAnomalies + text.slice(copied), rows: lineEnds.length };
+  };
 
   const queue: Array<Promise<ScreenedChunk>> = [];
   for await (const run of runs) {
@@ -138,8 +109,8 @@ export async function* screenRoster(
     // Awaited in order below; observed now so a failure is not reported as unhandled.
     screened.catch(() => {});
     queue.push(screened);
-    while (queue.length >= inFlight) yield* handOut(await queue.shift()!);
+    while (queue.length >= inFlight) yield handOut(await queue.shift()!);
   }
-  for (const pending of queue.splice(0)) yield* handOut(await pending);
+  for (const pending of queue.splice(0)) yield handOut(await pending);
   return summary;
 }

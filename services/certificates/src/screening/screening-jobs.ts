@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import type { Agency } from '@hub/domain';
-import type { ScreeningSummary } from './screen-roster.js';
+import type { ScreenedLines, ScreeningSummary } from './screen-roster.js';
 import { writeScreenedLines } from './write-results.js';
 
 export interface ScreeningJob {
@@ -133,7 +133,7 @@ export class ScreeningJobs {
   /** Streams the screened rows (JSON lines) into the job's results file, updating progress. */
   async writeResults(
     id: string,
-    rows: AsyncGenerator<string, ScreeningSummary>,
+    rows: AsyncGenerator<ScreenedLines, ScreeningSummary>,
   ): Promise<ScreeningSummary> {
     const out = createWriteStream(this.resultsFile(id));
     let reported = 0;

@@ -30,7 +30,14 @@ parentPort!.on('message', (request: ThreadMessage) => {
     today: request.today,
     ...(request.certificateType ? { certificateType: request.certificateType } : {}),
   }).then(
-    (screened) => parentPort!.postMessage({ id: request.id, screened } satisfies ChunkReply),
+    (screened) =>
+      // The typed arrays are moved to the screening's thread, not copied.
+      parentPort!.postMessage({ id: request.id, screened } satisfies ChunkReply, [
+        screened.lineEnds.buffer,
+        screened.checks.lines.buffer,
+        screened.checks.results.buffer,
+        screened.checks.keys.buffer,
+      ]),
     (error: Error) =>
       parentPort!.postMessage({ id: request.id, error: error.message } satisfies ChunkReply),
   );
