@@ -80,6 +80,25 @@ export default tseslint.config(
     },
   },
   {
+    // Nothing is unsealed unless the access is on the record: one module may open sealed values.
+    files: ['packages/**/*.ts', 'services/**/*.ts', 'test/**/*.ts'],
+    ignores: [
+      '**/*.test.ts',
+      'packages/personal-data/src/**',
+      'services/certificates/src/unmasking/unmask-holder.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='unseal']",
+          message:
+            'Open sealed personal data only through unmaskHolder (services/certificates/src/unmasking), which records the access first.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

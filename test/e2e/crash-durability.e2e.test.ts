@@ -8,7 +8,9 @@ describe('embedded store under kill -9', () => {
   it('keeps every acknowledged event exactly once and nothing half-written', async () => {
     const dataDir = tempDataDir();
     try {
-      const token = hubCli(['token', 'create', '--agency', 'emergency'], { HUB_DATA_DIR: dataDir })
+      const token = hubCli(['token', 'create', '--agency', 'emergency', '--units', '310000'], {
+        HUB_DATA_DIR: dataDir,
+      })
         .stdout.trim()
         .split('\n')
         .pop()!;

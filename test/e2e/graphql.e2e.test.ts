@@ -22,6 +22,7 @@ let dataDir: string;
 let hub: HubProcess;
 let analyst: string;
 let emergency: string;
+const officers: Record<'changning' | 'xuhui', string> = { changning: '', xuhui: '' };
 
 async function gql(query: string) {
   const res = await fetch(`${hub.url}/graphql`, {
@@ -36,11 +37,36 @@ beforeAll(async () => {
   dataDir = tempDataDir();
   expect(hubCli(['demo'], { HUB_DATA_DIR: dataDir }).status).toBe(0);
   emergency = createTokens(dataDir, ['emergency'] as const).emergency;
-  const created = hubCli(['user', 'create', '--role', 'analyst', '--name', '专班分析员'], {
-    HUB_DATA_DIR: dataDir,
-  });
+  const created = hubCli(
+    ['user', 'create', '--role', 'analyst', '--name', '专班分析员', '--units', '310000'],
+    {
+      HUB_DATA_DIR: dataDir,
+    },
+  );
   expect(created.status).toBe(0);
   analyst = created.stdout.trim().split('\n').pop()!;
+  for (const [name, unit] of [
+    ['changning', '310105'],
+    ['xuhui', '310104'],
+  ] as const) {
+    const officer = hubCli(
+      [
+        'user',
+        'create',
+        '--role',
+        'agency_officer',
+        '--agency',
+        'emergency',
+        '--name',
+        `执法员${unit}`,
+        '--units',
+        unit,
+      ],
+      { HUB_DATA_DIR: dataDir },
+    );
+    expect(officer.status).toBe(0);
+    officers[name] = officer.stdout.trim().split('\n').pop()!;
+  }
   hub = await startHubProcess({ HUB_DATA_DIR: dataDir, NODE_ENV: 'production' });
   await waitForProjections(hub.url);
 });
@@ -164,6 +190,62 @@ describe('GraphQL through the hub', () => {
       });
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('tells an agency officer of its own clues that have just become overdue, and not of others’ (issue 14.5)', async () => {
+    type Overdue = { newlyOverdue: { clueId: string; step: { ruleId: string } } };
+    const listen = (token: string) => {
+      const client = createClient({
+        url: hub.url.replace('http', 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+      });
+      const seen: string[] = [];
+      client.subscribe<Overdue>(
+        { query: 'subscription { newlyOverdue { clueId step { ruleId } } }' },
+        {
+          next: (msg) => void seen.push(msg.data!.newlyOverdue.clueId),
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
+      return { client, seen };
+    };
+    const changning = listen(officers.changning);
+    const xuhui = listen(officers.xuhui);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString();
+      const transfer = (clueId: string, unit: string) =>
+        published(
+          'ClueTransferred',
+          {
+            clueId,
+            origin: 'enforcement',
+            toPoliceUnit: unit,
+            suspectedOffence: '买卖国家机关证件罪',
+            suspects: 1,
+            fakeCertificates: 1,
+          },
+          { occurredAt: weekAgo, reportingUnit: unit },
+        );
+      for (const event of [transfer('CL-LATE-CN', '310105'), transfer('CL-LATE-XH', '310104')]) {
+        const res = await fetch(`${hub.url}/v1/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${emergency}` },
+          body: JSON.stringify({ events: [event] }),
+        });
+        expect(res.status).toBe(201);
+      }
+      for (let i = 0; i < 100 && !(changning.seen.length && xuhui.seen.length); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      // Each hears of its own district's clue (the positive control), neither of the other's.
+      expect([...new Set(changning.seen)]).toEqual(['CL-LATE-CN']);
+      expect([...new Set(xuhui.seen)]).toEqual(['CL-LATE-XH']);
+    } finally {
+      await changning.client.dispose();
+      await xuhui.client.dispose();
     }
   });
 

@@ -22,7 +22,9 @@ describe('hub command line', () => {
   });
 
   it('token create prints the token alone on the last line, and it publishes; revoked, it does not', async () => {
-    const created = hubCli(['token', 'create', '--agency', 'emergency'], { HUB_DATA_DIR: dataDir });
+    const created = hubCli(['token', 'create', '--agency', 'emergency', '--units', '310000'], {
+      HUB_DATA_DIR: dataDir,
+    });
     expect(created.status).toBe(0);
     const lines = created.stdout.trim().split('\n');
     const token = lines[lines.length - 1]!;

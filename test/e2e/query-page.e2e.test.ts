@@ -19,9 +19,12 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 
     beforeAll(async () => {
       dataDir = tempDataDir();
-      token = hubCli(['user', 'create', '--role', 'analyst', '--name', '页面测试'], {
-        HUB_DATA_DIR: dataDir,
-      })
+      token = hubCli(
+        ['user', 'create', '--role', 'analyst', '--name', '页面测试', '--units', '310000'],
+        {
+          HUB_DATA_DIR: dataDir,
+        },
+      )
         .stdout.trim()
         .split('\n')
         .pop()!;

@@ -63,10 +63,13 @@ function spawnUntil(
 export function createTokens<A extends string>(
   dataDir: string,
   agencies: readonly A[],
+  units = '000000',
 ): Record<A, string> {
   const tokens = {} as Record<A, string>;
   for (const agency of agencies) {
-    const created = hubCli(['token', 'create', '--agency', agency], { HUB_DATA_DIR: dataDir });
+    const created = hubCli(['token', 'create', '--agency', agency, '--units', units], {
+      HUB_DATA_DIR: dataDir,
+    });
     tokens[agency] = created.stdout.trim().split('\n').pop()!;
   }
   return tokens;

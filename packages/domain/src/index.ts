@@ -31,3 +31,5 @@ export * from './certificates/rules.js';
 export * from './certificates/registry.js';
 export * from './certificates/verification.js';
 export * from './projections/agency-activity.js';
+export * from './data-protection/unmasking-policy.js';
+export * from './access/scope.js';

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DeadlineRule } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
+import type { HubRecorder } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import type { ScreeningJobs } from '@hub/certificates';
@@ -9,6 +10,8 @@ import type { Viewer } from './auth/roles.js';
 export interface GraphqlDeps {
   readModels: ReadModelStore;
   store: EventStore;
+  /** Unmaskings are recorded through it before anything is opened. */
+  recorder: HubRecorder;
   vault: PersonalDataVault;
   jobs: ScreeningJobs;
   deadlineRules: readonly DeadlineRule[];

@@ -12,7 +12,7 @@ import { parse, validate } from 'graphql';
 import { DEFAULT_DEADLINE_RULES, PROJECTIONS, certificateRegistryProjection } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { publishAsAgencies } from '@hub/ingestion';
+import { HubRecorder, publishAsAgencies } from '@hub/ingestion';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
 import { bufferSource, rosterRuns, ScreeningJobs, screenRoster } from '@hub/certificates';
@@ -20,20 +20,28 @@ import type { Role } from './auth/roles.js';
 import { UserDirectory } from './auth/users.js';
 import { buildSchema, createGraphqlApi } from './server.js';
 import { DEFAULT_LIMITS, queryLimitsRule } from './limits/query-limits.js';
+import { OPERATION_ROLES } from './auth/policy.js';
 
 let dir: string;
 let server: Server;
 let url: string;
 let api: Awaited<ReturnType<typeof createGraphqlApi>>;
 const closers: Array<() => unknown> = [];
+let users: UserDirectory;
+let deps: Omit<Parameters<typeof createGraphqlApi>[0], 'users' | 'production'>;
 const tokens = {} as Record<Role | 'emergency_officer' | 'police_officer' | 'revoked', string>;
 
-async function gql(token: string | undefined, query: string, variables: object = {}) {
-  const res = await fetch(`${url}/graphql`, {
+async function gql(
+  token: string | undefined,
+  query: string,
+  variables: object = {},
+  at: { url?: string; scheme?: string } = {},
+) {
+  const res = await fetch(`${at.url ?? url}/graphql`, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(token ? { Authorization: `${at.scheme ?? 'Bearer '}${token}` } : {}),
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -52,7 +60,7 @@ beforeAll(async () => {
   const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
   const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
   const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
-  const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
+  users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
   closers.push(
     () => users.close(),
     () => jobs.close(),
@@ -67,7 +75,7 @@ beforeAll(async () => {
   }).catchUp();
   const make = async (role: Role, extra: object = {}) =>
     (await users.create({ name: role, role, ...extra })).token;
-  tokens.analyst = await make('analyst');
+  tokens.analyst = await make('analyst', { units: ['000000'] });
   tokens.procurator = await make('procurator', { units: ['310000'] });
   tokens.agency_officer = await make('agency_officer', { agency: 'market', units: ['310105'] });
   tokens.emergency_officer = await make('agency_officer', {
@@ -76,8 +84,8 @@ beforeAll(async () => {
   });
   tokens.police_officer = await make('agency_officer', { agency: 'police', units: ['310000'] });
   tokens.court_clerk = await make('court_clerk', { units: ['310105'] });
-  tokens.auditor = await make('auditor');
-  const revoked = await users.create({ name: 'gone', role: 'analyst' });
+  tokens.auditor = await make('auditor', { units: ['000000'] });
+  const revoked = await users.create({ name: 'gone', role: 'analyst', units: ['310000'] });
   users.revoke(revoked.id);
   tokens.revoked = revoked.token;
   // A finished screening of the market officer's agency.
@@ -94,24 +102,30 @@ beforeAll(async () => {
     }),
   );
   jobs.finish('SCR-1', summary);
-  api = await createGraphqlApi({
+  deps = {
     readModels,
     store,
+    recorder: new HubRecorder(store),
     vault,
     jobs,
-    users,
     deadlineRules: DEFAULT_DEADLINE_RULES,
-    production: true,
     overdueCheckMs: 60_000,
-  });
+  };
+  ({ api, server, url } = await serve({ ...deps, users, production: true }));
+});
+
+/** A GraphQL API on its own express server on a free port. */
+async function serve(options: Parameters<typeof createGraphqlApi>[0]) {
+  const api = await createGraphqlApi(options);
   const app = express();
   app.use(api.router);
-  server = await new Promise<Server>((resolve) => {
+  const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const address = server.address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-});
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return { api, server, url };
+}
 
 afterAll(async () => {
   await api.stop();
@@ -290,5 +304,332 @@ describe('abusive documents', () => {
       'the query is 6 levels deep; at most 5',
     ]);
     expect(validate(buildSchema(), deep, [queryLimitsRule(DEFAULT_LIMITS)])).toEqual([]);
+  });
+});
+
+/** GB/T 2260 containment, written again here so the test does not trust the code it checks. */
+const within = (code: string | undefined, unit: string) =>
+  code !== undefined &&
+  (unit === '000000' ||
+    code === unit ||
+    (unit.endsWith('0000') && code.startsWith(unit.slice(0, 2))) ||
+    (unit.endsWith('00') && code.startsWith(unit.slice(0, 4))));
+const touches = (codes: Array<string | undefined>, units: string[]) =>
+  codes.some((c) => units.some((u) => within(c, u)));
+
+describe('every role is scoped by its units (issue 14.4): role × operation × unit', () => {
+  type Timeline = Array<{ reportingUnit: string }>;
+  type ClueNode = {
+    clueId: string;
+    reportingUnit?: string;
+    toPoliceUnit?: string;
+    timeline: Timeline;
+  };
+  type CaseNode = { caseId: string; stage: string; timeline: Timeline };
+  const CLUES =
+    '{ clues(first: 100) { edges { node { clueId reportingUnit toPoliceUnit timeline { reportingUnit } } } } }';
+  const CASES =
+    '{ cases(first: 100) { edges { node { caseId stage timeline { reportingUnit } } } } }';
+  const WORKLIST = '{ procuratorWorklist { case { caseId timeline { reportingUnit } } } }';
+  const ACTIVITY = '{ agencyActivity(from: "2000-01-01", to: "2099-12-31") { agency day total } }';
+  const formOf = (unit: string) =>
+    `{ form(formId: "shanghai-2024", unit: "${unit}", period: "2024-08") { unit } }`;
+  const cellOf = (unit: string) =>
+    `{ formCellEvents(formId: "shanghai-2024", figureId: "inspectedEnterprises", unit: "${unit}", period: "2024-08") }`;
+
+  let allClues: ClueNode[];
+  let allCases: CaseNode[];
+  let allActivity: number;
+  beforeAll(async () => {
+    const nationwide = (await users.create({ name: 'n', role: 'analyst', units: ['000000'] }))
+      .token;
+    const clues = await gql(nationwide, CLUES);
+    allClues = (clues.body.data!.clues as { edges: Array<{ node: ClueNode }> }).edges.map(
+      (e) => e.node,
+    );
+    const cases = await gql(nationwide, CASES);
+    allCases = (cases.body.data!.cases as { edges: Array<{ node: CaseNode }> }).edges.map(
+      (e) => e.node,
+    );
+    const activity = await gql(nationwide, ACTIVITY);
+    allActivity = (activity.body.data!.agencyActivity as Array<{ total: number }>).reduce(
+      (a, r) => a + r.total,
+      0,
+    );
+    // The demo spans two provinces: otherwise the scopes below could not differ.
+    expect(allClues.some((c) => c.reportingUnit?.startsWith('44'))).toBe(true);
+    expect(allClues.some((c) => c.reportingUnit?.startsWith('31'))).toBe(true);
+  });
+
+  const SCOPES: Array<[string, string[]]> = [
+    ['a district (长宁)', ['310105']],
+    ['a city (上海)', ['310000']],
+    ['another province (广东)', ['440000']],
+    ['two districts', ['310105', '440703']],
+  ];
+  const ROLES: Role[] = ['analyst', 'procurator', 'court_clerk', 'auditor'];
+
+  it.each(ROLES.flatMap((role) => SCOPES.map(([name, units]) => [role, name, units] as const)))(
+    '%s of %s sees only rows of its units',
+    async (role, _name, units) => {
+      const token = (await users.create({ name: `${role}-${units.join('+')}`, role, units })).token;
+      const allowed = (op: string) => OPERATION_ROLES[op]!.includes(role);
+      if (allowed('clues')) {
+        const r = await gql(token, CLUES);
+        const seen = (r.body.data!.clues as { edges: Array<{ node: ClueNode }> }).edges.map(
+          (e) => e.node.clueId,
+        );
+        const expected = allClues
+          .filter((c) =>
+            touches(
+              [c.reportingUnit, c.toPoliceUnit, ...c.timeline.map((t) => t.reportingUnit)],
+              units,
+            ),
+          )
+          .map((c) => c.clueId);
+        expect(seen).toEqual(expected);
+        expect(seen.length).toBeLessThan(allClues.length);
+      }
+      if (allowed('cases')) {
+        const r = await gql(token, CASES);
+        const seen = (r.body.data!.cases as { edges: Array<{ node: CaseNode }> }).edges.map(
+          (e) => e.node.caseId,
+        );
+        const expected = allCases
+          .filter((c) => role !== 'court_clerk' || ['at_court', 'judged'].includes(c.stage))
+          .filter((c) =>
+            touches(
+              c.timeline.map((t) => t.reportingUnit),
+              units,
+            ),
+          )
+          .map((c) => c.caseId);
+        expect(seen).toEqual(expected);
+      }
+      if (allowed('procuratorWorklist')) {
+        const r = await gql(token, WORKLIST);
+        const rows = r.body.data!.procuratorWorklist as Array<{ case: CaseNode }>;
+        for (const row of rows)
+          expect(
+            touches(
+              row.case.timeline.map((t) => t.reportingUnit),
+              units,
+            ),
+          ).toBe(true);
+      }
+      if (allowed('form')) {
+        for (const unit of ['310105', '310000', '440000']) {
+          const r = await gql(token, formOf(unit));
+          const inside = units.some((u) => within(unit, u));
+          expect([unit, r.body.errors?.[0]?.extensions?.code ?? 'ok']).toEqual([
+            unit,
+            inside ? 'ok' : 'FORBIDDEN',
+          ]);
+        }
+      }
+      if (allowed('formCellEvents')) {
+        const r = await gql(token, cellOf('440000'));
+        expect(r.body.errors?.[0]?.extensions?.code ?? 'ok').toBe(
+          units.some((u) => within('440000', u)) ? 'ok' : 'FORBIDDEN',
+        );
+      }
+      if (allowed('agencyActivity')) {
+        const r = await gql(token, ACTIVITY);
+        const total = (r.body.data!.agencyActivity as Array<{ total: number }>).reduce(
+          (a, x) => a + x.total,
+          0,
+        );
+        expect(total).toBeLessThan(allActivity);
+      }
+    },
+  );
+
+  it('splits agency activity exactly between the units that make up the country', async () => {
+    const sum = async (units: string[]) => {
+      const token = (await users.create({ name: 'aud', role: 'auditor', units })).token;
+      const r = await gql(token, ACTIVITY);
+      return (r.body.data!.agencyActivity as Array<{ total: number }>).reduce(
+        (a, x) => a + x.total,
+        0,
+      );
+    };
+    const [shanghai, guangdong] = [await sum(['310000']), await sum(['440000'])];
+    expect(shanghai).toBeGreaterThan(0);
+    expect(guangdong).toBeGreaterThan(0);
+    expect(shanghai + guangdong).toBe(allActivity);
+  });
+
+  it('gives a user without units no rows at all (nothing by role alone)', async () => {
+    const nobody = (await users.create({ name: 'x', role: 'analyst', units: ['650000'] })).token;
+    const r = await gql(nobody, CLUES);
+    expect((r.body.data!.clues as { edges: unknown[] }).edges).toEqual([]);
+    await expect(users.create({ name: 'y', role: 'analyst', units: [] })).rejects.toThrow(/unit/);
+  });
+});
+
+describe('unmasking over GraphQL (issues 14.1, 14.2)', () => {
+  const HOLDER = `query($type: String!, $key: String!, $id: ID) {
+    certificateHolder(certificateType: $type, registryKey: $key, purpose: "核查涉嫌假证案件", unmaskingId: $id) { idNumber unmaskingId retry }
+  }`;
+  let construction: { key: string; record: { type: string } };
+  let equipment: { key: string };
+  const unmaskings = async () =>
+    (await deps.store.readAll({ maxCount: 100_000 })).filter(
+      (e) => e.type === 'PersonalDataUnmasked',
+    ).length;
+
+  beforeAll(async () => {
+    const registry = await deps.readModels.listDocuments('certificate-registry');
+    const byType = (type: string) => {
+      const found = registry.find(
+        (d) =>
+          (d.value as { type: string; holderSealed?: string }).type === type &&
+          (d.value as { holderSealed?: string }).holderSealed,
+      );
+      if (!found) throw new Error(`no ${type} certificate in the demo`);
+      return { key: found.key, record: found.value as { type: string } };
+    };
+    construction = byType('construction_special_operations');
+    equipment = byType('special_equipment');
+  });
+
+  it('judges the right on the record: a market officer naming a construction certificate special_equipment gets nothing', async () => {
+    const before = await unmaskings();
+    const lying = await gql(tokens.agency_officer, HOLDER, {
+      type: 'special_equipment',
+      key: construction.key,
+    });
+    expect(lying.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const honest = await gql(tokens.agency_officer, HOLDER, {
+      type: 'construction_special_operations',
+      key: construction.key,
+    });
+    expect(honest.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify([lying.body, honest.body])).not.toMatch(/"idNumber"/);
+    expect(await unmaskings()).toBe(before);
+    // Positive control: its own agency's certificate opens, on the record.
+    const own = await gql(tokens.agency_officer, HOLDER, {
+      type: 'special_equipment',
+      key: equipment.key,
+    });
+    expect(own.body.errors).toBeUndefined();
+    expect(await unmaskings()).toBe(before + 1);
+  });
+
+  it('records every unmasking by the same person of the same holder, each time', async () => {
+    const before = await unmaskings();
+    const first = await gql(tokens.procurator, HOLDER, {
+      type: 'construction_special_operations',
+      key: construction.key,
+    });
+    const again = await gql(tokens.procurator, HOLDER, {
+      type: 'construction_special_operations',
+      key: construction.key,
+    });
+    expect([first.body.errors, again.body.errors]).toEqual([undefined, undefined]);
+    expect(await unmaskings()).toBe(before + 2);
+  });
+
+  it('refuses an unmaskingId reused for another holder, and opens nothing; a true retry opens again, recorded once', async () => {
+    const first = await gql(tokens.procurator, HOLDER, {
+      type: 'construction_special_operations',
+      key: construction.key,
+      id: 'GQL-U-1',
+    });
+    expect(first.body.data?.certificateHolder).toMatchObject({
+      unmaskingId: 'GQL-U-1',
+      retry: false,
+    });
+    const before = await unmaskings();
+    const retry = await gql(tokens.procurator, HOLDER, {
+      type: 'construction_special_operations',
+      key: construction.key,
+      id: 'GQL-U-1',
+    });
+    expect(retry.body.data?.certificateHolder).toMatchObject({ retry: true });
+    const reused = await gql(tokens.procurator, HOLDER, {
+      type: 'special_equipment',
+      key: equipment.key,
+      id: 'GQL-U-1',
+    });
+    expect(reused.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(reused.body.data ?? null).toBeNull();
+    expect(await unmaskings()).toBe(before);
+  });
+});
+
+describe('the GraphQL rate limit counts per verified user (issue 14.8)', () => {
+  it('gives no fresh quota for another spelling of the Authorization header', async () => {
+    const limited = await serve({ ...deps, users, production: true, rateLimitPerMinute: 3 });
+    try {
+      const at = (scheme: string) => ({ url: limited.url, scheme });
+      const token = (await users.create({ name: 'rl', role: 'analyst', units: ['310000'] })).token;
+      const statuses = [];
+      for (const scheme of ['Bearer ', 'bearer ', 'BEARER  ', 'Bearer\t'])
+        statuses.push((await gql(token, '{ me { role } }', {}, at(scheme))).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      // Another user still has a quota of its own (the positive control).
+      const other = (await users.create({ name: 'rl2', role: 'analyst', units: ['310000'] })).token;
+      expect((await gql(other, '{ me { role } }', {}, at('Bearer '))).status).toBe(200);
+    } finally {
+      await limited.api.stop();
+      await new Promise((r) => limited.server.close(r));
+    }
+  });
+});
+
+describe('GraphQL errors in production (issue 14.10)', () => {
+  it('suggests no field names; outside production it does (the control)', async () => {
+    const typo = '{ clus(first: 1) { edges { cursor } } }';
+    const production = await gql(tokens.analyst, typo);
+    expect(production.body.errors?.[0]?.message).toMatch(/Cannot query field "clus"/);
+    expect(JSON.stringify(production.body)).not.toMatch(/Did you mean|clues/);
+    const development = await serve({ ...deps, users, production: false });
+    try {
+      const dev = await gql(tokens.analyst, typo, {}, { url: development.url });
+      expect(dev.body.errors?.[0]?.message).toMatch(/Did you mean .*"clues"/);
+    } finally {
+      await development.api.stop();
+      await new Promise((r) => development.server.close(r));
+    }
+  });
+
+  it('answers a database failure as an internal error, not as the user’s mistake', async () => {
+    const failing = Object.create(deps.readModels) as typeof deps.readModels;
+    const disk = Object.assign(new Error('SQLITE_IOERR: disk I/O error at /var/lib/hub/hub.db'), {
+      code: 'SQLITE_IOERR',
+    });
+    failing.pageDocuments = () => Promise.reject(disk);
+    failing.aggregate = () => Promise.reject(disk);
+    const broken = await serve({
+      ...deps,
+      readModels: failing,
+      responseCache: false,
+      users,
+      production: true,
+    });
+    try {
+      for (const query of [
+        '{ clues(first: 2) { edges { cursor } } }',
+        '{ form(formId: "shanghai-2024", unit: "310000", period: "2024-08") { unit } }',
+      ]) {
+        const r = await gql(tokens.analyst, query, {}, { url: broken.url });
+        expect(r.body.errors?.[0]).toEqual({
+          message: 'internal error; the hub log has the details',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+      }
+      // The user's own mistake is still named as such (the control).
+      const bad = await gql(
+        tokens.analyst,
+        '{ form(formId: "shanghai-2024", unit: "310000", period: "2024-13") { unit } }',
+        {},
+        { url: broken.url },
+      );
+      expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    } finally {
+      await broken.api.stop();
+      await new Promise((r) => broken.server.close(r));
+    }
   });
 });

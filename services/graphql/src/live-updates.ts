@@ -37,13 +37,20 @@ class Feed<T> implements AsyncIterableIterator<T> {
   }
 }
 
+/** A step that has just become overdue, with the clue's view: subscribers are scoped on it. */
+export interface OverdueStep {
+  clueId: string;
+  step: LedgerStep;
+  clue: ClueLedgerView;
+}
+
 /**
  * Live updates for subscriptions: clues whose ledger entry changed (told by the projection
  * runner after each commit) and steps that have just become overdue (checked on a timer).
  */
 export class LiveUpdates {
   private readonly changed = new Set<Feed<ClueLedgerView>>();
-  private readonly overdue = new Set<Feed<{ clueId: string; step: LedgerStep }>>();
+  private readonly overdue = new Set<Feed<OverdueStep>>();
   private readonly seenOverdue = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private primed = false;
@@ -65,10 +72,8 @@ export class LiveUpdates {
   }
 
   /** A feed of newly overdue steps; the first listener makes the hub learn what is overdue already. */
-  async overdueSteps(): Promise<Feed<{ clueId: string; step: LedgerStep }>> {
-    const feed: Feed<{ clueId: string; step: LedgerStep }> = new Feed(() =>
-      this.overdue.delete(feed),
-    );
+  async overdueSteps(): Promise<Feed<OverdueStep>> {
+    const feed: Feed<OverdueStep> = new Feed(() => this.overdue.delete(feed));
     this.overdue.add(feed);
     if (!this.primed) await this.checkOverdue();
     return feed;
@@ -99,14 +104,14 @@ export class LiveUpdates {
       return;
     }
     const now = new Date().toISOString();
-    const fresh: Array<{ clueId: string; step: LedgerStep }> = [];
+    const fresh: OverdueStep[] = [];
     for (const d of await this.readModels.listDocuments('clue-ledger')) {
       const view = clueLedgerView(d.value as ClueLedgerDocument, this.rules(), now);
       for (const step of view.steps.filter((s) => s.status === 'overdue')) {
         const id = `${view.clueId}|${step.ruleId}`;
         if (!this.seenOverdue.has(id)) {
           this.seenOverdue.add(id);
-          if (this.primed) fresh.push({ clueId: view.clueId, step });
+          if (this.primed) fresh.push({ clueId: view.clueId, step, clue: view });
         }
       }
     }

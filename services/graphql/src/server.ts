@@ -4,10 +4,12 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
+import { answerFor, TokenBuckets } from '@hub/ingestion';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express, { Router } from 'express';
-import { GraphQLError, parse, validate, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authorize, mayReadClue } from './auth/policy.js';
@@ -15,7 +17,6 @@ import { AuthenticationError, type UserDirectory } from './auth/users.js';
 import type { Viewer } from './auth/roles.js';
 import { createContext, type GraphqlContext, type GraphqlDeps } from './context.js';
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from './limits/query-limits.js';
-import { rateLimit } from './limits/rate-limit.js';
 import { LiveUpdates } from './live-updates.js';
 import { QUERY_PAGE } from './query-page.js';
 import { responseCachePlugin } from './response-cache.js';
@@ -34,6 +35,7 @@ export interface GraphqlApiOptions extends GraphqlDeps {
   onInternalError?: (error: unknown) => void;
 }
 
+/** Codes of errors about the request itself; anything else is internal and told nothing. */
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
@@ -45,6 +47,50 @@ const KNOWN_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
 ]);
+
+/**
+ * One answer per failure: an error with a code of the hub's error table gets that table's
+ * GraphQL code and its own message; GraphQL's own request errors pass (without schema hints
+ * in production); anything else is internal: logged, and answered without details.
+ */
+export function formatGraphqlError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  options: { production: boolean; onInternalError?: (error: unknown) => void },
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const known = answerFor(original);
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  if (known)
+    return {
+      ...formatted,
+      message: (original as Error).message,
+      extensions: {
+        ...(options.production ? {} : extensions),
+        code: known.graphql,
+        reason: known.code,
+      },
+    };
+  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
+  const userError =
+    original instanceof GraphQLError || original === undefined || original === error;
+  if (KNOWN_CODES.has(code) && userError)
+    return options.production
+      ? { ...formatted, message: withoutSchemaHints(formatted.message), extensions }
+      : formatted;
+  options.onInternalError?.(original ?? error);
+  // Outside development nothing of the internals leaves the server.
+  return options.production
+    ? {
+        message: 'internal error; the hub log has the details',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }
+    : formatted;
+}
+
+/** Drops graphql-js's "Did you mean …?" suggestions, which name parts of the schema. */
+export const withoutSchemaHints = (message: string) =>
+  message.replace(/\s*Did you mean .*\?$/s, '');
 
 function bearer(header: unknown): string | undefined {
   return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
@@ -91,17 +137,9 @@ export function buildSchema() {
           ) => {
             authorize(ctx.viewer, 'newlyOverdue');
             const feed = await ctx.live.overdueSteps();
-            const readable = new Map<string, boolean>();
             return (async function* () {
-              for await (const item of feed) {
-                let ok = readable.get(item.clueId);
-                if (ok === undefined) {
-                  const doc = await ctx.documents('clue-ledger').load(item.clueId);
-                  ok = doc !== null && mayReadClue(ctx.viewer, doc as never);
-                  readable.set(item.clueId, ok);
-                }
-                if (ok) yield { newlyOverdue: item };
-              }
+              for await (const { clueId, step, clue } of feed)
+                if (mayReadClue(ctx.viewer, clue)) yield { newlyOverdue: { clueId, step } };
             })();
           },
         },
@@ -136,18 +174,12 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     ],
     // Compact JSON: the default pretty-prints every response.
     stringifyResult: (result) => JSON.stringify(result),
-    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
-      const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
-      if (KNOWN_CODES.has(code)) return formatted;
-      options.onInternalError?.(error);
-      // Outside development nothing of the internals leaves the server.
-      return options.production
-        ? {
-            message: 'internal error; the hub log has the details',
-            extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          }
-        : formatted;
-    },
+    // Schema hints ("Did you mean …") would reveal what introspection hides.
+    hideSchemaDetailsFromClientErrors: options.production,
+    // The hub stops Apollo itself when it shuts down gracefully (see stop()).
+    stopOnTerminationSignals: false,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) =>
+      formatGraphqlError(formatted, error, options),
   });
   await apollo.start();
 
@@ -156,13 +188,49 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     res.type('html').setHeader('Cache-Control', 'no-store');
     res.send(QUERY_PAGE);
   });
+  // Who asks is settled before anything else, so the rate limit counts per verified user
+  // (per address while unauthenticated: failed attempts are limited too).
+  const perMinute = options.rateLimitPerMinute ?? 600;
+  const buckets = new TokenBuckets(perMinute);
+  router.use('/graphql', (req, res, next) => {
+    void viewerOf(options.users, req.headers.authorization).then(
+      (viewer) => respond(viewer, `user:${viewer.userId}`),
+      (error: unknown) => {
+        if (!(error instanceof GraphQLError)) return next(error);
+        respond(error, `address:${req.ip ?? 'unknown'}`);
+      },
+    );
+    function respond(who: Viewer | GraphQLError, key: string) {
+      const wait = buckets.take(key);
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        res.status(429).json({
+          errors: [
+            {
+              message: `每分钟请求超过 ${perMinute} 次，请稍后重试 / more than ${perMinute} requests a minute; slow down`,
+              extensions: { code: 'RATE_LIMITED' },
+            },
+          ],
+        });
+        return;
+      }
+      if (who instanceof GraphQLError) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="hub"');
+        res.status(401).json({
+          errors: [{ message: who.message, extensions: { code: 'UNAUTHENTICATED' } }],
+        });
+        return;
+      }
+      res.locals.viewer = who;
+      next();
+    }
+  });
   router.use(
     '/graphql',
-    rateLimit(options.rateLimitPerMinute ?? 600),
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        ...createContext(await viewerOf(options.users, req.headers.authorization), options),
+      context: async ({ res }) => ({
+        ...createContext(res.locals.viewer as Viewer, options),
         live,
       }),
     }),
@@ -194,9 +262,22 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
               return false;
             }
           },
+          // Validated here in full (graphql-ws would otherwise validate again with hints).
           onSubscribe: (_ctx, _id, payload) => {
-            const errors = validate(schema, parse(payload.query), [queryLimitsRule(limits)]);
-            return errors.length > 0 ? errors : undefined;
+            let errors: readonly GraphQLError[];
+            try {
+              errors = validate(schema, parse(payload.query), [
+                ...specifiedRules,
+                queryLimitsRule(limits),
+              ]);
+            } catch (error) {
+              if (!(error instanceof GraphQLError)) throw error;
+              errors = [error];
+            }
+            if (errors.length === 0) return undefined;
+            return options.production
+              ? errors.map((e) => new GraphQLError(withoutSchemaHints(e.message)))
+              : errors;
           },
         },
         wsServer,

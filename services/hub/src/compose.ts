@@ -8,6 +8,7 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createIngestionApp,
   createIngestionMetrics,
+  HubRecorder,
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
@@ -207,10 +208,13 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     );
   const screeningThreads = openScreeningThreads(config, registryIndex);
   const users = openUsers(config);
+  // The one path by which the hub records events on someone's behalf.
+  const recorder = new HubRecorder(stores.store);
   const graphqlLogger = logger.child({ component: 'graphql' });
   const graphql = await createGraphqlApi({
     readModels,
     store: stores.store,
+    recorder,
     vault,
     jobs,
     deadlineRules: rules.deadlineRules,
@@ -236,12 +240,13 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger,
     metrics,
     bodyLimit: config.BODY_LIMIT,
+    rateLimitPerMinute: config.API_RATE_LIMIT,
     readinessChecks: [async () => void (await readModels.checkpoints())],
     routers: [
       graphql.router,
       reportingRouter({ readModels, ...rules }),
       certificatesRouter({
-        store: stores.store,
+        recorder,
         readModels,
         vault,
         jobs,

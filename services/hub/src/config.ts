@@ -32,6 +32,8 @@ const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be at least 32 random bytes in base64')
     .optional(),
   GRAPHQL_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Requests a minute per agency credential on the /v1 API. */
+  API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   /** Worker threads that screen rosters (0: on the main thread). */
   SCREENING_THREADS: z.coerce.number().int().min(0).max(64).default(2),
   /** Screening threads look certificates up in a copy of the registry in shared memory. */

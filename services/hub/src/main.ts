@@ -21,8 +21,9 @@ const HELP = `hub — inter-agency data-sharing hub against counterfeit special-
 usage: hub [command]
   start                               run the all-in-one hub (default)
   bridge                              run only the Kafka bridge (needs KAFKA_BROKERS)
-  token create --agency <code> [--label text]
-                                      new agency credential; the token is the last line
+  token create --agency <code> --units <codes> [--label text]
+                                      new agency credential for these division codes
+                                      (000000: the whole country); the token is the last line
   token revoke <tokenId>              revoke a credential
   token list                          list credentials (never the tokens)
   demo                                load a realistic demo campaign (idempotent)
@@ -39,7 +40,7 @@ usage: hub [command]
   projections status                  read models: position and lag of each projection
   projections rebuild <name>          rebuild one read model from the first event
   user create --role <analyst|procurator|agency_officer|court_clerk|auditor> --name <name>
-       [--agency <code>] [--units <codes>] [--days 90]
+       --units <codes> [--agency <code>] [--days 90]
                                       a GraphQL user; the signed token is the last line
   user list | user revoke <id>        GraphQL users
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;

@@ -5,8 +5,9 @@ import { pinoHttp } from 'pino-http';
 import type { EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
 import { authenticateAgency } from './http/authenticate.js';
-import { sendProblem } from './http/problem.js';
+import { sendErrorProblem, sendProblem } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
+import { RateLimitedError, TokenBuckets } from './http/rate-limit.js';
 import type { IngestionMetrics } from './metrics.js';
 
 export interface IngestionAppDeps {
@@ -20,7 +21,11 @@ export interface IngestionAppDeps {
   readinessChecks?: Array<() => Promise<void>>;
   /** Routes of other services, behind the same authentication (e.g. reporting). */
   routers?: Router[];
+  /** Requests a minute per agency credential on every /v1 route (default 1200). */
+  rateLimitPerMinute?: number;
 }
+
+export const DEFAULT_API_RATE_LIMIT = 1200;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -68,6 +73,15 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   });
 
   app.use('/v1', authenticateAgency(deps.credentials));
+  // Per verified credential, so a client cannot get a fresh quota by spelling its header anew.
+  const perMinute = deps.rateLimitPerMinute ?? DEFAULT_API_RATE_LIMIT;
+  const buckets = new TokenBuckets(perMinute);
+  app.use('/v1', (req, res, next) => {
+    const wait = buckets.take(`credential:${req.credential!.tokenId}`);
+    if (wait === 0) return next();
+    res.setHeader('Retry-After', String(wait));
+    next(new RateLimitedError(perMinute, wait));
+  });
   app.use(publishEventsRouter({ store: deps.store, metrics: deps.metrics }, deps.bodyLimit));
   for (const router of deps.routers ?? []) app.use(router);
 
@@ -91,6 +105,10 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
         title: 'Malformed JSON',
         detail: 'the body is not valid JSON',
       });
+    }
+    if (sendErrorProblem(res, error)) {
+      req.log.warn({ code: (error as { code?: string }).code }, 'request refused');
+      return;
     }
     if (error.status && error.status >= 400 && error.status < 500) {
       return sendProblem(res, {

@@ -6,3 +6,7 @@ export * from './http/problem.js';
 export { toAppendRequests, MAX_EVENTS_PER_BATCH } from './http/publish-events.js';
 export { publishAsAgencies } from './publish-as-agencies.js';
 export { authenticateAgency } from './http/authenticate.js';
+export * from './errors/error-table.js';
+export * from './recording/hub-recorder.js';
+export * from './http/rate-limit.js';
+export * from './http/scope.js';

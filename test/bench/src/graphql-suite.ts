@@ -6,6 +6,7 @@ import express from 'express';
 import { DEFAULT_DEADLINE_RULES } from '@hub/domain';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { ScreeningJobs } from '@hub/certificates';
+import { HubRecorder } from '@hub/ingestion';
 import {
   createContext,
   createGraphqlApi,
@@ -72,8 +73,16 @@ export async function graphqlSuite(): Promise<void> {
     const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
     const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
     const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
-    const { token } = await users.create({ name: 'bench', role: 'analyst' });
-    const deps = { readModels, store, vault, jobs, deadlineRules: DEFAULT_DEADLINE_RULES };
+    const { token } = await users.create({ name: 'bench', role: 'analyst', units: ['310000'] });
+    const recorder = new HubRecorder(store);
+    const deps = {
+      readModels,
+      store,
+      recorder,
+      vault,
+      jobs,
+      deadlineRules: DEFAULT_DEADLINE_RULES,
+    };
     const api = await createGraphqlApi({
       ...deps,
       users,

@@ -46,7 +46,7 @@ async function httpIngestion(): Promise<number> {
   return withTempDir(async (dir) => {
     const token = spawnSync(
       process.execPath,
-      [HUB_MAIN, 'token', 'create', '--agency', 'emergency'],
+      [HUB_MAIN, 'token', 'create', '--agency', 'emergency', '--units', '000000'],
       { env: { ...process.env, HUB_DATA_DIR: dir }, encoding: 'utf8' },
     )
       .stdout.trim()

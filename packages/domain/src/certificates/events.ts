@@ -7,6 +7,7 @@ import {
   CertificateType,
   MaskedCertificateRef,
   PersonRef,
+  withoutIdNumber,
 } from '../shared/refs.js';
 
 /** The outcomes of BRIEF §3, plus "not yet in the registry" during its lag after an issue. */
@@ -175,7 +176,7 @@ export const CertificateVerified = defineEvent({
         .optional(),
       job: z.string().min(1).max(64).optional(),
       result: z.enum(VERIFICATION_RESULTS),
-      evidence: z.array(z.string().min(1).max(500)).max(10),
+      evidence: z.array(withoutIdNumber(z.string().min(1).max(500))).max(10),
     })
     .strict(),
 });

@@ -2,7 +2,7 @@ import type { RecordedHubEvent } from '../catalogue.js';
 import type { DocumentProjection } from '../projections/projection.js';
 import type { Agency } from '../shared/agencies.js';
 import type { CertificateType } from '../shared/refs.js';
-import { maskResidentId } from '../shared/value-objects/resident-id.js';
+import { maskIdNumbersIn, maskResidentId } from '../shared/value-objects/resident-id.js';
 import { normalisePersonName } from '../shared/value-objects/person-name.js';
 import type {
   CertificateHolderDataCorrected,
@@ -45,11 +45,15 @@ export const certificateKey = (type: string, number: string) => `${type}:${numbe
 export const registryKey = (protector: PersonalDataProtector, type: string, number: string) =>
   protector.matchKey(certificateKey(type, number));
 
-/** A number as it may be shown: the ID number inside it masked where the type embeds one. */
+/**
+ * A number as it may be shown: every ID number inside it masked, whatever the type (an
+ * unregistered or mistyped number may embed one too), and for a type whose number is
+ * prefix + ID number, everything after the prefix.
+ */
 export function maskCertificateNumber(type: CertificateType, number: string): string {
   const format = CERTIFICATE_RULES[type].numberFormat;
-  if (format?.kind !== 'prefix-plus-id-number') return number.toUpperCase();
   const upper = number.toUpperCase();
+  if (format?.kind !== 'prefix-plus-id-number') return maskIdNumbersIn(upper);
   return upper.startsWith(format.prefix)
     ? `${format.prefix}${maskResidentId(upper.slice(format.prefix.length))}`
     : maskResidentId(upper);

@@ -1,7 +1,8 @@
 import type { CertificateType } from '../shared/refs.js';
 import type { VERIFICATION_RESULTS } from './events.js';
 import type { PersonalDataProtector } from './personal-data.js';
-import { holderKeys, type RegistryCertificate } from './registry.js';
+import { maskIdNumbersIn } from '../shared/value-objects/resident-id.js';
+import { holderKeys, maskCertificateNumber, type RegistryCertificate } from './registry.js';
 import {
   CERTIFICATE_RULES,
   certificateTypeForJob,
@@ -58,9 +59,14 @@ export interface VerificationContext {
 const addDays = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
+/**
+ * Evidence is shown to callers and kept in events and result files: any ID number in it (a
+ * number as typed by the inspector, a job description) is masked here, for every verdict.
+ */
 const verdict = (result: VerificationResult, evidence: string[]): Verification => {
   const findingKind = FINDING_OF_RESULT[result];
-  return findingKind ? { result, evidence, findingKind } : { result, evidence };
+  const masked = evidence.map(maskIdNumbersIn);
+  return findingKind ? { result, evidence: masked, findingKind } : { result, evidence: masked };
 };
 
 /** What verification reads of a registry record (an in-memory index keeps only these). */
@@ -105,7 +111,7 @@ export function verifyCertificate(
         ...formatNote,
       ]);
     return verdict('unknown_number', [
-      `${rules.titleZh}登记库中无编号 ${observation.number}（疑似伪造）`,
+      `${rules.titleZh}登记库中无编号 ${maskCertificateNumber(observation.type, observation.number)}（疑似伪造）`,
       ...formatNote,
     ]);
   }

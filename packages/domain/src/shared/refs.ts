@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CreditCode } from './value-objects/credit-code.js';
 import { PersonName } from './value-objects/person-name.js';
-import { ResidentIdNumber } from './value-objects/resident-id.js';
+import { containsIdNumber, ResidentIdNumber } from './value-objects/resident-id.js';
 
 /** An enterprise (生产经营单位) identified by its unified social credit code. */
 export const EnterpriseRef = z
@@ -38,6 +38,12 @@ export const CertificateRef = z
   .object({ type: CertificateType, number: CertificateNumber })
   .strict();
 
+/** A text that is shown or kept where ID numbers may not be: refused if it holds one in clear. */
+export const withoutIdNumber = <S extends z.ZodType<string>>(schema: S) =>
+  schema.refine((value) => !containsIdNumber(value), {
+    message: '不得含明文身份证号 / must not hold a resident ID number in clear (mask it)',
+  });
+
 /**
  * A certificate named without personal data: its number masked where it embeds an ID number,
  * and the registry's keyed hash, which the hub can look up and nobody else can reverse.
@@ -45,12 +51,14 @@ export const CertificateRef = z
 export const MaskedCertificateRef = z
   .object({
     type: CertificateType,
-    numberMasked: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9()（）*-]{4,40}$/,
-        'masked certificate number: letters, digits, "-", brackets or *',
-      ),
+    numberMasked: withoutIdNumber(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9()（）*-]{4,40}$/,
+          'masked certificate number: letters, digits, "-", brackets or *',
+        ),
+    ),
     registryKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'registry key: the hub’s keyed hash'),
   })
   .strict();

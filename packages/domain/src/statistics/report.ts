@@ -4,7 +4,7 @@ import type { DayNumber } from '../shared/time.js';
 import { exceptMeasureOf, STATISTIC_MEASURES, type MeasureRegistry } from './facts.js';
 import type { FormTemplate } from './forms.js';
 import type { Figure } from './measures.js';
-import { reportingPeriod, type DayRange } from './periods.js';
+import { PeriodError, reportingPeriod, type DayRange } from './periods.js';
 
 /**
  * One aggregate over the statistics facts: a measure over a range of units and days. The
@@ -101,7 +101,7 @@ export function planForm(
     template.layout === 'unit-rows' ? (level === 'province' ? 4 : level === 'city' ? 6 : 0) : 0;
   const recordedUpToMs = request.asOf === undefined ? undefined : Date.parse(request.asOf);
   if (recordedUpToMs !== undefined && Number.isNaN(recordedUpToMs))
-    throw new RangeError(`asOf must be an ISO 8601 instant, got "${request.asOf}"`);
+    throw new PeriodError(`asOf must be an ISO 8601 instant, got "${request.asOf}"`);
   const cells: PlannedCell[] = [];
   for (const line of template.lines) {
     for (const figure of line.figures) {

@@ -4,29 +4,27 @@ import {
   CERTIFICATE_TYPES,
   DivisionCode,
   ExternalId,
-  ISSUER_OF,
   maskCertificateNumber,
   maskResidentId,
   registryKey,
   shanghaiDay,
   dayString,
   verifyCertificate,
-  type Agency,
   type RegistryCertificate,
 } from '@hub/domain';
-import type { EventStore } from '@hub/event-store';
 // Brings in the typing of req.credential (set by the agency authentication).
-import { parseOrProblem, sendProblem } from '@hub/ingestion';
+import { parseOrProblem, sendProblem, type HubRecorder } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
 import { bufferSource, TableError } from '../files/table-reader.js';
-import { AlreadyRecordedError, RecordingError, recordAs } from '../record-events.js';
 import { rosterRuns, screenRoster, type ChunkScreener } from '../screening/screen-roster.js';
 import type { ScreeningJobs } from '../screening/screening-jobs.js';
+import { unmaskHolder } from '../unmasking/unmask-holder.js';
 
 export interface CertificatesDeps {
-  store: EventStore;
+  /** Verifications, screenings and unmaskings are recorded through it, and only through it. */
+  recorder: HubRecorder;
   readModels: ReadModelStore;
   vault: PersonalDataVault;
   jobs: ScreeningJobs;
@@ -37,9 +35,6 @@ export interface CertificatesDeps {
   now?: () => Date;
   onScreeningError?: (error: unknown) => void;
 }
-
-/** Agencies that may open a sealed ID number: the criminal-justice side, and a certificate's own issuer. */
-const UNMASKING_AGENCIES: readonly Agency[] = ['police', 'procuratorate', 'court'];
 
 const Type = z.enum(CERTIFICATE_TYPES);
 const Verification = z
@@ -121,16 +116,11 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
   const router = Router();
   const now = () => (deps.now ?? (() => new Date()))();
   const today = () => dayString(shanghaiDay(now().toISOString()));
+  // Failures carry codes of the one error table; the app's error handler answers them.
   const wrap =
     (handler: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response, next: (e: unknown) => void) =>
-      handler(req, res).catch((error: unknown) => {
-        if (error instanceof AlreadyRecordedError)
-          return problem(res, 409, 'Already recorded', error.message);
-        if (error instanceof RecordingError)
-          return problem(res, 400, 'Cannot record', error.message, { errors: error.problems });
-        next(error);
-      });
+      handler(req, res).catch(next);
 
   router.post(
     '/v1/certificates/verifications',
@@ -196,8 +186,11 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
             description: verification.evidence.join('；').slice(0, 1000),
           }),
         );
-      const recorded = events.length > 0 ? await recordAs(deps.store, agency, events) : [];
-      res.json({ ...verification, certificate: masked, recordedEventIds: recorded });
+      const recorded =
+        events.length > 0
+          ? await deps.recorder.record(agency, events, { timeChosenByHub: !body.checkedAt })
+          : { eventIds: [] };
+      res.json({ ...verification, certificate: masked, recordedEventIds: recorded.eventIds });
     }),
   );
 
@@ -251,26 +244,32 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
               : `screening failed: ${(error as Error).message}`;
           if (!(error instanceof TableError)) deps.onScreeningError?.(error);
         }
-        // Every screening is on record, with who asked, why, and what came of it.
-        await recordAs(deps.store, agency, [
-          {
-            id: deterministicUuid(`${agency}|screened|${id}`),
-            type: 'RosterScreened',
-            schemaVersion: 1,
-            reportingUnit: query.reportingUnit,
-            occurredAt: now().toISOString(),
-            actor,
-            data: {
-              screeningId: id,
-              purpose: query.purpose,
-              ...(query.caseId ? { caseId: query.caseId } : {}),
-              rows: summary.rows,
-              rejectedRows: summary.rejectedRows,
-              negativeRows: summary.negativeRows,
-              anomalies: summary.anomalies,
+        // Every screening is on record, with who asked, why, and what came of it; results
+        // that cannot be put on record are not handed out.
+        try {
+          await deps.recorder.record(agency, [
+            {
+              id: deterministicUuid(`${agency}|screened|${id}`),
+              type: 'RosterScreened',
+              schemaVersion: 1,
+              reportingUnit: query.reportingUnit,
+              occurredAt: now().toISOString(),
+              actor,
+              data: {
+                screeningId: id,
+                purpose: query.purpose,
+                ...(query.caseId ? { caseId: query.caseId } : {}),
+                rows: summary.rows,
+                rejectedRows: summary.rejectedRows,
+                negativeRows: summary.negativeRows,
+                anomalies: summary.anomalies,
+              },
             },
-          },
-        ]).catch((error: unknown) => deps.onScreeningError?.(error));
+          ]);
+        } catch (error) {
+          deps.onScreeningError?.(error);
+          failure = `比对未能记录，结果不予提供 / the screening could not be put on record, so its results are withheld: ${(error as Error).message}`;
+        }
         deps.jobs.finish(id, summary, failure);
       })();
       res.status(202).location(location).json({ screeningId: id, status: location });
@@ -301,6 +300,13 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
     if (!job) return;
     if (job.status === 'running')
       return problem(res, 409, 'Still running', `screening ${job.id} has ${job.rows} rows so far`);
+    if (job.status === 'failed')
+      return problem(
+        res,
+        409,
+        'Screening failed',
+        `比对失败，无结果 / screening ${job.id} failed and has no results: ${job.error ?? ''}`,
+      );
     res.type('application/x-ndjson');
     deps.jobs.readResults(job.id).pipe(res);
   });
@@ -312,53 +318,19 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
       const body = parse(Unmask, req.body, res);
       if (!body) return;
       const agency = agencyOf(req);
-      const type = body.certificate.type;
-      if (!UNMASKING_AGENCIES.includes(agency) && ISSUER_OF[type] !== agency)
-        return problem(
-          res,
-          403,
-          'Forbidden',
-          `${agency} may not unmask holders of ${type} certificates`,
-        );
-      const record = (
-        await deps.readModels.getDocuments('certificate-registry', [body.certificate.registryKey])
-      ).get(body.certificate.registryKey) as RegistryCertificate | undefined;
-      if (!record?.holderSealed)
-        return problem(
-          res,
-          404,
-          'Unknown certificate',
-          'no registered holder under this registry key',
-        );
-      // Recorded first: an unmasking that cannot be recorded does not happen. A retry of the
-      // same unmasking id finds its record in place and opens the value again.
-      await recordAs(deps.store, agency, [
-        {
-          id: deterministicUuid(`${agency}|unmask|${body.unmaskingId}`),
-          type: 'PersonalDataUnmasked',
-          schemaVersion: 1,
-          reportingUnit: body.reportingUnit,
-          occurredAt: now().toISOString(),
-          actor: actorOf(req),
-          data: {
-            unmaskingId: body.unmaskingId,
-            certificate: {
-              type,
-              numberMasked: record.numberMasked,
-              registryKey: body.certificate.registryKey,
-            },
-            purpose: body.purpose,
-            ...(body.caseId ? { caseId: body.caseId } : {}),
-          },
-        },
-      ]).catch((error: unknown) => {
-        if (!(error instanceof AlreadyRecordedError)) throw error;
+      const answer = await unmaskHolder(deps, {
+        requester: { kind: 'agency-system', agency },
+        agency,
+        actor: actorOf(req),
+        reportingUnit: body.reportingUnit,
+        registryKey: body.certificate.registryKey,
+        claimedType: body.certificate.type,
+        purpose: body.purpose,
+        ...(body.caseId ? { caseId: body.caseId } : {}),
+        unmaskingId: body.unmaskingId,
       });
       res.setHeader('Cache-Control', 'no-store');
-      res.json({
-        idNumber: deps.vault.unseal(record.holderSealed),
-        numberMasked: record.numberMasked,
-      });
+      res.json({ idNumber: answer.idNumber, numberMasked: answer.numberMasked });
     }),
   );
   return router;

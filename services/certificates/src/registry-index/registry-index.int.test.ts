@@ -12,7 +12,7 @@ import { residentIdFor } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
-import { recordAs } from '../record-events.js';
+import { publishAsAgencies } from '@hub/ingestion';
 import { CompactRegistryReader } from './compact-registry.js';
 import { RegistryIndex } from './registry-index.js';
 
@@ -34,25 +34,35 @@ const envelope = (type: string, data: Record<string, unknown>) => ({
   actor: { officerId: 'test' },
   data: { certificateType: TYPE, ...data },
 });
+const publish = async (events: Parameters<typeof publishAsAgencies>[1]) => {
+  const { problems } = await publishAsAgencies(store, events);
+  if (problems.length > 0) throw new Error(JSON.stringify(problems));
+};
 const issue = (number: string, serial: number) =>
-  recordAs(store, 'construction', [
-    envelope('CertificateIssued', {
-      number,
-      holder: { idNumber: residentIdFor('19800101', serial), name: `工人${serial}` },
-      operationCategory: '建筑电工',
-      operationItem: '建筑电工',
-      issuedOn: '2022-03-01',
-      validUntil: '2028-02-28',
-      issuingAuthority: '上海市住房和城乡建设管理委员会',
-    }),
+  publish([
+    {
+      agency: 'construction',
+      event: envelope('CertificateIssued', {
+        number,
+        holder: { idNumber: residentIdFor('19800101', serial), name: `工人${serial}` },
+        operationCategory: '建筑电工',
+        operationItem: '建筑电工',
+        issuedOn: '2022-03-01',
+        validUntil: '2028-02-28',
+        issuingAuthority: '上海市住房和城乡建设管理委员会',
+      }),
+    },
   ]);
 const revoke = (number: string) =>
-  recordAs(store, 'construction', [
-    envelope('CertificateRevoked', {
-      number,
-      revokedOn: '2024-06-01',
-      reason: 'obtained_by_fraud',
-    }),
+  publish([
+    {
+      agency: 'construction',
+      event: envelope('CertificateRevoked', {
+        number,
+        revokedOn: '2024-06-01',
+        reason: 'obtained_by_fraud',
+      }),
+    },
   ]);
 
 /** The registry as the read model holds it, and as the index's memory gives it. */

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -112,7 +112,9 @@ export class ScreeningJobs {
       .run(JSON.stringify(summary), id);
   }
 
+  /** Ends a job; a failed job keeps no results (they may be partial or not on record). */
   finish(id: string, summary: ScreeningSummary, error?: string): void {
+    if (error) rmSync(this.resultsFile(id), { force: true });
     this.db
       .prepare(
         'UPDATE screening_jobs SET status = ?, summary = ?, finished_at = ?, error = ? WHERE id = ?',

@@ -1,5 +1,11 @@
 import { GraphQLError } from 'graphql';
-import { ISSUER_OF, isWithinDivision, type CertificateType } from '@hub/domain';
+import {
+  caseInUnits,
+  clueInUnits,
+  withinUnits,
+  type CaseView,
+  type ClueLedgerView,
+} from '@hub/domain';
 import type { Role, Viewer } from './roles.js';
 
 /**
@@ -44,32 +50,27 @@ export function authorizeField(viewer: Viewer, field: string): void {
     throw forbidden(`the role ${viewer.role} may not read ${field}`);
 }
 
-/** Whether a division lies in an officer's units; other roles are not unit-scoped. */
+/** Whether a division lies in the viewer's units: every role is scoped by its units. */
 export function inUnits(viewer: Viewer, unit: string | undefined): boolean {
-  if (viewer.role !== 'agency_officer') return true;
-  return unit !== undefined && (viewer.units ?? []).some((u) => isWithinDivision(unit, u));
+  return withinUnits(viewer.units ?? [], unit);
 }
 
-/** Clue rows an officer sees: its agency's transfers, or, for police, those sent to its units. */
+/**
+ * Clue rows a viewer sees: those that concern its units; an officer only its agency's
+ * transfers among them, or, for police, the clues sent to its units.
+ */
 export function mayReadClue(
   viewer: Viewer,
-  clue: { transferringAgency?: string; reportingUnit?: string; toPoliceUnit?: string },
+  clue: Pick<ClueLedgerView, 'transferringAgency' | 'reportingUnit' | 'toPoliceUnit' | 'timeline'>,
 ): boolean {
-  if (viewer.role !== 'agency_officer') return true;
+  if (viewer.role !== 'agency_officer') return clueInUnits(viewer.units ?? [], clue);
   if (viewer.agency === 'police') return inUnits(viewer, clue.toPoliceUnit);
   return clue.transferringAgency === viewer.agency && inUnits(viewer, clue.reportingUnit);
 }
 
-/** Case rows a court clerk sees: those that reached the court. */
-export function mayReadCase(viewer: Viewer, stage: string): boolean {
-  return viewer.role !== 'court_clerk' || stage === 'at_court' || stage === 'judged';
-}
-
-/** Unmasking: the criminal-justice roles, and officers of the issuing agency or the police. */
-export function mayUnmask(viewer: Viewer, type: CertificateType): boolean {
-  if (viewer.role === 'procurator' || viewer.role === 'court_clerk') return true;
-  return (
-    viewer.role === 'agency_officer' &&
-    (viewer.agency === ISSUER_OF[type] || viewer.agency === 'police')
-  );
+/** Case rows a viewer sees: those that concern its units; a court clerk only those at court. */
+export function mayReadCase(viewer: Viewer, view: Pick<CaseView, 'stage' | 'timeline'>): boolean {
+  if (viewer.role === 'court_clerk' && view.stage !== 'at_court' && view.stage !== 'judged')
+    return false;
+  return caseInUnits(viewer.units ?? [], view);
 }

@@ -14,6 +14,9 @@ export interface Viewer {
   role: Role;
   /** Agency officers only: their agency. */
   agency?: Agency;
-  /** Agency officers only: the division codes they work in (and what lies inside them). */
+  /**
+   * The division codes the person works in: every role reads only rows of these units and
+   * what lies inside them (`000000`: the whole country). None: the person sees no rows.
+   */
   units?: string[];
 }

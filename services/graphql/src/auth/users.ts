@@ -59,9 +59,11 @@ export class UserDirectory {
   async create(user: { name: string; role: Role; agency?: Agency; units?: string[] }, days = 90) {
     if (user.role === 'agency_officer' && !user.agency)
       throw new Error('an agency officer needs an agency');
-    // Officers, procurators and clerks work in a jurisdiction; their records name it.
-    if (['agency_officer', 'procurator', 'court_clerk'].includes(user.role) && !user.units?.length)
-      throw new Error(`a ${user.role} needs at least one unit (division code)`);
+    // Everyone reads within units: a wider view is given by wider units, never by the role.
+    if (!user.units?.length)
+      throw new Error(
+        `用户须指定所属单位（行政区划代码，全国用 000000）/ a ${user.role} needs at least one unit (division code; 000000 for the whole country)`,
+      );
     const id = randomUUID();
     this.db
       .prepare(

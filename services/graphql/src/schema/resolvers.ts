@@ -22,7 +22,7 @@ import {
   type RegistryCertificate,
 } from '@hub/domain';
 import { cachedForm, formTemplate, traceFormCell } from '@hub/read-models';
-import { deterministicUuid, recordAs, AlreadyRecordedError } from '@hub/certificates';
+import { unmaskHolder } from '@hub/certificates';
 import {
   authorize,
   authorizeField,
@@ -30,7 +30,6 @@ import {
   inUnits,
   mayReadCase,
   mayReadClue,
-  mayUnmask,
 } from '../auth/policy.js';
 import type { GraphqlContext } from '../context.js';
 
@@ -130,7 +129,7 @@ const clueView = (ctx: GraphqlContext, doc: unknown) =>
 
 function readableCase(ctx: GraphqlContext, doc: unknown): CaseView | undefined {
   const view = caseView(doc as CaseDocument);
-  return mayReadCase(ctx.viewer, view.stage) ? view : undefined;
+  return mayReadCase(ctx.viewer, view) ? view : undefined;
 }
 
 export const resolvers = {
@@ -157,27 +156,23 @@ export const resolvers = {
         throw badInput(`unit must be a 6-digit division code, got "${args.unit}"`);
       if (!inUnits(ctx.viewer, args.unit))
         throw forbidden(`unit ${args.unit} is outside your units`);
-      try {
-        const form = await cachedForm(
-          ctx.deps.readModels,
-          {
-            template: formTemplate(args.formId),
-            unit: args.unit,
-            ...(args.period ? { period: args.period } : {}),
-            ...(args.asOf ? { asOf: args.asOf } : {}),
-          },
-          divisionName,
-        );
-        return {
-          ...form,
-          formId: form.template.id,
-          titleZh: form.template.titleZh,
-          period: form.period ?? null,
-          asOf: form.asOf ?? null,
-        };
-      } catch (error) {
-        throw badInput((error as Error).message);
-      }
+      const form = await cachedForm(
+        ctx.deps.readModels,
+        {
+          template: formTemplate(args.formId),
+          unit: args.unit,
+          ...(args.period ? { period: args.period } : {}),
+          ...(args.asOf ? { asOf: args.asOf } : {}),
+        },
+        divisionName,
+      );
+      return {
+        ...form,
+        formId: form.template.id,
+        titleZh: form.template.titleZh,
+        period: form.period ?? null,
+        asOf: form.asOf ?? null,
+      };
     },
     formCellEvents: async (
       _: unknown,
@@ -193,23 +188,20 @@ export const resolvers = {
       ctx: GraphqlContext,
     ) => {
       authorize(ctx.viewer, 'formCellEvents');
-      try {
-        const ids = await traceFormCell(
-          ctx.deps.readModels,
-          {
-            template: formTemplate(args.formId),
-            unit: args.unit,
-            ...(args.period ? { period: args.period } : {}),
-            ...(args.asOf ? { asOf: args.asOf } : {}),
-          },
-          args.figureId,
-          args.column ?? 0,
-        );
-        return ids.slice(0, pageSize(args.first));
-      } catch (error) {
-        if (error instanceof GraphQLError) throw error;
-        throw badInput((error as Error).message);
-      }
+      if (!inUnits(ctx.viewer, args.unit))
+        throw forbidden(`unit ${args.unit} is outside your units`);
+      const ids = await traceFormCell(
+        ctx.deps.readModels,
+        {
+          template: formTemplate(args.formId),
+          unit: args.unit,
+          ...(args.period ? { period: args.period } : {}),
+          ...(args.asOf ? { asOf: args.asOf } : {}),
+        },
+        args.figureId,
+        args.column ?? 0,
+      );
+      return ids.slice(0, pageSize(args.first));
     },
     clues: (
       _: unknown,
@@ -250,6 +242,7 @@ export const resolvers = {
       authorize(ctx.viewer, 'procuratorWorklist');
       return (await ctx.deps.readModels.listDocuments('case-tracking'))
         .map((d) => caseView(d.value as CaseDocument))
+        .filter((c) => mayReadCase(ctx.viewer, c))
         .map((c) => ({ case: c, reasons: procuratorWorklistReasons(c) }))
         .filter((w) => w.reasons.length > 0);
     },
@@ -368,68 +361,76 @@ export const resolvers = {
       authorize(ctx.viewer, 'agencyActivity');
       if (!/^\d{4}-\d{2}-\d{2}$/.test(args.from) || !/^\d{4}-\d{2}-\d{2}$/.test(args.to))
         throw badInput('from and to are dates written YYYY-MM-DD');
-      return (await ctx.deps.readModels.listDocuments('agency-activity'))
-        .map((d) => d.value as AgencyActivityDocument)
-        .filter(
-          (d) =>
-            d.day >= args.from && d.day <= args.to && (!args.agency || d.agency === args.agency),
-        )
-        .map((d) => ({
+      // Per agency and day, over the units the viewer may see.
+      const merged = new Map<
+        string,
+        { agency: string; day: string; total: number; counts: Map<string, number> }
+      >();
+      for (const { value } of await ctx.deps.readModels.listDocuments('agency-activity')) {
+        const d = value as AgencyActivityDocument;
+        if (d.day < args.from || d.day > args.to || (args.agency && d.agency !== args.agency))
+          continue;
+        if (!inUnits(ctx.viewer, d.unit)) continue;
+        const key = `${d.agency}:${d.day}`;
+        const row = merged.get(key) ?? {
           agency: d.agency,
           day: d.day,
-          total: d.eventIds,
-          byType: Object.entries(d.counts).map(([type, count]) => ({ type, count })),
+          total: 0,
+          counts: new Map(),
+        };
+        row.total += d.eventIds;
+        for (const [type, count] of Object.entries(d.counts))
+          row.counts.set(type, (row.counts.get(type) ?? 0) + count);
+        merged.set(key, row);
+      }
+      return [...merged.values()]
+        .sort((a, b) => a.day.localeCompare(b.day) || a.agency.localeCompare(b.agency))
+        .map((r) => ({
+          agency: r.agency,
+          day: r.day,
+          total: r.total,
+          byType: [...r.counts].map(([type, count]) => ({ type, count })),
         }));
     },
     certificateHolder: async (
       _: unknown,
-      args: { certificateType: string; registryKey: string; purpose: string; caseId?: string },
+      args: {
+        certificateType: string;
+        registryKey: string;
+        purpose: string;
+        caseId?: string;
+        unmaskingId?: string;
+        reportingUnit?: string;
+      },
       ctx: GraphqlContext,
     ) => {
       authorize(ctx.viewer, 'certificateHolder');
       if (!(CERTIFICATE_TYPES as readonly string[]).includes(args.certificateType))
         throw badInput('unknown certificateType');
-      const type = args.certificateType as CertificateType;
-      if (!mayUnmask(ctx.viewer, type))
-        throw forbidden(`your role and agency may not unmask holders of ${type} certificates`);
       if (args.purpose.trim().length < 2) throw badInput('state the purpose of the unmasking');
-      const record = (await ctx
-        .documents('certificate-registry')
-        .load(args.registryKey)) as RegistryCertificate | null;
-      if (!record?.holderSealed) throw badInput('no registered holder under this registry key');
-      // Recorded first, as the person's own act: an unmasking that cannot be recorded does not happen.
-      await recordAs(
-        ctx.deps.store,
-        ctx.viewer.agency ?? (ctx.viewer.role === 'court_clerk' ? 'court' : 'procuratorate'),
-        [
-          {
-            id: deterministicUuid(
-              `graphql|unmask|${ctx.viewer.userId}|${args.registryKey}|${args.purpose}|${args.caseId ?? ''}`,
-            ),
-            type: 'PersonalDataUnmasked',
-            schemaVersion: 1,
-            reportingUnit: ctx.viewer.units![0]!,
-            occurredAt: ctx.now,
-            actor: { officerId: ctx.viewer.userId },
-            data: {
-              unmaskingId: `GQL-${deterministicUuid(`${ctx.viewer.userId}|${ctx.now}`)}`,
-              certificate: {
-                type,
-                numberMasked: record.numberMasked,
-                registryKey: args.registryKey,
-              },
-              purpose: args.purpose,
-              ...(args.caseId ? { caseId: args.caseId } : {}),
-            },
-          },
-        ],
-      ).catch((error: unknown) => {
-        if (!(error instanceof AlreadyRecordedError)) throw error;
+      const viewer = ctx.viewer;
+      const reportingUnit = args.reportingUnit ?? viewer.units?.find((u) => /^[1-8]\d{5}$/.test(u));
+      if (!reportingUnit || !/^[1-8]\d{5}$/.test(reportingUnit) || !inUnits(viewer, reportingUnit))
+        throw badInput(
+          '请用 reportingUnit 指明本次查看所属的本单位辖区 / name the unit this access is for (reportingUnit, one of your units)',
+        );
+      // Recorded as the person's own act, under the agency they work for.
+      const agency = viewer.agency ?? (viewer.role === 'court_clerk' ? 'court' : 'procuratorate');
+      return unmaskHolder(ctx.deps, {
+        requester: {
+          kind: 'person',
+          role: viewer.role,
+          ...(viewer.agency ? { agency: viewer.agency } : {}),
+        },
+        agency,
+        actor: { officerId: viewer.userId },
+        reportingUnit,
+        registryKey: args.registryKey,
+        claimedType: args.certificateType as CertificateType,
+        purpose: args.purpose,
+        ...(args.caseId ? { caseId: args.caseId } : {}),
+        ...(args.unmaskingId ? { unmaskingId: args.unmaskingId } : {}),
       });
-      return {
-        idNumber: ctx.deps.vault.unseal(record.holderSealed),
-        numberMasked: record.numberMasked,
-      };
     },
   },
   Case: {

@@ -42,12 +42,19 @@ export const typeDefs = /* GraphQL */ `
     screeningResults(screeningId: ID!, first: Int = 50, after: String): ScreeningResultConnection!
     "What each agency published, per Asia/Shanghai day (YYYY-MM-DD bounds, inclusive)."
     agencyActivity(from: String!, to: String!, agency: String): [AgencyActivity!]!
-    "Opens a certificate holder's ID number for a stated purpose; recorded as an event first."
+    """
+    Opens a certificate holder's ID number for a stated purpose; recorded as an event first.
+    Every call is a new access on the record; send your own unmaskingId to make a retry (same
+    content, within 15 minutes) the same access. An id used before for other content is refused.
+    """
     certificateHolder(
       certificateType: String!
       registryKey: String!
       purpose: String!
       caseId: ID
+      unmaskingId: ID
+      "The unit the access is recorded for; default the first of your units."
+      reportingUnit: String
     ): HolderIdentity!
   }
 
@@ -277,5 +284,9 @@ export const typeDefs = /* GraphQL */ `
   type HolderIdentity {
     idNumber: String!
     numberMasked: String!
+    "The id this access is recorded under."
+    unmaskingId: ID!
+    "True when this answer repeats an access already on the record (a retry)."
+    retry: Boolean!
   }
 `;

@@ -15,12 +15,12 @@ import {
   formatOf,
   importIssuerExport,
   readTable,
-  recordAs,
   rosterRuns,
   writeScreenedLines,
   type ScreeningSummary,
   screenRoster,
 } from '@hub/certificates';
+import { HubRecorder } from '@hub/ingestion';
 import type { HubConfig } from '../config.js';
 import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
@@ -134,7 +134,7 @@ export async function certificatesCommand(
       if (process.stdout.isTTY) process.stdout.write('\n');
       const stores = await openStores(config);
       try {
-        await recordAs(stores.store, agency, [
+        await new HubRecorder(stores.store).record(agency, [
           {
             id: deterministicUuid(`${agency}|screened|${screeningId}`),
             type: 'RosterScreened',

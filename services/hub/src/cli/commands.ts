@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { printSchema } from 'graphql';
 import { buildSchema } from '@hub/graphql';
-import { AGENCIES, eventJsonSchemas, isAgency } from '@hub/domain';
+import { AGENCIES, eventJsonSchemas, isAgency, parseUnits } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
 import { openStores, openUsers, startHub } from '../compose.js';
@@ -20,7 +20,9 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   const hub = await startHub(config, logger);
   out(`hub listening on ${hub.url}`);
   out(`data directory: ${config.dataDir}`);
-  out(`agency credential: npm run hub -- token create --agency <${AGENCIES.join('|')}>`);
+  out(
+    `agency credential: npm run hub -- token create --agency <${AGENCIES.join('|')}> --units <division codes>`,
+  );
   out(`demo data: npm run hub -- demo`);
   out(
     `GraphQL: ${hub.url}/graphql (query page ${hub.url}/graphql/ui; user token: npm run hub -- user create --role analyst --name <name>)`,
@@ -72,9 +74,15 @@ export async function tokenCommand(
       const agency = flags.agency;
       if (!isAgency(agency)) throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
       const label = typeof flags.label === 'string' ? flags.label : `${agency} system`;
-      const { token, credential } = await stores.credentials.create(agency, label);
+      if (typeof flags.units !== 'string')
+        throw new UsageError(
+          '缺少 --units：该系统发布和查询的单位（行政区划代码，逗号分隔；全国用 000000）/ missing --units: the division codes the system publishes and reads for (comma-separated; 000000 for the whole country)',
+        );
+      const units = parseUnits(flags.units);
+      if (typeof units === 'string') throw new UsageError(units);
+      const { token, credential } = await stores.credentials.create(agency, label, units);
       out(
-        `created credential ${credential.tokenId} for agency ${agency} (${label}); it is shown once, store it now:`,
+        `created credential ${credential.tokenId} for agency ${agency}, units ${units.join(',')} (${label}); it is shown once, store it now:`,
       );
       out(token);
     } else if (action === 'revoke') {
@@ -86,12 +94,12 @@ export async function tokenCommand(
     } else if (action === 'list') {
       for (const c of await stores.credentials.list()) {
         out(
-          `${c.tokenId}\t${c.agency}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'live'}\t${c.createdAt}\t${c.label}`,
+          `${c.tokenId}\t${c.agency}\t${c.units.join(',')}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'live'}\t${c.createdAt}\t${c.label}`,
         );
       }
     } else {
       throw new UsageError(
-        'usage: hub token create --agency <code> [--label text] | hub token revoke <tokenId> | hub token list',
+        'usage: hub token create --agency <code> --units <division codes> [--label text] | hub token revoke <tokenId> | hub token list',
       );
     }
   } finally {
@@ -198,23 +206,25 @@ export async function userCommand(
       const name = typeof flags.name === 'string' ? flags.name : undefined;
       if (!isRole(role) || !name)
         throw new UsageError(
-          `usage: hub user create --role <${ROLES.join('|')}> --name <name> [--agency <code>] [--units <division codes, comma-separated>] [--days 90]`,
+          `usage: hub user create --role <${ROLES.join('|')}> --name <name> --units <division codes, comma-separated; 000000 for the whole country> [--agency <code>] [--days 90]`,
         );
       const agency = typeof flags.agency === 'string' ? flags.agency : undefined;
       if (agency !== undefined && !isAgency(agency))
         throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
-      const units =
-        typeof flags.units === 'string' ? flags.units.split(',').map((u) => u.trim()) : undefined;
-      if (units?.some((u) => !/^[1-8]\d{5}$/.test(u)))
-        throw new UsageError('--units are 6-digit division codes, comma-separated');
+      if (typeof flags.units !== 'string')
+        throw new UsageError(
+          '缺少 --units：用户可查看的单位（行政区划代码，逗号分隔；全国用 000000）/ missing --units: the division codes the user works in (comma-separated; 000000 for the whole country)',
+        );
+      const units = parseUnits(flags.units);
+      if (typeof units === 'string') throw new UsageError(units);
       const days = typeof flags.days === 'string' ? Number(flags.days) : 90;
       const { id, token } = await users
-        .create({ name, role, ...(agency ? { agency } : {}), ...(units ? { units } : {}) }, days)
+        .create({ name, role, units, ...(agency ? { agency } : {}) }, days)
         .catch((error: unknown) => {
           throw new UsageError((error as Error).message);
         });
       out(
-        `created user ${id} (${role}${agency ? `, ${agency}` : ''}${units ? `, ${units.join(',')}` : ''}); the token is shown once, valid ${days} days:`,
+        `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
       );
       out(token);
     } else if (action === 'list') {

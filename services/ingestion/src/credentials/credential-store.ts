@@ -4,6 +4,8 @@ import type { Agency } from '@hub/domain';
 export interface Credential {
   tokenId: string;
   agency: Agency;
+  /** Division codes the system publishes and reads for (`000000`: the whole country). */
+  units: string[];
   label: string;
   createdAt: string;
   revokedAt: string | null;
@@ -11,7 +13,11 @@ export interface Credential {
 
 /** Agency credentials; only a hash of each token is ever stored. */
 export interface CredentialStore {
-  create(agency: Agency, label: string): Promise<{ credential: Credential; token: string }>;
+  create(
+    agency: Agency,
+    label: string,
+    units: readonly string[],
+  ): Promise<{ credential: Credential; token: string }>;
   /** The live credential a token belongs to, or undefined (unknown or revoked). */
   verify(token: string): Promise<Credential | undefined>;
   revoke(tokenId: string): Promise<boolean>;

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import type { Agency } from '@hub/domain';
+import { NATIONWIDE, type Agency } from '@hub/domain';
 import { hashToken, newToken, type Credential, type CredentialStore } from './credential-store.js';
 
 interface Row {
   token_id: string;
   agency: Agency;
+  units: string;
   label: string;
   created_at: string;
   revoked_at: string | null;
@@ -13,6 +14,7 @@ interface Row {
 const toCredential = (r: Row): Credential => ({
   tokenId: r.token_id,
   agency: r.agency,
+  units: r.units.split(','),
   label: r.label,
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
@@ -36,19 +38,30 @@ export class SqliteCredentialStore implements CredentialStore {
       agency     TEXT NOT NULL,
       label      TEXT NOT NULL,
       created_at TEXT NOT NULL,
-      revoked_at TEXT
+      revoked_at TEXT,
+      units      TEXT NOT NULL
     )`);
+    // Credentials made before units existed keep the nationwide reach they had, now explicit.
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(credentials)').all();
+    if (!columns.some((c) => c.name === 'units'))
+      this.db.exec(
+        `ALTER TABLE credentials ADD COLUMN units TEXT NOT NULL DEFAULT '${NATIONWIDE}'`,
+      );
   }
 
-  async create(agency: Agency, label: string) {
+  async create(agency: Agency, label: string, units: readonly string[]) {
+    if (units.length === 0) throw new Error('a credential needs at least one unit');
     const { token, tokenId } = newToken(agency);
     const createdAt = this.now().toISOString();
     this.db
       .prepare(
-        'INSERT INTO credentials (token_id, token_hash, agency, label, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO credentials (token_id, token_hash, agency, label, created_at, units) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(tokenId, hashToken(token), agency, label, createdAt);
-    return { token, credential: { tokenId, agency, label, createdAt, revokedAt: null } };
+      .run(tokenId, hashToken(token), agency, label, createdAt, units.join(','));
+    return {
+      token,
+      credential: { tokenId, agency, units: [...units], label, createdAt, revokedAt: null },
+    };
   }
 
   async verify(token: string) {

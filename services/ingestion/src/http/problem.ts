@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
+import { answerFor, ERROR_TABLE } from '../errors/error-table.js';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -10,14 +11,10 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-/** Error codes of the domain and the store, mapped to HTTP statuses in one place. */
-export const STATUS_OF_CODE: Record<string, number> = {
-  WRONG_EXPECTED_REVISION: 409,
-  IDEMPOTENCY_CONFLICT: 409,
-  EVENT_TOO_LARGE: 413,
-  INVALID_APPEND: 400,
-  EVENT_STORE_UNAVAILABLE: 503,
-};
+/** HTTP statuses of the error codes, as the one error table gives them. */
+export const STATUS_OF_CODE: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(ERROR_TABLE).map(([code, answer]) => [code, answer.status]),
+);
 
 export function sendProblem(res: Response, problem: Problem): void {
   res
@@ -42,4 +39,22 @@ export function parseOrProblem<S extends z.ZodType>(
       .join('; '),
   });
   return undefined;
+}
+
+/**
+ * Answers an error that carries a code of the error table as problem+json (title Chinese
+ * first, the stable code for machines, the error's own message as detail); false otherwise.
+ */
+export function sendErrorProblem(res: Response, error: unknown): boolean {
+  const known = answerFor(error);
+  if (!known) return false;
+  const { problems } = error as { problems?: unknown };
+  sendProblem(res, {
+    status: known.status,
+    title: `${known.titleZh} / ${known.title}`,
+    detail: (error as Error).message,
+    code: known.code,
+    ...(Array.isArray(problems) ? { errors: problems } : {}),
+  });
+  return true;
 }

@@ -30,8 +30,8 @@ describe('POST /v1/events', () => {
       metrics: createIngestionMetrics(),
       bodyLimit: '64kb',
     });
-    emergency = (await credentials.create('emergency', 'test')).token;
-    police = (await credentials.create('police', 'test')).token;
+    emergency = (await credentials.create('emergency', 'test', ['310000'])).token;
+    police = (await credentials.create('police', 'test', ['310000'])).token;
   });
   afterEach(async () => {
     await store.close();
@@ -126,7 +126,7 @@ describe('POST /v1/events', () => {
 
   it('answers 401 without a credential or with a revoked one', async () => {
     expect((await post(undefined, { events: [inspection()] })).status).toBe(401);
-    const { token, credential } = await credentials.create('market', 'old system');
+    const { token, credential } = await credentials.create('market', 'old system', ['310000']);
     await credentials.revoke(credential.tokenId);
     expect((await post(token, { events: [inspection()] })).status).toBe(401);
   });

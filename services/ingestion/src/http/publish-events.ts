@@ -1,5 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { validatePublishedEvent, type AcceptedEvent, type EventProblem } from '@hub/domain';
+import {
+  validatePublishedEvent,
+  withinUnits,
+  type AcceptedEvent,
+  type EventProblem,
+} from '@hub/domain';
 import {
   EventStoreError,
   type AppendRequest,
@@ -103,6 +108,13 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
         const result = validatePublishedEvent(raw, agency, index);
         if (!result.ok) {
           problems.push(...result.problems);
+        } else if (!withinUnits(req.credential!.units, result.event.metadata.reportingUnit)) {
+          problems.push({
+            index,
+            pointer: `/events/${index}/reportingUnit`,
+            message: `单位 ${result.event.metadata.reportingUnit} 不在本凭证的辖区（${req.credential!.units.join(',')}）内 / reportingUnit ${result.event.metadata.reportingUnit} is outside the units of this credential`,
+            kind: 'forbidden',
+          });
         } else if (ids.has(result.event.id)) {
           problems.push({
             index,

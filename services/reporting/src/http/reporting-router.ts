@@ -1,10 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
+  caseInUnits,
+  clueInUnits,
   DivisionCode,
+  inspectionInUnits,
   divisionName,
   FORM_TEMPLATES,
-  PeriodError,
   pendingSteps,
   caseView,
   clueLedgerView,
@@ -21,10 +23,9 @@ import {
   procuratorWorklist,
   traceFormCell,
   twoHundredPercentRates,
-  UnknownFormError,
   type ReadModelStore,
 } from '@hub/read-models';
-import { parseOrProblem, sendProblem } from '@hub/ingestion';
+import { parseOrProblem, requireInScope, sendProblem, unitsOf } from '@hub/ingestion';
 import { formGrid } from '../export/grid.js';
 import { formToCsv } from '../export/csv.js';
 import { formToXlsx } from '../export/xlsx.js';
@@ -60,16 +61,11 @@ const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
 export function reportingRouter(deps: ReportingDeps): Router {
   const router = Router();
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  // Failures carry codes of the one error table; the app's error handler answers them.
   const wrap =
     (handler: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response, next: (e: unknown) => void) =>
-      handler(req, res).catch((error: unknown) => {
-        if (error instanceof UnknownFormError)
-          return problem(res, 404, 'Unknown form', error.message);
-        if (error instanceof PeriodError || error instanceof RangeError)
-          return problem(res, 400, 'Invalid period', error.message);
-        next(error);
-      });
+      handler(req, res).catch(next);
 
   router.get('/v1/reports/forms', (_req, res) => {
     res.json(
@@ -88,6 +84,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const template = formTemplate(String(req.params.formId));
       const query = parse(FormQuery, req, res);
       if (!query) return;
+      requireInScope(req, query.unit);
       const form = await cachedForm(
         deps.readModels,
         {
@@ -140,6 +137,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
         res,
       );
       if (!query) return;
+      requireInScope(req, query.unit);
       const eventIds = await traceFormCell(
         deps.readModels,
         {
@@ -160,6 +158,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
     wrap(async (req, res) => {
       const query = parse(z.object({ unit: DivisionCode, from: Day, to: Day }).strict(), req, res);
       if (!query) return;
+      requireInScope(req, query.unit);
       res.json(await twoHundredPercentRates(deps.readModels, query.unit, query.from, query.to));
     }),
   );
@@ -175,12 +174,12 @@ export function reportingRouter(deps: ReportingDeps): Router {
         res,
       );
       if (!query) return;
-      res.json(
-        await clueLedger(deps.readModels, deps.deadlineRules, now(), {
-          ...(query.unit ? { unit: query.unit } : {}),
-          openOnly: query.open === 'true',
-        }),
-      );
+      if (query.unit) requireInScope(req, query.unit);
+      const ledger = await clueLedger(deps.readModels, deps.deadlineRules, now(), {
+        ...(query.unit ? { unit: query.unit } : {}),
+        openOnly: query.open === 'true',
+      });
+      res.json(ledger.filter((c) => clueInUnits(unitsOf(req), c)));
     }),
   );
 
@@ -191,6 +190,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const doc = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
       if (!doc) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
       const found = clueLedgerView(doc as ClueLedgerDocument, deps.deadlineRules, now());
+      // Outside the caller's units a clue is as unknown as a missing one.
+      if (!clueInUnits(unitsOf(req), found))
+        return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
       res.json(found);
     }),
   );
@@ -204,15 +206,16 @@ export function reportingRouter(deps: ReportingDeps): Router {
         res,
       );
       if (!query) return;
+      if (query.unit) requireInScope(req, query.unit);
       const ledger = await clueLedger(
         deps.readModels,
         deps.deadlineRules,
         now(),
         query.unit ? { unit: query.unit } : {},
       );
-      const items = ledger.flatMap((c) =>
-        pendingSteps(c).map((step) => ({ clueId: c.clueId, ...step })),
-      );
+      const items = ledger
+        .filter((c) => clueInUnits(unitsOf(req), c))
+        .flatMap((c) => pendingSteps(c).map((step) => ({ clueId: c.clueId, ...step })));
       res.json(
         items
           .filter((i) => !query.party || i.party === query.party)
@@ -223,15 +226,17 @@ export function reportingRouter(deps: ReportingDeps): Router {
 
   router.get(
     '/v1/ledger/penalty-instead-of-prosecution',
-    wrap(async (_req, res) => {
-      res.json(await penaltyInsteadOfProsecutionFlags(deps.readModels, deps.transferCriteria));
+    wrap(async (req, res) => {
+      const flags = await penaltyInsteadOfProsecutionFlags(deps.readModels, deps.transferCriteria);
+      res.json(flags.filter((f) => inspectionInUnits(unitsOf(req), f)));
     }),
   );
 
   router.get(
     '/v1/prosecution/worklist',
-    wrap(async (_req, res) => {
-      res.json(await procuratorWorklist(deps.readModels));
+    wrap(async (req, res) => {
+      const worklist = await procuratorWorklist(deps.readModels);
+      res.json(worklist.filter((w) => caseInUnits(unitsOf(req), w.case)));
     }),
   );
 
@@ -242,6 +247,8 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const doc = (await deps.readModels.getDocuments('case-tracking', [caseId])).get(caseId);
       if (!doc) return problem(res, 404, 'Unknown case', `no case ${caseId}`);
       const found = caseView(doc as CaseDocument);
+      if (!caseInUnits(unitsOf(req), found))
+        return problem(res, 404, 'Unknown case', `no case ${caseId}`);
       res.json(found);
     }),
   );

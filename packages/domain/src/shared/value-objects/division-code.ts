@@ -30,3 +30,29 @@ export function enclosingDivisions(code: DivisionCode): DivisionCode[] {
 export function isWithinDivision(code: DivisionCode, ancestor: DivisionCode): boolean {
   return code === ancestor || enclosingDivisions(code).includes(ancestor);
 }
+
+/**
+ * Stands for the whole country in a list of units: GB/T 2260 has no national code. A user or
+ * credential sees nationwide only when its units say so, never by its role.
+ */
+export const NATIONWIDE = '000000';
+
+/** True when `code` lies in one of the units (a scope of division codes, or NATIONWIDE). */
+export function withinUnits(units: readonly string[], code: string | undefined): boolean {
+  if (code === undefined) return false;
+  return units.some((unit) => unit === NATIONWIDE || isWithinDivision(code, unit));
+}
+
+/** Parses a comma-separated list of units (`000000` or 全国 for the whole country). */
+export function parseUnits(text: string): string[] | string {
+  const units = text
+    .split(/[,，]/)
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => (u === '全国' ? NATIONWIDE : u));
+  if (units.length === 0) return '至少一个单位 / at least one unit is needed';
+  const bad = units.filter((u) => u !== NATIONWIDE && !/^[1-8]\d{5}$/.test(u));
+  return bad.length > 0
+    ? `单位须为 6 位行政区划代码（全国用 000000）/ units are 6-digit division codes (000000 for the whole country): ${bad.join(', ')}`
+    : units;
+}

@@ -51,6 +51,27 @@ export function maskResidentId(id: string): string {
   return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
 }
 
+/**
+ * Runs of 17 digits and a digit or X that are not part of a longer run of digits: the shape of
+ * a resident ID number, also where it follows letters (a certificate number `T` + ID). The
+ * check character is deliberately not checked: a mistyped ID number is still someone's.
+ */
+const EMBEDDED_ID = /(?<![0-9])([1-9]\d{16}[\dXx])(?![0-9A-Za-z])/g;
+
+/**
+ * Masks every resident ID number inside a text (first 6 and last 4 characters kept), so that
+ * evidence, messages and numbers that embed an ID number (`T` + ID) can be shown and stored.
+ */
+export function maskIdNumbersIn(text: string): string {
+  return text.replace(EMBEDDED_ID, (id) => maskResidentId(id.toUpperCase()));
+}
+
+/** True when a text holds something shaped like a resident ID number in clear. */
+export function containsIdNumber(text: string): boolean {
+  EMBEDDED_ID.lastIndex = 0;
+  return EMBEDDED_ID.test(text);
+}
+
 export const ResidentIdNumber = z
   .string()
   .superRefine((value, ctx) => {

@@ -1,0 +1,52 @@
+/**
+ * The one table that turns a failure's stable code into an answer: the HTTP status of a
+ * problem+json (RFC 9457), the GraphQL `extensions.code`, and a title for people, Chinese
+ * first. Errors carry a literal `code`; routes and resolvers pass them on, never map them.
+ */
+export interface ErrorAnswer {
+  status: number;
+  graphql: string;
+  titleZh: string;
+  title: string;
+}
+
+const answer = (status: number, graphql: string, titleZh: string, title: string) => ({
+  status,
+  graphql,
+  titleZh,
+  title,
+});
+
+export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
+  // The event store's typed errors.
+  WRONG_EXPECTED_REVISION: answer(409, 'CONFLICT', '流版本与预期不符', 'Wrong expected revision'),
+  IDEMPOTENCY_CONFLICT: answer(409, 'CONFLICT', '同一事件编号已有不同内容', 'Idempotency conflict'),
+  EVENT_TOO_LARGE: answer(413, 'PAYLOAD_TOO_LARGE', '事件过大', 'Event too large'),
+  INVALID_APPEND: answer(400, 'BAD_USER_INPUT', '追加请求无效', 'Invalid append'),
+  EVENT_STORE_UNAVAILABLE: answer(
+    503,
+    'SERVICE_UNAVAILABLE',
+    '事件库不可用',
+    'Event store unavailable',
+  ),
+  // Recording hub-originated events (verifications, screenings, unmaskings).
+  RECORD_CONFLICT: answer(409, 'CONFLICT', '请求编号已用于其他内容', 'Request id already used'),
+  RECORD_INVALID: answer(400, 'BAD_USER_INPUT', '无法记录该请求', 'Cannot record the request'),
+  // Personal data.
+  UNMASKING_FORBIDDEN: answer(403, 'FORBIDDEN', '无权解密查看', 'Unmasking not allowed'),
+  CERTIFICATE_NOT_FOUND: answer(404, 'NOT_FOUND', '登记库中无此证书', 'Unknown certificate'),
+  // Reports.
+  UNKNOWN_FORM: answer(404, 'BAD_USER_INPUT', '无此报表或栏目', 'Unknown form or figure'),
+  INVALID_PERIOD: answer(400, 'BAD_USER_INPUT', '报告期有误', 'Invalid period'),
+  // Reading outside one's units.
+  OUT_OF_SCOPE: answer(403, 'FORBIDDEN', '超出本单位辖区', 'Outside your units'),
+  RATE_LIMITED: answer(429, 'RATE_LIMITED', '请求过于频繁', 'Too many requests'),
+};
+
+/** The answer for an error that carries a known code, or undefined for an unexpected failure. */
+export function answerFor(error: unknown): (ErrorAnswer & { code: string }) | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error) || typeof code !== 'string') return undefined;
+  const found = ERROR_TABLE[code];
+  return found ? { ...found, code } : undefined;
+}
