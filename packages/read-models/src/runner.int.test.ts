@@ -8,7 +8,7 @@ import { publishAsAgencies } from '@hub/ingestion';
 import type { ProjectionBatch, ReadModelStore } from './port.js';
 import { ProjectionRunner } from './runner.js';
 import { cachedForm } from './reports.js';
-import { SHANGHAI_2024 } from '@hub/domain';
+import { SHANGHAI_2024, type DocumentProjection, type RecordedHubEvent } from '@hub/domain';
 import { creditCodeFor, inspection } from '@hub/domain/testing';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store.js';
 
@@ -76,6 +76,34 @@ class CrashingStore implements ReadModelStore {
 }
 
 describe('projection runner', () => {
+  it('rebuilds a read model whose projection code changed version, instead of mixing two shapes', async () => {
+    const byAgency: DocumentProjection<{ n: number }> = {
+      kind: 'documents',
+      name: 'activity-test',
+      version: 1,
+      handles: ['InspectionConducted'],
+      keysOf: (e) => [e.metadata.agency],
+      evolve: (doc) => ({ n: (doc?.n ?? 0) + 1 }),
+    };
+    const byUnit = {
+      ...byAgency,
+      version: 2,
+      keysOf: (e: RecordedHubEvent) => [e.metadata.reportingUnit],
+    };
+    const upgraded = readModels('versions');
+    await new ProjectionRunner({ store, readModels: upgraded, projections: [byAgency] }).catchUp();
+    expect((await upgraded.listDocuments('activity-test')).map((d) => d.key)).toContain(
+      'emergency',
+    );
+    await new ProjectionRunner({ store, readModels: upgraded, projections: [byUnit] }).catchUp();
+    const clean = readModels('versions-clean');
+    await new ProjectionRunner({ store, readModels: clean, projections: [byUnit] }).catchUp();
+    expect(await upgraded.listDocuments('activity-test')).toEqual(
+      await clean.listDocuments('activity-test'),
+    );
+    expect((await upgraded.checkpoints())[0]).toMatchObject({ version: 2 });
+  });
+
   it('builds every read model up to the head of the store and reports no lag', async () => {
     const runner = new ProjectionRunner({ store, readModels: readModels('clean'), batchSize: 50 });
     const read = await runner.catchUp();

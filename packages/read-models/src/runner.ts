@@ -8,7 +8,7 @@ import {
 import type { EventStore, RecordedEvent } from '@hub/event-store';
 import type { Logger } from 'pino';
 import { hashDistinctKey } from './distinct-key.js';
-import type { ProjectionBatch, ReadModelStore, StoredFact } from './port.js';
+import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, StoredFact } from './port.js';
 
 /** Each stored event of a page read (upcast) once, however many projections want it. */
 function decodePage(
@@ -87,7 +87,7 @@ export class ProjectionRunner {
    */
   async catchUp(onProgress?: (position: bigint, events: number) => void): Promise<number> {
     const checkpoints = new Map(
-      (await this.options.readModels.checkpoints()).map((c) => [c.projection, c.position]),
+      (await this.resetOutdated()).map((c) => [c.projection, c.position]),
     );
     let read = 0;
     let committing: Promise<void> | undefined;
@@ -224,6 +224,26 @@ export class ProjectionRunner {
       }
     }
     return [...changed].map((key) => ({ key, value: documents.get(key) }));
+  }
+
+  /**
+   * A read model built by another version of its projection's code is forgotten, so that it is
+   * built again from the first event instead of mixing documents of two shapes. Returns the
+   * checkpoints that remain.
+   */
+  private async resetOutdated(): Promise<ProjectionCheckpoint[]> {
+    const checkpoints = await this.options.readModels.checkpoints();
+    const outdated = this.projections.filter((p) =>
+      checkpoints.some((c) => c.projection === p.name && c.version !== p.version),
+    );
+    for (const projection of outdated) {
+      this.options.logger?.warn(
+        { projection: projection.name, version: projection.version },
+        'projection code changed; rebuilding its read model from the first event',
+      );
+      await this.options.readModels.reset(projection.name);
+    }
+    return outdated.length === 0 ? checkpoints : this.options.readModels.checkpoints();
   }
 
   /** Forgets one projection's read model and builds it again from the first event. */
