@@ -71,4 +71,26 @@ describe('embedded store group commit', () => {
       await cleanup();
     }
   });
+
+  it('leaves nothing of a retry that writes some new events and then fails, beside neighbours that commit', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename, maxEventBytes: 1024 });
+    try {
+      const first = anEvent();
+      await store.append('x', [first]);
+      const fresh = anEvent();
+      const tooLarge = anEvent({ data: { text: 'x'.repeat(2048) } });
+      const outcomes = await Promise.allSettled([
+        store.append('a', [anEvent()]),
+        store.append('x', [first, fresh, tooLarge]),
+        store.append('b', [anEvent()]),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await store.readStream('x')).map((e) => e.id)).toEqual([first.id]);
+      expect(await store.readAll()).toHaveLength(3);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import {
@@ -5,7 +6,10 @@ import {
   IdempotencyConflictError,
   InvalidAppendError,
   WrongExpectedRevisionError,
+  chainableName,
+  chainInput,
   sameContent,
+  type ChainAlg,
   type AppendRequest,
   type AppendResult,
   type EventStore,
@@ -34,6 +38,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Clock for recordedAt; injectable for tests. */
   now?: () => Date;
+  /**
+   * The hash of the chain every recorded event joins (default SHA-256; `sm3` for the national
+   * algorithms). `false` records no chain: only for measuring what the chain costs.
+   */
+  chain?: ChainAlg | false;
 }
 
 interface EventRow {
@@ -45,6 +54,7 @@ interface EventRow {
   data: string;
   metadata: string;
   recorded_at: string;
+  chain: string | null;
 }
 
 interface PendingAppend {
@@ -63,6 +73,7 @@ CREATE TABLE IF NOT EXISTS events (
   data        TEXT NOT NULL,
   metadata    TEXT NOT NULL,
   recorded_at TEXT NOT NULL,
+  chain       TEXT,
   UNIQUE (stream, revision)
 );
 CREATE TABLE IF NOT EXISTS streams (
@@ -93,6 +104,9 @@ export class SqliteEventStore implements EventStore {
   private readonly maxEventBytes: number;
   private readonly now: () => Date;
   private readonly statements;
+  private readonly chainAlg: ChainAlg | false;
+  /** The last record, read when a write transaction begins and moved by each insert. */
+  private tail: { position: number; chain: string | null } = { position: 0, chain: null };
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     this.db = new Database(options.filename);
@@ -101,6 +115,11 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Stores made before the chain existed gain the column; their earlier records stay unchained.
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+    if (!columns.some((c) => c.name === 'chain'))
+      this.db.exec('ALTER TABLE events ADD COLUMN chain TEXT');
+    this.chainAlg = options.chain ?? 'sha256';
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.now = options.now ?? (() => new Date());
     this.appended.setMaxListeners(0);
@@ -112,7 +131,10 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
       ),
       insert: this.db.prepare(
-        'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      tail: this.db.prepare<[], { position: number; chain: string | null }>(
+        'SELECT position, chain FROM events ORDER BY position DESC LIMIT 1',
       ),
       byId: this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE event_id = ?'),
       readStream: this.db.prepare<[string, number, number], EventRow>(
@@ -145,7 +167,12 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return Promise.reject(new InvalidAppendError('the event store is closed'));
     if (this.options.groupCommit === false) {
       try {
-        const results = this.db.transaction(() => this.applyAll(requests))();
+        const results = this.db
+          .transaction(() => {
+            this.readTail();
+            return this.applyAll(requests);
+          })
+          .immediate();
         this.appended.emit('appended');
         return Promise.resolve(results);
       } catch (error) {
@@ -170,6 +197,7 @@ export class SqliteEventStore implements EventStore {
       [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
+      this.readTail();
       for (const job of batch) {
         try {
           // applyAll undoes its own writes when it fails, so a failing append is undone
@@ -193,26 +221,44 @@ export class SqliteEventStore implements EventStore {
     this.appended.emit('appended');
   }
 
+  /**
+   * Where the chain stands, read inside the write transaction: another process may have
+   * appended to the same file since (a CLI beside the running hub).
+   */
+  private readTail(): void {
+    this.tail = this.statements.tail.get() ?? { position: 0, chain: null };
+  }
+
   /** Applies an atomic multi-stream append inside the current transaction. */
   private applyAll(requests: readonly AppendRequest[]): AppendResult[] {
     const seen = new Set<string>();
     for (const request of requests) {
       if (!request.stream) throw new InvalidAppendError('stream name is empty');
+      if (!chainableName(request.stream))
+        throw new InvalidAppendError(
+          `stream name ${JSON.stringify(request.stream)} holds a control character`,
+        );
       if (request.events.length === 0)
         throw new InvalidAppendError(`append to ${request.stream} has no events`);
       for (const event of request.events) {
         if (seen.has(event.id))
           throw new InvalidAppendError(`event id ${event.id} appears twice in one append`);
+        if (!chainableName(event.id) || !chainableName(event.type))
+          throw new InvalidAppendError(
+            `event id or type of ${JSON.stringify(event.id)} holds a control character`,
+          );
         seen.add(event.id);
       }
     }
-    if (requests.length === 1) return [this.applyOne(requests[0]!)];
+    // Always in a savepoint: a retry that writes some events and then fails (one too large)
+    // must leave nothing behind beside the appends it is committed with.
     return this.inSavepoint(() => requests.map((r) => this.applyOne(r)));
   }
 
   /** Runs `work` so that, when it throws, exactly its own writes are undone. */
   private inSavepoint<T>(work: () => T): T {
     const { savepoint, release, rollbackTo } = this.statements;
+    const tail = this.tail;
     savepoint.run();
     try {
       const result = work();
@@ -221,6 +267,7 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       rollbackTo.run();
       release.run();
+      this.tail = tail;
       throw error;
     }
   }
@@ -254,22 +301,40 @@ export class SqliteEventStore implements EventStore {
       if (bytes > this.maxEventBytes)
         throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
       revision += 1;
+      // Positions are given here, one after the last record, so the chain can cover them.
+      position = this.tail.position + 1;
+      const chain = this.chainAlg
+        ? `${this.chainAlg}:${hash(
+            this.chainAlg,
+            chainInput(this.tail.chain, {
+              position,
+              stream,
+              revision,
+              id: event.id,
+              type: event.type,
+              recordedAt,
+              dataJson: data,
+              metadataJson: metadata,
+            }),
+          )}`
+        : null;
       try {
-        position = Number(
-          this.statements.insert.run(
-            event.id,
-            stream,
-            revision,
-            event.type,
-            data,
-            metadata,
-            recordedAt,
-          ).lastInsertRowid,
+        this.statements.insert.run(
+          position,
+          event.id,
+          stream,
+          revision,
+          event.type,
+          data,
+          metadata,
+          recordedAt,
+          chain,
         );
       } catch (error) {
         if (isUniqueViolation(error)) throw new PossibleRetry(error);
         throw error;
       }
+      this.tail = { position, chain };
     }
     this.statements.setStreamRevision.run(stream, revision);
     return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
@@ -401,5 +466,6 @@ function toRecorded(row: EventRow): RecordedEvent {
     revision: row.revision,
     position: BigInt(row.position),
     recordedAt: row.recorded_at,
+    ...(row.chain ? { chain: row.chain } : {}),
   };
 }

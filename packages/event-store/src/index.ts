@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './errors.js';
 export * from './same-content.js';
+export * from './chain.js';

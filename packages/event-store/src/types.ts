@@ -25,6 +25,11 @@ export interface RecordedEvent extends NewEvent {
   position: GlobalPosition;
   /** When the store recorded the event (ISO 8601, UTC). */
   recordedAt: string;
+  /**
+   * The event's link in the store's hash chain (`<alg>:<hex>`, see chain.ts), where the store
+   * keeps one; absent for stores or records without a chain.
+   */
+  chain?: string;
 }
 
 export interface AppendRequest {

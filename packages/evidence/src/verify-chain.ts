@@ -1,0 +1,182 @@
+import { hash } from 'node:crypto';
+import {
+  algOfLink,
+  chainInput,
+  digestOfLink,
+  type EventStore,
+  type RecordedEvent,
+} from '@hub/event-store';
+
+export type ChainProblemKind =
+  'content_altered' | 'link_altered' | 'records_missing' | 'chain_broken' | 'unknown_algorithm';
+
+/** One record that does not match the chain: where it is, and what the chain tells of it. */
+export interface ChainProblem {
+  kind: ChainProblemKind;
+  position: bigint;
+  stream: string;
+  eventId: string;
+  /** What differs, Chinese first. */
+  detail: string;
+}
+
+export interface ChainReport {
+  records: number;
+  /** Records stored before the chain existed (from the start of the store), not covered by it. */
+  unchained: number;
+  /** The last record checked: the head a signed checkpoint is compared with. */
+  head?: { position: bigint; link: string; count: number };
+  problems: ChainProblem[];
+  /** Problems found beyond those listed (the list stops at `maxProblems`). */
+  moreProblems: number;
+}
+
+/** The link a record should carry, given the previous record's stored link. */
+export function expectedLink(
+  previousLink: string | undefined,
+  e: RecordedEvent,
+  alg: string,
+): string {
+  const input = chainInput(previousLink, {
+    position: e.position,
+    stream: e.streamName,
+    revision: e.revision,
+    id: e.id,
+    type: e.type,
+    recordedAt: e.recordedAt,
+    dataJson: JSON.stringify(e.data ?? null),
+    metadataJson: JSON.stringify(e.metadata ?? {}),
+  });
+  return `${alg}:${hash(alg, input)}`;
+}
+
+/**
+ * Walks the whole store in order and recomputes every link. A record that does not match is
+ * told apart by what follows it: if the next record still chains onto its stored link, its
+ * content was altered; if the next chains onto the link it should have had, its stored link
+ * was altered; a gap in positions is a removal; anything else breaks the chain from there on
+ * (records inserted, removed or renumbered).
+ */
+export async function verifyChain(
+  store: EventStore,
+  options: { pageSize?: number; maxProblems?: number; onProgress?: (records: number) => void } = {},
+): Promise<ChainReport> {
+  const pageSize = options.pageSize ?? 10_000;
+  const maxProblems = options.maxProblems ?? 20;
+  const report: ChainReport = { records: 0, unchained: 0, problems: [], moreProblems: 0 };
+  const add = (problem: ChainProblem) => {
+    if (report.problems.length < maxProblems) report.problems.push(problem);
+    else report.moreProblems += 1;
+  };
+  // A record whose link did not match, judged once the next record is known.
+  let suspect: { event: RecordedEvent; expected: string } | undefined;
+  let previous: RecordedEvent | undefined;
+  let after: bigint | undefined;
+  for (;;) {
+    const page = await store.readAll({
+      ...(after === undefined ? {} : { after }),
+      maxCount: pageSize,
+    });
+    for (const event of page) {
+      report.records += 1;
+      const link = event.chain;
+      if (!link) {
+        if (previous?.chain)
+          add(
+            problemAt(
+              event,
+              'chain_broken',
+              '记录缺少链值 / the record has no chain link though records before it have one',
+            ),
+          );
+        else report.unchained += 1;
+        previous = event;
+        continue;
+      }
+      const alg = algOfLink(link);
+      if (!alg) {
+        add(
+          problemAt(
+            event,
+            'unknown_algorithm',
+            `链值算法未知 / unknown chain algorithm in "${link.slice(0, 12)}…"`,
+          ),
+        );
+        previous = event;
+        continue;
+      }
+      let expected = expectedLink(previous?.chain, event, alg);
+      if (suspect) {
+        // A previous link that was itself rewritten explains this record's mismatch.
+        if (judge(suspect, event, alg, add) === 'link_altered') expected = link;
+        suspect = undefined;
+      }
+      if (expected !== link) {
+        if (previous && event.position !== previous.position + 1n) {
+          add(
+            problemAt(
+              event,
+              'records_missing',
+              `位置 ${previous.position + 1n}–${event.position - 1n} 的记录缺失 / records at positions ${previous.position + 1n} to ${event.position - 1n} are missing`,
+            ),
+          );
+        } else suspect = { event, expected };
+      }
+      report.head = { position: event.position, link, count: report.records };
+      previous = event;
+    }
+    options.onProgress?.(report.records);
+    if (page.length < pageSize) break;
+    after = page[page.length - 1]!.position;
+  }
+  if (suspect)
+    add(
+      problemAt(
+        suspect.event,
+        'content_altered',
+        `最后一条记录的内容与链值不符 / the last record's content or link does not match its chain (${hintOf(suspect.event)})`,
+      ),
+    );
+  return report;
+}
+
+function judge(
+  suspect: { event: RecordedEvent; expected: string },
+  next: RecordedEvent,
+  alg: string,
+  add: (p: ChainProblem) => void,
+): ChainProblemKind {
+  const nextLink = next.chain!;
+  const found = (kind: ChainProblemKind, detail: string) => {
+    add(problemAt(suspect.event, kind, detail));
+    return kind;
+  };
+  if (expectedLink(suspect.event.chain, next, alg) === nextLink)
+    return found(
+      'content_altered',
+      `记录内容在入链后被改动 / the record was altered after it was chained: ${hintOf(suspect.event)}`,
+    );
+  if (expectedLink(suspect.expected, next, alg) === nextLink)
+    return found(
+      'link_altered',
+      `记录的链值被改动，内容未变 / the record's stored link was altered; its content is as chained`,
+    );
+  return found(
+    'chain_broken',
+    `链在此处断开：此前的记录被插入、删除或重新编号 / the chain breaks here: records before it were inserted, removed or renumbered`,
+  );
+}
+
+/** What can be told of an altered record without the original: inner inconsistencies. */
+function hintOf(event: RecordedEvent): string {
+  const metadataId = (event.metadata as { eventId?: unknown }).eventId;
+  if (metadataId !== undefined && metadataId !== event.id)
+    return `元数据中的事件编号 ${String(metadataId)} 与记录编号不一致 / metadata eventId ${String(metadataId)} differs from the record's id`;
+  return '类型、数据、元数据、流、版本或记录时间与入链时不同 / its type, data, metadata, stream, revision or recorded time differ from what was chained';
+}
+
+function problemAt(event: RecordedEvent, kind: ChainProblemKind, detail: string): ChainProblem {
+  return { kind, position: event.position, stream: event.streamName, eventId: event.id, detail };
+}
+
+export { digestOfLink };
