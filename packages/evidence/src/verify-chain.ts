@@ -169,9 +169,9 @@ function judge(
 
 /** What can be told of an altered record without the original: inner inconsistencies. */
 function hintOf(event: RecordedEvent): string {
-  const metadataId = (event.metadata as { eventId?: unknown }).eventId;
-  if (metadataId !== undefined && metadataId !== event.id)
-    return `元数据中的事件编号 ${String(metadataId)} 与记录编号不一致 / metadata eventId ${String(metadataId)} differs from the record's id`;
+  const metadataId = JSON.stringify((event.metadata as { eventId?: unknown }).eventId);
+  if (metadataId !== undefined && metadataId !== JSON.stringify(event.id))
+    return `元数据中的事件编号 ${metadataId} 与记录编号不一致 / metadata eventId ${metadataId} differs from the record's id`;
   return '类型、数据、元数据、流、版本或记录时间与入链时不同 / its type, data, metadata, stream, revision or recorded time differ from what was chained';
 }
 
