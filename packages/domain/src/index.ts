@@ -33,3 +33,4 @@ export * from './certificates/verification.js';
 export * from './projections/agency-activity.js';
 export * from './data-protection/unmasking-policy.js';
 export * from './access/scope.js';
+export * from './shared/personal-data-refs.js';

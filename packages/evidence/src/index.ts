@@ -1,1 +1,3 @@
 export * from './verify-chain.js';
+export * from './checkpoints.js';
+export * from './notary.js';

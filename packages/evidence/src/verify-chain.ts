@@ -3,19 +3,28 @@ import {
   algOfLink,
   chainInput,
   digestOfLink,
+  type ChainAlg,
   type EventStore,
   type RecordedEvent,
 } from '@hub/event-store';
+import { checkpointProblem, type ChainCheckpoint } from './checkpoints.js';
 
 export type ChainProblemKind =
-  'content_altered' | 'link_altered' | 'records_missing' | 'chain_broken' | 'unknown_algorithm';
+  | 'content_altered'
+  | 'link_altered'
+  | 'records_missing'
+  | 'chain_broken'
+  | 'unknown_algorithm'
+  | 'checkpoint_mismatch'
+  | 'history_truncated'
+  | 'checkpoint_invalid';
 
 /** One record that does not match the chain: where it is, and what the chain tells of it. */
 export interface ChainProblem {
   kind: ChainProblemKind;
   position: bigint;
-  stream: string;
-  eventId: string;
+  stream?: string;
+  eventId?: string;
   /** What differs, Chinese first. */
   detail: string;
 }
@@ -24,8 +33,13 @@ export interface ChainReport {
   records: number;
   /** Records stored before the chain existed (from the start of the store), not covered by it. */
   unchained: number;
-  /** The last record checked: the head a signed checkpoint is compared with. */
+  /**
+   * The last record checked: the head a signed checkpoint is compared with. Its link is the
+   * record's own, or, for records stored without one, the link derived for them here.
+   */
   head?: { position: bigint; link: string; count: number };
+  /** Signed checkpoints that were compared with the history and matched it. */
+  checkpointsMatched: number;
   problems: ChainProblem[];
   /** Problems found beyond those listed (the list stops at `maxProblems`). */
   moreProblems: number;
@@ -57,21 +71,71 @@ export function expectedLink(
  * was altered; a gap in positions is a removal; anything else breaks the chain from there on
  * (records inserted, removed or renumbered).
  */
+export interface VerifyOptions {
+  pageSize?: number;
+  maxProblems?: number;
+  onProgress?: (records: number) => void;
+  /** Signed checkpoints to hold the history to (the hub's own, and files agencies kept). */
+  checkpoints?: readonly ChainCheckpoint[];
+  /** The hub key checkpoints must be signed with; without it, the key each names is used. */
+  trustedPublicKeyPem?: string;
+  /** How links are derived for records a store keeps without one (as the notary derived them). */
+  derivedAlg?: ChainAlg;
+}
+
 export async function verifyChain(
   store: EventStore,
-  options: { pageSize?: number; maxProblems?: number; onProgress?: (records: number) => void } = {},
+  options: VerifyOptions = {},
 ): Promise<ChainReport> {
   const pageSize = options.pageSize ?? 10_000;
   const maxProblems = options.maxProblems ?? 20;
-  const report: ChainReport = { records: 0, unchained: 0, problems: [], moreProblems: 0 };
+  const derivedAlg = options.derivedAlg ?? 'sha256';
+  const report: ChainReport = {
+    records: 0,
+    unchained: 0,
+    problems: [],
+    moreProblems: 0,
+    checkpointsMatched: 0,
+  };
   const add = (problem: ChainProblem) => {
     if (report.problems.length < maxProblems) report.problems.push(problem);
     else report.moreProblems += 1;
   };
+  const checkpoints = [...(options.checkpoints ?? [])]
+    .filter((c) => {
+      const problem = checkpointProblem(c, options.trustedPublicKeyPem);
+      if (problem)
+        add({
+          kind: 'checkpoint_invalid',
+          position: BigInt(c.position),
+          detail: `${problem} (signed ${c.signedAt})`,
+        });
+      return !problem;
+    })
+    .sort((a, b) => a.count - b.count);
+  let nextCheckpoint = 0;
   // A record whose link did not match, judged once the next record is known.
   let suspect: { event: RecordedEvent; expected: string } | undefined;
   let previous: RecordedEvent | undefined;
+  let effective: string | undefined;
   let after: bigint | undefined;
+  const reachCheckpoints = (event: RecordedEvent) => {
+    report.head = { position: event.position, link: effective!, count: report.records };
+    while (checkpoints[nextCheckpoint]?.count === report.records) {
+      const c = checkpoints[nextCheckpoint++]!;
+      if (c.position === event.position.toString() && c.head === effective) {
+        report.checkpointsMatched += 1;
+        continue;
+      }
+      add(
+        problemAt(
+          event,
+          'checkpoint_mismatch',
+          `与 ${c.signedAt} 签署的检查点不符（记有位置 ${c.position}、链头 ${c.head.slice(0, 20)}…）：此前的历史被改写 / does not match the checkpoint signed ${c.signedAt} (position ${c.position}, head ${c.head.slice(0, 20)}…): the history before it was rewritten`,
+        ),
+      );
+    }
+  };
   for (;;) {
     const page = await store.readAll({
       ...(after === undefined ? {} : { after }),
@@ -81,6 +145,7 @@ export async function verifyChain(
       report.records += 1;
       const link = event.chain;
       if (!link) {
+        effective = expectedLink(effective, event, derivedAlg);
         if (previous?.chain)
           add(
             problemAt(
@@ -91,6 +156,7 @@ export async function verifyChain(
           );
         else report.unchained += 1;
         previous = event;
+        reachCheckpoints(event);
         continue;
       }
       const alg = algOfLink(link);
@@ -102,7 +168,9 @@ export async function verifyChain(
             `链值算法未知 / unknown chain algorithm in "${link.slice(0, 12)}…"`,
           ),
         );
+        effective = link;
         previous = event;
+        reachCheckpoints(event);
         continue;
       }
       let expected = expectedLink(previous?.chain, event, alg);
@@ -122,13 +190,20 @@ export async function verifyChain(
           );
         } else suspect = { event, expected };
       }
-      report.head = { position: event.position, link, count: report.records };
+      effective = link;
       previous = event;
+      reachCheckpoints(event);
     }
     options.onProgress?.(report.records);
     if (page.length < pageSize) break;
     after = page[page.length - 1]!.position;
   }
+  for (const c of checkpoints.slice(nextCheckpoint))
+    add({
+      kind: 'history_truncated',
+      position: BigInt(c.position),
+      detail: `历史只有 ${report.records} 条记录，但 ${c.signedAt} 签署的检查点记有 ${c.count} 条（至位置 ${c.position}）：末尾的记录被删除 / the history holds ${report.records} records, but the checkpoint signed ${c.signedAt} counts ${c.count} (to position ${c.position}): records were removed from its end`,
+    });
   if (suspect)
     add(
       problemAt(

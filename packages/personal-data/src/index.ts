@@ -1,2 +1,4 @@
 export * from './vault.js';
 export * from './match-key-bytes.js';
+export * from './subject-keys.js';
+export * from './memory-subject-keys.js';

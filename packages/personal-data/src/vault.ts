@@ -1,7 +1,19 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { PersonalDataProtector } from '@hub/domain';
+import {
+  certificateKey,
+  formatSealedRef,
+  maskCertificateNumber,
+  maskResidentId,
+  parseSealedRef,
+  type CertificateType,
+  type PersonalDataProtector,
+  type PersonalDataSealer,
+} from '@hub/domain';
+import { hmac, SUITES, type CryptoSuite } from '@hub/crypto';
 import { base64UrlOf24, HmacSha256 } from './hmac-sha256.js';
+import { MemorySubjectKeyStore } from './memory-subject-keys.js';
+import type { SubjectKeyStore } from './subject-keys.js';
 
 export interface VaultKey {
   /** Short name written into every sealed value, so the right key opens it after a rotation. */
@@ -23,17 +35,36 @@ interface DerivedKey {
   iv: Buffer;
 }
 
+export interface VaultOptions {
+  /** The algorithms of the deployment: HMAC-SHA-256 and AES-256-GCM, or HMAC-SM3 and SM4. */
+  suite?: CryptoSuite;
+  /** Where data subjects' keys live (vault.db); in memory when absent (tests, one-off tools). */
+  subjectKeys?: SubjectKeyStore;
+}
+
+/** The ID number inside a certificate number that holds one (the `T` + ID card). */
+const EMBEDDED_ID = /(?<![0-9])[1-9]\d{16}[\dX](?![0-9A-Z])/;
+
 /**
- * Keyed hashes (HMAC-SHA-256) for matching, and sealed copies (AES-256-GCM) for authorized
- * unmasking. Sealing is deterministic (the IV is a keyed hash of the value, as in SIV modes):
- * a rebuilt read model is byte-identical, and equal values reveal only what the match key
- * already reveals. Every key comes from one secret per key id through HKDF.
+ * Keyed hashes for matching, and sealed copies for authorized unmasking. The ID numbers that
+ * agencies publish are sealed at ingestion under a key of their data subject (see
+ * subject-keys.ts) and written into events as sealed references; read models made before that
+ * used one vault-wide key (`seal`), still opened here. Sealing is deterministic (the IV is a
+ * keyed hash of the value, as in SIV modes): a retried event seals to the same bytes, and a
+ * rebuilt read model is byte-identical. Every vault-wide key comes from one secret per key id
+ * through HKDF.
  */
-export class PersonalDataVault implements PersonalDataProtector {
+export class PersonalDataVault implements PersonalDataProtector, PersonalDataSealer {
   private readonly keys = new Map<string, DerivedKey>();
   private readonly current: string;
+  /** The key match keys come from: fixed for the deployment (see SubjectKeyStore.matchKeyId). */
+  private readonly matchKeyId: string;
+  private readonly suite: CryptoSuite;
+  private readonly subjectKeys: SubjectKeyStore;
+  /** HMAC-SM3 match keys of the national suite (the SHA-256 path has its own fast HMAC). */
+  private readonly sm3MatchSecret: Buffer | undefined;
 
-  constructor(current: VaultKey, previous: readonly VaultKey[] = []) {
+  constructor(current: VaultKey, previous: readonly VaultKey[] = [], options: VaultOptions = {}) {
     for (const key of [current, ...previous]) {
       if (key.secret.length !== 32) throw new Error(`personal-data key ${key.id} must be 32 bytes`);
       if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.id))
@@ -45,6 +76,21 @@ export class PersonalDataVault implements PersonalDataProtector {
       });
     }
     this.current = current.id;
+    this.suite = options.suite ?? 'international';
+    this.subjectKeys =
+      options.subjectKeys ?? new MemorySubjectKeyStore();
+    this.matchKeyId = this.subjectKeys.matchKeyId(current.id);
+    const matchSecret = [current, ...previous].find((k) => k.id === this.matchKeyId)?.secret;
+    if (!matchSecret)
+      throw new Error(
+        `match keys come from personal-data key "${this.matchKeyId}", which is not configured: keep it in HUB_PII_PREVIOUS_KEYS`,
+      );
+    this.sm3MatchSecret = this.suite === 'national' ? derive(matchSecret, 'match-sm3') : undefined;
+  }
+
+  /** Which keyed hash makes match keys; written into every sealed reference. */
+  get matchAlg(): string {
+    return this.sm3MatchSecret ? 'hsm3' : 'hs256';
   }
 
   private key(id = this.current): DerivedKey {
@@ -54,7 +100,53 @@ export class PersonalDataVault implements PersonalDataProtector {
   }
 
   matchKey(value: string): string {
-    return base64UrlOf24(this.key().match.mac(value));
+    if (this.sm3MatchSecret)
+      return hmac('sm3', this.sm3MatchSecret, value).subarray(0, 24).toString('base64url');
+    return base64UrlOf24(this.key(this.matchKeyId).match.mac(value));
+  }
+
+  /** An ID number as events keep it: match key, mask, and the value sealed under its person's key. */
+  sealIdNumber(idNumber: string): string {
+    const id = idNumber.toUpperCase();
+    const subject = this.matchKey(id);
+    const { keyId, key } = this.subjectKeys.keyFor(subject);
+    return formatSealedRef({
+      kind: 'id',
+      matchAlg: this.matchAlg,
+      key: subject,
+      masked: maskResidentId(id),
+      keyId,
+      sealed: key.seal(SUITES[this.suite].seal, id, { deterministic: true, associatedData: 'id' }),
+    });
+  }
+
+  /** A certificate number that holds an ID number: keyed by its registry key, sealed under its holder's key. */
+  sealCertificateNumber(type: CertificateType, number: string): string {
+    const upper = number.toUpperCase();
+    const embedded = EMBEDDED_ID.exec(upper)?.[0];
+    if (!embedded) throw new Error('sealCertificateNumber: the number holds no ID number');
+    const { keyId, key } = this.subjectKeys.keyFor(this.matchKey(embedded));
+    return formatSealedRef({
+      kind: 'cert',
+      matchAlg: this.matchAlg,
+      key: this.matchKey(certificateKey(type, upper)),
+      masked: maskCertificateNumber(type, upper),
+      keyId,
+      sealed: key.seal(SUITES[this.suite].seal, upper, {
+        deterministic: true,
+        associatedData: 'cert',
+      }),
+    });
+  }
+
+  /** Makes the subject keys of values sealed so far durable: before their events are appended. */
+  commitKeys(): void {
+    this.subjectKeys.commit();
+  }
+
+  /** Destroys every key of a person (named by the match key of their ID number). */
+  forget(subject: string, reason: string): number {
+    return this.subjectKeys.destroy(subject, reason);
   }
 
   seal(value: string): string {
@@ -67,7 +159,14 @@ export class PersonalDataVault implements PersonalDataProtector {
       .join('.');
   }
 
+  /** Opens a sealed reference or a vault-wide sealed value; only unmaskHolder may call this. */
   unseal(sealed: string): string {
+    const ref = parseSealedRef(sealed);
+    if (ref)
+      return this.subjectKeys
+        .key(ref.keyId)
+        .open(ref.sealed, { associatedData: ref.kind })
+        .toString('utf8');
     const [id, iv, body, tag] = sealed.split('.');
     if (!id || !iv || !body || !tag) throw new SealError('not a sealed value');
     const decipher = createDecipheriv(

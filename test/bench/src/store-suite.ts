@@ -9,9 +9,9 @@ const BATCHES = 1000;
 const BATCH = 100;
 
 /** Batched appends on the embedded store against raw better-sqlite3 inserts of the same rows. */
-async function batchedAppends(): Promise<number> {
+async function batchedAppends(chain: 'sha256' | 'sm3' | false = 'sha256'): Promise<number> {
   return withTempDir(async (dir) => {
-    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db'), chain });
     const batches = Array.from({ length: BATCHES }, (_, b) =>
       Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
     );
@@ -104,11 +104,19 @@ async function readAllThroughput(): Promise<number> {
 }
 
 export async function storeSuite(): Promise<void> {
-  const store = await medianOf3(batchedAppends);
+  const store = await medianOf3(() => batchedAppends('sha256'));
   const raw = await medianOf3(rawInserts);
   bench('store', 'batched_append_100', store, 'events/s');
   bench('store', 'baseline_raw_better_sqlite3_insert_100', raw, 'events/s');
   bench('store', 'batched_append_vs_raw', store / raw, 'ratio');
+
+  // What the hash chain costs: the same batches with each algorithm and with none.
+  const unchained = await medianOf3(() => batchedAppends(false));
+  const sm3 = await medianOf3(() => batchedAppends('sm3'));
+  bench('store', 'batched_append_100_unchained', unchained, 'events/s');
+  bench('store', 'batched_append_100_chain_sm3', sm3, 'events/s');
+  bench('store', 'chain_sha256_vs_unchained', store / unchained, 'ratio');
+  bench('store', 'chain_sm3_vs_unchained', sm3 / unchained, 'ratio');
 
   const grouped = await medianOf3(() => concurrentSingles(true));
   const ungrouped = await medianOf3(() => concurrentSingles(false));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Agency } from '../shared/agencies.js';
 import { defineEvent } from '../shared/event-definition.js';
+import { parseSealedRef } from '../shared/personal-data-refs.js';
 import { CalendarDate, ExternalId } from '../shared/envelope.js';
 import {
   CertificateNumber,
@@ -41,8 +42,11 @@ function onlyOwnCertificates(agency: Agency, data: { certificateType: Certificat
     : `${data.certificateType} certificates are issued by ${issuer}, not ${agency}`;
 }
 
-const certificateStream = (d: { certificateType: string; number: string }) =>
-  `certificate-${d.certificateType}-${d.number}`;
+/** A certificate's stream; a number that holds an ID number is named by its registry key. */
+const certificateStream = (d: { certificateType: string; number: string }) => {
+  const sealed = parseSealedRef(d.number);
+  return `certificate-${d.certificateType}-${sealed ? `k${sealed.key}` : d.number}`;
+};
 
 const CertificateKey = {
   certificateType: CertificateType,

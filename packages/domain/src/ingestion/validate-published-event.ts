@@ -2,6 +2,11 @@ import type { z } from 'zod';
 import { eventDefinition, upcast } from '../catalogue.js';
 import type { Agency } from '../shared/agencies.js';
 import { PublishedEnvelope, type EventMetadata } from '../shared/envelope.js';
+import {
+  holdsIdNumberInClear,
+  sealPersonalDataIn,
+  type PersonalDataSealer,
+} from '../shared/personal-data-refs.js';
 
 /** One thing wrong with one event of a batch, located by JSON Pointer (RFC 6901). */
 export interface EventProblem {
@@ -42,14 +47,22 @@ function zodProblems(
   }));
 }
 
+/** What validation needs from outside the domain. */
+export interface ValidationContext {
+  /** Seals ID numbers before the event is stored (the vault, at the edge). */
+  sealer: PersonalDataSealer;
+}
+
 /**
  * Checks one published event against the catalogue, on behalf of the agency whose credential
- * sent it: envelope, known type and version, publishing rights, and the data schema.
+ * sent it: envelope, known type and version, publishing rights, and the data schema; then seals
+ * its personal data, so that no ID number in clear reaches the store.
  */
 export function validatePublishedEvent(
   raw: unknown,
   agency: Agency,
   index: number,
+  context: ValidationContext,
 ): ValidationResult {
   const envelope = PublishedEnvelope.safeParse(raw);
   if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
@@ -88,8 +101,30 @@ export function validatePublishedEvent(
   }
   const data = schema.safeParse(e.data);
   if (!data.success) return { ok: false, problems: zodProblems(index, data.error, ['data']) };
+  const sealed = sealPersonalDataIn(data.data, context.sealer);
+  const clear = [
+    ...sealed.problems.map((p) => ({ ...p, path: ['data', ...p.path] })),
+    ...(holdsIdNumberInClear(e.actor)
+      ? [
+          {
+            path: ['actor'],
+            message: '操作人信息中不得含身份证号 / the actor may not hold an ID number',
+          },
+        ]
+      : []),
+  ];
+  if (clear.length > 0)
+    return {
+      ok: false,
+      problems: clear.map((p) => ({
+        index,
+        pointer: pointer(index, p.path),
+        message: p.message,
+        kind: 'invalid' as const,
+      })),
+    };
 
-  const current = upcast(e.type, e.schemaVersion, data.data);
+  const current = upcast(e.type, e.schemaVersion, sealed.data);
   const refusal = definition.mayPublish?.(agency, current);
   if (refusal) return problem(['data'], refusal, 'forbidden');
 
@@ -99,7 +134,7 @@ export function validatePublishedEvent(
       id: e.id,
       type: e.type,
       stream: definition.stream(current),
-      data: data.data,
+      data: sealed.data,
       metadata: metadataOf(e, agency),
     },
   };

@@ -1,0 +1,123 @@
+import { CERTIFICATE_TYPES, type CertificateType } from './refs.js';
+import { containsIdNumber } from './value-objects/resident-id.js';
+
+/**
+ * Personal data as the event store keeps it: an ID number (or a certificate number that holds
+ * one) is replaced, before the event is written, by a sealed reference. The reference carries
+ * the hub's keyed match key (so projections, forms and screening can match and count without
+ * the number), the masked form (so it can be shown), and the value sealed with a key of its
+ * data subject (so only an audited unmasking can open it, and destroying that key makes every
+ * sealed copy of that person unreadable while counts and the hash chain stay as they were).
+ *
+ *   pii1:<kind>:<match alg>:<match key>:<masked>:<subject key id>:<sealed value>
+ *
+ * kind `id` (a resident ID number) or `cert` (a certificate number holding one, whose match key
+ * is the registry key of type and number). No part holds a colon.
+ */
+export interface SealedRef {
+  kind: 'id' | 'cert';
+  matchAlg: string;
+  key: string;
+  masked: string;
+  keyId: string;
+  sealed: string;
+}
+
+const PREFIX = 'pii1:';
+
+export function formatSealedRef(ref: SealedRef): string {
+  return `${PREFIX}${ref.kind}:${ref.matchAlg}:${ref.key}:${ref.masked}:${ref.keyId}:${ref.sealed}`;
+}
+
+export const isSealedRef = (value: unknown): boolean =>
+  typeof value === 'string' && value.startsWith(PREFIX);
+
+export function parseSealedRef(value: string): SealedRef | undefined {
+  if (!value.startsWith(PREFIX)) return undefined;
+  const parts = value.slice(PREFIX.length).split(':');
+  if (parts.length !== 6) return undefined;
+  const [kind, matchAlg, key, masked, keyId, sealed] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (kind !== 'id' && kind !== 'cert') return undefined;
+  return { kind, matchAlg, key, masked, keyId, sealed };
+}
+
+/** The stable identity of a value for matching and counting: a sealed ref's match key, else itself. */
+export const identityOf = (value: string): string => parseSealedRef(value)?.key ?? value;
+
+/** What ingestion needs of the vault: sealing at the edge, the domain only decides what to seal. */
+export interface PersonalDataSealer {
+  /** A valid resident ID number, upper case → its sealed reference. */
+  sealIdNumber(idNumber: string): string;
+  /** A certificate number that holds an ID number → its sealed reference (key: the registry key). */
+  sealCertificateNumber(type: CertificateType, number: string): string;
+}
+
+export interface PersonalDataProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
+const isCertificateType = (value: unknown): value is CertificateType =>
+  (CERTIFICATE_TYPES as readonly unknown[]).includes(value);
+
+/**
+ * Seals the ID numbers of an event's data: every `idNumber`, and every certificate `number`
+ * (beside its `certificateType` or `type`) that holds one. Anything else that still holds an ID
+ * number in clear (free text, another field) is a problem: it would leave the vault.
+ */
+export function sealPersonalDataIn(
+  data: unknown,
+  sealer: PersonalDataSealer,
+): { data: unknown; problems: PersonalDataProblem[] } {
+  const problems: PersonalDataProblem[] = [];
+  const walk = (value: unknown, path: PropertyKey[]): unknown => {
+    if (typeof value === 'string') {
+      if (!isSealedRef(value) && containsIdNumber(value))
+        problems.push({
+          path,
+          message:
+            '此处不得填写身份证号（请填入 idNumber 字段，由平台加密保存）/ an ID number may not be written here in clear: put it in an idNumber field, where the hub seals it',
+        });
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
+    if (!value || typeof value !== 'object') return value;
+    const object = value as Record<string, unknown>;
+    const type = isCertificateType(object.certificateType)
+      ? object.certificateType
+      : isCertificateType(object.type)
+        ? object.type
+        : undefined;
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(object)) {
+      if (typeof field === 'string' && !isSealedRef(field)) {
+        if (key === 'idNumber') {
+          out[key] = sealer.sealIdNumber(field.toUpperCase());
+          continue;
+        }
+        if (key === 'number' && type && containsIdNumber(field)) {
+          out[key] = sealer.sealCertificateNumber(type, field);
+          continue;
+        }
+      }
+      out[key] = walk(field, [...path, key]);
+    }
+    return out;
+  };
+  return { data: walk(data, []), problems };
+}
+
+/** True when any string in a value holds an ID number in clear (a sealed ref does not). */
+export function holdsIdNumberInClear(value: unknown): boolean {
+  if (typeof value === 'string') return !isSealedRef(value) && containsIdNumber(value);
+  if (Array.isArray(value)) return value.some(holdsIdNumberInClear);
+  if (value && typeof value === 'object') return Object.values(value).some(holdsIdNumberInClear);
+  return false;
+}

@@ -1,0 +1,115 @@
+import type { ChainAlg, EventStore, RecordedEvent, Subscription } from '@hub/event-store';
+import {
+  checkpointProblem,
+  signCheckpoint,
+  type ChainCheckpoint,
+  type CheckpointStore,
+  type HubSigningKey,
+} from './checkpoints.js';
+import { expectedLink } from './verify-chain.js';
+
+export interface NotaryOptions {
+  store: EventStore;
+  checkpoints: CheckpointStore;
+  key: HubSigningKey;
+  /** How links are derived for records a store keeps without one (a store with no chain of its own). */
+  derivedAlg: ChainAlg;
+  /** Sign after this many new records (default 10,000) … */
+  everyEvents?: number;
+  /** … or this long after the last checkpoint, if the history moved (default 10 minutes). */
+  everyMs?: number;
+  now?: () => Date;
+  onError?: (error: unknown) => void;
+  onSigned?: (checkpoint: ChainCheckpoint) => void;
+}
+
+interface Head {
+  position: bigint;
+  count: number;
+  link: string;
+}
+
+/**
+ * Follows the history and signs where it stands, periodically, with the hub's key. For a store
+ * that keeps no chain of its own (KurrentDB), the links are derived here as the verifier derives
+ * them, so its checkpoints hold that history to account the same way.
+ */
+export class ChainNotary {
+  private head: Head | undefined;
+  private signed: Head | undefined;
+  private subscription: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private signing: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: NotaryOptions) {}
+
+  /** Where the last checkpoint left the history: signed by this hub's key, or nothing. */
+  private resume(): Head | undefined {
+    const latest = this.options.checkpoints.latest();
+    if (!latest || checkpointProblem(latest, this.options.key.publicKeyPem)) return undefined;
+    return { position: BigInt(latest.position), count: latest.count, link: latest.head };
+  }
+
+  private advance(event: RecordedEvent): void {
+    const link = event.chain ?? expectedLink(this.head?.link, event, this.options.derivedAlg);
+    this.head = { position: event.position, count: (this.head?.count ?? 0) + 1, link };
+  }
+
+  /** Reads what was recorded since the last checkpoint and signs the head if it moved. */
+  async catchUpAndSign(): Promise<ChainCheckpoint | undefined> {
+    this.head = this.resume();
+    this.signed = this.head;
+    for (;;) {
+      const page = await this.options.store.readAll({
+        ...(this.head ? { after: this.head.position } : {}),
+        maxCount: 10_000,
+      });
+      for (const event of page) this.advance(event);
+      if (page.length < 10_000) break;
+    }
+    return this.signIfMoved();
+  }
+
+  /** Follows the store and signs every `everyEvents` records or `everyMs`. */
+  start(): void {
+    this.head = this.resume();
+    this.signed = this.head;
+    const everyEvents = this.options.everyEvents ?? 10_000;
+    this.subscription = this.options.store.subscribeToAll(
+      (event) => {
+        this.advance(event);
+        if (this.head!.count - (this.signed?.count ?? 0) >= everyEvents) this.schedule();
+      },
+      {
+        ...(this.head ? { after: this.head.position } : {}),
+        onError: (error) => this.options.onError?.(error),
+      },
+    );
+    this.timer = setInterval(() => this.schedule(), this.options.everyMs ?? 600_000);
+    this.timer.unref();
+  }
+
+  private schedule(): void {
+    this.signing = this.signing
+      .then(() => this.signIfMoved())
+      .catch((error: unknown) => this.options.onError?.(error));
+  }
+
+  private signIfMoved(): ChainCheckpoint | undefined {
+    const head = this.head;
+    if (!head || (this.signed && this.signed.count === head.count)) return undefined;
+    const checkpoint = signCheckpoint(this.options.key, head, (this.options.now ?? (() => new Date()))());
+    this.options.checkpoints.save(checkpoint);
+    this.signed = head;
+    this.options.onSigned?.(checkpoint);
+    return checkpoint;
+  }
+
+  /** Stops following; signs where the history stands, so a restart loses nothing. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.subscription?.stop();
+    await this.signing;
+    this.signIfMoved();
+  }
+}
