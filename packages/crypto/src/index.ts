@@ -6,8 +6,12 @@ export {
   keyIdOf,
   sign,
   signatureAlgOfPem,
+  signer,
+  verifier,
   verify,
   type KeyPairPem,
+  type Signer,
+  type Verifier,
 } from './signatures.js';
 export { SM2_DEFAULT_USER_ID } from './sm2/sign.js';
 export { open, seal, sealAlgOf, sealingKey, type SealOptions, type SealingKey } from './seal.js';

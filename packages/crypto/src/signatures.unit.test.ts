@@ -8,7 +8,15 @@ import {
 import { bigintToBytes } from './bytes.js';
 import { TAG, decodeSignature, encodeTlv, encodeUnsignedInteger } from './der.js';
 import { CryptoKeyError } from './errors.js';
-import { generateSigningKeyPair, keyIdOf, sign, signatureAlgOfPem, verify } from './signatures.js';
+import {
+  generateSigningKeyPair,
+  keyIdOf,
+  sign,
+  signatureAlgOfPem,
+  signer,
+  verifier,
+  verify,
+} from './signatures.js';
 import { SM2_P256 } from './sm2/curve.js';
 import { sm2PrivateKeyFromPem, sm2PublicKeyFromPem } from './sm2/keys.js';
 import { sm2MessageDigest, sm2VerifyDigest } from './sm2/sign.js';
@@ -63,11 +71,28 @@ describe.each(SIGNATURE_ALGS)('%s signatures', (alg) => {
     expect(keyIdOf(other.publicKeyPem)).not.toBe(expected);
   });
 
+  it('a signer and a verifier for one key answer as sign() and verify(), also after many uses', () => {
+    const keySigner = signer(alg, keys.privateKeyPem);
+    const keyVerifier = verifier(alg, keys.publicKeyPem);
+    expect([keySigner.alg, keyVerifier.alg]).toEqual([alg, alg]);
+    // 40 rounds: past the 16th use, where an SM2 verifier switches to the key's own table.
+    for (let i = 0; i < 40; i++) {
+      const message = `${RECORD} #${i}`;
+      const signature = keySigner.sign(message);
+      expect(signature).toEqual(sign(alg, keys.privateKeyPem, message));
+      expect(keyVerifier.verify(message, signature)).toBe(true);
+      expect(keyVerifier.verify(`${message}.`, signature)).toBe(false);
+      expect(keyVerifier.verify(message, sign(alg, other.privateKeyPem, message))).toBe(false);
+    }
+  });
+
   it('refuses a key of the other algorithm with CryptoKeyError', () => {
     const foreign = generateSigningKeyPair(alg === 'sm2' ? 'ed25519' : 'sm2');
     const signature = sign(alg, keys.privateKeyPem, RECORD);
     expect(() => sign(alg, foreign.privateKeyPem, RECORD)).toThrow(CryptoKeyError);
     expect(() => verify(alg, foreign.publicKeyPem, RECORD, signature)).toThrow(CryptoKeyError);
+    expect(() => signer(alg, foreign.privateKeyPem)).toThrow(CryptoKeyError);
+    expect(() => verifier(alg, foreign.publicKeyPem)).toThrow(CryptoKeyError);
   });
 });
 

@@ -178,6 +178,17 @@ describe('SM2 curve arithmetic', () => {
     expect(math.multiplyTwo(1n, SM2_P256.n - 1n, G)).toBeUndefined();
   });
 
+  it("u·G + v·Q is the same with Q's precomputed table as with the window method", () => {
+    const Q = math.multiplyBase(0x5eed_5eed_5eedn);
+    const table = math.precompute(Q);
+    for (const [u, v] of [
+      [1n, 1n],
+      [SM2_P256.n - 1n, 0xfedcba9876543210n],
+      [0x1234n, SM2_P256.n - 2n],
+    ] as const)
+      expect(math.multiplyTwo(u, v, Q, table)).toEqual(math.multiplyTwo(u, v, Q));
+  });
+
   it('decompresses a point from x and the parity of y', () => {
     const P = math.multiplyBase(0xabcdefn);
     expect(math.decompress(P.x, (P.y & 1n) === 1n)).toEqual(P);
