@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
 import { authenticateAgency } from './http/authenticate.js';
-import { sendProblem } from './http/problem.js';
+import { sendProblem, STATUS_OF_CODE } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
 import type { IngestionMetrics } from './metrics.js';
 
@@ -73,11 +73,21 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
 
   app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
   const onError: ErrorRequestHandler = (
-    error: { type?: string; status?: number; message?: string },
+    error: { type?: string; status?: number; message?: string; code?: unknown },
     req,
     res,
     _next,
   ) => {
+    // Domain errors a route passes on carry a stable code; the one table gives their status.
+    const coded = typeof error.code === 'string' ? STATUS_OF_CODE[error.code] : undefined;
+    if (coded !== undefined && coded < 500) {
+      return sendProblem(res, {
+        status: coded,
+        title: 'Bad Request',
+        detail: error.message ?? '',
+        code: error.code,
+      });
+    }
     if (error.type === 'entity.too.large') {
       return sendProblem(res, {
         status: 413,

@@ -10,6 +10,8 @@ export interface EventProblem {
   message: string;
   /** `forbidden`: the agency may not publish this; `invalid`: the event itself is malformed. */
   kind: 'invalid' | 'forbidden';
+  /** Stable machine code of the problem where it has one (e.g. NAME_INVISIBLE_CHARACTER). */
+  code?: string;
 }
 
 /** A validated event ready for the store; `data` is normalised but kept at its published version. */
@@ -34,12 +36,16 @@ function zodProblems(
   error: z.ZodError,
   prefix: readonly PropertyKey[],
 ): EventProblem[] {
-  return error.issues.map((issue) => ({
-    index,
-    pointer: pointer(index, [...prefix, ...issue.path]),
-    message: issue.message,
-    kind: 'invalid' as const,
-  }));
+  return error.issues.map((issue) => {
+    const code: unknown = issue.code === 'custom' ? issue.params?.code : undefined;
+    return {
+      index,
+      pointer: pointer(index, [...prefix, ...issue.path]),
+      message: issue.message,
+      kind: 'invalid' as const,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CreditCode } from './value-objects/credit-code.js';
+import { OrganisationName } from './value-objects/name.js';
 import { PersonName } from './value-objects/person-name.js';
 import { ResidentIdNumber } from './value-objects/resident-id.js';
 
@@ -7,7 +8,7 @@ import { ResidentIdNumber } from './value-objects/resident-id.js';
 export const EnterpriseRef = z
   .object({
     creditCode: CreditCode,
-    name: z.string().min(1).max(200),
+    name: OrganisationName,
     isCentralSoeSubsidiary: z
       .boolean()
       .optional()
@@ -64,6 +65,6 @@ export const CreditCodeOrNone = CreditCode.optional();
 export const SubjectRef = z
   .object({
     creditCode: CreditCodeOrNone,
-    name: z.string().min(1).max(200),
+    name: OrganisationName,
   })
   .strict();

@@ -7,6 +7,7 @@ import {
   dayString,
   divisionName,
   FORM_TEMPLATES,
+  InvalidObservationError,
   isWithinDivision,
   maskCertificateNumber,
   procuratorWorklistReasons,
@@ -123,6 +124,18 @@ function matches(view: ClueLedgerView, filter: ClueFilter): boolean {
     if (!inside(view.reportingUnit) && !inside(view.toPoliceUnit)) return false;
   }
   return true;
+}
+
+/** Verification, with names the name value object refuses answered as the user's error. */
+function verifyOrBadInput(...args: Parameters<typeof verifyCertificate>) {
+  try {
+    return verifyCertificate(...args);
+  } catch (error) {
+    if (!(error instanceof InvalidObservationError)) throw error;
+    throw new GraphQLError(error.message, {
+      extensions: { code: 'BAD_USER_INPUT', reason: error.code },
+    });
+  }
 }
 
 const clueView = (ctx: GraphqlContext, doc: unknown) =>
@@ -278,7 +291,7 @@ export const resolvers = {
       const record = (await ctx
         .documents('certificate-registry')
         .load(key)) as RegistryCertificate | null;
-      const verification = verifyCertificate(
+      const verification = verifyOrBadInput(
         {
           type,
           number: input.number,

@@ -17,6 +17,10 @@ export const STATUS_OF_CODE: Record<string, number> = {
   EVENT_TOO_LARGE: 413,
   INVALID_APPEND: 400,
   EVENT_STORE_UNAVAILABLE: 503,
+  // A name a request or observation gives that the name value object refuses.
+  NAME_EMPTY: 400,
+  NAME_TOO_LONG: 400,
+  NAME_INVISIBLE_CHARACTER: 400,
 };
 
 export function sendProblem(res: Response, problem: Problem): void {

