@@ -50,8 +50,8 @@ export interface ReadModelStore {
     collection: string,
     page: { after?: string; limit: number },
   ): Promise<Array<{ key: string; value: unknown }>>;
-  /** Results of a statistics query: group unit (or '' for a total) → value. */
-  aggregate(query: CellQuery): Promise<Map<string, number>>;
+  /** Results of a statistics query: group unit (or '' for a total) → exact value. */
+  aggregate(query: CellQuery): Promise<Map<string, bigint>>;
   /** Ids of the events behind a statistics query, in store order. */
   trace(query: CellQuery, limit?: number): Promise<string[]>;
   close(): Promise<void>;

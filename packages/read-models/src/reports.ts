@@ -125,7 +125,7 @@ export async function twoHundredPercentRates(
           dayTo: dayNumber(to),
           groupDigits: 0,
         });
-        return result.get('') ?? 0;
+        return result.get('') ?? 0n;
       };
       // Enterprises in the area are a stock; what they reported is counted in the period.
       const numerator = await value(rate.numerator, false);
@@ -133,9 +133,10 @@ export async function twoHundredPercentRates(
       return {
         id: rate.id,
         labelZh: rate.labelZh,
-        numerator,
-        denominator,
-        perMille: denominator > 0 ? Math.floor((numerator * 1000) / denominator) : undefined,
+        // Counts of persons and enterprises: far inside the range where a number is exact.
+        numerator: Number(numerator),
+        denominator: Number(denominator),
+        perMille: denominator > 0n ? Number((numerator * 1000n) / denominator) : undefined,
       };
     }),
   );

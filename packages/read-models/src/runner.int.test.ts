@@ -174,6 +174,6 @@ describe('form cache', () => {
     await runner.catchUp();
     const after = await cachedForm(rm, request);
     expect(after).not.toBe(before);
-    expect(inspected(after)).toBe(inspected(before) + 1);
+    expect(BigInt(inspected(after))).toBe(BigInt(inspected(before)) + 1n);
   });
 });

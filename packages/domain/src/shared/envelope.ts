@@ -39,7 +39,7 @@ export const PublishedEnvelope = z
   .object({
     id: z.uuid({ message: 'event id must be a UUID' }),
     type: z.string().min(1),
-    schemaVersion: z.number().int().positive(),
+    schemaVersion: z.number().int().min(1).max(99),
     agency: AgencyCode.optional(),
     reportingUnit: DivisionCode,
     occurredAt: Instant,

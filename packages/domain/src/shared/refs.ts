@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CreditCode } from './value-objects/credit-code.js';
+import { countSchema } from './value-objects/count.js';
 import { OrganisationName } from './value-objects/name.js';
 import { PersonName } from './value-objects/person-name.js';
 import { ResidentIdNumber } from './value-objects/resident-id.js';
@@ -56,7 +57,7 @@ export const MaskedCertificateRef = z
   })
   .strict();
 
-export const Count = z.number().int().nonnegative();
+export const Count = countSchema();
 
 /** Credit code where one may be missing (an individual seller has none). */
 export const CreditCodeOrNone = CreditCode.optional();

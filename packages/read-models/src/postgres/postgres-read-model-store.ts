@@ -6,7 +6,7 @@ import {
   type ProjectionCheckpoint,
   type ReadModelStore,
 } from '../port.js';
-import { groupedResult, statisticsSql } from '../statistics-sql.js';
+import { exactInteger, groupedResult, statisticsSql } from '../statistics-sql.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
@@ -135,7 +135,7 @@ export class PostgresReadModelStore implements ReadModelStore {
               f.day,
               f.position.toString(),
               f.eventId,
-              f.value,
+              exactInteger(f.value).toString(),
               f.distinctKey ?? null,
               f.recordedMs,
             );
@@ -192,9 +192,13 @@ export class PostgresReadModelStore implements ReadModelStore {
     return rows;
   }
 
-  async aggregate(query: CellQuery): Promise<Map<string, number>> {
+  async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
     const { sql, params } = statisticsSql(query, 'aggregate');
-    const { rows } = await this.query<{ g: number; v: string | null }>(sql, params);
+    // SUM of bigint is numeric and COUNT is bigint: pg gives both as decimal strings.
+    const { rows } = await this.query<{ g: number; hi: string | null; lo: string | null }>(
+      sql,
+      params,
+    );
     return groupedResult(query, rows);
   }
 

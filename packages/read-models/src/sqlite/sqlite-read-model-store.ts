@@ -114,10 +114,11 @@ export class SqliteReadModelStore implements ReadModelStore {
       .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
   }
 
-  async aggregate(query: CellQuery): Promise<Map<string, number>> {
+  async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
     const { sql, params } = statisticsSql(query, 'aggregate');
     const rows = this.db
-      .prepare<unknown[], { g: number; v: number | null }>(sqlite(sql))
+      .prepare<unknown[], { g: bigint; hi: bigint | null; lo: bigint | null }>(sqlite(sql))
+      .safeIntegers(true)
       .all(...params);
     return groupedResult(query, rows);
   }

@@ -92,8 +92,8 @@ export const typeDefs = /* GraphQL */ `
   type FormCell {
     figureId: ID!
     column: Int!
-    "A count, or fen for money."
-    value: Float!
+    "A count, or fen for money: an integer as decimal digits, exact beyond 2^53."
+    value: String!
     "As printed, in the figure's unit."
     display: String!
   }
