@@ -20,7 +20,10 @@ export function statisticsSql(
     where += ` AND dkey NOT IN (SELECT dkey FROM rm_facts WHERE ${range(query.exceptMeasureId, days.from, days.to)})`;
   }
   if (select === 'trace')
-    return { sql: `SELECT event_id FROM rm_facts WHERE ${where} ORDER BY position`, params };
+    return {
+      sql: `SELECT event_id, day, recorded_ms FROM rm_facts WHERE ${where} ORDER BY position`,
+      params,
+    };
   const group = query.groupDigits ? `unit / ${10 ** (6 - query.groupDigits)}` : '0';
   // A 64-bit SUM overflows (SQLite then fails the query; a JavaScript number would round):
   // sum the high and low 32 bits apart, each safe for 2^31 rows, and join them exactly.

@@ -1,4 +1,10 @@
-import { validatePublishedEvent, type Agency, type EventProblem } from '@hub/domain';
+import {
+  clockAt,
+  validatePublishedEvent,
+  type Agency,
+  type EventProblem,
+  type RecordingClock,
+} from '@hub/domain';
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
 import { toAppendRequests } from '@hub/ingestion';
 
@@ -24,8 +30,9 @@ export async function recordAs(
   store: EventStore,
   agency: Agency,
   envelopes: readonly unknown[],
+  clock: RecordingClock = clockAt(new Date()),
 ): Promise<string[]> {
-  const accepted = envelopes.map((e, i) => validatePublishedEvent(e, agency, i));
+  const accepted = envelopes.map((e, i) => validatePublishedEvent(e, agency, i, clock));
   const problems = accepted.flatMap((a) => (a.ok ? [] : a.problems));
   if (problems.length > 0) throw new RecordingError(problems);
   const events = accepted.flatMap((a) => (a.ok ? [a.event] : []));

@@ -38,7 +38,7 @@ import {
   type VaultKey,
 } from '@hub/personal-data';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
-import { redactUrl, type HubConfig } from './config.js';
+import { recordingClockOf, redactUrl, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
 import { loadRules } from './rules.js';
 
@@ -208,7 +208,10 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const screeningThreads = openScreeningThreads(config, registryIndex);
   const users = openUsers(config);
   const graphqlLogger = logger.child({ component: 'graphql' });
+  const recordingClock = recordingClockOf(config);
+  const lateAfterDays = config.HUB_LATE_EVENT_DAYS;
   const graphql = await createGraphqlApi({
+    lateAfterDays,
     readModels,
     store: stores.store,
     vault,
@@ -236,10 +239,11 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger,
     metrics,
     bodyLimit: config.BODY_LIMIT,
+    recordingClock,
     readinessChecks: [async () => void (await readModels.checkpoints())],
     routers: [
       graphql.router,
-      reportingRouter({ readModels, ...rules }),
+      reportingRouter({ readModels, ...rules, lateAfterDays }),
       certificatesRouter({
         store: stores.store,
         readModels,

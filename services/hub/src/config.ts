@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { clockAt, type RecordingClock } from '@hub/domain';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -64,6 +65,10 @@ const ConfigSchema = z.object({
     .max(16 * 1024 * 1024)
     .default(1024 * 1024),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  /** How far ahead of the hub's clock an event may say it happened (agency clocks drift). */
+  HUB_FUTURE_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Events recorded more than this many days after they happened are flagged, not refused. */
+  HUB_LATE_EVENT_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
 });
 
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
@@ -75,6 +80,8 @@ const KNOWN_PREFIXED = new Set([
   'HUB_PII_KEY',
   'HUB_PII_PREVIOUS_KEYS',
   'HUB_JWT_SECRET',
+  'HUB_FUTURE_TOLERANCE_SECONDS',
+  'HUB_LATE_EVENT_DAYS',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */
@@ -120,6 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ? parsed.data.HUB_DATA_DIR
     : resolve(cwd, parsed.data.HUB_DATA_DIR);
   return { ...parsed.data, dataDir };
+}
+
+/** The hub's time for events being recorded, with the configured clock-skew tolerance. */
+export function recordingClockOf(config: HubConfig): () => RecordingClock {
+  const policy = { futureToleranceMs: config.HUB_FUTURE_TOLERANCE_SECONDS * 1000 };
+  return () => clockAt(new Date(), policy);
 }
 
 /** A connection string without its credentials, for messages and logs. */

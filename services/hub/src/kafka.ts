@@ -3,7 +3,7 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
 import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
-import type { HubConfig } from './config.js';
+import { recordingClockOf, type HubConfig } from './config.js';
 
 export interface RunningBridge {
   stop(): Promise<void>;
@@ -40,7 +40,12 @@ export function startKafkaBridge(
   });
   const bridgeLogger = logger.child({ component: 'kafka-bridge' });
   const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
-  const ingress = new KafkaIngress({ kafka, store, logger: bridgeLogger });
+  const ingress = new KafkaIngress({
+    kafka,
+    store,
+    logger: bridgeLogger,
+    recordingClock: recordingClockOf(config),
+  });
   const egress = new KafkaEgress({ kafka, store, checkpoints, logger: bridgeLogger });
   let stopped = false;
   const running = (async () => {

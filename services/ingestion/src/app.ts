@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { RecordingClock } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
 import { authenticateAgency } from './http/authenticate.js';
@@ -20,6 +21,8 @@ export interface IngestionAppDeps {
   readinessChecks?: Array<() => Promise<void>>;
   /** Routes of other services, behind the same authentication (e.g. reporting). */
   routers?: Router[];
+  /** The hub's time and clock-skew tolerance when events are published. */
+  recordingClock?: () => RecordingClock;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,7 +71,16 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   });
 
   app.use('/v1', authenticateAgency(deps.credentials));
-  app.use(publishEventsRouter({ store: deps.store, metrics: deps.metrics }, deps.bodyLimit));
+  app.use(
+    publishEventsRouter(
+      {
+        store: deps.store,
+        metrics: deps.metrics,
+        ...(deps.recordingClock ? { recordingClock: deps.recordingClock } : {}),
+      },
+      deps.bodyLimit,
+    ),
+  );
   for (const router of deps.routers ?? []) app.use(router);
 
   app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));

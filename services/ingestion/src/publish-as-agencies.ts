@@ -1,8 +1,10 @@
 import {
+  clockAt,
   validatePublishedEvent,
   type AcceptedEvent,
   type Agency,
   type EventProblem,
+  type RecordingClock,
 } from '@hub/domain';
 import type { AppendResult, EventStore } from '@hub/event-store';
 import { toAppendRequests } from './http/publish-events.js';
@@ -12,11 +14,12 @@ export async function publishAsAgencies(
   store: EventStore,
   events: ReadonlyArray<{ agency: Agency; event: unknown }>,
   chunkSize = 200,
+  clock: RecordingClock = clockAt(new Date()),
 ): Promise<{ results: AppendResult[]; problems: EventProblem[] }> {
   const accepted: AcceptedEvent[] = [];
   const problems: EventProblem[] = [];
   events.forEach(({ agency, event }, index) => {
-    const result = validatePublishedEvent(event, agency, index);
+    const result = validatePublishedEvent(event, agency, index, clock);
     if (result.ok) accepted.push(result.event);
     else problems.push(...result.problems);
   });

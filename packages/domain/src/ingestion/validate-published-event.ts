@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { eventDefinition, upcast } from '../catalogue.js';
 import type { Agency } from '../shared/agencies.js';
 import { PublishedEnvelope, type EventMetadata } from '../shared/envelope.js';
+import { futureProblem, HAPPENED_FIELDS, type RecordingClock } from '../shared/recording-time.js';
 
 /** One thing wrong with one event of a batch, located by JSON Pointer (RFC 6901). */
 export interface EventProblem {
@@ -48,14 +49,35 @@ function zodProblems(
   });
 }
 
+const HAPPENED: ReadonlySet<string> = new Set(HAPPENED_FIELDS);
+
+/** Fields of data that say when something happened and lie in the future, with their paths. */
+function futureTimes(
+  value: unknown,
+  clock: RecordingClock,
+  path: PropertyKey[],
+  out: Array<{ path: PropertyKey[]; message: string; code: string }>,
+) {
+  if (!value || typeof value !== 'object') return out;
+  for (const [key, field] of Object.entries(value)) {
+    const problem =
+      HAPPENED.has(key) && typeof field === 'string' ? futureProblem(field, clock) : undefined;
+    if (problem) out.push({ path: [...path, key], ...problem });
+    else futureTimes(field, clock, [...path, key], out);
+  }
+  return out;
+}
+
 /**
  * Checks one published event against the catalogue, on behalf of the agency whose credential
- * sent it: envelope, known type and version, publishing rights, and the data schema.
+ * sent it: envelope, known type and version, publishing rights, and the data schema; and that
+ * neither the event nor what its data says happened lies in the future of `clock`.
  */
 export function validatePublishedEvent(
   raw: unknown,
   agency: Agency,
   index: number,
+  clock: RecordingClock,
 ): ValidationResult {
   const envelope = PublishedEnvelope.safeParse(raw);
   if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
@@ -64,6 +86,20 @@ export function validatePublishedEvent(
     ok: false as const,
     problems: [{ index, pointer: pointer(index, path), message, kind }],
   });
+  const future = futureProblem(e.occurredAt, clock);
+  if (future)
+    return {
+      ok: false,
+      problems: [
+        {
+          index,
+          pointer: pointer(index, ['occurredAt']),
+          message: future.message,
+          kind: 'invalid',
+          code: future.code,
+        },
+      ],
+    };
 
   const definition = eventDefinition(e.type);
   if (!definition) return problem(['type'], `unknown event type "${e.type}"`, 'invalid');
@@ -94,6 +130,18 @@ export function validatePublishedEvent(
   }
   const data = schema.safeParse(e.data);
   if (!data.success) return { ok: false, problems: zodProblems(index, data.error, ['data']) };
+  const futures = futureTimes(data.data, clock, ['data'], []);
+  if (futures.length > 0)
+    return {
+      ok: false,
+      problems: futures.map((f) => ({
+        index,
+        pointer: pointer(index, f.path),
+        message: f.message,
+        kind: 'invalid' as const,
+        code: f.code,
+      })),
+    };
 
   const current = upcast(e.type, e.schemaVersion, data.data);
   const refusal = definition.mayPublish?.(agency, current);

@@ -4,10 +4,14 @@ import { metadataOf } from '../ingestion/validate-published-event.js';
 import type { DocumentProjection } from '../projections/projection.js';
 import type { Agency } from '../shared/agencies.js';
 import type { PublishedEnvelope } from '../shared/envelope.js';
+import { clockAt } from '../shared/recording-time.js';
 import { creditCodeCheckCharacter } from '../shared/value-objects/credit-code.js';
 import { residentIdCheckCharacter } from '../shared/value-objects/resident-id.js';
 
 export const VALID_ID = '11010519491231002X';
+
+/** The hub's clock in tests: a while after the fixtures' events happened (2024-06-20). */
+export const TEST_CLOCK = clockAt('2024-07-01T00:00:00Z');
 export const VALID_CREDIT_CODE = '914403001922038216';
 
 /** A valid resident ID number for a birth date, with a serial to tell people apart. */

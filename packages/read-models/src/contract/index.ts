@@ -186,7 +186,7 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
         }),
       ),
     ).toEqual(new Map([['', 2n]]));
-    expect(await store.trace(query())).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect((await store.trace(query())).map((t) => t.eventId)).toEqual(['e1', 'e2', 'e3', 'e4']);
   });
 
   it('answers "as of" a past instant from the facts recorded by then', async () => {
@@ -200,6 +200,21 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
     ]);
     expect(await store.aggregate(query({ recordedUpToMs: 1500 }))).toEqual(new Map([['', 1n]]));
     expect(await store.aggregate(query({ recordedUpToMs: 500 }))).toEqual(new Map());
+  });
+
+  it('traces each event of a cell with the day it happened and when it was recorded', async () => {
+    await store.commit([
+      batch({
+        facts: [
+          fact({ eventId: 'late', day: 20240702, position: 1n, recordedMs: 1_800_000_000_000 }),
+          fact({ eventId: 'on-time', day: 20240703, position: 2n }),
+        ],
+      }),
+    ]);
+    expect(await store.trace(query())).toEqual([
+      { eventId: 'late', day: 20240702, recordedMs: 1_800_000_000_000 },
+      { eventId: 'on-time', day: 20240703, recordedMs: Date.parse('2024-07-10T02:00:00Z') },
+    ]);
   });
 
   it('forgets one projection on reset, keeping the others', async () => {

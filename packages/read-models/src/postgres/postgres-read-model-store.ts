@@ -5,6 +5,7 @@ import {
   type ProjectionBatch,
   type ProjectionCheckpoint,
   type ReadModelStore,
+  type TracedFact,
 } from '../port.js';
 import { exactInteger, groupedResult, statisticsSql } from '../statistics-sql.js';
 
@@ -202,13 +203,18 @@ export class PostgresReadModelStore implements ReadModelStore {
     return groupedResult(query, rows);
   }
 
-  async trace(query: CellQuery, limit = 10_000): Promise<string[]> {
+  async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {
     const { sql, params } = statisticsSql(query, 'trace');
-    const { rows } = await this.query<{ event_id: string }>(
+    // recorded_ms is BIGINT, which pg gives as a string.
+    const { rows } = await this.query<{ event_id: string; day: number; recorded_ms: string }>(
       `${sql} LIMIT ${Math.floor(limit)}`,
       params,
     );
-    return rows.map((r) => r.event_id);
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      day: r.day,
+      recordedMs: Number(r.recorded_ms),
+    }));
   }
 
   async close(): Promise<void> {

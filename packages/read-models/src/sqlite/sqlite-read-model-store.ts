@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CellQuery } from '@hub/domain';
-import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore } from '../port.js';
+import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, TracedFact } from '../port.js';
 import { groupedResult, statisticsSql } from '../statistics-sql.js';
 import { createBatchWriter, openReadModelFile, toWriterBatch } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
@@ -123,12 +123,14 @@ export class SqliteReadModelStore implements ReadModelStore {
     return groupedResult(query, rows);
   }
 
-  async trace(query: CellQuery, limit = 10_000): Promise<string[]> {
+  async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {
     const { sql, params } = statisticsSql(query, 'trace');
     return this.db
-      .prepare<unknown[], { event_id: string }>(`${sqlite(sql)} LIMIT ${Math.floor(limit)}`)
+      .prepare<unknown[], { event_id: string; day: number; recorded_ms: number }>(
+        `${sqlite(sql)} LIMIT ${Math.floor(limit)}`,
+      )
       .all(...params)
-      .map((r) => r.event_id);
+      .map((r) => ({ eventId: r.event_id, day: r.day, recordedMs: r.recorded_ms }));
   }
 
   async close(): Promise<void> {

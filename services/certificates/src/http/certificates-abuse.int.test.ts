@@ -2,13 +2,13 @@
  * Abuse of the certificate endpoints, in process: names with invisible characters, times in
  * the future, compression and XLSX bombs. Each case is a regression test of issue 14.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
-import { certificateRegistryProjection } from '@hub/domain';
+import { certificateRegistryProjection, clockAt } from '@hub/domain';
 import { published, residentIdFor } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
@@ -19,6 +19,12 @@ import {
 } from '@hub/ingestion';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
+import { fileSource, readTable } from '../files/table-reader.js';
+import {
+  EXPORT_COLUMNS,
+  EXPORT_REQUIRED,
+  importIssuerExport,
+} from '../import/import-issuer-export.js';
 import { ScreeningJobs } from '../screening/screening-jobs.js';
 import { certificatesRouter } from './certificates-router.js';
 
@@ -107,5 +113,57 @@ describe('certificate verification over HTTP', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ result: 'valid' });
     });
+  });
+});
+
+describe('events the hub records, dated by the caller', () => {
+  describe('when a verification says it was checked a year from now', () => {
+    it('answers 400 and records nothing', async () => {
+      const checkedAt = new Date(Date.now() + 365 * 86_400_000).toISOString();
+      const res = await verify({
+        verificationId: 'VER-FUTURE',
+        inspectionId: 'INS-1',
+        checkedAt,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ pointer: '/events/0/occurredAt', code: 'OCCURRED_IN_FUTURE' }),
+      ]);
+      const types = (await store.readAll()).map((e) => e.type);
+      expect(types).not.toContain('CertificateVerified');
+    });
+  });
+});
+
+describe('an issuer export imported with a certificate issued in the future', () => {
+  it('reports that row at its issue date, and imports the others', async () => {
+    const file = join(dir, 'future.csv');
+    writeFileSync(
+      file,
+      [
+        '证书编号,身份证号,姓名,作业类别,操作项目,发证日期,有效期至,发证机关',
+        `A200001,${residentIdFor('19800101', 2)},工人二,建筑电工,建筑电工,2022-03-01,2028-02-28,上海市住房和城乡建设管理委员会`,
+        `A200002,${residentIdFor('19800101', 3)},工人三,建筑电工,建筑电工,2031-03-01,2037-02-28,上海市住房和城乡建设管理委员会`,
+      ].join('\n'),
+    );
+    const result = await importIssuerExport(
+      store,
+      readTable(fileSource(file), 'csv', EXPORT_COLUMNS, EXPORT_REQUIRED),
+      {
+        agency: 'construction',
+        certificateType: 'construction_special_operations',
+        reportingUnit: '310000',
+        officerId: 'test',
+        recordingClock: () => clockAt(NOW),
+      },
+    );
+    expect(result).toMatchObject({ rows: 2, imported: 1 });
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        line: 3,
+        column: 'issuedOn',
+        message: expect.stringMatching(/^时间 2031-03-01T00:00:00\+08:00 晚于平台当前时间/),
+      }),
+    ]);
   });
 });

@@ -1,10 +1,12 @@
 import {
   CERTIFICATE_TYPES,
   ISSUER_OF,
+  clockAt,
   validatePublishedEvent,
   type AcceptedEvent,
   type Agency,
   type CertificateType,
+  type RecordingClock,
 } from '@hub/domain';
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
 import { toAppendRequests } from '@hub/ingestion';
@@ -69,6 +71,8 @@ export interface ImportOptions {
   officerId: string;
   chunkSize?: number;
   onProgress?: (rows: number) => void;
+  /** The hub's time and clock-skew tolerance (default: the system clock, 5 min). */
+  recordingClock?: () => RecordingClock;
 }
 
 function toEnvelope(row: TableRow, options: ImportOptions) {
@@ -164,7 +168,12 @@ export async function importIssuerExport(
       });
       continue;
     }
-    const validated = validatePublishedEvent(toEnvelope(row, options), options.agency, row.line);
+    const validated = validatePublishedEvent(
+      toEnvelope(row, options),
+      options.agency,
+      row.line,
+      options.recordingClock?.() ?? clockAt(new Date()),
+    );
     if (!validated.ok) {
       for (const p of validated.problems) {
         const column = COLUMN_OF_POINTER[p.pointer.replace(/^\/events\/\d+/, '')];

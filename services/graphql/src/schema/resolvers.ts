@@ -5,10 +5,13 @@ import {
   CERTIFICATE_TYPES,
   clueLedgerView,
   dayString,
+  DEFAULT_RECORDING_POLICY,
   divisionName,
+  flagLateEntry,
   FORM_TEMPLATES,
   InvalidObservationError,
   isWithinDivision,
+  PeriodError,
   maskCertificateNumber,
   procuratorWorklistReasons,
   registryKey,
@@ -21,8 +24,15 @@ import {
   type ClueLedgerDocument,
   type ClueLedgerView,
   type RegistryCertificate,
+  type TimelineEntry,
 } from '@hub/domain';
-import { cachedForm, formTemplate, traceFormCell } from '@hub/read-models';
+import {
+  cachedForm,
+  formTemplate,
+  traceFormCell,
+  traceFormCellEvents,
+  UnknownFormError,
+} from '@hub/read-models';
 import { deterministicUuid, recordAs, AlreadyRecordedError } from '@hub/certificates';
 import {
   authorize,
@@ -138,6 +148,9 @@ function verifyOrBadInput(...args: Parameters<typeof verifyCertificate>) {
   }
 }
 
+const lateAfterDays = (ctx: GraphqlContext) =>
+  ctx.deps.lateAfterDays ?? DEFAULT_RECORDING_POLICY.lateAfterDays;
+
 const clueView = (ctx: GraphqlContext, doc: unknown) =>
   clueLedgerView(doc as ClueLedgerDocument, ctx.deps.deadlineRules, ctx.now);
 
@@ -222,6 +235,49 @@ export const resolvers = {
       } catch (error) {
         if (error instanceof GraphQLError) throw error;
         throw badInput((error as Error).message);
+      }
+    },
+    formCellEventDetails: async (
+      _: unknown,
+      args: {
+        formId: string;
+        figureId: string;
+        unit: string;
+        period?: string;
+        column?: number;
+        asOf?: string;
+        first?: number;
+      },
+      ctx: GraphqlContext,
+    ) => {
+      // The same right as the ids alone, and the units of the form.
+      authorize(ctx.viewer, 'formCellEvents');
+      if (!inUnits(ctx.viewer, args.unit))
+        throw forbidden(`unit ${args.unit} is outside your units`);
+      const first = pageSize(args.first);
+      try {
+        const events = await traceFormCellEvents(
+          ctx.deps.readModels,
+          {
+            template: formTemplate(args.formId),
+            unit: args.unit,
+            ...(args.period ? { period: args.period } : {}),
+            ...(args.asOf ? { asOf: args.asOf } : {}),
+          },
+          args.figureId,
+          args.column ?? 0,
+          lateAfterDays(ctx),
+        );
+        return events.slice(0, first);
+      } catch (error) {
+        // Only the caller's mistakes are the caller's: a failing store stays internal.
+        if (
+          error instanceof UnknownFormError ||
+          error instanceof PeriodError ||
+          error instanceof RangeError
+        )
+          throw badInput(error.message);
+        throw error;
       }
     },
     clues: (
@@ -444,6 +500,10 @@ export const resolvers = {
         numberMasked: record.numberMasked,
       };
     },
+  },
+  TimelineEntry: {
+    recordedLate: (entry: TimelineEntry, _: unknown, ctx: GraphqlContext) =>
+      flagLateEntry(entry, lateAfterDays(ctx)).recordedLate === true,
   },
   Case: {
     procuratorId: (c: CaseView, _: unknown, ctx: GraphqlContext) => {

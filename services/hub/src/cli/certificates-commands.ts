@@ -21,7 +21,7 @@ import {
   type ScreeningSummary,
   screenRoster,
 } from '@hub/certificates';
-import type { HubConfig } from '../config.js';
+import { recordingClockOf, type HubConfig } from '../config.js';
 import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
 import { UsageError, type Out } from './usage.js';
@@ -80,6 +80,7 @@ export async function certificatesCommand(
           reportingUnit: unit,
           officerId: 'hub-import',
           onProgress: progress(out, 'imported'),
+          recordingClock: recordingClockOf(config),
         },
       );
       if (process.stdout.isTTY) process.stdout.write('\n');

@@ -1,5 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { validatePublishedEvent, type AcceptedEvent, type EventProblem } from '@hub/domain';
+import {
+  clockAt,
+  validatePublishedEvent,
+  type AcceptedEvent,
+  type EventProblem,
+  type RecordingClock,
+} from '@hub/domain';
 import {
   EventStoreError,
   type AppendRequest,
@@ -14,6 +20,8 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 export interface PublishDeps {
   store: EventStore;
   metrics: IngestionMetrics;
+  /** The hub's time and clock-skew tolerance for each batch (default: the system clock, 5 min). */
+  recordingClock?: () => RecordingClock;
 }
 
 function parseExpectedRevisions(raw: unknown): Record<string, ExpectedRevision> | string {
@@ -99,8 +107,9 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       const accepted: AcceptedEvent[] = [];
       const problems: EventProblem[] = [];
       const ids = new Set<string>();
+      const clock = deps.recordingClock?.() ?? clockAt(new Date());
       for (const [index, raw] of body.events.entries()) {
-        const result = validatePublishedEvent(raw, agency, index);
+        const result = validatePublishedEvent(raw, agency, index, clock);
         if (!result.ok) {
           problems.push(...result.problems);
         } else if (ids.has(result.event.id)) {

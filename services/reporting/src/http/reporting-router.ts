@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
+  DEFAULT_RECORDING_POLICY,
   DivisionCode,
   divisionName,
   FORM_TEMPLATES,
@@ -20,7 +21,7 @@ import {
   formTemplate,
   penaltyInsteadOfProsecutionFlags,
   procuratorWorklist,
-  traceFormCell,
+  traceFormCellEvents,
   twoHundredPercentRates,
   UnknownFormError,
   type ReadModelStore,
@@ -36,6 +37,8 @@ export interface ReportingDeps {
   transferCriteria: TransferCriteria;
   /** The clock, for what is due now (tests pass a fixed one). */
   now?: () => Date;
+  /** Events recorded more than this many days after they happened are flagged (default 365). */
+  lateAfterDays?: number;
 }
 
 const FormQuery = z
@@ -61,6 +64,7 @@ const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
 export function reportingRouter(deps: ReportingDeps): Router {
   const router = Router();
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const lateAfterDays = deps.lateAfterDays ?? DEFAULT_RECORDING_POLICY.lateAfterDays;
   const wrap =
     (handler: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response, next: (e: unknown) => void) =>
@@ -141,7 +145,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
         res,
       );
       if (!query) return;
-      const eventIds = await traceFormCell(
+      const events = await traceFormCellEvents(
         deps.readModels,
         {
           template,
@@ -151,8 +155,11 @@ export function reportingRouter(deps: ReportingDeps): Router {
         },
         String(req.params.figureId),
         query.column,
+        lateAfterDays,
       );
-      res.json({ eventIds });
+      // Each event with when it happened and was recorded; recordedLate marks one recorded
+      // more than lateAfterDays after it happened (it changes a period maybe reported already).
+      res.json({ eventIds: events.map((e) => e.eventId), events, lateAfterDays });
     }),
   );
 
@@ -177,10 +184,13 @@ export function reportingRouter(deps: ReportingDeps): Router {
       );
       if (!query) return;
       res.json(
-        await clueLedger(deps.readModels, deps.deadlineRules, now(), {
-          ...(query.unit ? { unit: query.unit } : {}),
-          openOnly: query.open === 'true',
-        }),
+        await clueLedger(
+          deps.readModels,
+          deps.deadlineRules,
+          now(),
+          { ...(query.unit ? { unit: query.unit } : {}), openOnly: query.open === 'true' },
+          lateAfterDays,
+        ),
       );
     }),
   );
@@ -191,7 +201,12 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const clueId = String(req.params.clueId);
       const doc = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
       if (!doc) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
-      const found = clueLedgerView(doc as ClueLedgerDocument, deps.deadlineRules, now());
+      const found = clueLedgerView(
+        doc as ClueLedgerDocument,
+        deps.deadlineRules,
+        now(),
+        lateAfterDays,
+      );
       res.json(found);
     }),
   );

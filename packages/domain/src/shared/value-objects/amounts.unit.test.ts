@@ -1,11 +1,11 @@
 import { upcast } from '../../catalogue.js';
 import { validatePublishedEvent } from '../../ingestion/validate-published-event.js';
 import { eventJsonSchemas } from '../../json-schemas.js';
-import { published, VALID_CREDIT_CODE } from '../../testing/index.js';
+import { published, VALID_CREDIT_CODE, TEST_CLOCK } from '../../testing/index.js';
 import { MAX_AMOUNT_FEN, MAX_AMOUNT_YUAN, MAX_COUNT } from './index.js';
 
 const problemsOf = (event: unknown, agency: 'emergency' | 'police' = 'emergency') => {
-  const result = validatePublishedEvent(event, agency, 0);
+  const result = validatePublishedEvent(event, agency, 0, TEST_CLOCK);
   return result.ok ? [] : result.problems;
 };
 const fineData = {

@@ -1,14 +1,20 @@
 import { EVENT_DEFINITIONS } from '../../catalogue.js';
 import { validatePublishedEvent } from '../../ingestion/validate-published-event.js';
 import { eventJsonSchemas } from '../../json-schemas.js';
-import { inspection, published, VALID_CREDIT_CODE, VALID_ID } from '../../testing/index.js';
+import {
+  inspection,
+  published,
+  VALID_CREDIT_CODE,
+  VALID_ID,
+  TEST_CLOCK,
+} from '../../testing/index.js';
 import { nameProblem, OrganisationName, PersonName } from './index.js';
 
 /** 𠀀 (U+20000, CJK Extension B) is one character but two UTF-16 units. */
 const EXT_B = '\u{20000}';
 
 const problemsOf = (event: unknown) => {
-  const result = validatePublishedEvent(event, 'emergency', 0);
+  const result = validatePublishedEvent(event, 'emergency', 0, TEST_CLOCK);
   return result.ok ? [] : result.problems;
 };
 
