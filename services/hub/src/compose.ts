@@ -38,7 +38,7 @@ import {
   type VaultKey,
 } from '@hub/personal-data';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
-import { recordingClockOf, redactUrl, type HubConfig } from './config.js';
+import { recordingClockOf, redactUrl, xlsxLimitsOf, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
 import { loadRules } from './rules.js';
 
@@ -239,6 +239,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger,
     metrics,
     bodyLimit: config.BODY_LIMIT,
+    maxInflateRatio: config.MAX_INFLATE_RATIO,
     recordingClock,
     readinessChecks: [async () => void (await readModels.checkpoints())],
     routers: [
@@ -249,6 +250,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
         readModels,
         vault,
         jobs,
+        rosterLimit: config.ROSTER_LIMIT,
+        inflation: xlsxLimitsOf(config),
         ...(screeningThreads ? { screeningThreads } : {}),
         onScreeningError: (err) => certificatesLogger.error({ err }, 'screening failed'),
       }),

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_XLSX_LIMITS, type XlsxLimits } from '@hub/certificates';
 import { clockAt, type RecordingClock } from '@hub/domain';
+import { parseSize } from '@hub/ingestion';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -58,6 +60,18 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 512kb or 5mb')
     .default('5mb'),
+  /** Largest roster or issuer export, after decompression (all XLSX parts together). */
+  ROSTER_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb|gb)$/i, 'must be a size such as 512kb or 200mb')
+    .default('200mb'),
+  /** Largest XLSX shared-strings table once inflated: the reader holds it whole in memory. */
+  XLSX_SHARED_STRINGS_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb|gb)$/i, 'must be a size such as 512kb or 64mb')
+    .default('64mb'),
+  /** Largest ratio of decompressed to compressed bytes, for bodies and XLSX parts (past 1 MB). */
+  MAX_INFLATE_RATIO: z.coerce.number().int().min(2).max(100_000).default(100),
   MAX_EVENT_BYTES: z.coerce
     .number()
     .int()
@@ -127,6 +141,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ? parsed.data.HUB_DATA_DIR
     : resolve(cwd, parsed.data.HUB_DATA_DIR);
   return { ...parsed.data, dataDir };
+}
+
+/** Bounds on decompressing rosters and exports (HTTP and CLI alike). */
+export function xlsxLimitsOf(config: HubConfig): XlsxLimits {
+  return {
+    ...DEFAULT_XLSX_LIMITS,
+    maxBytes: parseSize(config.ROSTER_LIMIT),
+    maxSharedStringsBytes: parseSize(config.XLSX_SHARED_STRINGS_LIMIT),
+    maxRatio: config.MAX_INFLATE_RATIO,
+  };
 }
 
 /** The hub's time for events being recorded, with the configured clock-skew tolerance. */

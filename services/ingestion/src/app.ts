@@ -23,6 +23,8 @@ export interface IngestionAppDeps {
   routers?: Router[];
   /** The hub's time and clock-skew tolerance when events are published. */
   recordingClock?: () => RecordingClock;
+  /** Largest ratio a compressed body may inflate by (default 100). */
+  maxInflateRatio?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -77,6 +79,7 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
         store: deps.store,
         metrics: deps.metrics,
         ...(deps.recordingClock ? { recordingClock: deps.recordingClock } : {}),
+        ...(deps.maxInflateRatio ? { maxInflateRatio: deps.maxInflateRatio } : {}),
       },
       deps.bodyLimit,
     ),

@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -74,7 +76,16 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics: createIngestionMetrics(),
     bodyLimit: '64kb',
-    routers: [certificatesRouter({ store, readModels, vault, jobs, now: () => NOW })],
+    routers: [
+      certificatesRouter({
+        store,
+        readModels,
+        vault,
+        jobs,
+        now: () => NOW,
+        inflation: { maxSharedStringsBytes: 64 * 1024 },
+      }),
+    ],
   });
   token = (await credentials.create('construction', 'test')).token;
 });
@@ -165,5 +176,79 @@ describe('an issuer export imported with a certificate issued in the future', ()
         message: expect.stringMatching(/^时间 2031-03-01T00:00:00\+08:00 晚于平台当前时间/),
       }),
     ]);
+  });
+});
+
+const screen = (body: Buffer, headers: Record<string, string>) =>
+  request(app)
+    .post('/v1/certificates/screenings?purpose=用人单位自查名单比对&reportingUnit=310105')
+    .set('Authorization', `Bearer ${token}`)
+    .set(headers)
+    .send(body);
+const ROSTER_HEADER = '证书类型,证书编号,身份证号,姓名\n';
+const rosterRow = `construction_special_operations,A100001,${ID},工人一\n`;
+
+describe('roster screening bodies', () => {
+  describe('when a gzip body inflates like a bomb (149 kB became 150 MB)', () => {
+    it('answers 413 with the stable code, Chinese first, and takes no job', async () => {
+      const bomb = gzipSync(ROSTER_HEADER + rosterRow.repeat(400_000));
+      expect(bomb.length).toBeLessThan(200 * 1024);
+      const jobsBefore = (await store.readAll()).length;
+      const res = await screen(bomb, { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' });
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({
+        code: 'COMPRESSION_RATIO_TOO_HIGH',
+        detail: expect.stringMatching(/^压缩比超过 100:1，疑似压缩炸弹，已拒绝；/),
+      });
+      expect((await store.readAll()).length).toBe(jobsBefore);
+    });
+  });
+
+  describe('when a gzip roster compresses as real rosters do', () => {
+    it('screens it', async () => {
+      const res = await screen(gzipSync(ROSTER_HEADER + rosterRow), {
+        'Content-Type': 'text/csv',
+        'Content-Encoding': 'gzip',
+      });
+      expect(res.status).toBe(202);
+      const status = (res.body as { status: string }).status;
+      let job = { status: 'running', rows: 0 };
+      for (let i = 0; i < 100 && job.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = (await request(app).get(status).set('Authorization', `Bearer ${token}`))
+          .body as typeof job;
+      }
+      expect(job).toMatchObject({ status: 'done', rows: 1 });
+    });
+  });
+
+  describe('when the body says an encoding the hub does not read', () => {
+    it('answers 415', async () => {
+      const res = await screen(Buffer.from(ROSTER_HEADER), {
+        'Content-Type': 'text/csv',
+        'Content-Encoding': 'compress',
+      });
+      expect(res.status).toBe(415);
+      expect(res.body).toMatchObject({ code: 'UNSUPPORTED_CONTENT_ENCODING' });
+    });
+  });
+
+  describe('when an XLSX roster has a shared-strings table past its limit', () => {
+    it('answers 413 before taking the job, naming the part', async () => {
+      const book = new ExcelJS.Workbook();
+      const sheet = book.addWorksheet('名单');
+      sheet.addRow(['证书类型', '证书编号', '身份证号', '姓名']);
+      for (let i = 0; i < 3000; i++)
+        sheet.addRow(['construction_special_operations', `A${200000 + i}`, ID, `工人${i}号`]);
+      const xlsx = Buffer.from(await book.xlsx.writeBuffer());
+      const res = await screen(xlsx, {
+        'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      });
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({
+        code: 'XLSX_PART_TOO_LARGE',
+        detail: expect.stringMatching(/^XLSX 共享字符串表/),
+      });
+    });
   });
 });

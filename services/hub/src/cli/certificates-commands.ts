@@ -18,10 +18,12 @@ import {
   recordAs,
   rosterRuns,
   writeScreenedLines,
+  XlsxFormatError,
   type ScreeningSummary,
   screenRoster,
 } from '@hub/certificates';
-import { recordingClockOf, type HubConfig } from '../config.js';
+import { InflationLimitError } from '@hub/ingestion';
+import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
 import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
 import { UsageError, type Out } from './usage.js';
@@ -48,6 +50,13 @@ const IMPORT_USAGE =
 const SCREEN_USAGE =
   'usage: hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
 
+/** A file past the inflation limits or not a workbook: the user's file, said in one line. */
+const refusedFile = (file: string) => (error: unknown) => {
+  if (error instanceof InflationLimitError || error instanceof XlsxFormatError)
+    throw new UsageError(`${file}: ${error.message}`);
+  throw error;
+};
+
 /** Progress on one line of a terminal, every 10,000 rows elsewhere. */
 function progress(out: Out, what: string) {
   return (rows: number) => {
@@ -73,7 +82,13 @@ export async function certificatesCommand(
       const type = typeFlag(flags);
       const result = await importIssuerExport(
         stores.store,
-        readTable(fileSource(file), formatOf(file), EXPORT_COLUMNS, EXPORT_REQUIRED),
+        readTable(
+          fileSource(file),
+          formatOf(file),
+          EXPORT_COLUMNS,
+          EXPORT_REQUIRED,
+          xlsxLimitsOf(config),
+        ),
         {
           agency,
           ...(type ? { certificateType: type } : {}),
@@ -82,7 +97,7 @@ export async function certificatesCommand(
           onProgress: progress(out, 'imported'),
           recordingClock: recordingClockOf(config),
         },
-      );
+      ).catch(refusedFile(file));
       if (process.stdout.isTTY) process.stdout.write('\n');
       out(
         `${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
@@ -117,7 +132,8 @@ export async function certificatesCommand(
       const results = createWriteStream(resultsFile);
       const report = progress(out, 'screened');
       const threads = openScreeningThreads(config);
-      const screening = screenRoster(rosterRuns(fileSource(file), formatOf(file)), {
+      const runs = rosterRuns(fileSource(file), formatOf(file), undefined, xlsxLimitsOf(config));
+      const screening = screenRoster(runs, {
         protector: vault,
         lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
         today: dayString(shanghaiDay(new Date().toISOString())),
@@ -126,7 +142,7 @@ export async function certificatesCommand(
       });
       let summary: ScreeningSummary;
       try {
-        summary = await writeScreenedLines(screening, results, report);
+        summary = await writeScreenedLines(screening, results, report).catch(refusedFile(file));
       } finally {
         await threads?.close();
       }

@@ -21,6 +21,13 @@ export const STATUS_OF_CODE: Record<string, number> = {
   NAME_EMPTY: 400,
   NAME_TOO_LONG: 400,
   NAME_INVISIBLE_CHARACTER: 400,
+  // Client data that would inflate past a limit (bounded-body.ts, XLSX parts).
+  BODY_TOO_LARGE: 413,
+  COMPRESSION_RATIO_TOO_HIGH: 413,
+  XLSX_PART_TOO_LARGE: 413,
+  XLSX_TOO_MANY_PARTS: 413,
+  XLSX_INVALID: 400,
+  UNSUPPORTED_CONTENT_ENCODING: 415,
 };
 
 export function sendProblem(res: Response, problem: Problem): void {

@@ -1,8 +1,12 @@
 /**
  * POST /v1/events under abuse (issue 14): events dated in the future, compressed bodies.
  */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -31,7 +35,7 @@ beforeAll(async () => {
     credentials,
     logger: pino({ level: 'silent' }),
     metrics: createIngestionMetrics(),
-    bodyLimit: '64kb',
+    bodyLimit: '5mb',
     recordingClock: () => clockAt(NOW, { futureToleranceMs: 10 * 60_000 }),
   });
   token = (await credentials.create('emergency', 'test')).token;
@@ -97,6 +101,64 @@ describe('POST /v1/events', () => {
         occurredAt: '1995-03-01T09:00:00+08:00',
       };
       expect((await publish([old])).status).toBe(201);
+    });
+  });
+});
+
+describe('POST /v1/events with a compressed body', () => {
+  /** The gzip bytes as they are (supertest would serialise a Buffer sent as JSON). */
+  const gzipped = async (text: string) => {
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          'Content-Encoding': 'gzip',
+        },
+        body: gzipSync(text),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    } finally {
+      server.close();
+    }
+  };
+
+  describe('when it inflates more than 100 times past the first megabyte (a bomb)', () => {
+    it('answers 413 with the stable code, Chinese first, and writes nothing', async () => {
+      const before = (await store.readAll()).length;
+      // A valid batch, padded with whitespace: 4 MB of JSON from a few kilobytes.
+      const padded = `{"events":[${JSON.stringify(inspection('INS-GZ'))}]${' '.repeat(4_000_000)}}`;
+      const res = await gzipped(padded);
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({
+        code: 'COMPRESSION_RATIO_TOO_HIGH',
+        detail: expect.stringMatching(/^压缩比超过 100:1/),
+      });
+      expect((await store.readAll()).length).toBe(before);
+    });
+  });
+
+  describe('when it inflates past BODY_LIMIT', () => {
+    it('answers 413 with the stable code', async () => {
+      // Random text compresses little: it is the size, not the ratio, that is refused.
+      const big = `{"events":[],"pad":"${randomBytes(4_500_000).toString('base64')}"}`;
+      const res = await gzipped(big);
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({
+        code: 'BODY_TOO_LARGE',
+        detail: expect.stringMatching(/^请求体解压后超过 5 MB 的上限/),
+      });
+    });
+  });
+
+  describe('when it is an ordinary gzip batch', () => {
+    it('records it', async () => {
+      const res = await gzipped(JSON.stringify({ events: [inspection('INS-GZ-OK')] }));
+      expect(res.status).toBe(201);
     });
   });
 });

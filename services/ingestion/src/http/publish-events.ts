@@ -13,6 +13,7 @@ import {
   type ExpectedRevision,
 } from '@hub/event-store';
 import type { IngestionMetrics } from '../metrics.js';
+import { boundedJson, DEFAULT_MAX_INFLATE_RATIO, parseSize } from './bounded-body.js';
 import { sendProblem, STATUS_OF_CODE } from './problem.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
@@ -22,6 +23,8 @@ export interface PublishDeps {
   metrics: IngestionMetrics;
   /** The hub's time and clock-skew tolerance for each batch (default: the system clock, 5 min). */
   recordingClock?: () => RecordingClock;
+  /** Largest ratio a compressed body may inflate by (default 100). */
+  maxInflateRatio?: number;
 }
 
 function parseExpectedRevisions(raw: unknown): Record<string, ExpectedRevision> | string {
@@ -82,7 +85,11 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
   const router = express.Router();
   router.post(
     '/v1/events',
-    express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }),
+    // BODY_LIMIT holds after decompression too, and a body may not inflate like a bomb.
+    boundedJson({
+      maxBytes: parseSize(bodyLimit),
+      maxRatio: deps.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO,
+    }),
     async (req: Request, res: Response) => {
       const agency = req.credential!.agency;
       const body = req.body as { events?: unknown; expectedRevisions?: unknown } | undefined;
