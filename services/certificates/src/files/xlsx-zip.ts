@@ -163,6 +163,7 @@ async function verifyPart(source: RandomAccess, part: Part): Promise<void> {
     );
     inflate.on('error', () => reject(invalid(`part ${part.name.toString('utf8')} is corrupt`)));
   });
+  // Awaited below; observed now so a refusal mid-loop is not reported as unhandled meanwhile.
   outcome.catch(() => undefined);
   for await (const chunk of compressed(source, part)) {
     if (inflate.destroyed) break;
