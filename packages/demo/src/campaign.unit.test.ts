@@ -1,4 +1,5 @@
-import { AGENCIES, validatePublishedEvent, EVENT_DEFINITIONS } from '@hub/domain';
+import { AGENCIES, clockAt, validatePublishedEvent, EVENT_DEFINITIONS } from '@hub/domain';
+import { TEST_SEALER } from '@hub/domain/testing';
 import { generateDemoCampaign } from './campaign.js';
 
 describe('demo campaign', () => {
@@ -6,7 +7,10 @@ describe('demo campaign', () => {
 
   it('passes the catalogue validation for its publishing agency, every event', () => {
     const problems = campaign.flatMap(({ agency, event }, i) => {
-      const result = validatePublishedEvent(event, agency, i);
+      const result = validatePublishedEvent(event, agency, i, {
+        clock: clockAt(new Date()),
+        sealer: TEST_SEALER,
+      });
       return result.ok
         ? []
         : result.problems.map((p) => `${event.type} ${p.pointer}: ${p.message}`);

@@ -1,4 +1,11 @@
-import { finding, inspection, published, residentIdFor, VALID_ID } from './testing/index.js';
+import {
+  finding,
+  inspection,
+  published,
+  residentIdFor,
+  VALID_ID,
+  TEST_CONTEXT,
+} from './testing/index.js';
 import {
   addresseesOf,
   AGENCIES,
@@ -15,7 +22,7 @@ import {
 } from './index.js';
 
 const problemsOf = (raw: unknown, agency: (typeof AGENCIES)[number] = 'emergency') => {
-  const result = validatePublishedEvent(raw, agency, 0);
+  const result = validatePublishedEvent(raw, agency, 0, TEST_CONTEXT);
   return result.ok ? [] : result.problems;
 };
 
@@ -75,7 +82,7 @@ describe('event catalogue', () => {
 describe('validating a published event', () => {
   it('accepts a valid event and fills the envelope from the credential', () => {
     const event = inspection();
-    const result = validatePublishedEvent(event, 'emergency', 0);
+    const result = validatePublishedEvent(event, 'emergency', 0, TEST_CONTEXT);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.event.stream).toBe('inspection-INS-1');
@@ -209,7 +216,9 @@ describe('schema versions', () => {
       target: { kind: 'enterprise', enterprise: { name: 'x' } },
       amountYuan: 20_000,
     };
-    expect(validatePublishedEvent(published('FineImposed', v1), 'emergency', 0).ok).toBe(true);
+    expect(
+      validatePublishedEvent(published('FineImposed', v1), 'emergency', 0, TEST_CONTEXT).ok,
+    ).toBe(true);
     const { amountYuan: _yuan, ...rest } = v1;
     expect(upcast('FineImposed', 1, v1)).toEqual({ ...rest, amountFen: 2_000_000 });
   });

@@ -15,6 +15,7 @@ export * from './tip-offs/events.js';
 export * from './statistics/forms.js';
 export * from './json-schemas.js';
 export * from './shared/time.js';
+export * from './shared/recording-time.js';
 export * from './statistics/facts.js';
 export * from './statistics/periods.js';
 export * from './statistics/report.js';

@@ -98,7 +98,11 @@ export class ChainNotary {
   private signIfMoved(): ChainCheckpoint | undefined {
     const head = this.head;
     if (!head || (this.signed && this.signed.count === head.count)) return undefined;
-    const checkpoint = signCheckpoint(this.options.key, head, (this.options.now ?? (() => new Date()))());
+    const checkpoint = signCheckpoint(
+      this.options.key,
+      head,
+      (this.options.now ?? (() => new Date()))(),
+    );
     this.options.checkpoints.save(checkpoint);
     this.signed = head;
     this.options.onSigned?.(checkpoint);

@@ -2,3 +2,4 @@ export * from './vault.js';
 export * from './match-key-bytes.js';
 export * from './subject-keys.js';
 export * from './memory-subject-keys.js';
+export type { CryptoSuite } from '@hub/crypto';

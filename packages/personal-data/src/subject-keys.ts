@@ -48,7 +48,7 @@ interface KeyRow {
 
 /** Keys are wrapped under a key derived from the vault's master key; the wrap is random. */
 const wrapKeyOf = (master: VaultKey) =>
-  sealingKey(hkdf('sha256', master.secret, Buffer.alloc(0), 'hub/subject-key-wrap/v1', 32));
+  sealingKey(hkdf('sha256', master.secret, 'hub/subject-key-wrap/v1', 32));
 
 /**
  * Subject keys in a SQLite file of their own (`vault.db`, hub state: never rebuilt, never
@@ -187,7 +187,9 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
       .prepare("INSERT OR IGNORE INTO vault_settings VALUES ('match_key_id', ?)")
       .run(proposed);
     return this.db
-      .prepare<[], { value: string }>("SELECT value FROM vault_settings WHERE name = 'match_key_id'")
+      .prepare<[], { value: string }>(
+        "SELECT value FROM vault_settings WHERE name = 'match_key_id'",
+      )
       .get()!.value;
   }
 

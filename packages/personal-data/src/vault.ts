@@ -40,6 +40,8 @@ export interface VaultOptions {
   suite?: CryptoSuite;
   /** Where data subjects' keys live (vault.db); in memory when absent (tests, one-off tools). */
   subjectKeys?: SubjectKeyStore;
+  /** The key match keys come from, as the hub's vault settled it (for screening threads). */
+  matchKeyId?: string;
 }
 
 /** The ID number inside a certificate number that holds one (the `T` + ID card). */
@@ -77,15 +79,19 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
     }
     this.current = current.id;
     this.suite = options.suite ?? 'international';
-    this.subjectKeys =
-      options.subjectKeys ?? new MemorySubjectKeyStore();
-    this.matchKeyId = this.subjectKeys.matchKeyId(current.id);
+    this.subjectKeys = options.subjectKeys ?? new MemorySubjectKeyStore();
+    this.matchKeyId = options.matchKeyId ?? this.subjectKeys.matchKeyId(current.id);
     const matchSecret = [current, ...previous].find((k) => k.id === this.matchKeyId)?.secret;
     if (!matchSecret)
       throw new Error(
         `match keys come from personal-data key "${this.matchKeyId}", which is not configured: keep it in HUB_PII_PREVIOUS_KEYS`,
       );
     this.sm3MatchSecret = this.suite === 'national' ? derive(matchSecret, 'match-sm3') : undefined;
+  }
+
+  /** What a copy of this vault for matching only (a screening thread) needs to know. */
+  get matchingSettings(): { suite: CryptoSuite; matchKeyId: string } {
+    return { suite: this.suite, matchKeyId: this.matchKeyId };
   }
 
   /** Which keyed hash makes match keys; written into every sealed reference. */
@@ -142,6 +148,10 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
   /** Makes the subject keys of values sealed so far durable: before their events are appended. */
   commitKeys(): void {
     this.subjectKeys.commit();
+  }
+
+  close(): void {
+    this.subjectKeys.close();
   }
 
   /** Destroys every key of a person (named by the match key of their ID number). */

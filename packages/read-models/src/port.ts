@@ -16,6 +16,13 @@ export interface StoredFact extends StatisticFact {
   recordedMs: number;
 }
 
+/** An event behind a form cell: the day it happened (Asia/Shanghai) and when it was recorded. */
+export interface TracedFact {
+  eventId: string;
+  day: number;
+  recordedMs: number;
+}
+
 /** What one projection changes for a run of events, and the checkpoint after them. */
 export interface ProjectionBatch {
   projection: string;
@@ -50,9 +57,9 @@ export interface ReadModelStore {
     collection: string,
     page: { after?: string; limit: number },
   ): Promise<Array<{ key: string; value: unknown }>>;
-  /** Results of a statistics query: group unit (or '' for a total) → value. */
-  aggregate(query: CellQuery): Promise<Map<string, number>>;
-  /** Ids of the events behind a statistics query, in store order. */
-  trace(query: CellQuery, limit?: number): Promise<string[]>;
+  /** Results of a statistics query: group unit (or '' for a total) → exact value. */
+  aggregate(query: CellQuery): Promise<Map<string, bigint>>;
+  /** The events behind a statistics query, in store order. */
+  trace(query: CellQuery, limit?: number): Promise<TracedFact[]>;
   close(): Promise<void>;
 }

@@ -3,10 +3,12 @@ import {
   caseView,
   clueLedgerView,
   dayNumber,
+  DEFAULT_RECORDING_POLICY,
   FORM_TEMPLATES,
   penaltyInsteadOfProsecution,
   planForm,
   procuratorWorklistReasons,
+  recordingFlag,
   STATISTIC_MEASURES,
   TWO_HUNDRED_PERCENT_RATES,
   unitRange,
@@ -19,10 +21,11 @@ import {
   type FormRequest,
   type FormTemplate,
   type InspectionOutcomeDocument,
+  type RecordingFlag,
   type TransferCriteria,
   type WorklistReason,
 } from '@hub/domain';
-import type { ReadModelStore } from './port.js';
+import type { ReadModelStore, TracedFact } from './port.js';
 
 export class UnknownFormError extends Error {
   readonly code = 'UNKNOWN_FORM';
@@ -81,13 +84,12 @@ export async function cachedForm(
   return form;
 }
 
-/** The events behind one cell of a form (drill-down). */
-export async function traceFormCell(
+function tracedCell(
   readModels: ReadModelStore,
   request: FormRequest,
   figureId: string,
-  column = 0,
-): Promise<string[]> {
+  column: number,
+): Promise<TracedFact[]> {
   const cell = planForm(request).cells.find(
     (c) => c.scope === 'total' && c.figure.id === figureId && c.column === column,
   );
@@ -96,6 +98,34 @@ export async function traceFormCell(
       `form ${request.template.id} has no figure ${figureId} column ${column}`,
     );
   return readModels.trace(cell.query);
+}
+
+/** The ids of the events behind one cell of a form (drill-down). */
+export async function traceFormCell(
+  readModels: ReadModelStore,
+  request: FormRequest,
+  figureId: string,
+  column = 0,
+): Promise<string[]> {
+  return (await tracedCell(readModels, request, figureId, column)).map((t) => t.eventId);
+}
+
+/**
+ * The events behind one cell with the day each happened and when it was recorded, flagged when
+ * recorded more than `lateAfterDays` days later: a late event changes a period that may have
+ * been reported already.
+ */
+export async function traceFormCellEvents(
+  readModels: ReadModelStore,
+  request: FormRequest,
+  figureId: string,
+  column = 0,
+  lateAfterDays: number = DEFAULT_RECORDING_POLICY.lateAfterDays,
+): Promise<Array<{ eventId: string } & RecordingFlag>> {
+  return (await tracedCell(readModels, request, figureId, column)).map((t) => ({
+    eventId: t.eventId,
+    ...recordingFlag(t.day, t.recordedMs, lateAfterDays),
+  }));
 }
 
 export interface RateFigure {
@@ -125,7 +155,7 @@ export async function twoHundredPercentRates(
           dayTo: dayNumber(to),
           groupDigits: 0,
         });
-        return result.get('') ?? 0;
+        return result.get('') ?? 0n;
       };
       // Enterprises in the area are a stock; what they reported is counted in the period.
       const numerator = await value(rate.numerator, false);
@@ -133,9 +163,10 @@ export async function twoHundredPercentRates(
       return {
         id: rate.id,
         labelZh: rate.labelZh,
-        numerator,
-        denominator,
-        perMille: denominator > 0 ? Math.floor((numerator * 1000) / denominator) : undefined,
+        // Counts of persons and enterprises: far inside the range where a number is exact.
+        numerator: Number(numerator),
+        denominator: Number(denominator),
+        perMille: denominator > 0n ? Number((numerator * 1000n) / denominator) : undefined,
       };
     }),
   );
@@ -158,10 +189,11 @@ export async function clueLedger(
   rules: readonly DeadlineRule[],
   now: string,
   filter: LedgerFilter = {},
+  lateAfterDays: number = DEFAULT_RECORDING_POLICY.lateAfterDays,
 ): Promise<ClueLedgerView[]> {
   const documents = await readModels.listDocuments('clue-ledger');
   return documents
-    .map((d) => clueLedgerView(d.value as ClueLedgerDocument, rules, now))
+    .map((d) => clueLedgerView(d.value as ClueLedgerDocument, rules, now, lateAfterDays))
     .filter((v) => !filter.openOnly || v.open)
     .filter(
       (v) =>

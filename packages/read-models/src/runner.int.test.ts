@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ import { cachedForm } from './reports.js';
 import { SHANGHAI_2024, type DocumentProjection, type RecordedHubEvent } from '@hub/domain';
 import { creditCodeFor, inspection } from '@hub/domain/testing';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store.js';
+import { PersonalDataVault } from '@hub/personal-data';
+
+const sealing = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
 
 let dir: string;
 let store: SqliteEventStore;
@@ -19,7 +23,7 @@ const open: Array<{ close(): Promise<void> }> = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-runner-'));
   store = new SqliteEventStore({ filename: join(dir, 'events.db') });
-  const { problems } = await publishAsAgencies(store, generateDemoCampaign());
+  const { problems } = await publishAsAgencies(store, generateDemoCampaign(), { sealing });
   expect(problems).toEqual([]);
 });
 afterAll(async () => {
@@ -187,21 +191,25 @@ describe('form cache', () => {
     expect(await cachedForm(rm, request)).toBe(before);
     const inspected = (f: typeof before) =>
       f.rows[f.rows.length - 1]!.cells.find((c) => c.figureId === 'inspectedEnterprises')!.value;
-    const { problems } = await publishAsAgencies(store, [
-      {
-        agency: 'emergency',
-        event: {
-          ...inspection('INS-CACHE-1', {
-            subject: { creditCode: creditCodeFor('MA1FL3LQ1', '310105'), name: '新检查企业' },
-          }),
-          occurredAt: '2024-07-20T10:00:00+08:00',
+    const { problems } = await publishAsAgencies(
+      store,
+      [
+        {
+          agency: 'emergency',
+          event: {
+            ...inspection('INS-CACHE-1', {
+              subject: { creditCode: creditCodeFor('MA1FL3LQ1', '310105'), name: '新检查企业' },
+            }),
+            occurredAt: '2024-07-20T10:00:00+08:00',
+          },
         },
-      },
-    ]);
+      ],
+      { sealing },
+    );
     expect(problems).toEqual([]);
     await runner.catchUp();
     const after = await cachedForm(rm, request);
     expect(after).not.toBe(before);
-    expect(inspected(after)).toBe(inspected(before) + 1);
+    expect(BigInt(inspected(after))).toBe(BigInt(inspected(before)) + 1n);
   });
 });

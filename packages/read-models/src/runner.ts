@@ -176,6 +176,8 @@ export class ProjectionRunner {
         const recordedMs = Date.parse(event.recorded.recordedAt);
         const eventId = event.metadata.eventId;
         const position = event.recorded.position;
+        for (const warning of projection.warningsOf?.(event) ?? [])
+          this.options.logger?.warn({ eventId, projection: projection.name }, warning);
         for (const fact of projection.factsOf(event)) {
           let distinctKey: string | undefined;
           if (fact.distinctKey !== undefined) {

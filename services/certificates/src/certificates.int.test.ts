@@ -45,6 +45,7 @@ const options = {
   certificateType: 'construction_special_operations' as const,
   reportingUnit: '310000',
   officerId: 'test',
+  sealing: vault,
 };
 
 beforeAll(() => {
@@ -184,6 +185,41 @@ describe('roster screening', () => {
       expect(rows[0]!.holderMasked).toBe(`${ID(1).slice(0, 6)}********${ID(1).slice(-4)}`);
     },
   );
+
+  it('rejects a row whose name or enterprise holds an invisible character, instead of a false 疑似涂改 or a false second enterprise', async () => {
+    await new ProjectionRunner({
+      store,
+      readModels,
+      projections: [certificateRegistryProjection(vault)],
+    }).catchUp();
+    const file = join(dir, 'invisible.csv');
+    writeFileSync(
+      file,
+      [
+        '证书类型,证书编号,身份证号,姓名,作业类别,单位',
+        `construction_special_operations,A100001,${ID(1)},工人1,建筑电工,甲公司`,
+        `construction_special_operations,A100001,${ID(1)},工人\u200B1,建筑电工,甲公司`,
+        `construction_special_operations,A100001,${ID(1)},工人1,建筑电工,甲\u200B公司`,
+        `construction_special_operations,A100001,${ID(1)},工人1,建筑\u2060电工,甲公司`,
+      ].join('\n'),
+    );
+    const rows: ScreenedRow[] = [];
+    const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
+      protector: vault,
+      lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+      today: '2024-07-01',
+    });
+    for await (const lines of screening) rows.push(...parseLines(lines));
+    expect(rows.map((r) => [r.result ?? 'rejected', r.anomalies ?? []])).toEqual([
+      ['valid', []],
+      ['rejected', []],
+      ['rejected', []],
+      ['rejected', []],
+    ]);
+    expect(rows[1]!.rejected).toMatch(/^姓名含不可见字符或控制字符 U\+200B/);
+    expect(rows[2]!.rejected).toMatch(/^名称含不可见字符或控制字符 U\+200B/);
+    expect(rows[3]!.rejected).toMatch(/^类别名称含不可见字符或控制字符 U\+2060/);
+  });
 
   it('looks certificates up in the shared memory, not in the read models, while it is current', async () => {
     // The threads' own read-model connection is unreachable: only the memory can answer.

@@ -1,6 +1,7 @@
 export * from './deterministic-id.js';
 export * from './files/csv.js';
 export * from './files/table-reader.js';
+export * from './files/xlsx-zip.js';
 export * from './import/import-issuer-export.js';
 export * from './screening/screen-chunk.js';
 export * from './screening/cross-row-checks.js';

@@ -16,6 +16,8 @@ export interface GraphqlDeps {
   jobs: ScreeningJobs;
   deadlineRules: readonly DeadlineRule[];
   now?: () => Date;
+  /** Events recorded more than this many days after they happened are flagged (default 365). */
+  lateAfterDays?: number;
 }
 
 export interface GraphqlContext {

@@ -67,7 +67,7 @@ beforeAll(async () => {
     () => readModels.close(),
     () => store.close(),
   );
-  await publishAsAgencies(store, generateDemoCampaign());
+  await publishAsAgencies(store, generateDemoCampaign(), { sealing: vault });
   await new ProjectionRunner({
     store,
     readModels,
@@ -105,7 +105,7 @@ beforeAll(async () => {
   deps = {
     readModels,
     store,
-    recorder: new HubRecorder(store),
+    recorder: new HubRecorder(store, { sealing: vault }),
     vault,
     jobs,
     deadlineRules: DEFAULT_DEADLINE_RULES,

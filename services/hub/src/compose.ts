@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { EventStoreUnavailableError, type EventStore } from '@hub/event-store';
+import { EventStoreUnavailableError, type ChainAlg, type EventStore } from '@hub/event-store';
 import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
@@ -36,10 +36,18 @@ import {
   loadOrCreateKeyFile,
   parseVaultKey,
   PersonalDataVault,
+  SqliteSubjectKeyStore,
   type VaultKey,
 } from '@hub/personal-data';
+import { SUITES } from '@hub/crypto';
+import {
+  ChainNotary,
+  CheckpointStore,
+  loadOrCreateHubSigningKey,
+  type HubSigningKey,
+} from '@hub/evidence';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
-import { redactUrl, type HubConfig } from './config.js';
+import { recordingClockOf, redactUrl, xlsxLimitsOf, type HubConfig } from './config.js';
 import { startKafkaBridge } from './kafka.js';
 import { loadRules } from './rules.js';
 
@@ -56,6 +64,7 @@ async function openEventStore(config: HubConfig): Promise<EventStore> {
   if (config.EVENT_STORE === 'embedded') {
     return new SqliteEventStore({
       filename: join(config.dataDir, 'events.db'),
+      chain: chainAlgOf(config),
       maxEventBytes: config.MAX_EVENT_BYTES,
     });
   }
@@ -125,7 +134,36 @@ export function openReadModels(config: HubConfig): ReadModelStore {
  */
 export function openVault(config: HubConfig): PersonalDataVault {
   const { current, previous } = vaultKeys(config);
-  return new PersonalDataVault(current, previous);
+  const suite = config.HUB_CRYPTO_SUITE;
+  return new PersonalDataVault(current, previous, {
+    suite,
+    // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
+    subjectKeys: new SqliteSubjectKeyStore(
+      join(config.dataDir, 'vault.db'),
+      { current, previous },
+      SUITES[suite].seal,
+    ),
+  });
+}
+
+/** The hash of the event chain, as the deployment's suite says (SHA-256 or SM3). */
+export function chainAlgOf(config: HubConfig): ChainAlg {
+  return SUITES[config.HUB_CRYPTO_SUITE].hash;
+}
+
+/** The hub's own signing key (Ed25519 or SM2, as the suite says): it signs chain checkpoints. */
+export function openHubSigningKey(config: HubConfig): HubSigningKey {
+  mkdirSync(config.dataDir, { recursive: true });
+  return loadOrCreateHubSigningKey(
+    join(config.dataDir, 'hub-signing.key'),
+    SUITES[config.HUB_CRYPTO_SUITE].signature,
+  );
+}
+
+/** Signed checkpoints of the chain: hub state (evidence.db), never rebuilt. */
+export function openCheckpoints(config: HubConfig): CheckpointStore {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new CheckpointStore(join(config.dataDir, 'evidence.db'));
 }
 
 function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
@@ -147,11 +185,15 @@ function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[]
  */
 export function openScreeningThreads(
   config: HubConfig,
+  vault: PersonalDataVault,
   index?: RegistryIndex,
 ): ScreeningThreads | undefined {
   if (config.SCREENING_THREADS === 0) return undefined;
   return new ScreeningThreads(
-    { readModels: readModelLocation(config), keys: vaultKeys(config) },
+    {
+      readModels: readModelLocation(config),
+      keys: { ...vaultKeys(config), matching: vault.matchingSettings },
+    },
     config.SCREENING_THREADS,
     index,
   );
@@ -206,12 +248,18 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     .catch((err: unknown) =>
       logger.error({ err }, 'loading the certificate registry into memory failed'),
     );
-  const screeningThreads = openScreeningThreads(config, registryIndex);
+  const screeningThreads = openScreeningThreads(config, vault, registryIndex);
   const users = openUsers(config);
   // The one path by which the hub records events on someone's behalf.
-  const recorder = new HubRecorder(stores.store);
+  const recorder = new HubRecorder(stores.store, {
+    sealing: vault,
+    recordingPolicy: { futureToleranceMs: config.HUB_FUTURE_TOLERANCE_SECONDS * 1000 },
+  });
   const graphqlLogger = logger.child({ component: 'graphql' });
+  const recordingClock = recordingClockOf(config);
+  const lateAfterDays = config.HUB_LATE_EVENT_DAYS;
   const graphql = await createGraphqlApi({
+    lateAfterDays,
     readModels,
     store: stores.store,
     recorder,
@@ -240,16 +288,21 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     logger,
     metrics,
     bodyLimit: config.BODY_LIMIT,
+    sealing: vault,
     rateLimitPerMinute: config.API_RATE_LIMIT,
+    maxInflateRatio: config.MAX_INFLATE_RATIO,
+    recordingClock,
     readinessChecks: [async () => void (await readModels.checkpoints())],
     routers: [
       graphql.router,
-      reportingRouter({ readModels, ...rules }),
+      reportingRouter({ readModels, ...rules, lateAfterDays }),
       certificatesRouter({
         recorder,
         readModels,
         vault,
         jobs,
+        rosterLimit: config.ROSTER_LIMIT,
+        inflation: xlsxLimitsOf(config),
         ...(screeningThreads ? { screeningThreads } : {}),
         onScreeningError: (err) => certificatesLogger.error({ err }, 'screening failed'),
       }),
@@ -261,7 +314,20 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   });
   graphql.attach(server);
   runner.start();
-  const bridge = startKafkaBridge(config, stores.store, logger);
+  // Signs where the history stands every 10,000 records or 10 minutes.
+  const checkpoints = openCheckpoints(config);
+  const notaryLogger = logger.child({ component: 'notary' });
+  const notary = new ChainNotary({
+    store: stores.store,
+    checkpoints,
+    key: openHubSigningKey(config),
+    derivedAlg: chainAlgOf(config),
+    onError: (err) => notaryLogger.error({ err }, 'signing a chain checkpoint failed'),
+    onSigned: (c) =>
+      notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
+  });
+  notary.start();
+  const bridge = startKafkaBridge(config, stores.store, vault, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
@@ -272,11 +338,14 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
       await runner.stop();
+      await notary.stop();
+      checkpoints.close();
       await screeningThreads?.close();
       jobs.close();
       users.close();
       await readModels.close();
       await stores.close();
+      vault.close();
     },
   };
 }

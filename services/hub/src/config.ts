@@ -1,5 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_XLSX_LIMITS, type XlsxLimits } from '@hub/certificates';
+import { clockAt, type RecordingClock } from '@hub/domain';
+import { parseSize } from '@hub/ingestion';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -31,6 +34,11 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be at least 32 random bytes in base64')
     .optional(),
+  /**
+   * The algorithms of the deployment, chosen once: `international` (SHA-256, Ed25519,
+   * AES-256-GCM, HMAC-SHA-256) or `national` (SM3, SM2, SM4, HMAC-SM3; GB/T 39786-2021).
+   */
+  HUB_CRYPTO_SUITE: z.enum(['international', 'national']).default('international'),
   GRAPHQL_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Requests a minute per agency credential on the /v1 API. */
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1200),
@@ -59,6 +67,18 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 512kb or 5mb')
     .default('5mb'),
+  /** Largest roster or issuer export, after decompression (all XLSX parts together). */
+  ROSTER_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb|gb)$/i, 'must be a size such as 512kb or 200mb')
+    .default('200mb'),
+  /** Largest XLSX shared-strings table once inflated: the reader holds it whole in memory. */
+  XLSX_SHARED_STRINGS_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb|gb)$/i, 'must be a size such as 512kb or 64mb')
+    .default('64mb'),
+  /** Largest ratio of decompressed to compressed bytes, for bodies and XLSX parts (past 1 MB). */
+  MAX_INFLATE_RATIO: z.coerce.number().int().min(2).max(100_000).default(100),
   MAX_EVENT_BYTES: z.coerce
     .number()
     .int()
@@ -66,6 +86,10 @@ const ConfigSchema = z.object({
     .max(16 * 1024 * 1024)
     .default(1024 * 1024),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  /** How far ahead of the hub's clock an event may say it happened (agency clocks drift). */
+  HUB_FUTURE_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Events recorded more than this many days after they happened are flagged, not refused. */
+  HUB_LATE_EVENT_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
 });
 
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
@@ -77,6 +101,9 @@ const KNOWN_PREFIXED = new Set([
   'HUB_PII_KEY',
   'HUB_PII_PREVIOUS_KEYS',
   'HUB_JWT_SECRET',
+  'HUB_FUTURE_TOLERANCE_SECONDS',
+  'HUB_LATE_EVENT_DAYS',
+  'HUB_CRYPTO_SUITE',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */
@@ -122,6 +149,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ? parsed.data.HUB_DATA_DIR
     : resolve(cwd, parsed.data.HUB_DATA_DIR);
   return { ...parsed.data, dataDir };
+}
+
+/** Bounds on decompressing rosters and exports (HTTP and CLI alike). */
+export function xlsxLimitsOf(config: HubConfig): XlsxLimits {
+  return {
+    ...DEFAULT_XLSX_LIMITS,
+    maxBytes: parseSize(config.ROSTER_LIMIT),
+    maxSharedStringsBytes: parseSize(config.XLSX_SHARED_STRINGS_LIMIT),
+    maxRatio: config.MAX_INFLATE_RATIO,
+  };
+}
+
+/** The hub's time for events being recorded, with the configured clock-skew tolerance. */
+export function recordingClockOf(config: HubConfig): () => RecordingClock {
+  const policy = { futureToleranceMs: config.HUB_FUTURE_TOLERANCE_SECONDS * 1000 };
+  return () => clockAt(new Date(), policy);
 }
 
 /** A connection string without its credentials, for messages and logs. */

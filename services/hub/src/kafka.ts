@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
+import type { PersonalDataVault } from '@hub/personal-data';
 import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
-import type { HubConfig } from './config.js';
+import { recordingClockOf, type HubConfig } from './config.js';
 
 export interface RunningBridge {
   stop(): Promise<void>;
@@ -25,6 +26,7 @@ function sasl(config: HubConfig): SASLOptions | undefined {
 export function startKafkaBridge(
   config: HubConfig,
   store: EventStore,
+  vault: PersonalDataVault,
   logger: Logger,
 ): RunningBridge | undefined {
   if (!config.KAFKA_BROKERS) return undefined;
@@ -40,7 +42,13 @@ export function startKafkaBridge(
   });
   const bridgeLogger = logger.child({ component: 'kafka-bridge' });
   const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
-  const ingress = new KafkaIngress({ kafka, store, logger: bridgeLogger });
+  const ingress = new KafkaIngress({
+    kafka,
+    store,
+    logger: bridgeLogger,
+    recordingClock: recordingClockOf(config),
+    sealing: vault,
+  });
   const egress = new KafkaEgress({ kafka, store, checkpoints, logger: bridgeLogger });
   let stopped = false;
   const running = (async () => {

@@ -13,6 +13,7 @@ import {
 } from './cli/commands.js';
 import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
 import { certificatesCommand } from './cli/certificates-commands.js';
+import { verifyCommand } from './cli/evidence-commands.js';
 import { EventStoreUnavailableError } from '@hub/event-store';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -43,6 +44,10 @@ usage: hub [command]
        --units <codes> [--agency <code>] [--days 90]
                                       a GraphQL user; the signed token is the last line
   user list | user revoke <id>        GraphQL users
+  verify [--checkpoint <file>[,<file>…]] [--public-key <pem>]
+                                      check the whole history: every link of the hash chain,
+                                      the hub's signed checkpoints and agencies' checkpoint files
+  verify checkpoint [--out <file>]    sign where the history stands, for agencies to keep
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 async function main(argv: string[]): Promise<void> {
@@ -74,6 +79,8 @@ async function main(argv: string[]): Promise<void> {
       return userCommand(config, rest, flags, out);
     case 'certificates':
       return certificatesCommand(config, rest, flags, out);
+    case 'verify':
+      return verifyCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
     default:

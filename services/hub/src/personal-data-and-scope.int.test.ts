@@ -87,14 +87,19 @@ beforeAll(async () => {
   const vault = openVault(config);
   keyOf = (type, number) => registryKey(vault, type, number);
   const seed = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
-  const demo = await publishAsAgencies(seed, generateDemoCampaign());
-  const certificates = await publishAsAgencies(seed, [
-    issued('construction', 'construction_special_operations', 'A200001', 1),
-    issued('construction', 'construction_special_operations', 'A200002', 2),
-    issued('emergency', 'special_operations', `T${ID(3)}`, 3),
-  ]);
+  const demo = await publishAsAgencies(seed, generateDemoCampaign(), { sealing: vault });
+  const certificates = await publishAsAgencies(
+    seed,
+    [
+      issued('construction', 'construction_special_operations', 'A200001', 1),
+      issued('construction', 'construction_special_operations', 'A200002', 2),
+      issued('emergency', 'special_operations', `T${ID(3)}`, 3),
+    ],
+    { sealing: vault },
+  );
   expect([...demo.problems, ...certificates.problems]).toEqual([]);
   await seed.close();
+  vault.close();
   const credentials = new SqliteCredentialStore(join(dataDir, 'hub.db'));
   for (const [who, agency, units] of [
     ['market', 'market', ['000000']],

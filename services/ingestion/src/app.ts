@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { RecordingClock } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
 import { authenticateAgency } from './http/authenticate.js';
 import { sendErrorProblem, sendProblem } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
 import { RateLimitedError, TokenBuckets } from './http/rate-limit.js';
+import type { PersonalDataSealing } from './sealing.js';
 import type { IngestionMetrics } from './metrics.js';
 
 export interface IngestionAppDeps {
@@ -21,8 +23,14 @@ export interface IngestionAppDeps {
   readinessChecks?: Array<() => Promise<void>>;
   /** Routes of other services, behind the same authentication (e.g. reporting). */
   routers?: Router[];
+  /** Seals the ID numbers of published events before they are stored (the hub's vault). */
+  sealing: PersonalDataSealing;
   /** Requests a minute per agency credential on every /v1 route (default 1200). */
   rateLimitPerMinute?: number;
+  /** The hub's time and clock-skew tolerance when events are published. */
+  recordingClock?: () => RecordingClock;
+  /** Largest ratio a compressed body may inflate by (default 100). */
+  maxInflateRatio?: number;
 }
 
 export const DEFAULT_API_RATE_LIMIT = 1200;
@@ -82,16 +90,32 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
     res.setHeader('Retry-After', String(wait));
     next(new RateLimitedError(perMinute, wait));
   });
-  app.use(publishEventsRouter({ store: deps.store, metrics: deps.metrics }, deps.bodyLimit));
+  app.use(
+    publishEventsRouter(
+      {
+        store: deps.store,
+        metrics: deps.metrics,
+        sealing: deps.sealing,
+        ...(deps.recordingClock ? { recordingClock: deps.recordingClock } : {}),
+        ...(deps.maxInflateRatio ? { maxInflateRatio: deps.maxInflateRatio } : {}),
+      },
+      deps.bodyLimit,
+    ),
+  );
   for (const router of deps.routers ?? []) app.use(router);
 
   app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
   const onError: ErrorRequestHandler = (
-    error: { type?: string; status?: number; message?: string },
+    error: { type?: string; status?: number; message?: string; code?: unknown },
     req,
     res,
     _next,
   ) => {
+    // Errors a route passes on carry a stable code; the one table gives their answer.
+    if (sendErrorProblem(res, error)) {
+      req.log.warn({ code: error.code }, 'request refused');
+      return;
+    }
     if (error.type === 'entity.too.large') {
       return sendProblem(res, {
         status: 413,
@@ -105,10 +129,6 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
         title: 'Malformed JSON',
         detail: 'the body is not valid JSON',
       });
-    }
-    if (sendErrorProblem(res, error)) {
-      req.log.warn({ code: (error as { code?: string }).code }, 'request refused');
-      return;
     }
     if (error.status && error.status >= 400 && error.status < 500) {
       return sendProblem(res, {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import { KafkaIngress } from './ingress.js';
 import { collectMessages, eventually, testKafka } from './testing/index.js';
 import { DEAD_LETTER_TOPIC, inboxTopic } from './topics.js';
 import { ensureTopics } from './topology.js';
+import { PersonalDataVault } from '@hub/personal-data';
+
+const sealing = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
 
 const brokers = process.env.TEST_KAFKA_BROKERS;
 // Consumers take a few seconds to leave their group on disconnect.
@@ -76,6 +80,7 @@ function crashingOnceAfterAppend(store: EventStore): EventStore & { crashed: boo
         kafka,
         store: s,
         logger,
+        sealing,
         groupId: `ingress-${Math.random()}`,
       });
       await ingress.start();

@@ -6,9 +6,17 @@ import {
   type KafkaMessage,
   type Producer,
 } from 'kafkajs';
-import { AGENCIES, isAgency, validatePublishedEvent, type AcceptedEvent } from '@hub/domain';
+import {
+  AGENCIES,
+  clockAt,
+  isAgency,
+  validatePublishedEvent,
+  type AcceptedEvent,
+  type RecordingClock,
+  type ValidationContext,
+} from '@hub/domain';
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
-import { toAppendRequests } from '@hub/ingestion';
+import { appendAccepted, type PersonalDataSealing } from '@hub/ingestion';
 import type { Logger } from 'pino';
 import { agencyOfIngressTopic, DEAD_LETTER_TOPIC, ingressTopic } from './topics.js';
 
@@ -17,11 +25,53 @@ export interface IngressDeps {
   store: EventStore;
   logger: Logger;
   groupId?: string;
+  /** The hub's time and clock-skew tolerance for each batch (default: the system clock, 5 min). */
+  recordingClock?: () => RecordingClock;
+  /** Seals the ID numbers of each event before it is stored (the hub's vault). */
+  sealing: PersonalDataSealing;
 }
 
-interface Rejected {
+export interface Rejected {
   message: KafkaMessage;
   reason: string;
+}
+
+/**
+ * The messages of an agency's ingress topic, validated as HTTP validates a batch (the topic
+ * binds the agency, `clock` is the hub's time): the events to append, and the messages to
+ * dead-letter with the reason.
+ */
+export function readIngressBatch(
+  topic: string,
+  messages: readonly KafkaMessage[],
+  context: ValidationContext,
+): { accepted: Array<{ event: AcceptedEvent; message: KafkaMessage }>; rejected: Rejected[] } {
+  const agency = agencyOfIngressTopic(topic);
+  const accepted: Array<{ event: AcceptedEvent; message: KafkaMessage }> = [];
+  const rejected: Rejected[] = [];
+  for (const [index, message] of messages.entries()) {
+    if (!agency || !isAgency(agency)) {
+      rejected.push({ message, reason: `topic ${topic} names no agency` });
+      continue;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      rejected.push({ message, reason: 'message value is not valid JSON' });
+      continue;
+    }
+    const result = validatePublishedEvent(raw, agency, index, context);
+    if (result.ok) accepted.push({ event: result.event, message });
+    else
+      rejected.push({
+        message,
+        reason: result.problems
+          .map((p) => `${p.pointer.replace(`/events/${index}`, '') || '/'}: ${p.message}`)
+          .join('; '),
+      });
+  }
+  return { accepted, rejected };
 }
 
 /**
@@ -83,46 +133,24 @@ export class KafkaIngress {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const agency = agencyOfIngressTopic(batch.topic);
-    const accepted: Array<{ event: AcceptedEvent; message: KafkaMessage }> = [];
-    const rejected: Rejected[] = [];
-    for (const [index, message] of batch.messages.entries()) {
-      if (!agency || !isAgency(agency)) {
-        rejected.push({ message, reason: `topic ${batch.topic} names no agency` });
-        continue;
-      }
-      let raw: unknown;
-      try {
-        raw = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch {
-        rejected.push({ message, reason: 'message value is not valid JSON' });
-        continue;
-      }
-      const result = validatePublishedEvent(raw, agency, index);
-      if (result.ok) accepted.push({ event: result.event, message });
-      else
-        rejected.push({
-          message,
-          reason: result.problems
-            .map((p) => `${p.pointer.replace(`/events/${index}`, '') || '/'}: ${p.message}`)
-            .join('; '),
-        });
-    }
+    const { accepted, rejected } = readIngressBatch(batch.topic, batch.messages, {
+      clock: this.deps.recordingClock?.() ?? clockAt(new Date()),
+      sealer: this.deps.sealing,
+    });
 
     if (accepted.length > 0) {
       try {
-        await this.deps.store.appendMany(
-          toAppendRequests(
-            accepted.map((a) => a.event),
-            {},
-          ),
+        await appendAccepted(
+          this.deps.store,
+          this.deps.sealing,
+          accepted.map((a) => a.event),
         );
       } catch (error) {
         if (!(error instanceof IdempotencyConflictError)) throw error; // not committed: re-delivered
         // Find the offending messages one by one; the rest still go in.
         for (const a of accepted) {
           try {
-            await this.deps.store.appendMany(toAppendRequests([a.event], {}));
+            await appendAccepted(this.deps.store, this.deps.sealing, [a.event]);
           } catch (single) {
             if (!(single instanceof IdempotencyConflictError)) throw single;
             rejected.push({ message: a.message, reason: single.message });

@@ -19,7 +19,7 @@ import {
   ROSTER_REQUIRED,
 } from '@hub/certificates';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { PersonalDataVault } from '@hub/personal-data';
+import { PersonalDataVault, SqliteSubjectKeyStore } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
 import {
   benchCertificateNumber,
@@ -91,6 +91,7 @@ async function importRate(dir: string, vault: PersonalDataVault): Promise<number
       certificateType: 'construction_special_operations',
       reportingUnit: '310000',
       officerId: 'bench',
+      sealing: vault,
     },
   );
   await new ProjectionRunner({
@@ -131,7 +132,15 @@ async function mapBaseline(rosterFile: string, vault: PersonalDataVault): Promis
 export async function certificatesSuite(): Promise<void> {
   await withTempDir(async (dir) => {
     const secret = randomBytes(32);
-    const vault = new PersonalDataVault({ id: 'k1', secret });
+    const key = { id: 'k1', secret };
+    // Subject keys as the hub keeps them: in a vault.db of their own, made durable per batch.
+    const vault = new PersonalDataVault(key, [], {
+      subjectKeys: new SqliteSubjectKeyStore(
+        join(dir, 'vault.db'),
+        { current: key, previous: [] },
+        'aes-256-gcm',
+      ),
+    });
     bench('certificates', 'import_issuer_export', await importRate(dir, vault), 'certificates/s');
 
     const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));

@@ -74,7 +74,7 @@ export async function graphqlSuite(): Promise<void> {
     const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
     const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
     const { token } = await users.create({ name: 'bench', role: 'analyst', units: ['310000'] });
-    const recorder = new HubRecorder(store);
+    const recorder = new HubRecorder(store, { sealing: vault });
     const deps = {
       readModels,
       store,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PersonalDataVault } from '@hub/personal-data';
 import { pino } from 'pino';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
@@ -87,7 +88,14 @@ export async function kafkaSuite(): Promise<void> {
       // long until all N are in the store, and until all N are relayed to the inboxes.
       const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
       const checkpoints = new SqliteCheckpointStore(join(dir, 'hub.db'));
-      const ingress = new KafkaIngress({ kafka, store, logger, groupId: `bench-${randomUUID()}` });
+      const sealing = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
+      const ingress = new KafkaIngress({
+        kafka,
+        store,
+        logger,
+        sealing,
+        groupId: `bench-${randomUUID()}`,
+      });
       const egress = new KafkaEgress({ kafka, store, checkpoints, logger });
       await ingress.start();
       await egress.start();

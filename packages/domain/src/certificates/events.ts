@@ -10,6 +10,7 @@ import {
   PersonRef,
   withoutIdNumber,
 } from '../shared/refs.js';
+import { CategoryName, nameSchema } from '../shared/value-objects/name.js';
 
 /** The outcomes of BRIEF §3, plus "not yet in the registry" during its lag after an issue. */
 export const VERIFICATION_RESULTS = [
@@ -65,14 +66,14 @@ export const CertificateIssued = defineEvent({
     .object({
       ...CertificateKey,
       holder: PersonRef,
-      operationCategory: z.string().min(1).max(64).describe('作业类别'),
-      operationItem: z.string().min(1).max(64).describe('操作项目'),
+      operationCategory: CategoryName.describe('作业类别'),
+      operationItem: CategoryName.describe('操作项目'),
       issuedOn: CalendarDate,
       validUntil: CalendarDate,
       nextReviewDue: CalendarDate.optional().describe(
         '复审 due date; every 3 years for 特种作业操作证',
       ),
-      issuingAuthority: z.string().min(1).max(128),
+      issuingAuthority: nameSchema('organisation', 128),
     })
     .strict(),
 });
@@ -178,7 +179,7 @@ export const CertificateVerified = defineEvent({
           'holder ID masked as the first 6 and last 4 characters',
         )
         .optional(),
-      job: z.string().min(1).max(64).optional(),
+      job: CategoryName.optional(),
       result: z.enum(VERIFICATION_RESULTS),
       evidence: z.array(withoutIdNumber(z.string().min(1).max(500))).max(10),
     })

@@ -1,4 +1,10 @@
 import type { CertificateType } from '../shared/refs.js';
+import {
+  nameProblem,
+  normaliseName,
+  type NameKind,
+  type NameProblem,
+} from '../shared/value-objects/name.js';
 import type { VERIFICATION_RESULTS } from './events.js';
 import type { PersonalDataProtector } from './personal-data.js';
 import { maskIdNumbersIn } from '../shared/value-objects/resident-id.js';
@@ -85,12 +91,53 @@ export const VERIFIED_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof RegistryCertificate>;
 export type VerifiedRecord = Pick<RegistryCertificate, (typeof VERIFIED_FIELDS)[number]>;
 
-/** Checks one certificate against the registry. Pure: the caller looks the record up. */
+/** An observation whose names cannot be compared (an invisible character, too long …). */
+export class InvalidObservationError extends Error {
+  readonly code: NameProblem['code'];
+  constructor(
+    readonly field: string,
+    problem: NameProblem,
+  ) {
+    super(`${field}: ${problem.message}`);
+    this.code = problem.code;
+  }
+}
+
+/**
+ * The first name of an observation that the name value object refuses, with its field. A name
+ * with a zero-width space looks like the registered one but would not match it: a false
+ * "疑似涂改". Callers that screen many rows check this to reject the row instead.
+ */
+export function observationProblem(
+  observation: Pick<CertificateObservation, 'holder' | 'printed' | 'job'>,
+): { field: string; problem: NameProblem } | undefined {
+  const names: Array<[string, string | undefined, NameKind]> = [
+    ['holder.name', observation.holder?.name, 'person'],
+    ['job', observation.job, 'category'],
+    ['printed.operationCategory', observation.printed?.operationCategory, 'category'],
+    ['printed.operationItem', observation.printed?.operationItem, 'category'],
+  ];
+  for (const [field, value, kind] of names) {
+    const problem = value === undefined ? undefined : nameProblem(value, kind);
+    if (problem) return { field, problem };
+  }
+  return undefined;
+}
+
+const category = (value: string | undefined) =>
+  value === undefined ? undefined : normaliseName(value, 'category');
+
+/**
+ * Checks one certificate against the registry. Pure: the caller looks the record up. Throws
+ * InvalidObservationError when a name of the observation is not a valid name.
+ */
 export function verifyCertificate(
   observation: CertificateObservation,
   record: VerifiedRecord | undefined,
   context: VerificationContext,
 ): Verification {
+  const invalid = observationProblem(observation);
+  if (invalid) throw new InvalidObservationError(invalid.field, invalid.problem);
   const rules = (context.rules ?? CERTIFICATE_RULES)[observation.type];
   const fits = numberFitsFormat(
     rules,
@@ -132,10 +179,22 @@ export function verifyCertificate(
       return verdict('data_mismatch', ['证面姓名与登记不符：疑似涂改']);
   }
   if (fits === false) return verdict('data_mismatch', formatNote);
-  const printed = observation.printed ?? {};
+  const printed = {
+    ...observation.printed,
+    operationCategory: category(observation.printed?.operationCategory),
+    operationItem: category(observation.printed?.operationItem),
+  };
+  const registered = {
+    ...record,
+    operationCategory: category(record.operationCategory),
+    operationItem: category(record.operationItem),
+  };
   const differences = (['operationCategory', 'operationItem', 'validUntil', 'issuedOn'] as const)
-    .filter((f) => printed[f] !== undefined && record[f] !== undefined && printed[f] !== record[f])
-    .map((f) => `证面${LABEL[f]} ${printed[f]} 与登记 ${record[f]} 不符`);
+    .filter(
+      (f) =>
+        printed[f] !== undefined && registered[f] !== undefined && printed[f] !== registered[f],
+    )
+    .map((f) => `证面${LABEL[f]} ${printed[f]} 与登记 ${registered[f]} 不符`);
   if (differences.length > 0) return verdict('data_mismatch', [...differences, '疑似涂改']);
 
   if (record.validUntil && record.validUntil < context.today)
@@ -143,14 +202,15 @@ export function verifyCertificate(
   if (record.nextReviewDue && record.nextReviewDue < context.today)
     return verdict('review_overdue', [`应于 ${record.nextReviewDue} 前复审，已逾期`]);
 
-  if (observation.job && record.operationCategory && observation.job !== record.operationCategory) {
-    const jobType = certificateTypeForJob(context.rules ?? CERTIFICATE_RULES, observation.job);
+  const job = category(observation.job);
+  if (job && registered.operationCategory && job !== registered.operationCategory) {
+    const jobType = certificateTypeForJob(context.rules ?? CERTIFICATE_RULES, job);
     if (jobType && jobType !== observation.type)
       return verdict('other_department', [
-        `所从事的 ${observation.job} 须持${(context.rules ?? CERTIFICATE_RULES)[jobType].titleZh}，所持为${rules.titleZh}`,
+        `所从事的 ${job} 须持${(context.rules ?? CERTIFICATE_RULES)[jobType].titleZh}，所持为${rules.titleZh}`,
       ]);
     return verdict('not_valid_for_job', [
-      `证书准许 ${record.operationCategory}，所从事的是 ${observation.job}`,
+      `证书准许 ${registered.operationCategory}，所从事的是 ${job}`,
     ]);
   }
   return verdict('valid', [

@@ -6,7 +6,11 @@ import {
   registryKey,
   type RegistryCertificate,
 } from './registry.js';
-import { verifyCertificate, type CertificateObservation } from './verification.js';
+import {
+  InvalidObservationError,
+  verifyCertificate,
+  type CertificateObservation,
+} from './verification.js';
 
 /** A transparent stand-in for the vault: the pure code only needs equal-in, equal-out. */
 const protector: PersonalDataProtector = { matchKey: (v) => `h(${v})`, seal: (v) => `s(${v})` };
@@ -159,6 +163,27 @@ describe('certificate verification (BRIEF §3)', () => {
       result: 'other_department',
       findingKind: 'other_department_certificate',
       evidence: [expect.stringContaining('特种设备安全管理和作业人员证')],
+    });
+  });
+
+  describe('when a name seen on the card holds an invisible character', () => {
+    it.each([
+      ['holder.name', see({ holder: { ...HOLDER, name: '李\u200B四' } })],
+      ['job', see({ job: '电工\u200D作业' })],
+      ['printed.operationCategory', see({ printed: { operationCategory: '电工作业\uFEFF' } })],
+    ])(
+      'refuses the observation (%s) instead of suspecting alteration (no false 疑似涂改)',
+      (field, observation) => {
+        const attempt = () => verify(observation, registry(issued));
+        expect(attempt).toThrow(InvalidObservationError);
+        expect(attempt).toThrow(
+          expect.objectContaining({ code: 'NAME_INVISIBLE_CHARACTER', field }),
+        );
+      },
+    );
+
+    it('still compares names that differ only in Unicode normalisation or look-alike spaces', () => {
+      expect(verify(see({ job: '电工作业\u00A0' }), registry(issued)).result).toBe('valid');
     });
   });
 });

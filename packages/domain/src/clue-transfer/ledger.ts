@@ -3,11 +3,13 @@ import { dayString, shanghaiDay } from '../shared/time.js';
 import type { DocumentProjection } from '../projections/projection.js';
 import {
   first,
+  flagLateEntry,
   timelineEntry,
   withEntry,
+  type ShownTimelineEntry,
   type TimelineDocument,
-  type TimelineEntry,
 } from '../projections/timeline.js';
+import { DEFAULT_RECORDING_POLICY } from '../shared/recording-time.js';
 import { ruleInForce, type DeadlineRule, type Party } from './deadline-rules.js';
 import { clueTransferEvents } from './events.js';
 
@@ -34,7 +36,8 @@ export type ClueLedgerDocument = TimelineDocument;
 export const clueLedgerProjection: DocumentProjection<ClueLedgerDocument> = {
   kind: 'documents',
   name: 'clue-ledger',
-  version: 1,
+  // 2: timeline entries keep when they were recorded.
+  version: 2,
   handles: clueTransferEvents.map((d) => d.type),
   keysOf(event) {
     const clueId = (event.data as { clueId?: string }).clueId;
@@ -84,7 +87,8 @@ export interface ClueLedgerView {
   /** True until the clue reaches an end: filed with materials handed over, or a penalty decided after a decline. */
   open: boolean;
   steps: LedgerStep[];
-  timeline: TimelineEntry[];
+  /** Every agency's events, each flagged when it was recorded long after it happened. */
+  timeline: ShownTimelineEntry[];
 }
 
 const STAGE_OF: Record<string, ClueStage> = {
@@ -152,11 +156,15 @@ function stepOf(
   };
 }
 
-/** What the ledger shows of a clue at `now` under a rule set. Pure. */
+/**
+ * What the ledger shows of a clue at `now` under a rule set; events recorded more than
+ * `lateAfterDays` after they happened are flagged. Pure.
+ */
 export function clueLedgerView(
   doc: ClueLedgerDocument,
   rules: readonly DeadlineRule[],
   now: string,
+  lateAfterDays: number = DEFAULT_RECORDING_POLICY.lateAfterDays,
 ): ClueLedgerView {
   const transfer = first(doc, 'ClueTransferred');
   const transferringAgency =
@@ -188,7 +196,7 @@ export function clueLedgerView(
     stage,
     open: !closed,
     steps,
-    timeline: doc.timeline,
+    timeline: doc.timeline.map((e) => flagLateEntry(e, lateAfterDays)),
   };
 }
 

@@ -159,3 +159,41 @@ describe('clue-transfer ledger', () => {
     expect(ledgerOf(old).steps).toEqual([]);
   });
 });
+
+describe('clue ledger › when an agency records a transfer years after it happened', () => {
+  const late = recorded(
+    published(
+      'ClueTransferred',
+      {
+        clueId: 'C-OLD',
+        origin: 'enforcement',
+        toPoliceUnit: '310105',
+        suspectedOffence: '伪造、变造、买卖国家机关证件罪',
+        suspects: 1,
+        fakeCertificates: 1,
+      },
+      at('2021-03-01T10:00:00+08:00'),
+    ),
+    'emergency',
+    '2024-07-01T00:00:00.000Z',
+  );
+  const doc = project(clueLedgerProjection, [late]).get('C-OLD')!;
+
+  it('keeps the event, with when it was recorded', () => {
+    expect(doc.timeline).toEqual([
+      expect.objectContaining({
+        occurredAt: '2021-03-01T10:00:00+08:00',
+        recordedAt: '2024-07-01T00:00:00.000Z',
+      }),
+    ]);
+  });
+
+  it('flags it as recorded late, by the configured bound', () => {
+    expect(clueLedgerView(doc, DEFAULT_DEADLINE_RULES, NOW).timeline[0]).toMatchObject({
+      recordedLate: true,
+    });
+    expect(clueLedgerView(doc, DEFAULT_DEADLINE_RULES, NOW, 3650).timeline[0]).not.toHaveProperty(
+      'recordedLate',
+    );
+  });
+});

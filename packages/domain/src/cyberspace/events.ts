@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { defineEvent } from '../shared/event-definition.js';
 import { ExternalId } from '../shared/envelope.js';
 import { Count } from '../shared/refs.js';
+import { nameSchema } from '../shared/value-objects/name.js';
+
+const PlatformName = nameSchema('platform');
 
 const siteStream = (d: { siteId: string }) => `website-${d.siteId}`;
 
@@ -23,9 +26,7 @@ export const FakeWebsiteFound = defineEvent({
       siteId: ExternalId,
       url: HttpUrl,
       kind: z.enum(['government_site', 'verification_platform', 'wechat_account', 'app', 'other']),
-      impersonates: z
-        .string()
-        .max(200)
+      impersonates: nameSchema('platform', 200)
         .optional()
         .describe('e.g. 应急管理部特种作业操作证查询平台'),
     })
@@ -54,7 +55,7 @@ export const IllegalInformationCleaned = defineEvent({
   schema: z
     .object({
       batchId: ExternalId,
-      platform: z.string().min(1).max(128),
+      platform: PlatformName,
       items: Count,
       kind: z.enum(['posts', 'ecommerce_listings', 'accounts', 'ads']),
     })
@@ -74,7 +75,7 @@ export const AdMonitoringHit = defineEvent({
     .object({
       hitId: ExternalId,
       keyword: z.string().min(1).max(64),
-      platform: z.string().min(1).max(128),
+      platform: PlatformName,
       url: HttpUrl,
     })
     .strict(),

@@ -7,6 +7,7 @@ import {
   sealPersonalDataIn,
   type PersonalDataSealer,
 } from '../shared/personal-data-refs.js';
+import { futureProblem, HAPPENED_FIELDS, type RecordingClock } from '../shared/recording-time.js';
 
 /** One thing wrong with one event of a batch, located by JSON Pointer (RFC 6901). */
 export interface EventProblem {
@@ -15,6 +16,8 @@ export interface EventProblem {
   message: string;
   /** `forbidden`: the agency may not publish this; `invalid`: the event itself is malformed. */
   kind: 'invalid' | 'forbidden';
+  /** Stable machine code of the problem where it has one (e.g. NAME_INVISIBLE_CHARACTER). */
+  code?: string;
 }
 
 /** A validated event ready for the store; `data` is normalised but kept at its published version. */
@@ -39,23 +42,49 @@ function zodProblems(
   error: z.ZodError,
   prefix: readonly PropertyKey[],
 ): EventProblem[] {
-  return error.issues.map((issue) => ({
-    index,
-    pointer: pointer(index, [...prefix, ...issue.path]),
-    message: issue.message,
-    kind: 'invalid' as const,
-  }));
+  return error.issues.map((issue) => {
+    const code: unknown = issue.code === 'custom' ? issue.params?.code : undefined;
+    return {
+      index,
+      pointer: pointer(index, [...prefix, ...issue.path]),
+      message: issue.message,
+      kind: 'invalid' as const,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  });
+}
+
+const HAPPENED: ReadonlySet<string> = new Set(HAPPENED_FIELDS);
+
+/** Fields of data that say when something happened and lie in the future, with their paths. */
+function futureTimes(
+  value: unknown,
+  clock: RecordingClock,
+  path: PropertyKey[],
+  out: Array<{ path: PropertyKey[]; message: string; code: string }>,
+) {
+  if (!value || typeof value !== 'object') return out;
+  for (const [key, field] of Object.entries(value)) {
+    const problem =
+      HAPPENED.has(key) && typeof field === 'string' ? futureProblem(field, clock) : undefined;
+    if (problem) out.push({ path: [...path, key], ...problem });
+    else futureTimes(field, clock, [...path, key], out);
+  }
+  return out;
 }
 
 /** What validation needs from outside the domain. */
 export interface ValidationContext {
+  /** The moment of recording and the clock-skew tolerance (the domain never reads the clock). */
+  clock: RecordingClock;
   /** Seals ID numbers before the event is stored (the vault, at the edge). */
   sealer: PersonalDataSealer;
 }
 
 /**
  * Checks one published event against the catalogue, on behalf of the agency whose credential
- * sent it: envelope, known type and version, publishing rights, and the data schema; then seals
+ * sent it: envelope, known type and version, publishing rights, and the data schema; that
+ * neither the event nor what its data says happened lies in the future of the clock; then seals
  * its personal data, so that no ID number in clear reaches the store.
  */
 export function validatePublishedEvent(
@@ -64,6 +93,7 @@ export function validatePublishedEvent(
   index: number,
   context: ValidationContext,
 ): ValidationResult {
+  const { clock } = context;
   const envelope = PublishedEnvelope.safeParse(raw);
   if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
   const e = envelope.data;
@@ -71,6 +101,20 @@ export function validatePublishedEvent(
     ok: false as const,
     problems: [{ index, pointer: pointer(index, path), message, kind }],
   });
+  const future = futureProblem(e.occurredAt, clock);
+  if (future)
+    return {
+      ok: false,
+      problems: [
+        {
+          index,
+          pointer: pointer(index, ['occurredAt']),
+          message: future.message,
+          kind: 'invalid',
+          code: future.code,
+        },
+      ],
+    };
 
   const definition = eventDefinition(e.type);
   if (!definition) return problem(['type'], `unknown event type "${e.type}"`, 'invalid');
@@ -101,6 +145,19 @@ export function validatePublishedEvent(
   }
   const data = schema.safeParse(e.data);
   if (!data.success) return { ok: false, problems: zodProblems(index, data.error, ['data']) };
+  const futures = futureTimes(data.data, clock, ['data'], []);
+  if (futures.length > 0)
+    return {
+      ok: false,
+      problems: futures.map((f) => ({
+        index,
+        pointer: pointer(index, f.path),
+        message: f.message,
+        kind: 'invalid' as const,
+        code: f.code,
+      })),
+    };
+
   const sealed = sealPersonalDataIn(data.data, context.sealer);
   const clear = [
     ...sealed.problems.map((p) => ({ ...p, path: ['data', ...p.path] })),
@@ -121,6 +178,7 @@ export function validatePublishedEvent(
         pointer: pointer(index, p.path),
         message: p.message,
         kind: 'invalid' as const,
+        code: 'ID_NUMBER_IN_CLEAR',
       })),
     };
 

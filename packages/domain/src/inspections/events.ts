@@ -10,7 +10,7 @@ import {
   PersonRef,
   SubjectRef,
 } from '../shared/refs.js';
-import { Fen } from '../shared/value-objects/money.js';
+import { Fen, fenFromYuan, MAX_AMOUNT_YUAN, Yuan } from '../shared/value-objects/money.js';
 
 const supervisors = ['emergency', 'construction', 'market'] as const;
 
@@ -154,7 +154,7 @@ const FineImposedV1 = z
     decisionNo: z.string().min(1).max(64),
     subjectKind: SubjectKind,
     target: FineTarget,
-    amountYuan: z.number().int().nonnegative(),
+    amountYuan: Yuan,
   })
   .strict();
 
@@ -181,7 +181,12 @@ export const FineImposed = defineEvent({
   upcasters: {
     1: (data) => {
       const { amountYuan, ...rest } = data as z.output<typeof FineImposedV1>;
-      return { ...rest, amountFen: amountYuan * 100 };
+      // Exact: v1 amounts are bounded by MAX_AMOUNT_YUAN. One recorded before that bound may
+      // come out above MAX_AMOUNT_FEN; never throw on stored data, the sums leave it out.
+      return {
+        ...rest,
+        amountFen: amountYuan <= MAX_AMOUNT_YUAN ? fenFromYuan(amountYuan) : amountYuan * 100,
+      };
     },
   },
 });

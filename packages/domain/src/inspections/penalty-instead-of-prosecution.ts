@@ -12,7 +12,8 @@ export interface InspectionOutcomeDocument {
   agency?: string;
   subjectKind?: string;
   fakeFindingIds: string[];
-  finedFen: number;
+  /** Fines of the inspection in fen, as decimal digits: exact however many fines there are. */
+  finedFen: string;
   fineEventIds: string[];
   transferred: boolean;
 }
@@ -34,7 +35,7 @@ export const DEFAULT_TRANSFER_CRITERIA: TransferCriteria = {
 const empty = (inspectionId: string): InspectionOutcomeDocument => ({
   inspectionId,
   fakeFindingIds: [],
-  finedFen: 0,
+  finedFen: '0',
   fineEventIds: [],
   transferred: false,
 });
@@ -42,7 +43,8 @@ const empty = (inspectionId: string): InspectionOutcomeDocument => ({
 export const inspectionOutcomeProjection: DocumentProjection<InspectionOutcomeDocument> = {
   kind: 'documents',
   name: 'inspection-outcomes',
-  version: 1,
+  // 2: finedFen is a decimal string (it was a number, which rounds past 2^53 fen).
+  version: 2,
   handles: [
     'InspectionConducted',
     'FindingRecorded',
@@ -79,7 +81,7 @@ export const inspectionOutcomeProjection: DocumentProjection<InspectionOutcomeDo
         if (doc.fineEventIds.includes(event.metadata.eventId)) return doc;
         return {
           ...doc,
-          finedFen: doc.finedFen + event.data.amountFen,
+          finedFen: (BigInt(doc.finedFen) + BigInt(event.data.amountFen)).toString(),
           fineEventIds: [...doc.fineEventIds, event.metadata.eventId].sort(),
         };
       case 'FindingClosed':

@@ -44,8 +44,18 @@ const outcome = (...events: ReturnType<typeof emergency>[]) =>
 describe('以罚代刑 flag', () => {
   it('flags an inspection whose fake certificates met the criteria but ended with a fine only', () => {
     const doc = outcome(emergency(inspection('INS-1')), ...fakes, fined);
-    expect(doc).toMatchObject({ finedFen: 5_000_000, transferred: false });
+    expect(doc).toMatchObject({ finedFen: '5000000', transferred: false });
     expect(penaltyInsteadOfProsecution(doc)).toBe(true);
+  });
+
+  it('keeps the fines of an inspection exact past 2^53 fen', () => {
+    const before = {
+      ...outcome(emergency(inspection('INS-1')), fined),
+      finedFen: '9007199254740993',
+    };
+    const another = emergency(published('FineImposed', fined.data));
+    const after = inspectionOutcomeProjection.evolve(before, another, 'INS-1');
+    expect(after.finedFen).toBe('9007199259740993');
   });
 
   it('does not flag it once a transferred clue names the inspection, even if the clue came first', () => {

@@ -1,7 +1,7 @@
 import { clueLedgerProjection } from '../clue-transfer/ledger.js';
 import { inspectionOutcomeProjection } from '../inspections/penalty-instead-of-prosecution.js';
 import { caseTrackingProjection } from '../prosecution/tracking.js';
-import { STATISTIC_MEASURES, statisticFactsOf } from '../statistics/facts.js';
+import { STATISTIC_MEASURES, statisticFactsOf, statisticWarningsOf } from '../statistics/facts.js';
 import { agencyActivityProjection } from './agency-activity.js';
 import type { FactProjection, Projection } from './projection.js';
 
@@ -11,6 +11,7 @@ export const statisticsProjection: FactProjection = {
   version: 1,
   handles: STATISTIC_MEASURES.eventTypes(),
   factsOf: (event) => statisticFactsOf(event),
+  warningsOf: (event) => statisticWarningsOf(event),
 };
 
 /** Every projection the hub runs, by name. */

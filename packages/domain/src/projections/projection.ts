@@ -23,6 +23,8 @@ export interface FactProjection {
   version: number;
   handles: readonly string[];
   factsOf(event: RecordedHubEvent): StatisticFact[];
+  /** What of the event the facts leave out, and why (the runner logs it). */
+  warningsOf?(event: RecordedHubEvent): string[];
 }
 
 export type Projection = DocumentProjection<unknown> | FactProjection;

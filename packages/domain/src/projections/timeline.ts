@@ -1,5 +1,6 @@
 import type { RecordedHubEvent } from '../catalogue.js';
 import type { Agency } from '../shared/agencies.js';
+import { recordingFlag } from '../shared/recording-time.js';
 
 /**
  * A case file kept as the set of its events, ordered by when they happened. Every view is
@@ -12,8 +13,21 @@ export interface TimelineEntry {
   agency: Agency;
   reportingUnit: string;
   occurredAt: string;
+  /** When the hub recorded it (absent in documents built before it was kept). */
+  recordedAt?: string;
   /** The few fields the views need; never personal data. */
   facts: Record<string, string | number | boolean>;
+}
+
+/** An entry as the views show it: flagged when it was recorded long after it happened. */
+export type ShownTimelineEntry = TimelineEntry & { recordedLate?: true };
+
+/** Flags an entry recorded more than `lateAfterDays` days after the day it happened. */
+export function flagLateEntry(entry: TimelineEntry, lateAfterDays: number): ShownTimelineEntry {
+  if (!entry.recordedAt) return entry;
+  return recordingFlag(entry.occurredAt, entry.recordedAt, lateAfterDays).recordedLate
+    ? { ...entry, recordedLate: true }
+    : entry;
 }
 
 export interface TimelineDocument {
@@ -50,6 +64,7 @@ export function timelineEntry(event: RecordedHubEvent, fields: readonly string[]
     agency: event.metadata.agency,
     reportingUnit: event.metadata.reportingUnit,
     occurredAt: event.metadata.occurredAt,
+    recordedAt: event.recorded.recordedAt,
     facts,
   };
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineEvent } from '../shared/event-definition.js';
 import { CalendarDate, ExternalId } from '../shared/envelope.js';
 import { Count } from '../shared/refs.js';
+import { countSchema } from '../shared/value-objects/count.js';
+import { nameSchema } from '../shared/value-objects/name.js';
 import { AdministrativeAgencyCode } from '../clue-transfer/events.js';
 
 /** A criminal case from investigation to judgment lives in `case-<caseId>`. */
@@ -55,9 +57,9 @@ export const ProsecutionFiled = defineEvent({
   schema: z
     .object({
       caseId: ExternalId,
-      defendants: z.number().int().positive().describe('Persons prosecuted (人)'),
+      defendants: countSchema(1).describe('Persons prosecuted (人)'),
       charges: z.string().min(1).max(500),
-      courtUnit: z.string().min(1).max(128),
+      courtUnit: nameSchema('organisation', 128),
     })
     .strict(),
 });

@@ -47,7 +47,8 @@ export type CaseDocument = TimelineDocument;
 export const caseTrackingProjection: DocumentProjection<CaseDocument> = {
   kind: 'documents',
   name: 'case-tracking',
-  version: 1,
+  // 2: timeline entries keep when they were recorded.
+  version: 2,
   handles: CASE_EVENTS,
   keysOf(event) {
     const caseId = (event.data as { caseId?: string }).caseId;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../shared/event-definition.js';
 import { CalendarDate, ExternalId } from '../shared/envelope.js';
 import { Count, CreditCodeOrNone, EnterpriseRef } from '../shared/refs.js';
+import { OrganisationName } from '../shared/value-objects/name.js';
 
 const supervisors = ['emergency', 'construction', 'market'] as const;
 
@@ -58,9 +59,7 @@ export const InstitutionSelfInspectionReported = defineEvent({
     .object({
       reportId: ExternalId,
       institutionKind: z.enum(['training_institution', 'exam_or_issuing_body']),
-      institution: z
-        .object({ name: z.string().min(1).max(200), creditCode: CreditCodeOrNone })
-        .strict(),
+      institution: z.object({ name: OrganisationName, creditCode: CreditCodeOrNone }).strict(),
       fakeCertificatesLetThrough: Count.describe('默许或协助复审或换发假冒证件(人)'),
       reportedForHandling: Count,
       problemsFound: Count.describe('发现问题(条)'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENCIES, type Agency } from './agencies.js';
 import { DivisionCode } from './value-objects/division-code.js';
+import { nameSchema } from './value-objects/name.js';
 
 /** An identifier assigned by an agency system; safe inside stream names. */
 export const ExternalId = z
@@ -25,7 +26,7 @@ export const AgencyCode = z.enum(AGENCIES);
 export const Actor = z
   .object({
     officerId: ExternalId.describe('Staff or system identifier inside the publishing agency'),
-    unit: z.string().min(1).max(128).optional().describe('Department or station, free text'),
+    unit: nameSchema('organisation', 128).optional().describe('Department or station'),
   })
   .strict();
 export type Actor = z.infer<typeof Actor>;
@@ -38,7 +39,7 @@ export const PublishedEnvelope = z
   .object({
     id: z.uuid({ message: 'event id must be a UUID' }),
     type: z.string().min(1),
-    schemaVersion: z.number().int().positive(),
+    schemaVersion: z.number().int().min(1).max(99),
     agency: AgencyCode.optional(),
     reportingUnit: DivisionCode,
     occurredAt: Instant,

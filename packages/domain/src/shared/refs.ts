@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CreditCode } from './value-objects/credit-code.js';
+import { countSchema } from './value-objects/count.js';
+import { OrganisationName } from './value-objects/name.js';
 import { PersonName } from './value-objects/person-name.js';
 import { containsIdNumber, ResidentIdNumber } from './value-objects/resident-id.js';
 
@@ -7,7 +9,7 @@ import { containsIdNumber, ResidentIdNumber } from './value-objects/resident-id.
 export const EnterpriseRef = z
   .object({
     creditCode: CreditCode,
-    name: z.string().min(1).max(200),
+    name: OrganisationName,
     isCentralSoeSubsidiary: z
       .boolean()
       .optional()
@@ -63,7 +65,7 @@ export const MaskedCertificateRef = z
   })
   .strict();
 
-export const Count = z.number().int().nonnegative();
+export const Count = countSchema();
 
 /** Credit code where one may be missing (an individual seller has none). */
 export const CreditCodeOrNone = CreditCode.optional();
@@ -72,6 +74,6 @@ export const CreditCodeOrNone = CreditCode.optional();
 export const SubjectRef = z
   .object({
     creditCode: CreditCodeOrNone,
-    name: z.string().min(1).max(200),
+    name: OrganisationName,
   })
   .strict();

@@ -1,5 +1,6 @@
 import type { HubEventType, RecordedHubEvent } from '../catalogue.js';
 import { shanghaiDay, type DayNumber } from '../shared/time.js';
+import { MAX_AMOUNT_FEN } from '../shared/value-objects/money.js';
 import { FORM_TEMPLATES, TWO_HUNDRED_PERCENT_RATES } from './forms.js';
 import type { FieldPath, Measure } from './measures.js';
 
@@ -14,7 +15,7 @@ export interface StatisticFact {
   /** Division code of the reporting unit. */
   unit: string;
   day: DayNumber;
-  /** 1 for a count; the summed field (fen for money) for a sum. */
+  /** 1 for a count; the summed field (fen for money) for a sum: an integer, 0 to MAX_SUMMABLE. */
   value: number;
   /** The value counted once, for distinct counts. */
   distinctKey?: string;
@@ -33,6 +34,16 @@ export interface RegisteredMeasure {
     distinct?: Accessor;
   };
 }
+
+/**
+ * The largest value one fact may add to a sum: the largest bound of a summed field (money;
+ * counts are bounded lower). Every value up to it is exact, and the stores sum it without
+ * overflow; events recorded before the bounds existed may hold more, and add nothing.
+ */
+export const MAX_SUMMABLE = MAX_AMOUNT_FEN;
+
+const summable = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_SUMMABLE;
 
 /** Canonical text of a measure: equal measures in different forms share their facts. */
 function canonical(value: unknown): string {
@@ -156,7 +167,7 @@ function factOf(
   const unit = event.metadata.reportingUnit;
   if (compiled.value) {
     const value = compiled.value(event);
-    return typeof value === 'number' ? { measureId: id, unit, day, value } : undefined;
+    return summable(value) ? { measureId: id, unit, day, value } : undefined;
   }
   if (!compiled.distinct) return { measureId: id, unit, day, value: 1 };
   const key = compiled.distinct(event);
@@ -178,4 +189,25 @@ export function statisticFactsOf(
     if (fact) facts.push(fact);
   }
   return facts;
+}
+
+/**
+ * Why an event adds less to the statistics than its fields say: a summed field that is not an
+ * integer from 0 to MAX_SUMMABLE (only events recorded before the bounds can hold one). The
+ * runner logs these, so a left-out amount is never silent. Pure.
+ */
+export function statisticWarningsOf(
+  event: RecordedHubEvent,
+  registry: MeasureRegistry = STATISTIC_MEASURES,
+): string[] {
+  const warnings = new Set<string>();
+  for (const { measure, compiled } of registry.measuresOf(event.type)) {
+    if (!compiled.value || measure.kind !== 'sum') continue;
+    const value = compiled.value(event);
+    if (value !== undefined && !summable(value))
+      warnings.add(
+        `${event.type}.${measure.field} = ${JSON.stringify(value)} is not an integer from 0 to ${MAX_SUMMABLE}; left out of the sums`,
+      );
+  }
+  return [...warnings];
 }

@@ -50,8 +50,11 @@ export function groupUnit(group: number): string {
 export interface FormCell {
   figureId: string;
   column: number;
-  /** Integer: a count, or fen for money. */
-  value: number;
+  /**
+   * Integer as decimal digits: a count, or fen for money. A string, because a total may pass
+   * 2^53, where a JSON number (and a JavaScript one) stops being exact.
+   */
+  value: string;
   /** As printed, in the figure's unit (money exact in 元 or 万元). */
   display: string;
 }
@@ -133,21 +136,21 @@ export function planForm(
   return { cells, periodLabelZh: period.labelZh, dueOn: period.dueOn };
 }
 
-export function displayValue(figure: Figure, value: number): string {
+export function displayValue(figure: Figure, value: bigint): string {
   return figure.unit === '元' || figure.unit === '万元'
     ? formatFen(value, figure.unit)
     : String(value);
 }
 
 /**
- * Puts aggregate results (one map per planned cell: group unit → value, '' for a total) into
+ * Puts aggregate results (one map per planned cell: group unit → exact value, '' for a total) into
  * the rows of the form: for a unit-rows form one row per child unit with data and a total
  * row; for an item-rows form the total row alone.
  */
 export function assembleForm(
   request: FormRequest,
   plan: ReturnType<typeof planForm>,
-  results: ReadonlyArray<ReadonlyMap<string, number>>,
+  results: ReadonlyArray<ReadonlyMap<string, bigint>>,
   unitNames: (unit: string) => string = (u) => u,
 ): ComputedForm {
   const units = new Set<string>();
@@ -159,12 +162,12 @@ export function assembleForm(
     labelZh: unitNames(unit),
     cells: plan.cells.flatMap((cell, i) => {
       if (cell.scope !== scope) return [];
-      const value = results[i]!.get(scope === 'rows' ? unit : '') ?? 0;
+      const value = results[i]!.get(scope === 'rows' ? unit : '') ?? 0n;
       return [
         {
           figureId: cell.figure.id,
           column: cell.column,
-          value,
+          value: value.toString(),
           display: displayValue(cell.figure, value),
         },
       ];

@@ -1,6 +1,6 @@
 import { finding, published, recorded, VALID_CREDIT_CODE, VALID_ID } from '../testing/index.js';
 import { shanghaiDay } from '../shared/time.js';
-import { STATISTIC_MEASURES, statisticFactsOf } from './facts.js';
+import { STATISTIC_MEASURES, statisticFactsOf, statisticWarningsOf } from './facts.js';
 import { FORM_TEMPLATES, GUANGDONG_2018, JIANGJIN_2023, SHANGHAI_2024 } from './forms.js';
 import { PeriodError, reportingPeriod } from './periods.js';
 import { assembleForm, planForm, unitRange } from './report.js';
@@ -60,6 +60,30 @@ describe('statistic facts', () => {
     ).toBeUndefined();
   });
 
+  describe('given a v1 fine recorded before amounts were bounded (2^53 - 1 yuan)', () => {
+    const legacy = recorded(
+      published('FineImposed', {
+        inspectionId: 'I',
+        decisionNo: 'D',
+        subjectKind: 'employer',
+        target: { kind: 'enterprise', enterprise: { creditCode: VALID_CREDIT_CODE, name: '甲' } },
+        amountFen: Number.MAX_SAFE_INTEGER * 100, // what the v1 upcaster made of it
+      }),
+      'emergency',
+    );
+    const fines = STATISTIC_MEASURES.idOf(figure(SHANGHAI_2024, 'fines').measure);
+
+    it('adds nothing to the sums: the amount is past the range where it is exact', () => {
+      expect(statisticFactsOf(legacy).find((f) => f.measureId === fines)).toBeUndefined();
+    });
+
+    it('says so, for the runner to log', () => {
+      expect(statisticWarningsOf(legacy)).toEqual([
+        expect.stringMatching(/^FineImposed\.amountFen = .* left out of the sums$/),
+      ]);
+    });
+  });
+
   it('registers every figure of every form, and the counted side of an except', () => {
     for (const t of FORM_TEMPLATES)
       for (const l of t.lines)
@@ -116,16 +140,28 @@ describe('form plans', () => {
     const plan = planForm(request);
     const results = plan.cells.map((c) =>
       c.figure.id === 'fines'
-        ? new Map(c.scope === 'rows' ? [['310100', 1_234_500]] : [['', 1_234_500]])
-        : new Map<string, number>(),
+        ? new Map(c.scope === 'rows' ? [['310100', 1_234_500n]] : [['', 1_234_500n]])
+        : new Map<string, bigint>(),
     );
     const form = assembleForm(request, plan, results, (u) =>
       u === '310000' ? '上海市' : '市辖区',
     );
     expect(form.rows.map((r) => r.labelZh)).toEqual(['市辖区', '上海市']);
     expect(form.rows[1]!.cells.find((c) => c.figureId === 'fines')).toMatchObject({
-      value: 1_234_500,
+      value: '1234500',
       display: '1.234500',
     });
+  });
+
+  it('keeps a total beyond 2^53 fen exact, in the value and as printed', () => {
+    const request = { template: SHANGHAI_2024, unit: '310105', period: '2024-08' };
+    const plan = planForm(request);
+    const total = 2n ** 53n * 100n + 1n; // 900719925474099201 fen
+    const results = plan.cells.map((c) =>
+      c.figure.id === 'fines' ? new Map([['', total]]) : new Map<string, bigint>(),
+    );
+    expect(
+      assembleForm(request, plan, results).rows[0]!.cells.find((c) => c.figureId === 'fines'),
+    ).toMatchObject({ value: '900719925474099201', display: '900719925474.099201' });
   });
 });

@@ -4,10 +4,49 @@ import { metadataOf } from '../ingestion/validate-published-event.js';
 import type { DocumentProjection } from '../projections/projection.js';
 import type { Agency } from '../shared/agencies.js';
 import type { PublishedEnvelope } from '../shared/envelope.js';
+import { clockAt } from '../shared/recording-time.js';
+import { maskCertificateNumber } from '../certificates/registry.js';
+import type { ValidationContext } from '../ingestion/validate-published-event.js';
+import { formatSealedRef, type PersonalDataSealer } from '../shared/personal-data-refs.js';
 import { creditCodeCheckCharacter } from '../shared/value-objects/credit-code.js';
-import { residentIdCheckCharacter } from '../shared/value-objects/resident-id.js';
+import { maskResidentId, residentIdCheckCharacter } from '../shared/value-objects/resident-id.js';
 
 export const VALID_ID = '11010519491231002X';
+
+/** The hub's clock in tests: a while after the fixtures' events happened (2024-06-20). */
+export const TEST_CLOCK = clockAt('2024-07-01T00:00:00Z');
+
+/** Letters for digits: a sealed value in tests that holds no ID number in clear. */
+const disguise = (value: string) =>
+  value.replace(/[0-9]/g, (d) => String.fromCharCode(97 + Number(d)));
+
+/**
+ * A sealer for pure tests: refs shaped as the vault makes them, keyed by the value itself
+ * (disguised), without a vault. The hub's own sealer is PersonalDataVault.
+ */
+export const TEST_SEALER: PersonalDataSealer = {
+  sealIdNumber: (id) =>
+    formatSealedRef({
+      kind: 'id',
+      matchAlg: 'test',
+      key: `t${disguise(id)}`,
+      masked: maskResidentId(id),
+      keyId: 'test',
+      sealed: disguise(id),
+    }),
+  sealCertificateNumber: (type, number) =>
+    formatSealedRef({
+      kind: 'cert',
+      matchAlg: 'test',
+      key: `t${type}-${disguise(number.toUpperCase())}`,
+      masked: maskCertificateNumber(type, number),
+      keyId: 'test',
+      sealed: disguise(number.toUpperCase()),
+    }),
+};
+
+/** What validation needs in pure tests: a fixed clock and the test sealer. */
+export const TEST_CONTEXT: ValidationContext = { clock: TEST_CLOCK, sealer: TEST_SEALER };
 export const VALID_CREDIT_CODE = '914403001922038216';
 
 /** A valid resident ID number for a birth date, with a serial to tell people apart. */

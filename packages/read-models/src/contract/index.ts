@@ -131,17 +131,38 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
         ],
       }),
     ]);
-    expect(await store.aggregate(query())).toEqual(new Map([['', 12]]));
+    expect(await store.aggregate(query())).toEqual(new Map([['', 12n]]));
     expect(await store.aggregate(query({ groupDigits: 6 }))).toEqual(
       new Map([
-        ['310104', 7],
-        ['310105', 5],
+        ['310104', 7n],
+        ['310105', 5n],
       ]),
     );
-    expect(await store.aggregate(query({ groupDigits: 4 }))).toEqual(new Map([['310100', 12]]));
+    expect(await store.aggregate(query({ groupDigits: 4 }))).toEqual(new Map([['310100', 12n]]));
     expect(await store.aggregate(query({ unitFrom: 440700, unitTo: 440799 }))).toEqual(
-      new Map([['', 100]]),
+      new Map([['', 100n]]),
     );
+  });
+
+  describe('when facts hold the largest amounts an old read model can hold (2^60 fen each)', () => {
+    const huge = 2n ** 60n;
+    const facts = [
+      ...Array.from({ length: 11 }, (_, i) =>
+        fact({ value: Number(huge), position: BigInt(i + 1), unit: i % 2 ? '310104' : '310105' }),
+      ),
+      fact({ value: 1, position: 12n }),
+    ];
+
+    it('sums them exactly, beyond 2^53 and beyond 64 bits, without overflow', async () => {
+      await store.commit([batch({ facts })]);
+      expect(await store.aggregate(query())).toEqual(new Map([['', 11n * huge + 1n]]));
+      expect(await store.aggregate(query({ groupDigits: 6 }))).toEqual(
+        new Map([
+          ['310104', 5n * huge],
+          ['310105', 6n * huge + 1n],
+        ]),
+      );
+    });
   });
 
   it('counts distinct keys, leaves out keys another measure has, and ignores a fact applied twice', async () => {
@@ -154,8 +175,8 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
     ];
     await store.commit([batch({ facts })]);
     await store.commit([batch({ after: 10n, position: 11n, facts: facts.slice(0, 2) })]);
-    expect(await store.aggregate(query({ aggregate: 'distinct' }))).toEqual(new Map([['', 3]]));
-    expect(await store.aggregate(query({ aggregate: 'sum' }))).toEqual(new Map([['', 4]]));
+    expect(await store.aggregate(query({ aggregate: 'distinct' }))).toEqual(new Map([['', 3n]]));
+    expect(await store.aggregate(query({ aggregate: 'sum' }))).toEqual(new Map([['', 4n]]));
     expect(
       await store.aggregate(
         query({
@@ -164,8 +185,8 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
           exceptDays: { from: 20240701, to: 20240731 },
         }),
       ),
-    ).toEqual(new Map([['', 2]]));
-    expect(await store.trace(query())).toEqual(['e1', 'e2', 'e3', 'e4']);
+    ).toEqual(new Map([['', 2n]]));
+    expect((await store.trace(query())).map((t) => t.eventId)).toEqual(['e1', 'e2', 'e3', 'e4']);
   });
 
   it('answers "as of" a past instant from the facts recorded by then', async () => {
@@ -177,8 +198,23 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
         ],
       }),
     ]);
-    expect(await store.aggregate(query({ recordedUpToMs: 1500 }))).toEqual(new Map([['', 1]]));
+    expect(await store.aggregate(query({ recordedUpToMs: 1500 }))).toEqual(new Map([['', 1n]]));
     expect(await store.aggregate(query({ recordedUpToMs: 500 }))).toEqual(new Map());
+  });
+
+  it('traces each event of a cell with the day it happened and when it was recorded', async () => {
+    await store.commit([
+      batch({
+        facts: [
+          fact({ eventId: 'late', day: 20240702, position: 1n, recordedMs: 1_800_000_000_000 }),
+          fact({ eventId: 'on-time', day: 20240703, position: 2n }),
+        ],
+      }),
+    ]);
+    expect(await store.trace(query())).toEqual([
+      { eventId: 'late', day: 20240702, recordedMs: 1_800_000_000_000 },
+      { eventId: 'on-time', day: 20240703, recordedMs: Date.parse('2024-07-10T02:00:00Z') },
+    ]);
   });
 
   it('forgets one projection on reset, keeping the others', async () => {

@@ -5,8 +5,9 @@ import {
   type ProjectionBatch,
   type ProjectionCheckpoint,
   type ReadModelStore,
+  type TracedFact,
 } from '../port.js';
-import { groupedResult, statisticsSql } from '../statistics-sql.js';
+import { exactInteger, groupedResult, statisticsSql } from '../statistics-sql.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
@@ -135,7 +136,7 @@ export class PostgresReadModelStore implements ReadModelStore {
               f.day,
               f.position.toString(),
               f.eventId,
-              f.value,
+              exactInteger(f.value).toString(),
               f.distinctKey ?? null,
               f.recordedMs,
             );
@@ -192,19 +193,28 @@ export class PostgresReadModelStore implements ReadModelStore {
     return rows;
   }
 
-  async aggregate(query: CellQuery): Promise<Map<string, number>> {
+  async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
     const { sql, params } = statisticsSql(query, 'aggregate');
-    const { rows } = await this.query<{ g: number; v: string | null }>(sql, params);
+    // SUM of bigint is numeric and COUNT is bigint: pg gives both as decimal strings.
+    const { rows } = await this.query<{ g: number; hi: string | null; lo: string | null }>(
+      sql,
+      params,
+    );
     return groupedResult(query, rows);
   }
 
-  async trace(query: CellQuery, limit = 10_000): Promise<string[]> {
+  async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {
     const { sql, params } = statisticsSql(query, 'trace');
-    const { rows } = await this.query<{ event_id: string }>(
+    // recorded_ms is BIGINT, which pg gives as a string.
+    const { rows } = await this.query<{ event_id: string; day: number; recorded_ms: string }>(
       `${sql} LIMIT ${Math.floor(limit)}`,
       params,
     );
-    return rows.map((r) => r.event_id);
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      day: r.day,
+      recordedMs: Number(r.recorded_ms),
+    }));
   }
 
   async close(): Promise<void> {

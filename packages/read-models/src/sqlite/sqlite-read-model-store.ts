@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CellQuery } from '@hub/domain';
-import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore } from '../port.js';
+import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, TracedFact } from '../port.js';
 import { groupedResult, statisticsSql } from '../statistics-sql.js';
 import { createBatchWriter, openReadModelFile, toWriterBatch } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
@@ -114,20 +114,23 @@ export class SqliteReadModelStore implements ReadModelStore {
       .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
   }
 
-  async aggregate(query: CellQuery): Promise<Map<string, number>> {
+  async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
     const { sql, params } = statisticsSql(query, 'aggregate');
     const rows = this.db
-      .prepare<unknown[], { g: number; v: number | null }>(sqlite(sql))
+      .prepare<unknown[], { g: bigint; hi: bigint | null; lo: bigint | null }>(sqlite(sql))
+      .safeIntegers(true)
       .all(...params);
     return groupedResult(query, rows);
   }
 
-  async trace(query: CellQuery, limit = 10_000): Promise<string[]> {
+  async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {
     const { sql, params } = statisticsSql(query, 'trace');
     return this.db
-      .prepare<unknown[], { event_id: string }>(`${sqlite(sql)} LIMIT ${Math.floor(limit)}`)
+      .prepare<unknown[], { event_id: string; day: number; recorded_ms: number }>(
+        `${sqlite(sql)} LIMIT ${Math.floor(limit)}`,
+      )
       .all(...params)
-      .map((r) => r.event_id);
+      .map((r) => ({ eventId: r.event_id, day: r.day, recordedMs: r.recorded_ms }));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { CheckpointConflictError, type ProjectionBatch, type StoredFact } from '../port.js';
+import { exactInteger } from '../statistics-sql.js';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
@@ -84,7 +85,7 @@ export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
     facts[at + 2] = f.day;
     facts[at + 3] = storedPosition(f.position);
     facts[at + 4] = f.eventId;
-    facts[at + 5] = f.value;
+    facts[at + 5] = exactInteger(f.value);
     facts[at + 6] = f.distinctKey ?? null;
     facts[at + 7] = f.recordedMs;
   });

@@ -1,7 +1,19 @@
 import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { csvRecordRuns, parseCsvText, readCsvRecords } from './csv.js';
+import {
+  checkedXlsxStream,
+  DEFAULT_XLSX_LIMITS,
+  type RandomAccess,
+  type XlsxLimits,
+} from './xlsx-zip.js';
+
+/** A table's bytes: as a stream (CSV), or at any offset (an XLSX is checked part by part). */
+export interface TableSource extends RandomAccess {
+  stream(): Readable;
+}
 
 export type TableFormat = 'csv' | 'xlsx';
 
@@ -47,8 +59,8 @@ function cellText(value: ExcelJS.CellValue): string {
   return String(value);
 }
 
-async function* xlsxRows(source: Readable) {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+async function* xlsxRows(source: TableSource, limits: XlsxLimits) {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(await checkedXlsxStream(source, limits), {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'ignore',
@@ -101,16 +113,19 @@ function rowOf(
 
 /**
  * Reads a CSV or XLSX table as a stream of rows under canonical column names. The header row
- * must name every required column (under any alias); unknown columns are ignored.
+ * must name every required column (under any alias); unknown columns are ignored. An XLSX is
+ * read only once its parts are checked within `limits`.
  */
 export async function* readTable(
-  source: Readable,
+  source: TableSource,
   format: TableFormat,
   aliases: ColumnAliases,
   required: readonly string[],
+  limits: XlsxLimits = DEFAULT_XLSX_LIMITS,
 ): AsyncGenerator<TableRow> {
   let columns: TableColumns | undefined;
-  for await (const { line, values } of format === 'xlsx' ? xlsxRows(source) : csvRows(source)) {
+  const rows = format === 'xlsx' ? xlsxRows(source, limits) : csvRows(source.stream());
+  for await (const { line, values } of rows) {
     if (!columns) {
       columns = columnsOf(values, line, aliases, required);
       continue;
@@ -144,15 +159,16 @@ export function rowsOfRun(run: TableRun): TableRow[] {
  * the first run are passed on as text, so the caller's thread only finds where records end.
  */
 export async function* readTableRuns(
-  source: Readable,
+  source: TableSource,
   format: TableFormat,
   aliases: ColumnAliases,
   required: readonly string[],
   rowsPerRun: number,
+  limits: XlsxLimits = DEFAULT_XLSX_LIMITS,
 ): AsyncGenerator<TableRun> {
   if (format === 'xlsx') {
     let rows: TableRow[] = [];
-    for await (const row of readTable(source, format, aliases, required)) {
+    for await (const row of readTable(source, format, aliases, required, limits)) {
       rows.push(row);
       if (rows.length < rowsPerRun) continue;
       yield { rows };
@@ -162,7 +178,7 @@ export async function* readTableRuns(
     return;
   }
   let columns: TableColumns | undefined;
-  for await (const { text, firstLine } of csvRecordRuns(source, rowsPerRun)) {
+  for await (const { text, firstLine } of csvRecordRuns(source.stream(), rowsPerRun)) {
     if (columns) {
       yield { csv: text, firstLine, columns };
       continue;
@@ -177,5 +193,22 @@ export async function* readTableRuns(
   if (!columns) throw new TableError('the file is empty: no header row');
 }
 
-export const fileSource = (path: string): Readable => createReadStream(path);
-export const bufferSource = (buffer: Buffer): Readable => Readable.from([buffer]);
+export const fileSource = (path: string): TableSource => ({
+  stream: () => createReadStream(path),
+  size: async () => (await stat(path)).size,
+  read: async (offset, length) => {
+    const file = await open(path);
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  },
+});
+
+export const bufferSource = (buffer: Buffer): TableSource => ({
+  stream: () => Readable.from([buffer]),
+  size: async () => buffer.length,
+  read: async (offset, length) => buffer.subarray(offset, offset + length),
+});

@@ -13,11 +13,18 @@ import {
   type RegistryCertificate,
 } from '@hub/domain';
 // Brings in the typing of req.credential (set by the agency authentication).
-import { parseOrProblem, sendProblem, type HubRecorder } from '@hub/ingestion';
+import {
+  boundedRaw,
+  parseOrProblem,
+  parseSize,
+  sendProblem,
+  type HubRecorder,
+} from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
 import { bufferSource, TableError } from '../files/table-reader.js';
+import { checkXlsx, DEFAULT_XLSX_LIMITS, type XlsxLimits } from '../files/xlsx-zip.js';
 import { rosterRuns, screenRoster, type ChunkScreener } from '../screening/screen-roster.js';
 import type { ScreeningJobs } from '../screening/screening-jobs.js';
 import { unmaskHolder } from '../unmasking/unmask-holder.js';
@@ -30,8 +37,10 @@ export interface CertificatesDeps {
   jobs: ScreeningJobs;
   /** Worker threads for screenings; without them rosters are screened on the request thread. */
   screeningThreads?: ChunkScreener;
-  /** Largest roster accepted in one request. */
+  /** Largest roster accepted in one request, after decompression (and all XLSX parts together). */
   rosterLimit?: string;
+  /** Bounds on decompressing rosters: ratio, XLSX shared strings and parts (defaults: DEFAULT_XLSX_LIMITS). */
+  inflation?: Partial<Omit<XlsxLimits, 'maxBytes'>>;
   now?: () => Date;
   onScreeningError?: (error: unknown) => void;
 }
@@ -194,12 +203,23 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
     }),
   );
 
+  const rosterBytes = parseSize(deps.rosterLimit ?? '200mb');
+  const xlsxLimits: XlsxLimits = {
+    ...DEFAULT_XLSX_LIMITS,
+    ...deps.inflation,
+    maxBytes: rosterBytes,
+  };
   router.post(
     '/v1/certificates/screenings',
-    express.raw({ type: () => true, limit: deps.rosterLimit ?? '200mb' }),
+    // The roster limit holds after decompression, and a body may not inflate like a bomb.
+    boundedRaw({ maxBytes: rosterBytes, maxRatio: xlsxLimits.maxRatio }),
     wrap(async (req, res) => {
       const query = parse(ScreeningQuery, req.query, res);
       if (!query) return;
+      const format = /spreadsheetml|xlsx/.test(req.header('content-type') ?? '') ? 'xlsx' : 'csv';
+      const source = bufferSource(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      // Every part inflated once within the limits before the job is taken: a bomb gets 413.
+      if (format === 'xlsx') await checkXlsx(source, xlsxLimits);
       const agency = agencyOf(req);
       const idempotencyKey = req.header('idempotency-key');
       const id = idempotencyKey
@@ -220,8 +240,6 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
           .json({ screeningId: id, status: location, resubmitted: true });
         return;
       }
-      const format = /spreadsheetml|xlsx/.test(req.header('content-type') ?? '') ? 'xlsx' : 'csv';
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const actor = actorOf(req);
       void (async () => {
         let summary = { rows: 0, rejectedRows: 0, negativeRows: 0, anomalies: 0, byResult: {} };
@@ -229,7 +247,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
         try {
           summary = await deps.jobs.writeResults(
             id,
-            screenRoster(rosterRuns(bufferSource(body), format), {
+            screenRoster(rosterRuns(source, format, undefined, xlsxLimits), {
               protector: deps.vault,
               lookup: (keys) => deps.readModels.getDocuments('certificate-registry', keys),
               today: today(),

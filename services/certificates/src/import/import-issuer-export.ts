@@ -1,13 +1,15 @@
 import {
   CERTIFICATE_TYPES,
   ISSUER_OF,
+  clockAt,
   validatePublishedEvent,
   type AcceptedEvent,
   type Agency,
   type CertificateType,
+  type RecordingClock,
 } from '@hub/domain';
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
-import { toAppendRequests } from '@hub/ingestion';
+import { appendAccepted, type PersonalDataSealing } from '@hub/ingestion';
 import { deterministicUuid } from '../deterministic-id.js';
 import { CERTIFICATE_COLUMNS, type ColumnAliases, type TableRow } from '../files/table-reader.js';
 
@@ -69,6 +71,10 @@ export interface ImportOptions {
   officerId: string;
   chunkSize?: number;
   onProgress?: (rows: number) => void;
+  /** The hub's time and clock-skew tolerance (default: the system clock, 5 min). */
+  recordingClock?: () => RecordingClock;
+  /** Seals the holders' ID numbers (and numbers that hold one) before the events are stored. */
+  sealing: PersonalDataSealing;
 }
 
 function toEnvelope(row: TableRow, options: ImportOptions) {
@@ -126,11 +132,10 @@ export async function importIssuerExport(
     const pending = chunk;
     chunk = [];
     try {
-      const appended = await store.appendMany(
-        toAppendRequests(
-          pending.map((p) => p.event),
-          {},
-        ),
+      const appended = await appendAccepted(
+        store,
+        options.sealing,
+        pending.map((p) => p.event),
       );
       for (const a of appended) count(a.duplicate);
     } catch (error) {
@@ -138,7 +143,7 @@ export async function importIssuerExport(
       // Some row was imported before with other data: append one by one to name it.
       for (const p of pending) {
         try {
-          const [a] = await store.appendMany(toAppendRequests([p.event], {}));
+          const [a] = await appendAccepted(store, options.sealing, [p.event]);
           count(a!.duplicate);
         } catch (rowError) {
           if (!(rowError instanceof IdempotencyConflictError)) throw rowError;
@@ -164,7 +169,10 @@ export async function importIssuerExport(
       });
       continue;
     }
-    const validated = validatePublishedEvent(toEnvelope(row, options), options.agency, row.line);
+    const validated = validatePublishedEvent(toEnvelope(row, options), options.agency, row.line, {
+      clock: options.recordingClock?.() ?? clockAt(new Date()),
+      sealer: options.sealing,
+    });
     if (!validated.ok) {
       for (const p of validated.problems) {
         const column = COLUMN_OF_POINTER[p.pointer.replace(/^\/events\/\d+/, '')];

@@ -35,7 +35,7 @@ const envelope = (type: string, data: Record<string, unknown>) => ({
   data: { certificateType: TYPE, ...data },
 });
 const publish = async (events: Parameters<typeof publishAsAgencies>[1]) => {
-  const { problems } = await publishAsAgencies(store, events);
+  const { problems } = await publishAsAgencies(store, events, { sealing: vault });
   if (problems.length > 0) throw new Error(JSON.stringify(problems));
 };
 const issue = (number: string, serial: number) =>

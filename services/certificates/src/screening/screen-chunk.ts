@@ -4,6 +4,9 @@ import {
   holderKeys,
   maskCertificateNumber,
   maskResidentId,
+  nameProblem,
+  normaliseName,
+  observationProblem,
   registryKey,
   residentIdProblem,
   verifyCertificate,
@@ -70,6 +73,14 @@ export async function screenChunk(
     if (!c.idNumber) return '身份证号为空';
     const problem = residentIdProblem(c.idNumber.toUpperCase());
     if (problem) return `身份证号无效：${problem}`;
+    // The same name checks as every event and request: a hidden character would make a
+    // false 疑似涂改 or a false "one certificate at two enterprises".
+    const invalid =
+      observationProblem({
+        ...(c.name ? { holder: { idNumber: c.idNumber, name: c.name } } : {}),
+        ...(c.job ? { job: c.job } : {}),
+      })?.problem ?? (c.enterprise ? nameProblem(c.enterprise, 'organisation') : undefined);
+    if (invalid) return invalid.message;
     return {
       type,
       key: registryKey(deps.protector, type, c.number),
@@ -121,7 +132,7 @@ export async function screenChunk(
       registryKey: p.key,
       holderKey: p.keys.holderKey,
       result: verification.result,
-      ...(c.enterprise ? { enterprise: c.enterprise } : {}),
+      ...(c.enterprise ? { enterprise: normaliseName(c.enterprise) } : {}),
       ...(prefixes && !prefixes.some((prefix) => number.startsWith(prefix))
         ? { outsideRanges: `编号不在发证机关已知号段（${prefixes.join('、')}）内` }
         : {}),

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import {
   CERTIFICATE_COLUMNS,
   readTableRuns,
@@ -6,7 +5,9 @@ import {
   type ColumnAliases,
   type TableFormat,
   type TableRun,
+  type TableSource,
 } from '../files/table-reader.js';
+import { DEFAULT_XLSX_LIMITS, type XlsxLimits } from '../files/xlsx-zip.js';
 import { CrossRowChecks, resultOf } from './cross-row-checks.js';
 import {
   screenChunk,
@@ -25,8 +26,12 @@ export const ROSTER_COLUMNS: ColumnAliases = {
 export const ROSTER_REQUIRED = ['number', 'idNumber'];
 
 /** A roster file in runs of rows, as screenRoster takes it (a run is screened as one chunk). */
-export const rosterRuns = (source: Readable, format: TableFormat, rowsPerRun = 2000) =>
-  readTableRuns(source, format, ROSTER_COLUMNS, ROSTER_REQUIRED, rowsPerRun);
+export const rosterRuns = (
+  source: TableSource,
+  format: TableFormat,
+  rowsPerRun = 2000,
+  limits: XlsxLimits = DEFAULT_XLSX_LIMITS,
+) => readTableRuns(source, format, ROSTER_COLUMNS, ROSTER_REQUIRED, rowsPerRun, limits);
 
 export interface ScreeningSummary {
   rows: number;

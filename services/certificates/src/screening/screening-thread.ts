@@ -11,7 +11,7 @@ import { screenChunk } from './screen-chunk.js';
 import type { ChunkReply, ThreadMessage, ThreadSetup } from './screening-threads.js';
 
 const setup = workerData as ThreadSetup;
-const vault = new PersonalDataVault(setup.keys.current, setup.keys.previous);
+const vault = new PersonalDataVault(setup.keys.current, setup.keys.previous, setup.keys.matching);
 const readModels = openReadModelStore(setup.readModels);
 const fromReadModels = (keys: readonly string[]) =>
   readModels.getDocuments('certificate-registry', keys);

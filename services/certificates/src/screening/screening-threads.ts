@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CertificateType } from '@hub/domain';
-import type { VaultKey } from '@hub/personal-data';
+import type { CryptoSuite, VaultKey } from '@hub/personal-data';
 import { builtWorkerScript, type ReadModelLocation } from '@hub/read-models';
 import type { TableRun } from '../files/table-reader.js';
 import type { CompactRegistryMemory } from '../registry-index/compact-registry.js';
@@ -10,7 +10,12 @@ import type { ChunkScreener } from './screen-roster.js';
 
 export interface ThreadSetup {
   readModels: ReadModelLocation;
-  keys: { current: VaultKey; previous: VaultKey[] };
+  keys: {
+    current: VaultKey;
+    previous: VaultKey[];
+    /** The hub vault's suite and match key: the thread's keyed hashes must be the same. */
+    matching?: { suite: CryptoSuite; matchKeyId: string };
+  };
 }
 export interface ChunkRequest {
   kind: 'chunk';

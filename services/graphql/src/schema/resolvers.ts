@@ -5,9 +5,13 @@ import {
   CERTIFICATE_TYPES,
   clueLedgerView,
   dayString,
+  DEFAULT_RECORDING_POLICY,
   divisionName,
+  flagLateEntry,
   FORM_TEMPLATES,
+  InvalidObservationError,
   isWithinDivision,
+  PeriodError,
   maskCertificateNumber,
   procuratorWorklistReasons,
   registryKey,
@@ -20,8 +24,15 @@ import {
   type ClueLedgerDocument,
   type ClueLedgerView,
   type RegistryCertificate,
+  type TimelineEntry,
 } from '@hub/domain';
-import { cachedForm, formTemplate, traceFormCell } from '@hub/read-models';
+import {
+  cachedForm,
+  formTemplate,
+  traceFormCell,
+  traceFormCellEvents,
+  UnknownFormError,
+} from '@hub/read-models';
 import { unmaskHolder } from '@hub/certificates';
 import {
   authorize,
@@ -124,6 +135,21 @@ function matches(view: ClueLedgerView, filter: ClueFilter): boolean {
   return true;
 }
 
+/** Verification, with names the name value object refuses answered as the user's error. */
+function verifyOrBadInput(...args: Parameters<typeof verifyCertificate>) {
+  try {
+    return verifyCertificate(...args);
+  } catch (error) {
+    if (!(error instanceof InvalidObservationError)) throw error;
+    throw new GraphQLError(error.message, {
+      extensions: { code: 'BAD_USER_INPUT', reason: error.code },
+    });
+  }
+}
+
+const lateAfterDays = (ctx: GraphqlContext) =>
+  ctx.deps.lateAfterDays ?? DEFAULT_RECORDING_POLICY.lateAfterDays;
+
 const clueView = (ctx: GraphqlContext, doc: unknown) =>
   clueLedgerView(doc as ClueLedgerDocument, ctx.deps.deadlineRules, ctx.now);
 
@@ -203,6 +229,49 @@ export const resolvers = {
       );
       return ids.slice(0, pageSize(args.first));
     },
+    formCellEventDetails: async (
+      _: unknown,
+      args: {
+        formId: string;
+        figureId: string;
+        unit: string;
+        period?: string;
+        column?: number;
+        asOf?: string;
+        first?: number;
+      },
+      ctx: GraphqlContext,
+    ) => {
+      // The same right as the ids alone, and the units of the form.
+      authorize(ctx.viewer, 'formCellEvents');
+      if (!inUnits(ctx.viewer, args.unit))
+        throw forbidden(`unit ${args.unit} is outside your units`);
+      const first = pageSize(args.first);
+      try {
+        const events = await traceFormCellEvents(
+          ctx.deps.readModels,
+          {
+            template: formTemplate(args.formId),
+            unit: args.unit,
+            ...(args.period ? { period: args.period } : {}),
+            ...(args.asOf ? { asOf: args.asOf } : {}),
+          },
+          args.figureId,
+          args.column ?? 0,
+          lateAfterDays(ctx),
+        );
+        return events.slice(0, first);
+      } catch (error) {
+        // Only the caller's mistakes are the caller's: a failing store stays internal.
+        if (
+          error instanceof UnknownFormError ||
+          error instanceof PeriodError ||
+          error instanceof RangeError
+        )
+          throw badInput(error.message);
+        throw error;
+      }
+    },
     clues: (
       _: unknown,
       args: { filter?: ClueFilter; first?: number; after?: string },
@@ -271,7 +340,7 @@ export const resolvers = {
       const record = (await ctx
         .documents('certificate-registry')
         .load(key)) as RegistryCertificate | null;
-      const verification = verifyCertificate(
+      const verification = verifyOrBadInput(
         {
           type,
           number: input.number,
@@ -432,6 +501,10 @@ export const resolvers = {
         ...(args.unmaskingId ? { unmaskingId: args.unmaskingId } : {}),
       });
     },
+  },
+  TimelineEntry: {
+    recordedLate: (entry: TimelineEntry, _: unknown, ctx: GraphqlContext) =>
+      flagLateEntry(entry, lateAfterDays(ctx)).recordedLate === true,
   },
   Case: {
     procuratorId: (c: CaseView, _: unknown, ctx: GraphqlContext) => {

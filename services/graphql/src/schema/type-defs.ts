@@ -25,6 +25,16 @@ export const typeDefs = /* GraphQL */ `
       asOf: String
       first: Int = 50
     ): [ID!]!
+    "The events behind one cell, each with when it happened and was recorded, late ones flagged."
+    formCellEventDetails(
+      formId: ID!
+      figureId: ID!
+      unit: String!
+      period: String
+      column: Int = 0
+      asOf: String
+      first: Int = 50
+    ): [DrillDownEvent!]!
     "The clue-transfer ledger, filtered, in pages (first at most 100)."
     clues(filter: ClueFilter, first: Int = 20, after: String): ClueConnection!
     "One clue and its timeline across agencies."
@@ -99,10 +109,20 @@ export const typeDefs = /* GraphQL */ `
   type FormCell {
     figureId: ID!
     column: Int!
-    "A count, or fen for money."
-    value: Float!
+    "A count, or fen for money: an integer as decimal digits, exact beyond 2^53."
+    value: String!
     "As printed, in the figure's unit."
     display: String!
+  }
+
+  "An event behind a form cell."
+  type DrillDownEvent {
+    eventId: ID!
+    "The Asia/Shanghai day it happened: the period it counts in."
+    occurredOn: String!
+    recordedAt: String!
+    "Recorded more days after it happened than the hub's bound (HUB_LATE_EVENT_DAYS)."
+    recordedLate: Boolean!
   }
 
   input ClueFilter {
@@ -171,6 +191,10 @@ export const typeDefs = /* GraphQL */ `
     agency: String!
     reportingUnit: String!
     occurredAt: String!
+    "When the hub recorded it (unknown for entries built before it was kept)."
+    recordedAt: String
+    "Recorded more days after it happened than the hub's bound (HUB_LATE_EVENT_DAYS)."
+    recordedLate: Boolean!
   }
 
   type CaseConnection {

@@ -17,11 +17,12 @@ import {
   readTable,
   rosterRuns,
   writeScreenedLines,
+  XlsxFormatError,
   type ScreeningSummary,
   screenRoster,
 } from '@hub/certificates';
-import { HubRecorder } from '@hub/ingestion';
-import type { HubConfig } from '../config.js';
+import { HubRecorder, InflationLimitError } from '@hub/ingestion';
+import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
 import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
 import { UsageError, type Out } from './usage.js';
@@ -48,6 +49,13 @@ const IMPORT_USAGE =
 const SCREEN_USAGE =
   'usage: hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
 
+/** A file past the inflation limits or not a workbook: the user's file, said in one line. */
+const refusedFile = (file: string) => (error: unknown) => {
+  if (error instanceof InflationLimitError || error instanceof XlsxFormatError)
+    throw new UsageError(`${file}: ${error.message}`);
+  throw error;
+};
+
 /** Progress on one line of a terminal, every 10,000 rows elsewhere. */
 function progress(out: Out, what: string) {
   return (rows: number) => {
@@ -69,19 +77,28 @@ export async function certificatesCommand(
     const file = required(flags, 'file', IMPORT_USAGE);
     const unit = required(flags, 'unit', IMPORT_USAGE);
     const stores = await openStores(config);
+    const vault = openVault(config);
     try {
       const type = typeFlag(flags);
       const result = await importIssuerExport(
         stores.store,
-        readTable(fileSource(file), formatOf(file), EXPORT_COLUMNS, EXPORT_REQUIRED),
+        readTable(
+          fileSource(file),
+          formatOf(file),
+          EXPORT_COLUMNS,
+          EXPORT_REQUIRED,
+          xlsxLimitsOf(config),
+        ),
         {
           agency,
           ...(type ? { certificateType: type } : {}),
           reportingUnit: unit,
           officerId: 'hub-import',
           onProgress: progress(out, 'imported'),
+          recordingClock: recordingClockOf(config),
+          sealing: vault,
         },
-      );
+      ).catch(refusedFile(file));
       if (process.stdout.isTTY) process.stdout.write('\n');
       out(
         `${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
@@ -98,6 +115,7 @@ export async function certificatesCommand(
       }
     } finally {
       await stores.close();
+      vault.close();
     }
     return;
   }
@@ -115,8 +133,9 @@ export async function certificatesCommand(
       const screeningId = `SCR-${deterministicUuid(`${agency}|cli|${file}|${Date.now()}`)}`;
       const results = createWriteStream(resultsFile);
       const report = progress(out, 'screened');
-      const threads = openScreeningThreads(config);
-      const screening = screenRoster(rosterRuns(fileSource(file), formatOf(file)), {
+      const threads = openScreeningThreads(config, vault);
+      const runs = rosterRuns(fileSource(file), formatOf(file), undefined, xlsxLimitsOf(config));
+      const screening = screenRoster(runs, {
         protector: vault,
         lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
         today: dayString(shanghaiDay(new Date().toISOString())),
@@ -125,7 +144,7 @@ export async function certificatesCommand(
       });
       let summary: ScreeningSummary;
       try {
-        summary = await writeScreenedLines(screening, results, report);
+        summary = await writeScreenedLines(screening, results, report).catch(refusedFile(file));
       } finally {
         await threads?.close();
       }
@@ -134,7 +153,7 @@ export async function certificatesCommand(
       if (process.stdout.isTTY) process.stdout.write('\n');
       const stores = await openStores(config);
       try {
-        await new HubRecorder(stores.store).record(agency, [
+        await new HubRecorder(stores.store, { sealing: vault }).record(agency, [
           {
             id: deterministicUuid(`${agency}|screened|${screeningId}`),
             type: 'RosterScreened',

@@ -5,7 +5,7 @@ import { buildSchema } from '@hub/graphql';
 import { AGENCIES, eventJsonSchemas, isAgency, parseUnits } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
-import { openStores, openUsers, startHub } from '../compose.js';
+import { openStores, openUsers, openVault, startHub } from '../compose.js';
 import { isRole, ROLES } from '@hub/graphql';
 import { startKafkaBridge } from '../kafka.js';
 import { createLogger } from '../logger.js';
@@ -47,7 +47,8 @@ export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> 
   if (!config.KAFKA_BROKERS) throw new UsageError('hub bridge needs KAFKA_BROKERS');
   const logger = createLogger(config.LOG_LEVEL);
   const stores = await openStores(config);
-  const bridge = startKafkaBridge(config, stores.store, logger)!;
+  const vault = openVault(config);
+  const bridge = startKafkaBridge(config, stores.store, vault, logger)!;
   out(`kafka bridge running against ${config.KAFKA_BROKERS}`);
   out(`topics: hub.ingress.<agency> → event store → hub.inbox.<agency>`);
   const shutdown = (signal: string) => {
@@ -55,6 +56,7 @@ export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> 
     void bridge
       .stop()
       .then(() => stores.close())
+      .then(() => vault.close())
       .then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -109,9 +111,12 @@ export async function tokenCommand(
 
 export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
   const stores = await openStores(config);
+  const vault = openVault(config);
   try {
     const campaign = generateDemoCampaign();
-    const { results, problems } = await publishAsAgencies(stores.store, campaign);
+    const { results, problems } = await publishAsAgencies(stores.store, campaign, {
+      sealing: vault,
+    });
     if (problems.length > 0)
       throw new Error(`demo campaign is invalid: ${JSON.stringify(problems.slice(0, 3))}`);
     const fresh = results.filter((r) => !r.duplicate).length;
@@ -120,6 +125,7 @@ export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
     );
   } finally {
     await stores.close();
+    vault.close();
   }
 }
 

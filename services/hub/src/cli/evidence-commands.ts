@@ -1,10 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import {
-  ChainNotary,
-  verifyChain,
-  type ChainCheckpoint,
-  type ChainProblem,
-} from '@hub/evidence';
+import { ChainNotary, verifyChain, type ChainCheckpoint, type ChainProblem } from '@hub/evidence';
 import type { HubConfig } from '../config.js';
 import { chainAlgOf, openCheckpoints, openHubSigningKey, openStores } from '../compose.js';
 import { UsageError, type Out } from './usage.js';
@@ -54,7 +49,8 @@ export async function verifyCommand(
         derivedAlg: chainAlgOf(config),
       });
       const signed = (await notary.catchUpAndSign()) ?? checkpoints.latest();
-      if (!signed) throw new UsageError('事件库为空，无可签署的检查点 / the store is empty: nothing to sign');
+      if (!signed)
+        throw new UsageError('事件库为空，无可签署的检查点 / the store is empty: nothing to sign');
       const text = `${JSON.stringify(signed, null, 2)}\n`;
       if (typeof flags.out === 'string') {
         writeFileSync(flags.out, text);
@@ -85,8 +81,7 @@ export async function verifyCommand(
     out(
       `检查点 checkpoints matched: ${report.checkpointsMatched} of ${checkpoints.list().length + given.length}`,
     );
-    if (report.head)
-      out(`链头 head: position ${report.head.position} ${report.head.link}`);
+    if (report.head) out(`链头 head: position ${report.head.position} ${report.head.link}`);
     if (report.problems.length === 0) {
       out('结果：历史完整，未发现改动 / result: the history is intact');
       return;

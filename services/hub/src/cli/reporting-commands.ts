@@ -22,8 +22,9 @@ export async function withReadSide<T>(
 ): Promise<T> {
   const stores = await openStores(config);
   const readModels = openReadModels(config);
+  const vault = openVault(config);
   try {
-    const projections = hubProjections(openVault(config));
+    const projections = hubProjections(vault);
     return await run(
       new ProjectionRunner({ store: stores.store, readModels, projections }),
       readModels,
@@ -32,6 +33,7 @@ export async function withReadSide<T>(
   } finally {
     await readModels.close();
     await stores.close();
+    vault.close();
   }
 }
 

@@ -35,6 +35,32 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // Personal data.
   UNMASKING_FORBIDDEN: answer(403, 'FORBIDDEN', '无权解密查看', 'Unmasking not allowed'),
   CERTIFICATE_NOT_FOUND: answer(404, 'NOT_FOUND', '登记库中无此证书', 'Unknown certificate'),
+  // Names a request or observation gives that the name value object refuses.
+  NAME_EMPTY: answer(400, 'BAD_USER_INPUT', '名称为空', 'Empty name'),
+  NAME_TOO_LONG: answer(400, 'BAD_USER_INPUT', '名称过长', 'Name too long'),
+  NAME_INVISIBLE_CHARACTER: answer(
+    400,
+    'BAD_USER_INPUT',
+    '名称含不可见字符',
+    'Invisible character in a name',
+  ),
+  // Client data that would inflate past a limit (bounded-body.ts, XLSX parts).
+  BODY_TOO_LARGE: answer(413, 'PAYLOAD_TOO_LARGE', '请求体过大', 'Body too large'),
+  COMPRESSION_RATIO_TOO_HIGH: answer(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    '压缩比过高',
+    'Compression ratio too high',
+  ),
+  XLSX_PART_TOO_LARGE: answer(413, 'PAYLOAD_TOO_LARGE', 'XLSX 部件过大', 'XLSX part too large'),
+  XLSX_TOO_MANY_PARTS: answer(413, 'PAYLOAD_TOO_LARGE', 'XLSX 部件过多', 'Too many XLSX parts'),
+  XLSX_INVALID: answer(400, 'BAD_USER_INPUT', 'XLSX 文件无效', 'Invalid XLSX'),
+  UNSUPPORTED_CONTENT_ENCODING: answer(
+    415,
+    'BAD_USER_INPUT',
+    '不支持的内容编码',
+    'Unsupported content encoding',
+  ),
   // Reports.
   UNKNOWN_FORM: answer(404, 'BAD_USER_INPUT', '无此报表或栏目', 'Unknown form or figure'),
   INVALID_PERIOD: answer(400, 'BAD_USER_INPUT', '报告期有误', 'Invalid period'),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { createIngestionApp } from '../app.js';
 import { SqliteCredentialStore } from '../credentials/sqlite-credential-store.js';
 import { createIngestionMetrics } from '../metrics.js';
+import { PersonalDataVault } from '@hub/personal-data';
 
 describe('POST /v1/events', () => {
   let dir: string;
@@ -29,6 +31,7 @@ describe('POST /v1/events', () => {
       logger,
       metrics: createIngestionMetrics(),
       bodyLimit: '64kb',
+      sealing: new PersonalDataVault({ id: 'k1', secret: randomBytes(32) }),
     });
     emergency = (await credentials.create('emergency', 'test', ['310000'])).token;
     police = (await credentials.create('police', 'test', ['310000'])).token;

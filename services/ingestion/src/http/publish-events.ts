@@ -1,9 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import {
+  clockAt,
   validatePublishedEvent,
   withinUnits,
   type AcceptedEvent,
   type EventProblem,
+  type RecordingClock,
 } from '@hub/domain';
 import {
   EventStoreError,
@@ -12,6 +14,8 @@ import {
   type ExpectedRevision,
 } from '@hub/event-store';
 import type { IngestionMetrics } from '../metrics.js';
+import { appendAccepted, type PersonalDataSealing } from '../sealing.js';
+import { boundedJson, DEFAULT_MAX_INFLATE_RATIO, parseSize } from './bounded-body.js';
 import { sendProblem, STATUS_OF_CODE } from './problem.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
@@ -19,6 +23,12 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 export interface PublishDeps {
   store: EventStore;
   metrics: IngestionMetrics;
+  /** The hub's time and clock-skew tolerance for each batch (default: the system clock, 5 min). */
+  recordingClock?: () => RecordingClock;
+  /** Seals the ID numbers of each event before it is stored. */
+  sealing: PersonalDataSealing;
+  /** Largest ratio a compressed body may inflate by (default 100). */
+  maxInflateRatio?: number;
 }
 
 function parseExpectedRevisions(raw: unknown): Record<string, ExpectedRevision> | string {
@@ -79,7 +89,11 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
   const router = express.Router();
   router.post(
     '/v1/events',
-    express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }),
+    // BODY_LIMIT holds after decompression too, and a body may not inflate like a bomb.
+    boundedJson({
+      maxBytes: parseSize(bodyLimit),
+      maxRatio: deps.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO,
+    }),
     async (req: Request, res: Response) => {
       const agency = req.credential!.agency;
       const body = req.body as { events?: unknown; expectedRevisions?: unknown } | undefined;
@@ -104,8 +118,12 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       const accepted: AcceptedEvent[] = [];
       const problems: EventProblem[] = [];
       const ids = new Set<string>();
+      const clock = deps.recordingClock?.() ?? clockAt(new Date());
       for (const [index, raw] of body.events.entries()) {
-        const result = validatePublishedEvent(raw, agency, index);
+        const result = validatePublishedEvent(raw, agency, index, {
+          clock,
+          sealer: deps.sealing,
+        });
         if (!result.ok) {
           problems.push(...result.problems);
         } else if (!withinUnits(req.credential!.units, result.event.metadata.reportingUnit)) {
@@ -143,7 +161,7 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       }
 
       try {
-        const results = await deps.store.appendMany(toAppendRequests(accepted, expected));
+        const results = await appendAccepted(deps.store, deps.sealing, accepted, expected);
         const written = results.filter((r) => !r.duplicate);
         for (const e of accepted) deps.metrics.ingested.inc({ agency, type: e.type });
         req.log.info(

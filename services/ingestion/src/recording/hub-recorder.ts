@@ -1,5 +1,7 @@
 import {
+  clockAt,
   validatePublishedEvent,
+  type RecordingPolicy,
   type AcceptedEvent,
   type Agency,
   type EventProblem,
@@ -10,7 +12,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@hub/event-store';
-import { toAppendRequests } from '../http/publish-events.js';
+import { appendAccepted, type PersonalDataSealing } from '../sealing.js';
 
 /** The request id was used before for something else: nothing was recorded, nothing may follow. */
 export class RecordConflictError extends Error {
@@ -57,24 +59,40 @@ const DEFAULT_RETRY_WINDOW_MS = 15 * 60_000;
  * atomically, idempotent only for a true retry. A request id reused for other content is a
  * RecordConflictError, so no caller can act on a record that describes something else.
  */
+export interface HubRecorderOptions {
+  /** Seals any ID number in what is recorded (the hub's vault). */
+  sealing: PersonalDataSealing;
+  now?: () => Date;
+  /** How far ahead of the hub's clock an event's time may be (default 5 minutes). */
+  recordingPolicy?: Pick<RecordingPolicy, 'futureToleranceMs'>;
+}
+
 export class HubRecorder {
+  private readonly now: () => Date;
+
   constructor(
     private readonly store: EventStore,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: HubRecorderOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
 
   async record(
     agency: Agency,
     envelopes: readonly unknown[],
     options: RecordOptions = {},
   ): Promise<RecordReceipt> {
-    const accepted = envelopes.map((e, i) => validatePublishedEvent(e, agency, i));
+    const context = {
+      clock: clockAt(this.now(), this.options.recordingPolicy),
+      sealer: this.options.sealing,
+    };
+    const accepted = envelopes.map((e, i) => validatePublishedEvent(e, agency, i, context));
     const problems = accepted.flatMap((a) => (a.ok ? [] : a.problems));
     if (problems.length > 0) throw new RecordInvalidError(problems);
     const events = accepted.flatMap((a) => (a.ok ? [a.event] : []));
     const eventIds = events.map((e) => e.id);
     try {
-      const results = await this.store.appendMany(toAppendRequests(events, {}));
+      const results = await appendAccepted(this.store, this.options.sealing, events);
       const retry = results.every((r) => r.duplicate);
       // An identical retry is the same request only within the window, when one is asked for.
       if (retry && options.retryWindowMs !== undefined)

@@ -4,6 +4,18 @@ import type { FormGrid, Merge } from './grid.js';
 const THIN = { style: 'thin' as const };
 const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN };
 
+/**
+ * A figure as a number when a spreadsheet keeps it exactly: Excel holds 15 significant digits,
+ * so a larger total (money past 10^9 元 in 万元 with 6 decimals, say) stays text, every digit kept.
+ */
+function exactNumber(text: string): number | undefined {
+  if (!/^-?\d+(\.\d+)?$/.test(text)) return undefined;
+  const significant = text.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
+  const fraction = text.split('.')[1] ?? '';
+  const trailingZeros = fraction.length - fraction.replace(/0+$/, '').length;
+  return significant.length - trailingZeros <= 15 ? Number(text) : undefined;
+}
+
 /** A form as an XLSX workbook in the official layout: merged title and header cells, borders. */
 export async function formToXlsx(grid: FormGrid, sheetName = '统计表'): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
@@ -30,10 +42,13 @@ export async function formToXlsx(grid: FormGrid, sheetName = '统计表'): Promi
   const bodyStart = headerStart + grid.headerRows.length;
   for (const row of grid.bodyRows) {
     // Figures are written as numbers so the sheet can sum them; money shows its exact decimals.
-    const added = sheet.addRow(row.map((v) => (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v)));
+    const added = sheet.addRow(row.map((v) => exactNumber(v) ?? v));
     row.forEach((v, i) => {
+      const cell = added.getCell(i + 1);
       const decimals = /^-?\d+\.(\d+)$/.exec(v)?.[1]?.length;
-      if (decimals) added.getCell(i + 1).numFmt = `0.${'0'.repeat(decimals)}`;
+      if (decimals && typeof cell.value === 'number') cell.numFmt = `0.${'0'.repeat(decimals)}`;
+      if (typeof cell.value === 'string' && exactNumber(v) === undefined && /^-?\d/.test(v))
+        cell.alignment = { horizontal: 'right' };
     });
   }
   grid.bodyMerges.forEach((m) => merge(m, bodyStart));

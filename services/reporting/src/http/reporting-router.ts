@@ -3,10 +3,12 @@ import { z } from 'zod';
 import {
   caseInUnits,
   clueInUnits,
+  DEFAULT_RECORDING_POLICY,
   DivisionCode,
   inspectionInUnits,
   divisionName,
   FORM_TEMPLATES,
+  PersonName,
   pendingSteps,
   caseView,
   clueLedgerView,
@@ -21,7 +23,7 @@ import {
   formTemplate,
   penaltyInsteadOfProsecutionFlags,
   procuratorWorklist,
-  traceFormCell,
+  traceFormCellEvents,
   twoHundredPercentRates,
   type ReadModelStore,
 } from '@hub/read-models';
@@ -36,6 +38,8 @@ export interface ReportingDeps {
   transferCriteria: TransferCriteria;
   /** The clock, for what is due now (tests pass a fixed one). */
   now?: () => Date;
+  /** Events recorded more than this many days after they happened are flagged (default 365). */
+  lateAfterDays?: number;
 }
 
 const FormQuery = z
@@ -44,7 +48,7 @@ const FormQuery = z
     period: z.string().optional(),
     asOf: z.iso.datetime({ offset: true }).optional(),
     format: z.enum(['json', 'csv', 'xlsx']).default('json'),
-    filledBy: z.string().max(64).optional(),
+    filledBy: PersonName.optional(),
     contact: z.string().max(64).optional(),
   })
   .strict();
@@ -61,6 +65,7 @@ const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
 export function reportingRouter(deps: ReportingDeps): Router {
   const router = Router();
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const lateAfterDays = deps.lateAfterDays ?? DEFAULT_RECORDING_POLICY.lateAfterDays;
   // Failures carry codes of the one error table; the app's error handler answers them.
   const wrap =
     (handler: (req: Request, res: Response) => Promise<void>) =>
@@ -138,7 +143,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       );
       if (!query) return;
       requireInScope(req, query.unit);
-      const eventIds = await traceFormCell(
+      const events = await traceFormCellEvents(
         deps.readModels,
         {
           template,
@@ -148,8 +153,11 @@ export function reportingRouter(deps: ReportingDeps): Router {
         },
         String(req.params.figureId),
         query.column,
+        lateAfterDays,
       );
-      res.json({ eventIds });
+      // Each event with when it happened and was recorded; recordedLate marks one recorded
+      // more than lateAfterDays after it happened (it changes a period maybe reported already).
+      res.json({ eventIds: events.map((e) => e.eventId), events, lateAfterDays });
     }),
   );
 
@@ -175,10 +183,13 @@ export function reportingRouter(deps: ReportingDeps): Router {
       );
       if (!query) return;
       if (query.unit) requireInScope(req, query.unit);
-      const ledger = await clueLedger(deps.readModels, deps.deadlineRules, now(), {
-        ...(query.unit ? { unit: query.unit } : {}),
-        openOnly: query.open === 'true',
-      });
+      const ledger = await clueLedger(
+        deps.readModels,
+        deps.deadlineRules,
+        now(),
+        { ...(query.unit ? { unit: query.unit } : {}), openOnly: query.open === 'true' },
+        lateAfterDays,
+      );
       res.json(ledger.filter((c) => clueInUnits(unitsOf(req), c)));
     }),
   );
@@ -189,7 +200,12 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const clueId = String(req.params.clueId);
       const doc = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
       if (!doc) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
-      const found = clueLedgerView(doc as ClueLedgerDocument, deps.deadlineRules, now());
+      const found = clueLedgerView(
+        doc as ClueLedgerDocument,
+        deps.deadlineRules,
+        now(),
+        lateAfterDays,
+      );
       // Outside the caller's units a clue is as unknown as a missing one.
       if (!clueInUnits(unitsOf(req), found))
         return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);

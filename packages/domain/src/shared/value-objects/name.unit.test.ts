@@ -1,0 +1,174 @@
+import { EVENT_DEFINITIONS } from '../../catalogue.js';
+import { validatePublishedEvent } from '../../ingestion/validate-published-event.js';
+import { eventJsonSchemas } from '../../json-schemas.js';
+import {
+  inspection,
+  published,
+  VALID_CREDIT_CODE,
+  VALID_ID,
+  TEST_CONTEXT,
+} from '../../testing/index.js';
+import { nameProblem, OrganisationName, PersonName } from './index.js';
+
+/** 𠀀 (U+20000, CJK Extension B) is one character but two UTF-16 units. */
+const EXT_B = '\u{20000}';
+
+const problemsOf = (event: unknown) => {
+  const result = validatePublishedEvent(event, 'emergency', 0, TEST_CONTEXT);
+  return result.ok ? [] : result.problems;
+};
+
+describe('names', () => {
+  describe('when a name is written in CJK Extension B characters', () => {
+    it('counts characters, not UTF-16 units: 40 Ext-B characters are a valid person name', () => {
+      expect(PersonName.safeParse(EXT_B.repeat(40))).toEqual({
+        success: true,
+        data: EXT_B.repeat(40),
+      });
+    });
+
+    it('refuses 65 characters as longer than 64, saying how many, Chinese first', () => {
+      expect(PersonName.safeParse(EXT_B.repeat(65)).error?.issues[0]).toMatchObject({
+        message: expect.stringMatching(/^姓名超过 64 个字符（65 个）/),
+        params: { code: 'NAME_TOO_LONG' },
+      });
+    });
+  });
+
+  describe('when a name holds an invisible character', () => {
+    it.each([
+      ['zero-width space', '\u200B'],
+      ['zero-width joiner', '\u200D'],
+      ['byte-order mark', '\uFEFF'],
+      ['right-to-left override', '\u202E'],
+      ['variation selector', '\uFE0F'],
+      ['Hangul filler', '\u3164'],
+      ['soft hyphen', '\u00AD'],
+    ])('refuses an enterprise name with a %s, Chinese first', (_label, invisible) => {
+      const event = inspection('INS-1', {
+        subject: { creditCode: VALID_CREDIT_CODE, name: `示例${invisible}机械有限公司` },
+      });
+      expect(problemsOf(event)).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/^名称含不可见字符/),
+          code: 'NAME_INVISIBLE_CHARACTER',
+        }),
+      ]);
+    });
+
+    it('says which character it is', () => {
+      expect(nameProblem('张\u200B三', 'person')?.message).toMatch(/U\+200B/);
+    });
+
+    it('refuses the event with a coded problem at the name, for a person and an enterprise', () => {
+      const event = inspection('INS-1', {
+        subject: { creditCode: VALID_CREDIT_CODE, name: '示例\u200B机械有限公司' },
+      });
+      expect(problemsOf(event)).toEqual([
+        expect.objectContaining({
+          pointer: '/events/0/data/subject/name',
+          code: 'NAME_INVISIBLE_CHARACTER',
+        }),
+      ]);
+      const fine = published(
+        'FineImposed',
+        {
+          inspectionId: 'INS-1',
+          decisionNo: 'D-1',
+          subjectKind: 'employer',
+          target: {
+            kind: 'responsible_person',
+            person: { idNumber: VALID_ID, name: '张\u200B三' },
+            role: 'worker',
+          },
+          amountFen: 100,
+        },
+        { schemaVersion: 2 },
+      );
+      expect(problemsOf(fine)).toEqual([
+        expect.objectContaining({
+          pointer: '/events/0/data/target/person/name',
+          code: 'NAME_INVISIBLE_CHARACTER',
+        }),
+      ]);
+    });
+  });
+
+  it('replaces look-alike spaces by U+0020, so equal-looking names are equal', () => {
+    expect(OrganisationName.parse('Acme\u00A0Co.,\u2009Ltd ')).toBe('Acme Co., Ltd');
+  });
+
+  describe('in every event type and version', () => {
+    /** Free text that is not a name: descriptions, reasons, document numbers, keywords … */
+    const FREE_TEXT = new Set([
+      'description',
+      'note',
+      'reason',
+      'reasons',
+      'grounds',
+      'summary',
+      'recommendation',
+      'charges',
+      'statute',
+      'offence',
+      'suspectedOffence',
+      'legalBasis',
+      'decisionNo',
+      'courtCaseNo',
+      'penaltyDecisionNos',
+      'purpose',
+      'keyword',
+      'evidence',
+      'type',
+    ]);
+    /** Identifiers with value objects of their own (GB 11643, GB 32100: ASCII alphabets). */
+    const IDENTIFIERS = new Set(['idNumber', 'creditCode', 'employer']);
+    type Json = Record<string, unknown>;
+    /** Every string property without a pattern, format or enum: text someone typed. */
+    function freeStrings(schema: Json, path: string, key: string, out: Array<[string, Json]>) {
+      if (
+        schema.type === 'string' &&
+        !schema.pattern &&
+        !schema.format &&
+        !schema.enum &&
+        !('const' in schema)
+      )
+        out.push([path || key, schema]);
+      for (const [k, v] of Object.entries((schema.properties as Record<string, Json>) ?? {}))
+        freeStrings(v, `${path}/${k}`, k, out);
+      if (schema.items) freeStrings(schema.items as Json, `${path}/*`, key, out);
+      for (const alternative of [
+        ...((schema.anyOf as Json[]) ?? []),
+        ...((schema.oneOf as Json[]) ?? []),
+      ])
+        freeStrings(alternative, path, key, out);
+      return out;
+    }
+    const fields = eventJsonSchemas().flatMap(({ file, schema }) =>
+      freeStrings(schema as Json, '', '', []).map(
+        ([path, s]) =>
+          [
+            `${file}${path}`,
+            path
+              .split('/')
+              .filter((p) => p !== '*')
+              .pop()!,
+            s,
+          ] as const,
+      ),
+    );
+
+    it('has found the name fields of the catalogue', () => {
+      expect(EVENT_DEFINITIONS.length).toBeGreaterThan(40);
+      expect(fields.filter(([, , s]) => s['x-name-kind']).length).toBeGreaterThan(20);
+    });
+
+    it.each(
+      fields
+        .filter(([, key]) => !FREE_TEXT.has(key) && !IDENTIFIERS.has(key))
+        .map(([where, , s]) => [where, s]),
+    )('%s is a name checked by the one name value object', (_where, schema) => {
+      expect(schema).toHaveProperty('x-name-kind');
+    });
+  });
+});

@@ -1,0 +1,22 @@
+import type { AcceptedEvent, PersonalDataSealer } from '@hub/domain';
+import type { AppendResult, EventStore, ExpectedRevision } from '@hub/event-store';
+import { toAppendRequests } from './http/publish-events.js';
+
+/** The vault as ingestion sees it: it seals ID numbers and makes their subjects' keys durable. */
+export interface PersonalDataSealing extends PersonalDataSealer {
+  commitKeys(): void;
+}
+
+/**
+ * Appends validated events. The keys their personal data was sealed under are made durable
+ * first: an event must never be on record with a sealed value whose key could be lost.
+ */
+export function appendAccepted(
+  store: EventStore,
+  sealing: PersonalDataSealing,
+  events: AcceptedEvent[],
+  expected: Record<string, ExpectedRevision> = {},
+): Promise<AppendResult[]> {
+  sealing.commitKeys();
+  return store.appendMany(toAppendRequests(events, expected));
+}
