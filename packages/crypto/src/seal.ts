@@ -27,7 +27,7 @@ import { bytesOf, u64be } from './bytes.js';
 import { CryptoKeyError, SealOpenError } from './errors.js';
 import { hmac } from './hash.js';
 import { hkdf } from './hkdf.js';
-import { SEAL_ALGS, type SealAlg } from './suites.js';
+import { type HashAlg, SEAL_ALGS, type SealAlg } from './suites.js';
 
 export interface SealOptions {
   /** Derive the IV from the plaintext (and associated data) so equal values seal equally. */
@@ -38,6 +38,8 @@ export interface SealOptions {
 
 interface Construction {
   tag: string;
+  /** For the subkeys and the deterministic IV: the national construction uses SM3 only. */
+  hash: HashAlg;
   ivLength: number;
   derive(key: Uint8Array): SubKeys;
   encrypt(keys: SubKeys, iv: Buffer, plaintext: Buffer, ad: Buffer): { body: Buffer; tag: Buffer };
@@ -57,6 +59,7 @@ const SM4_LABEL = Buffer.from('SM4CTR-HSM3', 'ascii');
 const CONSTRUCTIONS: Record<SealAlg, Construction> = {
   'aes-256-gcm': {
     tag: 'A256GCM',
+    hash: 'sha256',
     ivLength: 12,
     derive(key) {
       const okm = hkdf('sha256', key, 'hub/seal/v1/aes-256-gcm', 64);
@@ -87,6 +90,7 @@ const CONSTRUCTIONS: Record<SealAlg, Construction> = {
   },
   'sm4-ctr-hmac-sm3': {
     tag: 'SM4CTR-HSM3',
+    hash: 'sm3',
     ivLength: 16,
     derive(key) {
       const okm = hkdf('sm3', key, 'hub/seal/v1/sm4-ctr-hmac-sm3', 80);
@@ -155,13 +159,10 @@ export function sealingKey(key: Uint8Array): SealingKey {
       const ad =
         options.associatedData === undefined ? Buffer.alloc(0) : bytesOf(options.associatedData);
       const iv = options.deterministic
-        ? hmac(
-            alg === 'aes-256-gcm' ? 'sha256' : 'sm3',
-            keys.iv,
-            u64be(ad.length),
-            ad,
-            data,
-          ).subarray(0, construction.ivLength)
+        ? hmac(construction.hash, keys.iv, u64be(ad.length), ad, data).subarray(
+            0,
+            construction.ivLength,
+          )
         : randomBytes(construction.ivLength);
       const { body, tag } = construction.encrypt(keys, iv, data, ad);
       return [
