@@ -60,11 +60,20 @@ export function loadOrCreateHubSigningKey(file: string, alg: SignatureAlg): HubS
     }
     pem = readFileSync(file, 'utf8');
   }
-  const privateKeyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(pem)?.[0];
-  const publicKeyPem = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\n?/.exec(pem)?.[0];
+  const privateKeyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(
+    pem,
+  )?.[0];
+  const publicKeyPem = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\n?/.exec(
+    pem,
+  )?.[0];
   if (!privateKeyPem || !publicKeyPem)
     throw new Error(`${file} does not hold the hub's private and public key in PEM`);
-  return { alg: signatureAlgOfPem(publicKeyPem), keyId: keyIdOf(publicKeyPem), privateKeyPem, publicKeyPem };
+  return {
+    alg: signatureAlgOfPem(publicKeyPem),
+    keyId: keyIdOf(publicKeyPem),
+    privateKeyPem,
+    publicKeyPem,
+  };
 }
 
 export function signCheckpoint(
@@ -94,7 +103,8 @@ export function checkpointProblem(
   c: ChainCheckpoint,
   trustedPublicKeyPem: string | undefined,
 ): string | undefined {
-  if (c.format !== 'hub-chain-checkpoint-v1') return `unknown checkpoint format ${String(c.format)}`;
+  if (c.format !== 'hub-chain-checkpoint-v1')
+    return `unknown checkpoint format ${String(c.format)}`;
   if (trustedPublicKeyPem && keyIdOf(trustedPublicKeyPem) !== c.hub.keyId)
     return `签名密钥 ${c.hub.keyId} 不是受信任的平台密钥 / signed by key ${c.hub.keyId}, not the trusted hub key ${keyIdOf(trustedPublicKeyPem)}`;
   const valid = verify(
