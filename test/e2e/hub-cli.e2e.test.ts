@@ -2,6 +2,9 @@ import { rmSync } from 'node:fs';
 import { inspection } from '@hub/domain/testing';
 import { hubCli, startHubProcess, tempDataDir, type HubProcess } from '../support/hub-process';
 
+// Each case runs the real command line and hub processes.
+jest.setTimeout(60_000);
+
 describe('hub command line', () => {
   let dataDir: string;
   let hub: HubProcess | undefined;

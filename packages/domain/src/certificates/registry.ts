@@ -4,6 +4,7 @@ import type { Agency } from '../shared/agencies.js';
 import type { CertificateType } from '../shared/refs.js';
 import { maskIdNumbersIn, maskResidentId } from '../shared/value-objects/resident-id.js';
 import { normalisePersonName } from '../shared/value-objects/person-name.js';
+import { parseSealedRef } from '../shared/personal-data-refs.js';
 import type {
   CertificateHolderDataCorrected,
   CertificateIssued,
@@ -85,16 +86,41 @@ const HANDLED: readonly RegistryEventType[] = [
   'CertificateHolderDataCorrected',
 ];
 
+/**
+ * The holder as the registry keeps it. Events keep the ID number as a sealed reference (its
+ * match key, mask and sealed value are taken as they are); events recorded before sealing at
+ * ingestion still hold it in clear, and are keyed, masked and sealed here as they used to be.
+ */
 function holderFields(
   protector: PersonalDataProtector,
   holder: { idNumber: string; name: string },
 ) {
+  const ref = parseSealedRef(holder.idNumber);
+  if (ref)
+    return {
+      holderKey: ref.key,
+      holderNameKey: protector.matchKey(normalisePersonName(holder.name)),
+      holderMasked: ref.masked,
+      holderSealed: holder.idNumber,
+    };
   return {
     ...holderKeys(protector, holder.idNumber, holder.name),
     holderMasked: maskResidentId(holder.idNumber),
     holderSealed: protector.seal(holder.idNumber),
   };
 }
+
+/** The registry key of a certificate an event names: from its sealed number, or computed. */
+function registryKeyOfEvent(
+  protector: PersonalDataProtector,
+  d: { certificateType: string; number: string },
+): string {
+  return parseSealedRef(d.number)?.key ?? registryKey(protector, d.certificateType, d.number);
+}
+
+/** The person an ID number (or its sealed reference) stands for, as a match key. */
+const personKeyOf = (protector: PersonalDataProtector, idNumber: string) =>
+  parseSealedRef(idNumber)?.key ?? protector.matchKey(idNumber.toUpperCase());
 
 function evolveCertificate(
   protector: PersonalDataProtector,
@@ -103,7 +129,9 @@ function evolveCertificate(
 ): RegistryCertificate {
   const base: RegistryCertificate = doc ?? {
     type: event.data.certificateType,
-    numberMasked: maskCertificateNumber(event.data.certificateType, event.data.number),
+    numberMasked:
+      parseSealedRef(event.data.number)?.masked ??
+      maskCertificateNumber(event.data.certificateType, event.data.number),
     issuer: event.metadata.agency,
     issued: false,
     lastEventId: event.metadata.eventId,
@@ -143,11 +171,12 @@ export function certificateRegistryProjection(
   return {
     kind: 'documents',
     name: 'certificate-registry',
-    version: 1,
+    // 2: holders and ID-bearing numbers come as sealed references from the events.
+    version: 2,
     handles: HANDLED,
     keysOf: (event) => {
       const d = event.data as { certificateType: string; number: string };
-      return [registryKey(protector, d.certificateType, d.number)];
+      return [registryKeyOfEvent(protector, d)];
     },
     evolve: (doc, event) => evolveCertificate(protector, doc, event as CertificateEvent),
   };
@@ -165,15 +194,15 @@ export function certificateHoldersProjection(
   return {
     kind: 'documents',
     name: 'certificate-holders',
-    version: 1,
+    version: 2,
     handles: ['CertificateIssued', 'CertificateHolderDataCorrected'],
     keysOf: (event) => {
       const d = event.data as { holder: { idNumber: string } };
-      return [protector.matchKey(d.holder.idNumber.toUpperCase())];
+      return [personKeyOf(protector, d.holder.idNumber)];
     },
     evolve: (doc, event) => {
       const d = event.data as { certificateType: string; number: string };
-      const key = registryKey(protector, d.certificateType, d.number);
+      const key = registryKeyOfEvent(protector, d);
       const certificates = doc?.certificates ?? [];
       return certificates.includes(key)
         ? { certificates }

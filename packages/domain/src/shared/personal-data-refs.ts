@@ -1,5 +1,5 @@
 import { CERTIFICATE_TYPES, type CertificateType } from './refs.js';
-import { containsIdNumber } from './value-objects/resident-id.js';
+import { containsIdNumber, containsValidIdNumber } from './value-objects/resident-id.js';
 
 /**
  * Personal data as the event store keeps it: an ID number (or a certificate number that holds
@@ -69,8 +69,9 @@ const isCertificateType = (value: unknown): value is CertificateType =>
 
 /**
  * Seals the ID numbers of an event's data: every `idNumber`, and every certificate `number`
- * (beside its `certificateType` or `type`) that holds one. Anything else that still holds an ID
- * number in clear (free text, another field) is a problem: it would leave the vault.
+ * (beside its `certificateType` or `type`) that holds one. Anything else that still holds a
+ * valid ID number in clear (free text, another field) is a problem: it would leave the vault.
+ * Unified social credit codes are checked by their own schema and may be all digits.
  */
 export function sealPersonalDataIn(
   data: unknown,
@@ -79,7 +80,7 @@ export function sealPersonalDataIn(
   const problems: PersonalDataProblem[] = [];
   const walk = (value: unknown, path: PropertyKey[]): unknown => {
     if (typeof value === 'string') {
-      if (!isSealedRef(value) && containsIdNumber(value))
+      if (!isSealedRef(value) && containsValidIdNumber(value))
         problems.push({
           path,
           message:
@@ -107,16 +108,16 @@ export function sealPersonalDataIn(
           continue;
         }
       }
-      out[key] = walk(field, [...path, key]);
+      out[key] = key === 'creditCode' ? field : walk(field, [...path, key]);
     }
     return out;
   };
   return { data: walk(data, []), problems };
 }
 
-/** True when any string in a value holds an ID number in clear (a sealed ref does not). */
+/** True when any string in a value holds a valid ID number in clear (a sealed ref does not). */
 export function holdsIdNumberInClear(value: unknown): boolean {
-  if (typeof value === 'string') return !isSealedRef(value) && containsIdNumber(value);
+  if (typeof value === 'string') return !isSealedRef(value) && containsValidIdNumber(value);
   if (Array.isArray(value)) return value.some(holdsIdNumberInClear);
   if (value && typeof value === 'object') return Object.values(value).some(holdsIdNumberInClear);
   return false;

@@ -3,6 +3,7 @@ import { shanghaiDay, type DayNumber } from '../shared/time.js';
 import { MAX_AMOUNT_FEN } from '../shared/value-objects/money.js';
 import { FORM_TEMPLATES, TWO_HUNDRED_PERCENT_RATES } from './forms.js';
 import type { FieldPath, Measure } from './measures.js';
+import { identityOf } from '../shared/personal-data-refs.js';
 
 /**
  * The statistics projection keeps one fact per (event, measure it feeds): the reporting unit,
@@ -172,7 +173,8 @@ function factOf(
   if (!compiled.distinct) return { measureId: id, unit, day, value: 1 };
   const key = compiled.distinct(event);
   if (typeof key !== 'string' && typeof key !== 'number') return undefined;
-  return { measureId: id, unit, day, value: 1, distinctKey: String(key) };
+  // A person counts once by the match key of their sealed ID number, whatever key sealed it.
+  return { measureId: id, unit, day, value: 1, distinctKey: identityOf(String(key)) };
 }
 
 /** The facts one event contributes to the statistics. Pure. */

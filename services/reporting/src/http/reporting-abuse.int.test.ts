@@ -58,7 +58,19 @@ const readModels = {
       : new Map([[query.groupDigits ? '310100' : '', HUGE]]),
 } as Partial<ReadModelStore>;
 
+// A nationwide agency credential, as the hub's authentication would set it.
 const app = express().use(
+  (req, _res, next) => {
+    req.credential = {
+      tokenId: 't',
+      agency: 'emergency',
+      units: ['000000'],
+      label: 'test',
+      createdAt: '2024-01-01T00:00:00Z',
+      revokedAt: null,
+    };
+    next();
+  },
   reportingRouter({
     readModels: readModels as ReadModelStore,
     deadlineRules: DEFAULT_DEADLINE_RULES,

@@ -72,6 +72,16 @@ export function containsIdNumber(text: string): boolean {
   return EMBEDDED_ID.test(text);
 }
 
+/**
+ * True when a text holds a valid resident ID number (check character and birth date right): the
+ * test for refusing data, where an 18-digit case number must not be taken for one by its shape.
+ */
+export function containsValidIdNumber(text: string): boolean {
+  for (const match of text.matchAll(EMBEDDED_ID))
+    if (residentIdProblem(match[0].toUpperCase()) === undefined) return true;
+  return false;
+}
+
 export const ResidentIdNumber = z
   .string()
   .superRefine((value, ctx) => {
