@@ -1,2 +1,3 @@
 export * from './vault.js';
 export * from './match-key-bytes.js';
+export * from './secret-file.js';

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PersonalDataProtector } from '@hub/domain';
 import { base64UrlOf24, HmacSha256 } from './hmac-sha256.js';
+import { readOrCreateSecretFile } from './secret-file.js';
 
 export interface VaultKey {
   /** Short name written into every sealed value, so the right key opens it after a rotation. */
@@ -103,9 +103,6 @@ export function parseVaultKey(text: string, variable: string): VaultKey {
  * so a hub started with no configuration still never stores an ID number in clear.
  */
 export function loadOrCreateKeyFile(file: string): VaultKey {
-  if (!existsSync(file)) {
-    writeFileSync(file, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
-  return parseVaultKey(readFileSync(file, 'utf8').trim(), file);
+  const text = readOrCreateSecretFile(file, () => `k1:${randomBytes(32).toString('base64')}\n`);
+  return parseVaultKey(text.trim(), file);
 }

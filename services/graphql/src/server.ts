@@ -128,6 +128,9 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [queryLimitsRule(limits)],
     allowBatchedHttpRequests: false,
+    // The hub stops itself on SIGTERM (requests in flight finish first); Apollo's own handler
+    // would stop GraphQL and then re-raise the signal, killing the process mid-request.
+    stopOnTerminationSignals: false,
     // No HTTP cache hints are used: skip their per-field bookkeeping. The hub serves its own page.
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
@@ -170,6 +173,15 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
 
   let wsServer: WebSocketServer | undefined;
   let wsCleanup: { dispose: () => void | Promise<void> } | undefined;
+  /** Ends every subscription (clients hear 1001, going away) and takes no new ones. */
+  const closeSubscriptions = async () => {
+    live.stop();
+    const cleanup = wsCleanup;
+    wsCleanup = undefined;
+    await cleanup?.dispose();
+    wsServer?.close();
+    wsServer = undefined;
+  };
   return {
     router,
     live,
@@ -202,10 +214,9 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
         wsServer,
       );
     },
+    closeSubscriptions,
     async stop() {
-      live.stop();
-      await wsCleanup?.dispose();
-      wsServer?.close();
+      await closeSubscriptions();
       await apollo.stop();
     },
   };

@@ -8,6 +8,8 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createIngestionApp,
   createIngestionMetrics,
+  directoryWriteProbe,
+  WriteHealth,
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
@@ -39,7 +41,9 @@ import {
 } from '@hub/personal-data';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { redactUrl, type HubConfig } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { startKafkaBridge } from './kafka.js';
+import { drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
 
 export interface HubStores {
@@ -180,10 +184,37 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
+/**
+ * One hub per data directory, and one Kafka bridge: a second one would repeat the projection
+ * work, fight over checkpoints and mark the first one's screenings failed. CLI commands that
+ * read, or write a little and leave (token, report, demo …), run beside it without a lock.
+ */
+export function lockHub(config: HubConfig): DataDirLock[] {
+  mkdirSync(config.dataDir, { recursive: true });
+  const hub = lockDataDir(config.dataDir, 'hub');
+  if (!config.KAFKA_BROKERS) return [hub];
+  try {
+    return [hub, lockDataDir(config.dataDir, 'kafka-bridge')];
+  } catch (error) {
+    hub.release();
+    throw error;
+  }
+}
+
 /** Composes every service of the hub in one process and starts listening. */
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
   const rules = loadRules(config.HUB_RULES_FILE);
-  const stores = await openStores(config);
+  const locks = lockHub(config);
+  const stores = await openStores(config).catch((error: unknown) => {
+    locks.forEach((l) => l.release());
+    throw error;
+  });
+  // Every append of the hub is watched: on a full disk /readyz says so until there is room.
+  const writeHealth = new WriteHealth(
+    config.EVENT_STORE === 'embedded' ? directoryWriteProbe(config.dataDir) : undefined,
+  );
+  const store = writeHealth.watch(stores.store);
+  let draining = false;
   const readModels = openReadModels(config);
   const vault = openVault(config);
   const jobs = new ScreeningJobs(
@@ -195,7 +226,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     config.SCREENING_THREADS > 0 && config.SCREENING_REGISTRY_IN_MEMORY === 'true'
       ? new RegistryIndex({
           readModels,
-          store: stores.store,
+          store,
           protector: vault,
           log: logger.child({ component: 'registry-index' }),
         })
@@ -210,7 +241,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const graphqlLogger = logger.child({ component: 'graphql' });
   const graphql = await createGraphqlApi({
     readModels,
-    store: stores.store,
+    store,
     vault,
     jobs,
     deadlineRules: rules.deadlineRules,
@@ -220,7 +251,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     onInternalError: (err) => graphqlLogger.error({ err }, 'graphql request failed'),
   });
   const runner = new ProjectionRunner({
-    store: stores.store,
+    store,
     readModels,
     projections: hubProjections(vault),
     logger: logger.child({ component: 'projections' }),
@@ -231,17 +262,23 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
   const app = createIngestionApp({
-    store: stores.store,
+    store,
     credentials: stores.credentials,
     logger,
     metrics,
     bodyLimit: config.BODY_LIMIT,
-    readinessChecks: [async () => void (await readModels.checkpoints())],
+    readinessChecks: [
+      async () => {
+        if (draining) throw new Error('正在停止 / shutting down');
+      },
+      () => writeHealth.check(),
+      async () => void (await readModels.checkpoints()),
+    ],
     routers: [
       graphql.router,
       reportingRouter({ readModels, ...rules }),
       certificatesRouter({
-        store: stores.store,
+        store,
         readModels,
         vault,
         jobs,
@@ -256,15 +293,19 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   });
   graphql.attach(server);
   runner.start();
-  const bridge = startKafkaBridge(config, stores.store, logger);
+  const bridge = startKafkaBridge(config, store, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
     url: `http://${config.HOST}:${port}`,
     server,
     async stop() {
+      draining = true;
+      const drained = drainHttpServer(server);
+      // Subscriptions end (going away) so their sockets do not hold the server open.
+      await graphql.closeSubscriptions();
+      await drained;
       await graphql.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
       await runner.stop();
       await screeningThreads?.close();
@@ -272,6 +313,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       users.close();
       await readModels.close();
       await stores.close();
+      locks.forEach((l) => l.release());
     },
   };
 }

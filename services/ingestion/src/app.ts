@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
 import { authenticateAgency } from './http/authenticate.js';
-import { sendProblem } from './http/problem.js';
+import { sendProblem, STATUS_OF_CODE } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
 import type { IngestionMetrics } from './metrics.js';
 
@@ -60,7 +60,13 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
       for (const check of deps.readinessChecks ?? []) await check();
       res.json({ status: 'ready' });
     } catch (error) {
-      sendProblem(res, { status: 503, title: 'Not ready', detail: (error as Error).message });
+      const code = (error as { code?: unknown }).code;
+      sendProblem(res, {
+        status: 503,
+        title: 'Not ready',
+        detail: (error as Error).message,
+        ...(typeof code === 'string' ? { code } : {}),
+      });
     }
   });
   app.get('/metrics', async (_req, res) => {
@@ -73,11 +79,22 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
 
   app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
   const onError: ErrorRequestHandler = (
-    error: { type?: string; status?: number; message?: string },
+    error: { type?: string; status?: number; message?: string; code?: unknown },
     req,
     res,
     _next,
   ) => {
+    // An error of the store or the domain that any route let through: its code says the status.
+    const known = typeof error.code === 'string' ? STATUS_OF_CODE[error.code] : undefined;
+    if (known !== undefined) {
+      req.log.warn({ code: error.code }, 'request refused');
+      return sendProblem(res, {
+        status: known,
+        title: error.code as string,
+        detail: error.message ?? '',
+        code: error.code,
+      });
+    }
     if (error.type === 'entity.too.large') {
       return sendProblem(res, {
         status: 413,

@@ -1,5 +1,10 @@
 import Database from 'better-sqlite3';
-import { CheckpointConflictError, type ProjectionBatch, type StoredFact } from '../port.js';
+import {
+  CheckpointConflictError,
+  ReadModelStoreFullError,
+  type ProjectionBatch,
+  type StoredFact,
+} from '../port.js';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
@@ -151,5 +156,36 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     if (projection === 'statistics') db.prepare('DELETE FROM rm_facts').run();
     db.prepare('DELETE FROM rm_checkpoints WHERE projection = ?').run(projection);
   });
-  return { apply: (batches) => apply(batches), reset: (projection) => reset(projection) };
+  // IMMEDIATE: both read before they write. A deferred transaction that has read while
+  // another connection (a CLI beside the hub) committed cannot become a writer: SQLite fails
+  // it with SQLITE_BUSY at once, without waiting for busy_timeout. Taking the write lock first
+  // makes it wait its turn instead.
+  return {
+    apply: (batches) => whenFull(db, () => apply.immediate(batches)),
+    reset: (projection) => whenFull(db, () => reset.immediate(projection)),
+  };
 }
+
+/**
+ * A write that fails for lack of space is rolled back, and its WAL frames are given back to
+ * the file system (a large page may have grown the WAL just before failing), so that a
+ * smaller page can still commit on a nearly full disk. The caller then sees one error type.
+ */
+function whenFull(db: Database.Database, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!isFull(error)) throw error;
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (checkpointError) {
+      // The disk is still full or a reader holds the WAL: the WAL stays, the error below says why.
+      if (!isFull(checkpointError) && !isBusy(checkpointError)) throw checkpointError;
+    }
+    throw new ReadModelStoreFullError({ cause: error });
+  }
+}
+
+const codeOf = (error: unknown) => (error as { code?: unknown }).code;
+const isFull = (error: unknown) => codeOf(error) === 'SQLITE_FULL';
+const isBusy = (error: unknown) => String(codeOf(error)).startsWith('SQLITE_BUSY');

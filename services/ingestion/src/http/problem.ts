@@ -17,6 +17,8 @@ export const STATUS_OF_CODE: Record<string, number> = {
   EVENT_TOO_LARGE: 413,
   INVALID_APPEND: 400,
   EVENT_STORE_UNAVAILABLE: 503,
+  // 507 Insufficient Storage: nothing was written; the same request may succeed later.
+  EVENT_STORE_FULL: 507,
 };
 
 export function sendProblem(res: Response, problem: Problem): void {
