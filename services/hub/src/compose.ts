@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { EventStoreUnavailableError, type EventStore } from '@hub/event-store';
 import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
@@ -287,9 +287,15 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       }),
     ],
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-    s.once('error', reject);
+  // Not app.listen: express 5 hands a listen error (port in use) to the callback it calls
+  // on success, and the hub would run without listening.
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   graphql.attach(server);
   runner.start();

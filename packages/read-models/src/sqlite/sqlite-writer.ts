@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   CheckpointConflictError,
@@ -160,10 +162,37 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   // another connection (a CLI beside the hub) committed cannot become a writer: SQLite fails
   // it with SQLITE_BUSY at once, without waiting for busy_timeout. Taking the write lock first
   // makes it wait its turn instead.
-  return {
-    apply: (batches) => whenFull(db, () => apply.immediate(batches)),
-    reset: (projection) => whenFull(db, () => reset.immediate(projection)),
+  const write = (work: () => void) => {
+    whenFull(db, work);
+    if (lowOnSpace(db)) checkpointWal(db);
   };
+  return {
+    apply: (batches) => write(() => apply.immediate(batches)),
+    reset: (projection) => write(() => reset.immediate(projection)),
+  };
+}
+
+/**
+ * Below this much free space the WAL is folded into the database after every commit. With
+ * room to spare it grows to wal_autocheckpoint (10,000 pages, 40 MiB) for speed; on a nearly
+ * full disk that growth alone would stop every commit, while each page's own growth fits.
+ */
+const LOW_SPACE_BYTES = 1024 * 1024 * 1024;
+
+function lowOnSpace(db: Database.Database): boolean {
+  if (db.memory) return false;
+  const stats = statfsSync(dirname(db.name));
+  return stats.bavail * stats.bsize < LOW_SPACE_BYTES;
+}
+
+/** Copies the WAL into the database and empties it, giving its space back; best effort. */
+function checkpointWal(db: Database.Database): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (error) {
+    // Still full, or a reader holds the WAL: it is folded in at a later commit.
+    if (!isFull(error) && !isBusy(error)) throw error;
+  }
 }
 
 /**
@@ -176,12 +205,7 @@ function whenFull(db: Database.Database, write: () => void): void {
     write();
   } catch (error) {
     if (!isFull(error)) throw error;
-    try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch (checkpointError) {
-      // The disk is still full or a reader holds the WAL: the WAL stays, the error below says why.
-      if (!isFull(checkpointError) && !isBusy(checkpointError)) throw checkpointError;
-    }
+    checkpointWal(db);
     throw new ReadModelStoreFullError({ cause: error });
   }
 }
