@@ -352,6 +352,8 @@ export class ProjectionRunner {
     this.wake?.();
     await this.running;
     this.running = undefined;
+    // A catch-up asked for after the stop (a last one before closing) runs to the end.
+    this.stopping = false;
   }
 
   async status(lagCap = 100_000): Promise<ProjectionStatus[]> {
