@@ -25,8 +25,12 @@ export function mountSmallDisk(bytes: number): SmallDisk | { reason: string } {
     });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    const detail = String((error as { stderr?: Buffer }).stderr ?? error).trim().split('\n')[0];
-    return { reason: `cannot mount a small tmpfs here (${detail}); run as root to test a full disk` };
+    const detail = String((error as { stderr?: Buffer }).stderr ?? error)
+      .trim()
+      .split('\n')[0];
+    return {
+      reason: `cannot mount a small tmpfs here (${detail}); run as root to test a full disk`,
+    };
   }
   const filler = join(dir, 'filler');
   return {
