@@ -148,7 +148,8 @@ onDisk(`projections on a nearly full disk${disk ? '' : ` (skipped: ${reason})`}`
   }, 120_000);
 });
 
-const HEADROOM = Number(process.env.TEST_FULL_HEADROOM ?? 16 * MiB);
+// Measured: the runner needs 13.5 MiB here, its predecessor (WAL never folded in) over 14 MiB.
+const HEADROOM = Number(process.env.TEST_FULL_HEADROOM ?? 13.75 * MiB);
 
 function contents(file: string) {
   const db = new Database(file, { readonly: true });

@@ -6,6 +6,7 @@ import { generateDemoCampaign } from '@hub/demo';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { publishAsAgencies } from '@hub/ingestion';
 import { inspection } from '@hub/domain/testing';
+import { ReadModelStoreFullError, type ProjectionBatch } from './port.js';
 import { ProjectionRunner } from './runner.js';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model-store.js';
 
@@ -129,5 +130,40 @@ describe('stopping the runner', () => {
     // And what it committed is consistent: the next catch-up completes from there.
     await runner.catchUp();
     expect((await rm.checkpoints()).every((c) => c.position === head)).toBe(true);
+  });
+});
+
+describe('on storage without room for a large page', () => {
+  /** Refuses, as a full disk does, any commit of more than `room` events. */
+  class SmallRoom {
+    refused = 0;
+    constructor(
+      readonly inner: SqliteReadModelStore,
+      private readonly room: bigint,
+    ) {}
+    checkpoints = () => this.inner.checkpoints();
+    reset = (p: string) => this.inner.reset(p);
+    getDocuments = (c: string, k: readonly string[]) => this.inner.getDocuments(c, k);
+    listDocuments = (c: string) => this.inner.listDocuments(c);
+    pageDocuments: SqliteReadModelStore['pageDocuments'] = (c, p) => this.inner.pageDocuments(c, p);
+    aggregate: SqliteReadModelStore['aggregate'] = (q) => this.inner.aggregate(q);
+    trace: SqliteReadModelStore['trace'] = (q, l) => this.inner.trace(q, l);
+    close = () => this.inner.close();
+    async commit(batches: readonly ProjectionBatch[]) {
+      if (batches.some((b) => b.position - (b.after ?? 0n) > this.room)) {
+        this.refused += 1;
+        throw new ReadModelStoreFullError();
+      }
+      await this.inner.commit(batches);
+    }
+  }
+
+  it('shrinks the page until it fits and reaches the head', async () => {
+    const small = new SmallRoom(readModels('small-room.db'), 400n);
+    const runner = new ProjectionRunner({ store, readModels: small, batchSize: 2000 });
+    await expect(runner.catchUp()).resolves.toBeGreaterThan(0);
+    const head = await store.headPosition();
+    expect((await small.checkpoints()).every((c) => c.position === head)).toBe(true);
+    expect(small.refused).toBeGreaterThan(0);
   });
 });
