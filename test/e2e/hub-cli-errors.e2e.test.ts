@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { HUB_MAIN, hubCli, tempDataDir } from '../support/hub-process';
 
 /** What every refused command must look like: one line, Chinese first, exit 2, no stack. */
@@ -19,6 +18,8 @@ function expectOneLineRefusal(result: { status: number | null; stdout: string; s
   expect(result.stderr).not.toMatch(/^\s+at /m);
   expect(result.stderr).not.toMatch(/undefined|Error:/);
 }
+
+jest.setTimeout(60_000);
 
 describe('hub command line mistakes', () => {
   let dataDir: string;
@@ -185,11 +186,13 @@ describe('hub command line mistakes', () => {
     await once(taken, 'listening');
     const port = (taken.address() as { port: number }).port;
     try {
-      const result = hubCli(['start'], {
-        ...env(),
-        PORT: String(port),
-        HUB_DATA_DIR: tempDataDir(),
+      // A hub that starts anyway (the bug this guards against) is killed after 15 s.
+      const run = spawnSync(process.execPath, [HUB_MAIN, 'start'], {
+        env: { ...process.env, PORT: String(port), HUB_DATA_DIR: tempDataDir() },
+        encoding: 'utf8',
+        timeout: 15_000,
       });
+      const result = { status: run.status, stdout: run.stdout, stderr: run.stderr };
       expectOneLineRefusal(result);
       expect(result.stderr).toContain(`端口 ${port} 已被占用`);
     } finally {

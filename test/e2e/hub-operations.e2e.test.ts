@@ -52,6 +52,8 @@ function startRequest(url: string, token: string, body: string) {
   return { req, answered };
 }
 
+jest.setTimeout(120_000);
+
 describe('operating the hub', () => {
   let dataDir: string;
   const running: HubProcess[] = [];

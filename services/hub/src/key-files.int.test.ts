@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type * as Crypto from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateJwtSecret } from '@hub/graphql';
@@ -8,7 +9,7 @@ import { loadOrCreateKeyFile } from '@hub/personal-data';
 // its new secret, "another process" creates the key file first.
 let whileMakingTheSecret: (() => void) | undefined;
 jest.mock('node:crypto', () => {
-  const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+  const actual = jest.requireActual<typeof Crypto>('node:crypto');
   return {
     ...actual,
     randomBytes: (size: number) => {
