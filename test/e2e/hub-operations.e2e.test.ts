@@ -161,7 +161,8 @@ describe('operating the hub', () => {
   describe('SIGTERM', () => {
     it('finishes the request in flight, takes no new connection, and exits 0', async () => {
       const { emergency } = createTokens(dataDir, ['emergency'] as const);
-      const hub = await startHubProcess({ HUB_DATA_DIR: dataDir });
+      // As deployed: Apollo installs its own signal handlers unless NODE_ENV is "test".
+      const hub = await startHubProcess({ HUB_DATA_DIR: dataDir, NODE_ENV: 'production' });
       running.push(hub);
       const body = JSON.stringify({ events: [inspection('INS-SIGTERM')] });
       const inFlight = startRequest(hub.url, emergency, body);
