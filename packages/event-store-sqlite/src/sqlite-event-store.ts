@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import {
+  EventStoreFullError,
   EventTooLargeError,
   IdempotencyConflictError,
   InvalidAppendError,
@@ -167,6 +168,9 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return Promise.reject(new InvalidAppendError('the event store is closed'));
     if (this.options.groupCommit === false) {
       try {
+        // IMMEDIATE: the append reads revisions and the chain's tail before it writes; a
+        // deferred transaction would fail at once with SQLITE_BUSY when another process
+        // commits in between, instead of waiting for busy_timeout.
         const results = this.db
           .transaction(() => {
             this.readTail();
@@ -176,7 +180,7 @@ export class SqliteEventStore implements EventStore {
         this.appended.emit('appended');
         return Promise.resolve(results);
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        return Promise.reject(storeError(error));
       }
     }
     return new Promise((resolve, reject) => {
@@ -210,13 +214,13 @@ export class SqliteEventStore implements EventStore {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      for (const job of batch) job.reject(error);
+      for (const job of batch) job.reject(storeError(error));
       return;
     }
     batch.forEach((job, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) job.resolve(outcome.results);
-      else job.reject(outcome.error);
+      else job.reject(storeError(outcome.error));
     });
     this.appended.emit('appended');
   }
@@ -450,6 +454,17 @@ function revisionMatches(expected: ExpectedRevision, current: number | undefined
     default:
       return current === expected;
   }
+}
+
+/**
+ * The port's error for a failure of SQLite itself: a full disk (SQLITE_FULL, which SQLite
+ * also reports when the WAL cannot grow) becomes EventStoreFullError, which callers map
+ * (HTTP 507) and health checks watch; anything else is passed on as it is.
+ */
+function storeError(error: unknown): Error {
+  if ((error as { code?: unknown }).code === 'SQLITE_FULL')
+    return new EventStoreFullError({ cause: error });
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -50,3 +50,17 @@ export class EventStoreUnavailableError extends EventStoreError {
     super(message, options);
   }
 }
+
+/**
+ * The store has no room to write (disk or quota full): nothing of the append was written,
+ * and a retry once space is freed may succeed.
+ */
+export class EventStoreFullError extends EventStoreError {
+  readonly code = 'EVENT_STORE_FULL';
+  constructor(options?: { cause?: unknown }) {
+    super(
+      '事件库存储空间已满，无法写入；本次提交未写入任何事件，释放空间后可重试 / the event store cannot write: its storage is full; nothing was written, retry once space is freed',
+      options,
+    );
+  }
+}

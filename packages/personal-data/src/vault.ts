@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   certificateKey,
   formatSealedRef,
@@ -14,6 +13,7 @@ import { hmac, SUITES, type CryptoSuite } from '@hub/crypto';
 import { base64UrlOf24, HmacSha256 } from './hmac-sha256.js';
 import { MemorySubjectKeyStore } from './memory-subject-keys.js';
 import type { SubjectKeyStore } from './subject-keys.js';
+import { readOrCreateSecretFile } from './secret-file.js';
 
 export interface VaultKey {
   /** Short name written into every sealed value, so the right key opens it after a rotation. */
@@ -212,9 +212,6 @@ export function parseVaultKey(text: string, variable: string): VaultKey {
  * so a hub started with no configuration still never stores an ID number in clear.
  */
 export function loadOrCreateKeyFile(file: string): VaultKey {
-  if (!existsSync(file)) {
-    writeFileSync(file, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
-  return parseVaultKey(readFileSync(file, 'utf8').trim(), file);
+  const text = readOrCreateSecretFile(file, () => `k1:${randomBytes(32).toString('base64')}\n`);
+  return parseVaultKey(text.trim(), file);
 }

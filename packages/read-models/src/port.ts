@@ -38,6 +38,17 @@ export class CheckpointConflictError extends Error {
   readonly code = 'CHECKPOINT_CONFLICT';
 }
 
+/** The read models' storage has no room for a write (disk or quota full); nothing was written. */
+export class ReadModelStoreFullError extends Error {
+  readonly code = 'READ_MODEL_STORE_FULL';
+  constructor(options?: { cause?: unknown }) {
+    super(
+      '读模型存储空间已满，无法写入 / the read-model storage is full: nothing was written',
+      options,
+    );
+  }
+}
+
 /**
  * Where read models live. A batch's changes and its checkpoint are written in one
  * transaction, and only if the checkpoint is still where the batch started: a crash never

@@ -8,7 +8,26 @@ import {
 import type { EventStore, RecordedEvent } from '@hub/event-store';
 import type { Logger } from 'pino';
 import { hashDistinctKey } from './distinct-key.js';
-import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, StoredFact } from './port.js';
+import {
+  CheckpointConflictError,
+  ReadModelStoreFullError,
+  type ProjectionBatch,
+  type ProjectionCheckpoint,
+  type ReadModelStore,
+  type StoredFact,
+} from './port.js';
+
+/** Smallest page tried when the storage is full; below it the failure is reported. */
+const MIN_PAGE = 50;
+/** Commits at a reduced page size before the page doubles again. */
+const GROW_AFTER_PAGES = 4;
+/**
+ * Conflicts in a row before giving up: each one means another runner made progress, so only
+ * a runner that never stops committing first can cause this many.
+ */
+const MAX_CONFLICTS_IN_A_ROW = 1000;
+/** Longest wait between retries while catching up keeps failing. */
+const MAX_RETRY_MS = 30_000;
 
 /** Each stored event of a page read (upcast) once, however many projections want it. */
 function decodePage(
@@ -61,12 +80,17 @@ export class ProjectionRunner {
   private readonly pollMs: number;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** Events per page now: the configured size, or less after the storage ran out of room. */
+  private pageSize: number;
+  /** Pages committed at the current size since it last changed. */
+  private fullPages = 0;
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.projections = options.projections ?? PROJECTIONS;
     // Large pages: fewer commits; a rebuild of 1M events measured fastest at 10,000.
     this.batchSize = options.batchSize ?? 10_000;
+    this.pageSize = this.batchSize;
     this.pollMs = options.pollMs ?? 200;
   }
 
@@ -81,68 +105,124 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies everything stored so far; returns the number of events read. Pipelined: while one
-   * page commits, the next is read and projected against the documents that page wrote (held
-   * here until its commit answers), so a store that commits off the main thread keeps both busy.
+   * Applies everything stored so far; returns the number of events committed. Another runner
+   * on the same read models (a CLI command beside the hub) may commit first: its checkpoint
+   * then refuses this runner's page, which reads the checkpoints again and goes on from there.
+   * On storage without room for a page, the page shrinks until one fits.
    */
   async catchUp(onProgress?: (position: bigint, events: number) => void): Promise<number> {
+    return this.catchUpWith(this.projections, onProgress);
+  }
+
+  private async catchUpWith(
+    projections: readonly Projection[],
+    onProgress?: (position: bigint, events: number) => void,
+  ): Promise<number> {
+    const progress = { committed: 0 };
+    let conflicts = 0;
+    for (;;) {
+      try {
+        await this.pass(projections, progress, onProgress);
+        return progress.committed;
+      } catch (error) {
+        if (this.stopping) throw error;
+        if (error instanceof CheckpointConflictError && ++conflicts <= MAX_CONFLICTS_IN_A_ROW) {
+          this.options.logger?.debug(
+            { err: error },
+            'another runner committed first; reading the checkpoints again',
+          );
+          continue;
+        }
+        if (error instanceof ReadModelStoreFullError && this.pageSize > MIN_PAGE) {
+          this.pageSize = Math.max(MIN_PAGE, Math.floor(this.pageSize / 4));
+          this.fullPages = 0;
+          this.options.logger?.warn(
+            { pageSize: this.pageSize },
+            'read-model storage is full; trying smaller pages',
+          );
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * One pass from the stored checkpoints to the head. Pipelined: while one page commits, the
+   * next is read and projected against the documents that page wrote (held here until its
+   * commit answers), so a store that commits off the main thread keeps both busy.
+   */
+  private async pass(
+    projections: readonly Projection[],
+    progress: { committed: number },
+    onProgress?: (position: bigint, events: number) => void,
+  ): Promise<void> {
     const checkpoints = new Map(
       (await this.resetOutdated()).map((c) => [c.projection, c.position]),
     );
-    let read = 0;
     let committing: Promise<void> | undefined;
     let written = new Map<string, Map<string, unknown>>();
     try {
       for (;;) {
-        const positions = this.projections.map((p) => checkpoints.get(p.name));
+        const positions = projections.map((p) => checkpoints.get(p.name));
         const from = positions.includes(undefined)
           ? undefined
           : positions.reduce((a, b) => (a! < b! ? a : b));
+        const pageSize = this.pageSize;
         const page = await this.options.store.readAll({
           ...(from === undefined ? {} : { after: from }),
-          maxCount: this.batchSize,
+          maxCount: pageSize,
         });
         if (page.length === 0) break;
         const decoded = decodePage(page);
         const pending = written;
         const batches = await Promise.all(
-          this.projections.map((p) =>
+          projections.map((p) =>
             this.batchFor(p, checkpoints.get(p.name), page, decoded, pending.get(p.name)),
           ),
         );
         const toCommit = batches.filter((b) => b !== undefined);
         // One commit in flight at a time: they apply in order, each guarded by its checkpoint.
         await committing;
-        read += page.length;
-        committing = this.commit(toCommit, page, read, onProgress);
+        committing = this.commit(toCommit, page, progress, onProgress);
         // Observed at once (a failure is rethrown where it is awaited), not reported as unhandled.
         committing.catch(() => {});
         written = new Map(
           toCommit.map((b) => [b.projection, new Map(b.documents.map((d) => [d.key, d.value]))]),
         );
         for (const b of toCommit) checkpoints.set(b.projection, b.position);
-        if (page.length < this.batchSize) break;
+        // Stopping: the page in flight is finished below, the rest waits for the next start.
+        if (page.length < pageSize || this.stopping) break;
       }
     } finally {
       // Never leave a commit unobserved, even when projecting the next page failed.
       await committing;
     }
-    return read;
   }
 
   private async commit(
     batches: ProjectionBatch[],
     page: readonly RecordedEvent[],
-    read: number,
+    progress: { committed: number },
     onProgress?: (position: bigint, events: number) => void,
   ): Promise<void> {
     await this.options.readModels.commit(batches);
+    progress.committed += page.length;
+    this.grow();
     this.options.onCommitted?.(
       batches
         .filter((b) => b.documents.length > 0)
         .map((b) => ({ projection: b.projection, keys: b.documents.map((d) => d.key) })),
     );
-    onProgress?.(page[page.length - 1]!.position, read);
+    onProgress?.(page[page.length - 1]!.position, progress.committed);
+  }
+
+  /** After pages shrank for lack of space, grows them back while commits succeed. */
+  private grow(): void {
+    if (this.pageSize >= this.batchSize) return;
+    if (++this.fullPages < GROW_AFTER_PAGES) return;
+    this.fullPages = 0;
+    this.pageSize = Math.min(this.batchSize, this.pageSize * 2);
   }
 
   private async batchFor(
@@ -253,26 +333,34 @@ export class ProjectionRunner {
     name: string,
     onProgress?: (position: bigint, events: number) => void,
   ): Promise<number> {
-    this.projection(name);
+    const projection = this.projection(name);
     await this.options.readModels.reset(name);
-    return this.catchUp(onProgress);
+    // Only this projection: the others are the running hub's to keep up to date.
+    return this.catchUpWith([projection], onProgress);
   }
 
-  /** Keeps catching up until stopped; a failure is logged and retried. */
+  /**
+   * Keeps catching up until stopped; a failure is logged and retried, less often while it
+   * lasts (a full disk must not fill the log as well).
+   */
   start(): void {
     if (this.running) return;
     this.stopping = false;
     this.running = (async () => {
+      let failures = 0;
       while (!this.stopping) {
         try {
           const read = await this.catchUp();
+          failures = 0;
           if (read > 0) this.options.logger?.debug({ events: read }, 'projections caught up');
         } catch (error) {
-          this.options.logger?.error({ err: error }, 'projection batch failed; retrying');
+          failures += 1;
+          this.options.logger?.error({ err: error, failures }, 'projection batch failed; retrying');
         }
         if (this.stopping) break;
+        const wait = Math.min(MAX_RETRY_MS, this.pollMs * 2 ** Math.min(failures, 10));
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
+          const timer = setTimeout(resolve, wait);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
@@ -287,6 +375,8 @@ export class ProjectionRunner {
     this.wake?.();
     await this.running;
     this.running = undefined;
+    // A catch-up asked for after the stop (a last one before closing) runs to the end.
+    this.stopping = false;
   }
 
   async status(lagCap = 100_000): Promise<ProjectionStatus[]> {

@@ -166,6 +166,9 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [queryLimitsRule(limits)],
     allowBatchedHttpRequests: false,
+    // The hub stops itself on SIGTERM (requests in flight finish first); Apollo's own handler
+    // would stop GraphQL and then re-raise the signal, killing the process mid-request.
+    stopOnTerminationSignals: false,
     // No HTTP cache hints are used: skip their per-field bookkeeping. The hub serves its own page.
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
@@ -176,8 +179,6 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     stringifyResult: (result) => JSON.stringify(result),
     // Schema hints ("Did you mean …") would reveal what introspection hides.
     hideSchemaDetailsFromClientErrors: options.production,
-    // The hub stops Apollo itself when it shuts down gracefully (see stop()).
-    stopOnTerminationSignals: false,
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
       formatGraphqlError(formatted, error, options),
   });
@@ -238,6 +239,15 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
 
   let wsServer: WebSocketServer | undefined;
   let wsCleanup: { dispose: () => void | Promise<void> } | undefined;
+  /** Ends every subscription (clients hear 1001, going away) and takes no new ones. */
+  const closeSubscriptions = async () => {
+    live.stop();
+    const cleanup = wsCleanup;
+    wsCleanup = undefined;
+    await cleanup?.dispose();
+    wsServer?.close();
+    wsServer = undefined;
+  };
   return {
     router,
     live,
@@ -283,10 +293,9 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
         wsServer,
       );
     },
+    closeSubscriptions,
     async stop() {
-      live.stop();
-      await wsCleanup?.dispose();
-      wsServer?.close();
+      await closeSubscriptions();
       await apollo.stop();
     },
   };

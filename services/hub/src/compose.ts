@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { EventStoreUnavailableError, type ChainAlg, type EventStore } from '@hub/event-store';
 import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
@@ -9,6 +9,8 @@ import {
   createIngestionApp,
   createIngestionMetrics,
   HubRecorder,
+  directoryWriteProbe,
+  WriteHealth,
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
@@ -48,7 +50,9 @@ import {
 } from '@hub/evidence';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { recordingClockOf, redactUrl, xlsxLimitsOf, type HubConfig } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { startKafkaBridge } from './kafka.js';
+import { drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
 
 export interface HubStores {
@@ -223,10 +227,37 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
+/**
+ * One hub per data directory, and one Kafka bridge: a second one would repeat the projection
+ * work, fight over checkpoints and mark the first one's screenings failed. CLI commands that
+ * read, or write a little and leave (token, report, demo …), run beside it without a lock.
+ */
+export function lockHub(config: HubConfig): DataDirLock[] {
+  mkdirSync(config.dataDir, { recursive: true });
+  const hub = lockDataDir(config.dataDir, 'hub');
+  if (!config.KAFKA_BROKERS) return [hub];
+  try {
+    return [hub, lockDataDir(config.dataDir, 'kafka-bridge')];
+  } catch (error) {
+    hub.release();
+    throw error;
+  }
+}
+
 /** Composes every service of the hub in one process and starts listening. */
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
   const rules = loadRules(config.HUB_RULES_FILE);
-  const stores = await openStores(config);
+  const locks = lockHub(config);
+  const stores = await openStores(config).catch((error: unknown) => {
+    locks.forEach((l) => l.release());
+    throw error;
+  });
+  // Every append of the hub is watched: on a full disk /readyz says so until there is room.
+  const writeHealth = new WriteHealth(
+    config.EVENT_STORE === 'embedded' ? directoryWriteProbe(config.dataDir) : undefined,
+  );
+  const store = writeHealth.watch(stores.store);
+  let draining = false;
   const readModels = openReadModels(config);
   const vault = openVault(config);
   const jobs = new ScreeningJobs(
@@ -238,7 +269,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     config.SCREENING_THREADS > 0 && config.SCREENING_REGISTRY_IN_MEMORY === 'true'
       ? new RegistryIndex({
           readModels,
-          store: stores.store,
+          store,
           protector: vault,
           log: logger.child({ component: 'registry-index' }),
         })
@@ -251,7 +282,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const screeningThreads = openScreeningThreads(config, vault, registryIndex);
   const users = openUsers(config);
   // The one path by which the hub records events on someone's behalf.
-  const recorder = new HubRecorder(stores.store, {
+  const recorder = new HubRecorder(store, {
     sealing: vault,
     recordingPolicy: { futureToleranceMs: config.HUB_FUTURE_TOLERANCE_SECONDS * 1000 },
   });
@@ -261,7 +292,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const graphql = await createGraphqlApi({
     lateAfterDays,
     readModels,
-    store: stores.store,
+    store,
     recorder,
     vault,
     jobs,
@@ -272,7 +303,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     onInternalError: (err) => graphqlLogger.error({ err }, 'graphql request failed'),
   });
   const runner = new ProjectionRunner({
-    store: stores.store,
+    store,
     readModels,
     projections: hubProjections(vault),
     logger: logger.child({ component: 'projections' }),
@@ -283,7 +314,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
   const app = createIngestionApp({
-    store: stores.store,
+    store,
     credentials: stores.credentials,
     logger,
     metrics,
@@ -292,7 +323,13 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     rateLimitPerMinute: config.API_RATE_LIMIT,
     maxInflateRatio: config.MAX_INFLATE_RATIO,
     recordingClock,
-    readinessChecks: [async () => void (await readModels.checkpoints())],
+    readinessChecks: [
+      async () => {
+        if (draining) throw new Error('正在停止 / shutting down');
+      },
+      () => writeHealth.check(),
+      async () => void (await readModels.checkpoints()),
+    ],
     routers: [
       graphql.router,
       reportingRouter({ readModels, ...rules, lateAfterDays }),
@@ -308,9 +345,15 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       }),
     ],
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-    s.once('error', reject);
+  // Not app.listen: express 5 hands a listen error (port in use) to the callback it calls
+  // on success, and the hub would run without listening.
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   graphql.attach(server);
   runner.start();
@@ -318,7 +361,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const checkpoints = openCheckpoints(config);
   const notaryLogger = logger.child({ component: 'notary' });
   const notary = new ChainNotary({
-    store: stores.store,
+    store,
     checkpoints,
     key: openHubSigningKey(config),
     derivedAlg: chainAlgOf(config),
@@ -327,15 +370,19 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
   });
   notary.start();
-  const bridge = startKafkaBridge(config, stores.store, vault, logger);
+  const bridge = startKafkaBridge(config, store, vault, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
     url: `http://${config.HOST}:${port}`,
     server,
     async stop() {
+      draining = true;
+      const drained = drainHttpServer(server);
+      // Subscriptions end (going away) so their sockets do not hold the server open.
+      await graphql.closeSubscriptions();
+      await drained;
       await graphql.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await bridge?.stop();
       await runner.stop();
       await notary.stop();
@@ -346,6 +393,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await readModels.close();
       await stores.close();
       vault.close();
+      locks.forEach((l) => l.release());
     },
   };
 }

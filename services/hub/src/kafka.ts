@@ -6,6 +6,9 @@ import type { PersonalDataVault } from '@hub/personal-data';
 import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
 import { recordingClockOf, type HubConfig } from './config.js';
 
+/** How long a stop waits for a start in progress to finish before stopping what it has. */
+const START_WAIT_ON_STOP_MS = 2000;
+
 export interface RunningBridge {
   stop(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export function startKafkaBridge(
   });
   const egress = new KafkaEgress({ kafka, store, checkpoints, logger: bridgeLogger });
   let stopped = false;
+  let wake: (() => void) | undefined;
   const running = (async () => {
     while (!stopped) {
       try {
@@ -63,14 +67,23 @@ export function startKafkaBridge(
         bridgeLogger.error({ err: error }, 'kafka bridge could not start; retrying in 5 s');
         await ingress.stop().catch(() => undefined);
         await egress.stop().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 5000));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
     }
   })();
   return {
     async stop() {
       stopped = true;
-      await running;
+      wake?.();
+      // A start still retrying against an unreachable broker can take minutes: stop does not
+      // wait for it (the process exits after stop, which ends its connection attempts).
+      await Promise.race([running, new Promise((r) => setTimeout(r, START_WAIT_ON_STOP_MS))]);
       await ingress.stop();
       await egress.stop();
       await checkpoints.close();

@@ -9,13 +9,13 @@ import {
   userCommand,
   startCommand,
   tokenCommand,
-  UsageError,
 } from './cli/commands.js';
+import { describeFailure } from './cli/failure.js';
+import { onlyFlags, usage } from './cli/usage.js';
 import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
 import { certificatesCommand } from './cli/certificates-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
-import { EventStoreUnavailableError } from '@hub/event-store';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
 
@@ -50,6 +50,21 @@ usage: hub [command]
   verify checkpoint [--out <file>]    sign where the history stands, for agencies to keep
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
+/** Flags each command takes; any other is refused (see onlyFlags). */
+const FLAGS: Record<string, readonly string[]> = {
+  start: [],
+  bridge: [],
+  token: ['agency', 'units', 'label'],
+  demo: [],
+  report: ['unit', 'period', 'as-of', 'format', 'out', 'filled-by', 'contact'],
+  ledger: ['unit', 'due'],
+  user: ['role', 'name', 'agency', 'units', 'days'],
+  certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
+  projections: [],
+  verify: ['checkpoint', 'public-key', 'out'],
+  schemas: [],
+};
+
 async function main(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv);
   const [command = 'start', ...rest] = positional;
@@ -57,6 +72,13 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   if (command === 'help' || flags.help) return out(HELP);
+  const known = FLAGS[command];
+  if (!known)
+    throw usage(
+      `未知命令 "${command}"（hub help 列出全部命令）`,
+      `unknown command "${command}" (hub help lists the commands)`,
+    );
+  onlyFlags(command, flags, known);
   if (command === 'schemas') {
     schemasCommand(rest, out);
     return graphqlSchemaCommand(rest, out);
@@ -74,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
     case 'report':
       return reportCommand(config, rest, flags, out);
     case 'ledger':
-      return ledgerCommand(config, flags, out);
+      return ledgerCommand(config, rest, flags, out);
     case 'user':
       return userCommand(config, rest, flags, out);
     case 'certificates':
@@ -83,18 +105,19 @@ async function main(argv: string[]): Promise<void> {
       return verifyCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
-    default:
-      throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
   }
 }
 
+// A reader that stops early (`hub report … | head`) closes the pipe: that ends the output,
+// it is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known =
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    error instanceof EventStoreUnavailableError;
-  process.stderr.write(
-    `hub: ${known ? (error as Error).message : String((error as Error).stack ?? error)}\n`,
-  );
-  process.exit(known ? 2 : 1);
+  const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+  const failure = describeFailure(error, debug);
+  process.stderr.write(`hub: ${failure.line}\n`);
+  process.exit(failure.exitCode);
 });

@@ -73,7 +73,13 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
       for (const check of deps.readinessChecks ?? []) await check();
       res.json({ status: 'ready' });
     } catch (error) {
-      sendProblem(res, { status: 503, title: 'Not ready', detail: (error as Error).message });
+      const code = (error as { code?: unknown }).code;
+      sendProblem(res, {
+        status: 503,
+        title: 'Not ready',
+        detail: (error as Error).message,
+        ...(typeof code === 'string' ? { code } : {}),
+      });
     }
   });
   app.get('/metrics', async (_req, res) => {

@@ -12,3 +12,4 @@ export * from './recording/hub-recorder.js';
 export * from './http/rate-limit.js';
 export * from './http/scope.js';
 export * from './sealing.js';
+export * from './write-health.js';

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { CellQuery } from '@hub/domain';
 import {
   CheckpointConflictError,
+  ReadModelStoreFullError,
   type ProjectionBatch,
   type ProjectionCheckpoint,
   type ReadModelStore,
@@ -100,6 +101,9 @@ export class PostgresReadModelStore implements ReadModelStore {
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // SQLSTATE 53100: disk_full.
+      if ((error as { code?: unknown }).code === '53100')
+        throw new ReadModelStoreFullError({ cause: error });
       throw error;
     } finally {
       client.release();

@@ -1,5 +1,12 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CheckpointConflictError, type ProjectionBatch, type StoredFact } from '../port.js';
+import {
+  CheckpointConflictError,
+  ReadModelStoreFullError,
+  type ProjectionBatch,
+  type StoredFact,
+} from '../port.js';
 import { exactInteger } from '../statistics-sql.js';
 
 export const SCHEMA = `
@@ -152,5 +159,58 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     if (projection === 'statistics') db.prepare('DELETE FROM rm_facts').run();
     db.prepare('DELETE FROM rm_checkpoints WHERE projection = ?').run(projection);
   });
-  return { apply: (batches) => apply(batches), reset: (projection) => reset(projection) };
+  // IMMEDIATE: both read before they write. A deferred transaction that has read while
+  // another connection (a CLI beside the hub) committed cannot become a writer: SQLite fails
+  // it with SQLITE_BUSY at once, without waiting for busy_timeout. Taking the write lock first
+  // makes it wait its turn instead.
+  const write = (work: () => void) => {
+    whenFull(db, work);
+    if (lowOnSpace(db)) checkpointWal(db);
+  };
+  return {
+    apply: (batches) => write(() => apply.immediate(batches)),
+    reset: (projection) => write(() => reset.immediate(projection)),
+  };
 }
+
+/**
+ * Below this much free space the WAL is folded into the database after every commit. With
+ * room to spare it grows to wal_autocheckpoint (10,000 pages, 40 MiB) for speed; on a nearly
+ * full disk that growth alone would stop every commit, while each page's own growth fits.
+ */
+const LOW_SPACE_BYTES = 1024 * 1024 * 1024;
+
+function lowOnSpace(db: Database.Database): boolean {
+  if (db.memory) return false;
+  const stats = statfsSync(dirname(db.name));
+  return stats.bavail * stats.bsize < LOW_SPACE_BYTES;
+}
+
+/** Copies the WAL into the database and empties it, giving its space back; best effort. */
+function checkpointWal(db: Database.Database): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (error) {
+    // Still full, or a reader holds the WAL: it is folded in at a later commit.
+    if (!isFull(error) && !isBusy(error)) throw error;
+  }
+}
+
+/**
+ * A write that fails for lack of space is rolled back, and its WAL frames are given back to
+ * the file system (a large page may have grown the WAL just before failing), so that a
+ * smaller page can still commit on a nearly full disk. The caller then sees one error type.
+ */
+function whenFull(db: Database.Database, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!isFull(error)) throw error;
+    checkpointWal(db);
+    throw new ReadModelStoreFullError({ cause: error });
+  }
+}
+
+const codeOf = (error: unknown) => (error as { code?: unknown }).code;
+const isFull = (error: unknown) => codeOf(error) === 'SQLITE_FULL';
+const isBusy = (error: unknown) => String(codeOf(error)).startsWith('SQLITE_BUSY');

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { builtWorkerScript } from '../worker-script.js';
-import { CheckpointConflictError } from '../port.js';
+import { CheckpointConflictError, ReadModelStoreFullError } from '../port.js';
 import type { WriterBatch } from './sqlite-writer.js';
 
 export type WriterCommand =
@@ -35,7 +35,9 @@ export class ThreadWriter {
       const error =
         reply.error.code === 'CHECKPOINT_CONFLICT'
           ? new CheckpointConflictError(reply.error.message)
-          : Object.assign(new Error(reply.error.message), { code: reply.error.code });
+          : reply.error.code === 'READ_MODEL_STORE_FULL'
+            ? new ReadModelStoreFullError()
+            : Object.assign(new Error(reply.error.message), { code: reply.error.code });
       waiter?.reject(error);
     });
     this.worker.on('error', (error) => this.fail(error));

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { jwtVerify, SignJWT } from 'jose';
 import { isAgency, type Agency } from '@hub/domain';
+import { readOrCreateSecretFile } from '@hub/personal-data';
 import { isRole, type Role, type Viewer } from './roles.js';
 
 export class AuthenticationError extends Error {
@@ -20,11 +20,8 @@ export function loadOrCreateJwtSecret(file: string, configured?: string): Uint8A
     if (secret.length < 32) throw new Error('HUB_JWT_SECRET must be at least 32 bytes in base64');
     return secret;
   }
-  if (!existsSync(file)) {
-    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  const text = readOrCreateSecretFile(file, () => `${randomBytes(32).toString('base64')}\n`);
+  return Buffer.from(text.trim(), 'base64');
 }
 
 interface UserRow {

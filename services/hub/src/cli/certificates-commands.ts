@@ -1,8 +1,10 @@
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, openSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import {
+  AGENCIES,
   isAgency,
   CERTIFICATE_TYPES,
+  type Agency,
   dayString,
   shanghaiDay,
   type CertificateType,
@@ -25,29 +27,67 @@ import { HubRecorder, InflationLimitError } from '@hub/ingestion';
 import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
 import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
-import { UsageError, type Out } from './usage.js';
+import { isProvince } from './known-units.js';
+import {
+  divisionFlag,
+  flagValue as text,
+  usage,
+  UsageError,
+  type Flags,
+  type Out,
+} from './usage.js';
 
-type Flags = Record<string, string | true>;
-const text = (flags: Flags, name: string) =>
-  typeof flags[name] === 'string' ? flags[name] : undefined;
+const NAMES_ZH: Record<string, string> = {
+  agency: '部门代码',
+  file: '文件',
+  unit: '行政区划代码',
+  purpose: '比对目的',
+};
 
-function required(flags: Flags, name: string, usage: string): string {
-  const value = text(flags, name);
-  if (!value) throw new UsageError(`--${name} is required\n${usage}`);
+function required(flags: Flags, name: string, usageLine: string): string {
+  const value = name === 'unit' ? divisionFlag(flags, name, isProvince) : text(flags, name);
+  if (!value)
+    throw usage(
+      `缺少 --${name}（${NAMES_ZH[name] ?? name}）；${usageLine}`,
+      `missing --${name}; ${usageLine}`,
+    );
   return value;
+}
+
+function agencyOf(flags: Flags, usageLine: string): Agency {
+  const agency = required(flags, 'agency', usageLine);
+  if (!isAgency(agency))
+    throw usage(
+      `没有部门代码 "${agency}"，可用：${AGENCIES.join(', ')}`,
+      `no agency "${agency}"; agencies: ${AGENCIES.join(', ')}`,
+    );
+  return agency;
+}
+
+/** The input file must exist and be a file before anything is opened or recorded. */
+function inputFile(flags: Flags, usageLine: string): string {
+  const file = required(flags, 'file', usageLine);
+  if (!statSync(file).isFile())
+    throw usage(`--file ${file} 不是文件`, `--file ${file} is not a file`);
+  return file;
 }
 
 function typeFlag(flags: Flags): CertificateType | undefined {
   const type = text(flags, 'type');
-  if (type && !(CERTIFICATE_TYPES as readonly string[]).includes(type))
-    throw new UsageError(`--type must be one of ${CERTIFICATE_TYPES.join(', ')}`);
-  return type as CertificateType | undefined;
+  if (type === undefined) return undefined;
+  const known = CERTIFICATE_TYPES.find((t) => t === type);
+  if (!known)
+    throw usage(
+      `没有证书类型 "${type}"，可用：${CERTIFICATE_TYPES.join(', ')}`,
+      `no certificate type "${type}"; types: ${CERTIFICATE_TYPES.join(', ')}`,
+    );
+  return known;
 }
 
 const IMPORT_USAGE =
-  'usage: hub certificates import --agency <issuer> --file <export.csv|.xlsx> --unit <division code> [--type <certificate type>]';
+  'hub certificates import --agency <issuer> --file <export.csv|.xlsx> --unit <division code> [--type <certificate type>]';
 const SCREEN_USAGE =
-  'usage: hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
+  'hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
 
 /** A file past the inflation limits or not a workbook: the user's file, said in one line. */
 const refusedFile = (file: string) => (error: unknown) => {
@@ -71,15 +111,17 @@ export async function certificatesCommand(
   out: Out,
 ) {
   const [action] = args;
-  const agency = text(flags, 'agency');
-  if (action === 'import') {
-    if (!isAgency(agency)) throw new UsageError(IMPORT_USAGE);
-    const file = required(flags, 'file', IMPORT_USAGE);
+  if (action === 'import' && args.length === 1) {
+    const agency = agencyOf(flags, IMPORT_USAGE);
+    const file = inputFile(flags, IMPORT_USAGE);
     const unit = required(flags, 'unit', IMPORT_USAGE);
+    const type = typeFlag(flags);
+    for (const other of ['purpose', 'case', 'out'])
+      if (flags[other] !== undefined)
+        throw usage(`import 不用 --${other}`, `import takes no --${other}`);
     const stores = await openStores(config);
     const vault = openVault(config);
     try {
-      const type = typeFlag(flags);
       const result = await importIssuerExport(
         stores.store,
         readTable(
@@ -119,19 +161,21 @@ export async function certificatesCommand(
     }
     return;
   }
-  if (action === 'screen') {
-    if (!isAgency(agency)) throw new UsageError(SCREEN_USAGE);
-    const file = required(flags, 'file', SCREEN_USAGE);
+  if (action === 'screen' && args.length === 1) {
+    const agency = agencyOf(flags, SCREEN_USAGE);
+    const file = inputFile(flags, SCREEN_USAGE);
     const unit = required(flags, 'unit', SCREEN_USAGE);
     const purpose = required(flags, 'purpose', SCREEN_USAGE);
     const caseId = text(flags, 'case');
     const resultsFile = text(flags, 'out') ?? `${file}.results.jsonl`;
     const type = typeFlag(flags);
+    // Opened now: a results path that cannot be written fails before the screening starts.
+    const resultsFd = openSync(resultsFile, 'w');
     const vault = openVault(config);
     await withReadSide(config, async (runner, readModels) => {
       await runner.catchUp();
       const screeningId = `SCR-${deterministicUuid(`${agency}|cli|${file}|${Date.now()}`)}`;
-      const results = createWriteStream(resultsFile);
+      const results = createWriteStream(resultsFile, { fd: resultsFd });
       const report = progress(out, 'screened');
       const threads = openScreeningThreads(config, vault);
       const runs = rosterRuns(fileSource(file), formatOf(file), undefined, xlsxLimitsOf(config));
@@ -183,5 +227,5 @@ export async function certificatesCommand(
     });
     return;
   }
-  throw new UsageError(`${IMPORT_USAGE}\n${SCREEN_USAGE}`);
+  throw usage(`用法：${IMPORT_USAGE}；${SCREEN_USAGE}`, `usage: ${IMPORT_USAGE}; ${SCREEN_USAGE}`);
 }

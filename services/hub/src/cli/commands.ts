@@ -2,18 +2,19 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { printSchema } from 'graphql';
 import { buildSchema } from '@hub/graphql';
-import { AGENCIES, eventJsonSchemas, isAgency, parseUnits } from '@hub/domain';
+import { AGENCIES, eventJsonSchemas, isAgency, NATIONWIDE, type Agency } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
 import { openStores, openUsers, openVault, startHub } from '../compose.js';
 import { isRole, ROLES } from '@hub/graphql';
+import { lockDataDir } from '../data-dir-lock.js';
 import { startKafkaBridge } from '../kafka.js';
+import { exitOnTerminationSignals } from '../shutdown.js';
 import { createLogger } from '../logger.js';
 import { publishAsAgencies } from '@hub/ingestion';
 
-import { UsageError, type Out } from './usage.js';
-
-export { UsageError };
+import { checkDivision, flagValue, usage, type Flags, type Out } from './usage.js';
+import { isProvince } from './known-units.js';
 
 export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
@@ -25,18 +26,13 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   );
   out(`demo data: npm run hub -- demo`);
   out(
-    `GraphQL: ${hub.url}/graphql (query page ${hub.url}/graphql/ui; user token: npm run hub -- user create --role analyst --name <name>)`,
+    `GraphQL: ${hub.url}/graphql (query page ${hub.url}/graphql/ui; user token: npm run hub -- user create --role analyst --name <name> --units <division codes>)`,
   );
   if (config.KAFKA_BROKERS)
     out(
       `kafka bridge: ${config.KAFKA_BROKERS} (topics hub.ingress.<agency> → store → hub.inbox.<agency>)`,
     );
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    void hub.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  exitOnTerminationSignals(() => hub.stop(), logger);
 }
 
 /**
@@ -44,54 +40,99 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
  * apart from ingestion. It shares the event store (and the data directory, for its checkpoint).
  */
 export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> {
-  if (!config.KAFKA_BROKERS) throw new UsageError('hub bridge needs KAFKA_BROKERS');
+  if (!config.KAFKA_BROKERS)
+    throw usage(
+      'hub bridge 需要 KAFKA_BROKERS（如 kafka1:9092,kafka2:9092）',
+      'hub bridge needs KAFKA_BROKERS (e.g. kafka1:9092,kafka2:9092)',
+    );
   const logger = createLogger(config.LOG_LEVEL);
+  mkdirSync(config.dataDir, { recursive: true });
+  const lock = lockDataDir(config.dataDir, 'kafka-bridge');
   const stores = await openStores(config);
   const vault = openVault(config);
   const bridge = startKafkaBridge(config, stores.store, vault, logger)!;
   out(`kafka bridge running against ${config.KAFKA_BROKERS}`);
   out(`topics: hub.ingress.<agency> → event store → hub.inbox.<agency>`);
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down the kafka bridge');
-    void bridge
-      .stop()
-      .then(() => stores.close())
-      .then(() => vault.close())
-      .then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  exitOnTerminationSignals(async () => {
+    await bridge.stop();
+    await stores.close();
+    vault.close();
+    lock.release();
+  }, logger);
+}
+
+const TOKEN_USAGE =
+  'hub token create --agency <code> --units <division codes> [--label text] | hub token revoke <tokenId> | hub token list';
+
+/**
+ * `--units`: the division codes a credential or user works in, comma-separated; 000000 (or
+ * 全国) for the whole country. Required: nobody sees wider than its units say.
+ */
+function unitsFlag(flags: Flags): string[] | undefined {
+  const units = flagValue(flags, 'units')
+    ?.split(/[,，]/)
+    .map((u) => u.trim())
+    .map((u) => (u === '全国' ? NATIONWIDE : u));
+  units?.forEach((u) => u === NATIONWIDE || checkDivision(u, '--units', isProvince));
+  return units;
+}
+
+const missingUnits = (who: string, whoEn: string) =>
+  usage(
+    `缺少 --units：${who}的单位（行政区划代码，逗号分隔；全国用 000000）`,
+    `missing --units: the division codes ${whoEn} (comma-separated; 000000 for the whole country)`,
+  );
+
+function agencyFlag(flags: Flags): Agency | undefined {
+  const agency = flagValue(flags, 'agency');
+  if (agency !== undefined && !isAgency(agency))
+    throw usage(
+      `没有部门代码 "${agency}"，可用：${AGENCIES.join(', ')}`,
+      `no agency "${agency}"; agencies: ${AGENCIES.join(', ')}`,
+    );
+  return agency;
 }
 
 export async function tokenCommand(
   config: HubConfig,
   args: string[],
-  flags: Record<string, string | true>,
+  flags: Flags,
   out: Out,
 ): Promise<void> {
+  const [action] = args;
+  const wanted = { create: 1, revoke: 2, list: 1 }[action ?? ''];
+  if (wanted === undefined || args.length !== wanted)
+    throw usage(`用法：${TOKEN_USAGE}`, `usage: ${TOKEN_USAGE}`);
+  const agency = agencyFlag(flags);
+  const label = flagValue(flags, 'label');
+  if (action === 'create' && !agency)
+    throw usage(
+      `缺少 --agency（${AGENCIES.join(', ')}）`,
+      `missing --agency (${AGENCIES.join(', ')})`,
+    );
+  const units = unitsFlag(flags);
+  if (action === 'create' && !units)
+    throw missingUnits('该系统发布和查询', 'the system publishes and reads for');
   const stores = await openStores(config);
   try {
-    const [action] = args;
-    if (action === 'create') {
-      const agency = flags.agency;
-      if (!isAgency(agency)) throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
-      const label = typeof flags.label === 'string' ? flags.label : `${agency} system`;
-      if (typeof flags.units !== 'string')
-        throw new UsageError(
-          '缺少 --units：该系统发布和查询的单位（行政区划代码，逗号分隔；全国用 000000）/ missing --units: the division codes the system publishes and reads for (comma-separated; 000000 for the whole country)',
-        );
-      const units = parseUnits(flags.units);
-      if (typeof units === 'string') throw new UsageError(units);
-      const { token, credential } = await stores.credentials.create(agency, label, units);
+    if (action === 'create' && agency && units) {
+      const { token, credential } = await stores.credentials.create(
+        agency,
+        label ?? `${agency} system`,
+        units,
+      );
       out(
-        `created credential ${credential.tokenId} for agency ${agency}, units ${units.join(',')} (${label}); it is shown once, store it now:`,
+        `created credential ${credential.tokenId} for agency ${agency}, units ${units.join(',')} (${credential.label}); it is shown once, store it now:`,
       );
       out(token);
     } else if (action === 'revoke') {
-      const tokenId = args[1];
-      if (!tokenId) throw new UsageError('usage: hub token revoke <tokenId>');
+      const tokenId = args[1]!;
       const revoked = await stores.credentials.revoke(tokenId);
-      if (!revoked) throw new UsageError(`no live credential ${tokenId}`);
+      if (!revoked)
+        throw usage(
+          `没有有效的凭证 ${tokenId}（hub token list 列出凭证）`,
+          `no live credential ${tokenId} (hub token list lists them)`,
+        );
       out(`revoked credential ${tokenId}`);
     } else if (action === 'list') {
       for (const c of await stores.credentials.list()) {
@@ -99,10 +140,6 @@ export async function tokenCommand(
           `${c.tokenId}\t${c.agency}\t${c.units.join(',')}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'live'}\t${c.createdAt}\t${c.label}`,
         );
       }
-    } else {
-      throw new UsageError(
-        'usage: hub token create --agency <code> --units <division codes> [--label text] | hub token revoke <tokenId> | hub token list',
-      );
     }
   } finally {
     await stores.close();
@@ -129,12 +166,18 @@ export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
   }
 }
 
+function checkSchemasArgs(args: string[]): void {
+  if (args.length > 1 || (args[0] !== undefined && args[0] !== 'check' && args[0] !== 'write'))
+    throw usage('用法：hub schemas [write|check]', 'usage: hub schemas [write|check]');
+}
+
 /** Writes (or with `check`, compares) the JSON Schemas generated from the catalogue. */
 export function schemasCommand(
   args: string[],
   out: Out,
   dir = join(process.cwd(), 'schemas', 'events'),
 ): void {
+  checkSchemasArgs(args);
   const generated = eventJsonSchemas().map((s) => ({
     file: s.file,
     text: `${JSON.stringify(s.schema, null, 2)}\n`,
@@ -142,7 +185,10 @@ export function schemasCommand(
   if (args[0] === 'check') {
     const stale = staleSchemas(dir, generated);
     if (stale.length > 0)
-      throw new UsageError(`schemas/events is stale (${stale.join(', ')}); run: npm run schemas`);
+      throw usage(
+        `schemas/events 已过期（${stale.join(', ')}），请运行 npm run schemas`,
+        `schemas/events is stale (${stale.join(', ')}); run: npm run schemas`,
+      );
     out(`schemas/events is up to date (${generated.length} files)`);
     return;
   }
@@ -171,7 +217,11 @@ export function graphqlSchemaCommand(
     } catch {
       // missing: stale
     }
-    if (committed !== sdl) throw new UsageError(`${file} is stale; run: npm run schemas`);
+    if (committed !== sdl)
+      throw usage(
+        `${file} 已过期，请运行 npm run schemas`,
+        `${file} is stale; run: npm run schemas`,
+      );
     out(`${file} is up to date`);
     return;
   }
@@ -197,37 +247,51 @@ export function staleSchemas(
   return [...stale, ...extra];
 }
 
-/** `hub user create --role <role> --name <name> [--agency <code>] [--units a,b] [--days 90]`, `list`, `revoke <id>`. */
+const USER_USAGE = `hub user create --role <${ROLES.join('|')}> --name <name> --units <division codes, comma-separated; 000000 for the whole country> [--agency <code>] [--days 90] | hub user list | hub user revoke <id>`;
+
+/** `hub user create --role <role> --name <name> --units a,b [--agency <code>] [--days 90]`, `list`, `revoke <id>`. */
 export async function userCommand(
   config: HubConfig,
   args: string[],
-  flags: Record<string, string | true>,
+  flags: Flags,
   out: Out,
 ): Promise<void> {
+  const [action] = args;
+  const wanted = { create: 1, list: 1, revoke: 2 }[action ?? ''];
+  if (wanted === undefined || args.length !== wanted)
+    throw usage(`用法：${USER_USAGE}`, `usage: ${USER_USAGE}`);
+  const role = flagValue(flags, 'role');
+  const name = flagValue(flags, 'name');
+  const agency = agencyFlag(flags);
+  const units = unitsFlag(flags);
+  const daysText = flagValue(flags, 'days');
+  const days = daysText === undefined ? 90 : Number(daysText);
+  if (!/^\d+$/.test(daysText ?? '90') || days < 1 || days > 3650)
+    throw usage(
+      `--days 应为 1 到 3650 之间的整数（令牌有效天数），收到 "${daysText}"`,
+      `--days must be a whole number of days from 1 to 3650, got "${daysText}"`,
+    );
+  if (action === 'create') {
+    if (!isRole(role))
+      throw usage(
+        role
+          ? `没有角色 "${role}"，可用：${ROLES.join(', ')}`
+          : `缺少 --role（${ROLES.join(', ')}）`,
+        role
+          ? `no role "${role}"; roles: ${ROLES.join(', ')}`
+          : `missing --role (${ROLES.join(', ')})`,
+      );
+    if (!name) throw usage('缺少 --name（使用人姓名）', "missing --name (the person's name)");
+    if (!units) throw missingUnits('用户可查看', 'the user works in');
+  }
   const users = openUsers(config);
   try {
-    const [action] = args;
-    if (action === 'create') {
-      const role = flags.role;
-      const name = typeof flags.name === 'string' ? flags.name : undefined;
-      if (!isRole(role) || !name)
-        throw new UsageError(
-          `usage: hub user create --role <${ROLES.join('|')}> --name <name> --units <division codes, comma-separated; 000000 for the whole country> [--agency <code>] [--days 90]`,
-        );
-      const agency = typeof flags.agency === 'string' ? flags.agency : undefined;
-      if (agency !== undefined && !isAgency(agency))
-        throw new UsageError(`--agency must be one of ${AGENCIES.join(', ')}`);
-      if (typeof flags.units !== 'string')
-        throw new UsageError(
-          '缺少 --units：用户可查看的单位（行政区划代码，逗号分隔；全国用 000000）/ missing --units: the division codes the user works in (comma-separated; 000000 for the whole country)',
-        );
-      const units = parseUnits(flags.units);
-      if (typeof units === 'string') throw new UsageError(units);
-      const days = typeof flags.days === 'string' ? Number(flags.days) : 90;
+    if (action === 'create' && isRole(role) && name && units) {
       const { id, token } = await users
         .create({ name, role, units, ...(agency ? { agency } : {}) }, days)
         .catch((error: unknown) => {
-          throw new UsageError((error as Error).message);
+          // The directory refuses combinations (an agency officer without an agency …).
+          throw usage(`无法创建用户：${(error as Error).message}`, (error as Error).message);
         });
       out(
         `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
@@ -239,10 +303,13 @@ export async function userCommand(
           `${u.id}\t${u.role}\t${u.agency ?? '-'}\t${u.units?.join(',') ?? '-'}\t${u.revoked ? 'revoked' : 'live'}\t${u.name}`,
         );
     } else if (action === 'revoke') {
-      if (!args[1] || !users.revoke(args[1]))
-        throw new UsageError('usage: hub user revoke <id of a live user>');
+      if (!users.revoke(args[1]!))
+        throw usage(
+          `没有有效的用户 ${args[1]}（hub user list 列出用户）`,
+          `no live user ${args[1]} (hub user list lists them)`,
+        );
       out(`revoked user ${args[1]}`);
-    } else throw new UsageError('usage: hub user create … | hub user list | hub user revoke <id>');
+    }
   } finally {
     users.close();
   }

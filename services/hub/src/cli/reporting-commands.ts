@@ -1,15 +1,20 @@
 import { writeFileSync } from 'node:fs';
-import { divisionName, isWithinDivision, pendingSteps } from '@hub/domain';
-import { clueLedger, computeForm, formTemplate, ProjectionRunner } from '@hub/read-models';
+import {
+  divisionName,
+  FORM_TEMPLATES,
+  isWithinDivision,
+  pendingSteps,
+  PeriodError,
+  reportingPeriod,
+  type FormTemplate,
+} from '@hub/domain';
+import { clueLedger, computeForm, ProjectionRunner } from '@hub/read-models';
 import { formGrid, formToCsv, formToXlsx } from '@hub/reporting';
 import type { HubConfig } from '../config.js';
 import { hubProjections, openReadModels, openStores, openVault } from '../compose.js';
 import { loadRules } from '../rules.js';
-import { UsageError, type Out } from './usage.js';
-
-type Flags = Record<string, string | true>;
-const flag = (flags: Flags, name: string) =>
-  typeof flags[name] === 'string' ? flags[name] : undefined;
+import { checkFormUnit, checkLedgerUnit, isProvince } from './known-units.js';
+import { divisionFlag, flagValue as flag, usage, type Flags, type Out } from './usage.js';
 
 /** Opens the event store and read models for a command, and closes them after. */
 export async function withReadSide<T>(
@@ -56,7 +61,7 @@ function progressLine(out: Out, name: string, head: bigint | undefined) {
 export async function projectionsCommand(config: HubConfig, args: string[], out: Out) {
   const [action, name] = args;
   await withReadSide(config, async (runner, _readModels, head) => {
-    if (action === 'status' || action === undefined) {
+    if ((action === 'status' || action === undefined) && args.length <= 1) {
       out('projection\tversion\tposition\tlag events\tlag seconds\tneeds rebuild');
       for (const s of await runner.status()) {
         out(
@@ -66,8 +71,11 @@ export async function projectionsCommand(config: HubConfig, args: string[], out:
       return;
     }
     if (action === 'rebuild') {
-      if (!name || !runner.names().includes(name))
-        throw new UsageError(`usage: hub projections rebuild <${runner.names().join('|')}>`);
+      if (!name || !runner.names().includes(name) || args.length > 2)
+        throw usage(
+          `${name ? `没有读模型 "${name}"；` : ''}用法：hub projections rebuild <${runner.names().join('|')}>`,
+          `${name ? `no read model "${name}"; ` : ''}usage: hub projections rebuild <${runner.names().join('|')}>`,
+        );
       const started = Date.now();
       const events = await runner.rebuild(name, progressLine(out, name, await head()));
       if (process.stdout.isTTY) process.stdout.write('\n');
@@ -76,40 +84,102 @@ export async function projectionsCommand(config: HubConfig, args: string[], out:
       );
       return;
     }
-    throw new UsageError('usage: hub projections status | hub projections rebuild <name>');
+    throw usage(
+      '用法：hub projections status | hub projections rebuild <读模型>',
+      'usage: hub projections status | hub projections rebuild <name>',
+    );
   });
+}
+
+const REPORT_USAGE =
+  '<shanghai-2024|guangdong-2018|jiangjin-2023> --unit <行政区划代码 / division code> [--period YYYY-MM] [--as-of 2024-09-01T00:00:00+08:00] [--format csv|xlsx|json] [--out file] [--filled-by name] [--contact phone]';
+
+function formOf(id: string | undefined): FormTemplate {
+  const template = FORM_TEMPLATES.find((t) => t.id === id);
+  if (template) return template;
+  const forms = FORM_TEMPLATES.map((t) => t.id).join(', ');
+  throw id
+    ? usage(`没有报表 "${id}"（可用：${forms}）`, `no form "${id}" (forms: ${forms})`)
+    : usage(`用法：hub report ${REPORT_USAGE}`, `usage: hub report ${REPORT_USAGE}`);
+}
+
+/** The period a form needs, checked before anything is opened: the user's terms, not the domain's. */
+function periodOf(template: FormTemplate, period: string | undefined): string | undefined {
+  if (template.periodRule.kind === 'campaign') {
+    if (period)
+      throw usage(
+        `报表 ${template.id} 统计整个专项行动期间，不用 --period`,
+        `form ${template.id} covers the whole campaign; give no --period`,
+      );
+    return undefined;
+  }
+  if (!period) throw usage('缺少 --period（报告期，格式 YYYY-MM）', 'missing --period (YYYY-MM)');
+  const month = /^(\d{4})-(\d{2})$/.exec(period);
+  if (!month || Number(month[2]) < 1 || Number(month[2]) > 12)
+    throw usage(
+      `--period 应为 YYYY-MM 格式的月份，收到 "${period}"`,
+      `--period must be a month as YYYY-MM, got "${period}"`,
+    );
+  try {
+    reportingPeriod(template, period);
+  } catch (error) {
+    if (!(error instanceof PeriodError)) throw error;
+    throw usage(`报告期 ${period} 不适用于报表 ${template.id}`, error.message);
+  }
+  return period;
+}
+
+function asOfOf(asOf: string | undefined): string | undefined {
+  if (asOf === undefined) return undefined;
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(asOf) ||
+    Number.isNaN(Date.parse(asOf))
+  )
+    throw usage(
+      `--as-of 应为带时区的时刻，如 2024-09-01T00:00:00+08:00，收到 "${asOf}"`,
+      `--as-of must be an instant with its offset, e.g. 2024-09-01T00:00:00+08:00, got "${asOf}"`,
+    );
+  return asOf;
 }
 
 /** `hub report <form> --unit <code> [--period YYYY-MM] [--as-of instant] [--format csv|xlsx|json] [--out file]` */
 export async function reportCommand(config: HubConfig, args: string[], flags: Flags, out: Out) {
-  const [formId] = args;
-  const unit = flag(flags, 'unit');
-  if (!formId || !unit)
-    throw new UsageError(
-      'usage: hub report <shanghai-2024|guangdong-2018|jiangjin-2023> --unit <division code> [--period YYYY-MM] [--as-of 2024-09-01T00:00:00+08:00] [--format csv|xlsx|json] [--out file] [--filled-by name] [--contact phone]',
+  if (args.length > 1)
+    throw usage(
+      `多余的参数：${args.slice(1).join(' ')}`,
+      `unexpected arguments: ${args.slice(1).join(' ')}`,
     );
+  const template = formOf(args[0]);
+  const unit = divisionFlag(flags, 'unit', isProvince);
+  if (!unit)
+    throw usage(
+      '缺少 --unit（填报单位的行政区划代码）',
+      'missing --unit (the division code of the reporting unit)',
+    );
+  const period = periodOf(template, flag(flags, 'period'));
+  const asOf = asOfOf(flag(flags, 'as-of'));
   const format = flag(flags, 'format') ?? 'csv';
   if (!['csv', 'xlsx', 'json'].includes(format))
-    throw new UsageError('--format must be csv, xlsx or json');
-  if (format === 'xlsx' && !flag(flags, 'out'))
-    throw new UsageError('--format xlsx needs --out <file>');
+    throw usage(
+      `--format 只能是 csv、xlsx 或 json，收到 "${format}"`,
+      `--format must be csv, xlsx or json, got "${format}"`,
+    );
+  const file = flag(flags, 'out');
+  if (format === 'xlsx' && !file)
+    throw usage('--format xlsx 需要 --out <文件>', '--format xlsx needs --out <file>');
+  const filledBy = flag(flags, 'filled-by');
+  const contact = flag(flags, 'contact');
   await withReadSide(config, async (runner, readModels) => {
     // A report reads up-to-date read models: apply whatever is stored first.
     await runner.catchUp();
-    const period = flag(flags, 'period');
-    const asOf = flag(flags, 'as-of');
-    const form = await computeForm(
-      readModels,
-      {
-        template: formTemplate(formId),
-        unit,
-        ...(period ? { period } : {}),
-        ...(asOf ? { asOf } : {}),
-      },
-      divisionName,
-    );
-    const filledBy = flag(flags, 'filled-by');
-    const contact = flag(flags, 'contact');
+    const request = {
+      template,
+      unit,
+      ...(period ? { period } : {}),
+      ...(asOf ? { asOf } : {}),
+    };
+    await checkFormUnit(readModels, request);
+    const form = await computeForm(readModels, request, divisionName);
     const grid = formGrid(form, {
       unitName: divisionName(unit),
       ...(filledBy ? { filledBy } : {}),
@@ -122,7 +192,6 @@ export async function reportCommand(config: HubConfig, args: string[], flags: Fl
         : format === 'csv'
           ? formToCsv(grid)
           : `${JSON.stringify({ ...form, template: { id: form.template.id, titleZh: form.template.titleZh } }, null, 2)}\n`;
-    const file = flag(flags, 'out');
     if (file) {
       writeFileSync(file, body);
       out(`wrote ${file}`);
@@ -136,11 +205,14 @@ export async function reportCommand(config: HubConfig, args: string[], flags: Fl
 }
 
 /** `hub ledger [--unit code] [--due]`: the clue-transfer ledger, or only what is due now. */
-export async function ledgerCommand(config: HubConfig, flags: Flags, out: Out) {
+export async function ledgerCommand(config: HubConfig, args: string[], flags: Flags, out: Out) {
+  if (args.length > 0)
+    throw usage(`多余的参数：${args.join(' ')}`, `unexpected arguments: ${args.join(' ')}`);
+  if (typeof flags.due === 'string') throw usage('--due 不带取值', '--due takes no value');
+  const unit = divisionFlag(flags, 'unit', isProvince);
   const rules = loadRules(config.HUB_RULES_FILE);
   await withReadSide(config, async (runner, readModels) => {
     await runner.catchUp();
-    const unit = flag(flags, 'unit');
     const ledger = await clueLedger(readModels, rules.deadlineRules, new Date().toISOString());
     const inUnit = ledger.filter(
       (c) =>
@@ -148,6 +220,7 @@ export async function ledgerCommand(config: HubConfig, flags: Flags, out: Out) {
         (c.reportingUnit && isWithinDivision(c.reportingUnit, unit)) ||
         (c.toPoliceUnit && isWithinDivision(c.toPoliceUnit, unit)),
     );
+    if (unit) checkLedgerUnit(unit, inUnit.length > 0);
     if (flags.due) {
       out('clue\tstep\twaiting on\tdue by\tstatus');
       for (const c of inUnit)

@@ -29,6 +29,13 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
     '事件库不可用',
     'Event store unavailable',
   ),
+  // 507 Insufficient Storage: nothing was written; the same request may succeed later.
+  EVENT_STORE_FULL: answer(
+    507,
+    'SERVICE_UNAVAILABLE',
+    '存储空间已满，未写入',
+    'The store cannot write: no space',
+  ),
   // Recording hub-originated events (verifications, screenings, unmaskings).
   RECORD_CONFLICT: answer(409, 'CONFLICT', '请求编号已用于其他内容', 'Request id already used'),
   RECORD_INVALID: answer(400, 'BAD_USER_INPUT', '无法记录该请求', 'Cannot record the request'),

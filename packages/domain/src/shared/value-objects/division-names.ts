@@ -50,3 +50,8 @@ const NAMES: Record<string, string> = {
 export function divisionName(code: string): string {
   return NAMES[code] ?? code;
 }
+
+/** True when the division is in the table above (every province is). */
+export function hasDivisionName(code: string): boolean {
+  return Object.hasOwn(NAMES, code);
+}
