@@ -8,7 +8,8 @@ import type { FactProjection, Projection } from './projection.js';
 export const statisticsProjection: FactProjection = {
   kind: 'facts',
   name: 'statistics',
-  version: 1,
+  // 2: a summed value past MAX_SUMMABLE (stored before amounts were bounded) adds nothing.
+  version: 2,
   handles: STATISTIC_MEASURES.eventTypes(),
   factsOf: (event) => statisticFactsOf(event),
   warningsOf: (event) => statisticWarningsOf(event),
