@@ -104,7 +104,33 @@ function certificateChecks(emit: Emit) {
     purpose: '核查涉嫌买卖国家机关证件案',
     caseId: 'CASE-310105-0',
   });
+  // Market supervision's signing keys: one registered, then rotated (the demo signs nothing:
+  // these are public keys only, and their private halves were never kept).
+  emit('market', '310000', 'AgencyKeyRegistered', {
+    agency: 'market',
+    alg: 'ed25519',
+    publicKeyPem: DEMO_KEY_2024,
+    label: '市场监管局签名密钥（2024）',
+  });
+  emit('market', '310000', 'AgencyKeyRegistered', {
+    agency: 'market',
+    alg: 'ed25519',
+    publicKeyPem: DEMO_KEY_2025,
+    label: '市场监管局签名密钥（2025）',
+  });
+  emit('market', '310000', 'AgencyKeyRevoked', {
+    agency: 'market',
+    keyId: DEMO_KEY_2024_ID,
+    reason: 'rotated',
+  });
 }
+
+const DEMO_KEY_2024 =
+  '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEARFYNtx2HAS9gletNW2tFCkRrjAtf2TPuGP1UwCnU+OI=\n-----END PUBLIC KEY-----\n';
+/** keyIdOf(DEMO_KEY_2024): the first 16 hex digits of SHA-256 of its DER. */
+const DEMO_KEY_2024_ID = '04b235b3ce4eda86';
+const DEMO_KEY_2025 =
+  '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAo0YGGjdHNJxZV1TzoRQ6dcyQr9RG1vQ7fgKexxejiKE=\n-----END PUBLIC KEY-----\n';
 
 type Emit = (
   agency: Agency,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { agencyKeyEvents } from './agency-keys/events.js';
 import { certificateEvents } from './certificates/events.js';
 import { clueTransferEvents } from './clue-transfer/events.js';
 import { cyberspaceEvents } from './cyberspace/events.js';
@@ -21,6 +22,7 @@ export const EVENT_DEFINITIONS = [
   ...cyberspaceEvents,
   ...tipOffEvents,
   ...dataProtectionEvents,
+  ...agencyKeyEvents,
 ] as const;
 
 type Definitions = (typeof EVENT_DEFINITIONS)[number];

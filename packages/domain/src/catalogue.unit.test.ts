@@ -44,12 +44,15 @@ describe('event catalogue', () => {
       expect.arrayContaining(['CaseFiled', 'CaseDeclined', 'ClueReceiptSigned']),
     );
     expect(eventTypesPublishableBy('emergency')).not.toContain('CaseFiled');
-    // Besides its own facts, every agency records its screenings and unmaskings (audit events).
+    // Besides its own facts, every agency records its screenings and unmaskings (audit events)
+    // and registers or revokes the keys that sign its batches.
     expect(eventTypesPublishableBy('court')).toEqual([
       'CaseAcceptedByCourt',
       'JudgmentDelivered',
       'PersonalDataUnmasked',
       'RosterScreened',
+      'AgencyKeyRegistered',
+      'AgencyKeyRevoked',
     ]);
   });
 

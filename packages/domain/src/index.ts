@@ -35,3 +35,4 @@ export * from './projections/agency-activity.js';
 export * from './data-protection/unmasking-policy.js';
 export * from './access/scope.js';
 export * from './shared/personal-data-refs.js';
+export * from './agency-keys/events.js';

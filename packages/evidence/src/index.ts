@@ -1,3 +1,5 @@
 export * from './verify-chain.js';
 export * from './checkpoints.js';
 export * from './notary.js';
+export * from './agency-keys.js';
+export * from './verify-signatures.js';

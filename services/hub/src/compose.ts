@@ -43,13 +43,20 @@ import {
 } from '@hub/personal-data';
 import { SUITES } from '@hub/crypto';
 import {
+  AgencyKeyring,
   ChainNotary,
   CheckpointStore,
   loadOrCreateHubSigningKey,
   type HubSigningKey,
 } from '@hub/evidence';
 import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
-import { recordingClockOf, redactUrl, xlsxLimitsOf, type HubConfig } from './config.js';
+import {
+  recordingClockOf,
+  redactUrl,
+  signaturesRequiredOf,
+  xlsxLimitsOf,
+  type HubConfig,
+} from './config.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { startKafkaBridge } from './kafka.js';
 import { drainHttpServer } from './shutdown.js';
@@ -320,6 +327,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     metrics,
     bodyLimit: config.BODY_LIMIT,
     sealing: vault,
+    keyring: new AgencyKeyring(store),
+    signaturesRequired: signaturesRequiredOf(config),
     rateLimitPerMinute: config.API_RATE_LIMIT,
     maxInflateRatio: config.MAX_INFLATE_RATIO,
     recordingClock,

@@ -39,6 +39,17 @@ const ConfigSchema = z.object({
    * AES-256-GCM, HMAC-SHA-256) or `national` (SM3, SM2, SM4, HMAC-SM3; GB/T 39786-2021).
    */
   HUB_CRYPTO_SUITE: z.enum(['international', 'national']).default('international'),
+  /**
+   * Agencies whose published batches must carry a valid signature (comma-separated agency
+   * codes, or `all`); others may sign and are checked when they do.
+   */
+  HUB_SIGNATURES_REQUIRED: z
+    .string()
+    .regex(
+      /^(all|(emergency|construction|market|cyberspace|police|procuratorate|court)(,(emergency|construction|market|cyberspace|police|procuratorate|court))*)$/,
+      'must be "all" or agency codes, comma-separated (emergency,police …)',
+    )
+    .optional(),
   GRAPHQL_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Requests a minute per agency credential on the /v1 API. */
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1200),
@@ -104,6 +115,7 @@ const KNOWN_PREFIXED = new Set([
   'HUB_FUTURE_TOLERANCE_SECONDS',
   'HUB_LATE_EVENT_DAYS',
   'HUB_CRYPTO_SUITE',
+  'HUB_SIGNATURES_REQUIRED',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */
@@ -171,3 +183,7 @@ export function recordingClockOf(config: HubConfig): () => RecordingClock {
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
+
+/** The agencies that must sign their batches, as HUB_SIGNATURES_REQUIRED names them. */
+export const signaturesRequiredOf = (config: HubConfig): string[] =>
+  (config.HUB_SIGNATURES_REQUIRED ?? '').split(',').filter(Boolean);

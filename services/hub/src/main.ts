@@ -15,6 +15,7 @@ import { onlyFlags, usage } from './cli/usage.js';
 import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
 import { certificatesCommand } from './cli/certificates-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
+import { agencyKeyCommand } from './cli/agency-key-commands.js';
 import { loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -48,6 +49,9 @@ usage: hub [command]
                                       check the whole history: every link of the hash chain,
                                       the hub's signed checkpoints and agencies' checkpoint files
   verify checkpoint [--out <file>]    sign where the history stands, for agencies to keep
+  agency-key register --agency <code> --public-key <pem> [--label text]
+  agency-key revoke --agency <code> --key-id <id> --reason <rotated|compromised|retired>
+  agency-key list [--agency <code>]   agencies' keys that sign their batches
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
@@ -62,6 +66,7 @@ const FLAGS: Record<string, readonly string[]> = {
   certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
   projections: [],
   verify: ['checkpoint', 'public-key', 'out'],
+  'agency-key': ['agency', 'public-key', 'label', 'key-id', 'reason'],
   schemas: [],
 };
 
@@ -103,6 +108,8 @@ async function main(argv: string[]): Promise<void> {
       return certificatesCommand(config, rest, flags, out);
     case 'verify':
       return verifyCommand(config, rest, flags, out);
+    case 'agency-key':
+      return agencyKeyCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
   }

@@ -10,6 +10,7 @@ import { sendErrorProblem, sendProblem } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
 import { RateLimitedError, TokenBuckets } from './http/rate-limit.js';
 import type { PersonalDataSealing } from './sealing.js';
+import type { AgencyKeyring } from '@hub/evidence';
 import type { IngestionMetrics } from './metrics.js';
 
 export interface IngestionAppDeps {
@@ -25,6 +26,10 @@ export interface IngestionAppDeps {
   routers?: Router[];
   /** Seals the ID numbers of published events before they are stored (the hub's vault). */
   sealing: PersonalDataSealing;
+  /** Agencies' registered signing keys: signed batches are checked and their signatures kept. */
+  keyring?: AgencyKeyring;
+  /** Agencies whose batches must be signed (`all` for every agency). */
+  signaturesRequired?: readonly string[];
   /** Requests a minute per agency credential on every /v1 route (default 1200). */
   rateLimitPerMinute?: number;
   /** The hub's time and clock-skew tolerance when events are published. */
@@ -102,6 +107,8 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
         store: deps.store,
         metrics: deps.metrics,
         sealing: deps.sealing,
+        ...(deps.keyring ? { keyring: deps.keyring } : {}),
+        ...(deps.signaturesRequired ? { signaturesRequired: deps.signaturesRequired } : {}),
         ...(deps.recordingClock ? { recordingClock: deps.recordingClock } : {}),
         ...(deps.maxInflateRatio ? { maxInflateRatio: deps.maxInflateRatio } : {}),
       },

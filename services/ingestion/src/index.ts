@@ -13,3 +13,4 @@ export * from './http/rate-limit.js';
 export * from './http/scope.js';
 export * from './sealing.js';
 export * from './write-health.js';
+export * from './signatures/batch-signature.js';

@@ -61,6 +61,21 @@ export interface EventMetadata {
   correlationId: string;
   causationId: string | null;
   actor: Actor;
+  /** The agency's signature over the batch the event came in, where it signed one. */
+  signature?: BatchSignature;
+}
+
+/**
+ * A detached signature an agency made over a published batch, kept with each of its events:
+ * `value` signs `hub-batch-v1\n<batchDigest>` (see the README) with the key `keyId`.
+ */
+export interface BatchSignature {
+  keyId: string;
+  alg: 'ed25519' | 'sm2';
+  /** Hex digest of the batch's JSON body (SHA-256 for Ed25519 keys, SM3 for SM2 keys). */
+  batchDigest: string;
+  /** The signature, base64. */
+  value: string;
 }
 
 /** Recorded-side facts the event store adds. */

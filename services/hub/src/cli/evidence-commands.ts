@@ -1,5 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ChainNotary, verifyChain, type ChainCheckpoint, type ChainProblem } from '@hub/evidence';
+import {
+  ChainNotary,
+  verifyAgencySignatures,
+  verifyChain,
+  type ChainCheckpoint,
+} from '@hub/evidence';
 import type { HubConfig } from '../config.js';
 import { chainAlgOf, openCheckpoints, openHubSigningKey, openStores } from '../compose.js';
 import { UsageError, type Out } from './usage.js';
@@ -23,7 +28,13 @@ function readCheckpoint(file: string): ChainCheckpoint {
   }
 }
 
-const describe = (p: ChainProblem) =>
+const describe = (p: {
+  position: bigint;
+  stream?: string;
+  eventId?: string;
+  kind: string;
+  detail: string;
+}) =>
   `  位置 position ${p.position}${p.stream ? `, 流 stream ${p.stream}` : ''}${p.eventId ? `, 事件 event ${p.eventId}` : ''} [${p.kind}]: ${p.detail}`;
 
 /**
@@ -82,14 +93,20 @@ export async function verifyCommand(
       `检查点 checkpoints matched: ${report.checkpointsMatched} of ${checkpoints.list().length + given.length}`,
     );
     if (report.head) out(`链头 head: position ${report.head.position} ${report.head.link}`);
-    if (report.problems.length === 0) {
-      out('结果：历史完整，未发现改动 / result: the history is intact');
+    const signatures = await verifyAgencySignatures(stores.store);
+    out(
+      `部门签名 agency signatures: ${signatures.batches} 个批次 batches, ${signatures.signedEvents} 条已签名记录 signed records`,
+    );
+    const problems = [...report.problems, ...signatures.problems];
+    const count = problems.length + report.moreProblems;
+    if (count === 0) {
+      out(
+        '结果：历史完整，签名有效，未发现改动 / result: the history is intact and every signature holds',
+      );
       return;
     }
-    out(
-      `结果：发现 ${report.problems.length + report.moreProblems} 处不符 / result: ${report.problems.length + report.moreProblems} record(s) do not match`,
-    );
-    for (const problem of report.problems) out(describe(problem));
+    out(`结果：发现 ${count} 处不符 / result: ${count} problem(s)`);
+    for (const problem of problems) out(describe(problem));
     if (report.moreProblems > 0) out(`  … and ${report.moreProblems} more`);
     process.exitCode = 1;
   } finally {

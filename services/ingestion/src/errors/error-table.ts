@@ -39,7 +39,12 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // Recording hub-originated events (verifications, screenings, unmaskings).
   RECORD_CONFLICT: answer(409, 'CONFLICT', '请求编号已用于其他内容', 'Request id already used'),
   RECORD_INVALID: answer(400, 'BAD_USER_INPUT', '无法记录该请求', 'Cannot record the request'),
+  // Agency batch signatures.
+  SIGNATURE_REQUIRED: answer(401, 'UNAUTHENTICATED', '须对批次签名', 'The batch must be signed'),
+  SIGNATURE_INVALID: answer(401, 'UNAUTHENTICATED', '批次签名无效', 'Invalid batch signature'),
   // Personal data.
+  PERSONAL_DATA_DESTROYED: answer(410, 'GONE', '个人信息已销毁', 'Personal data destroyed'),
+  SUBJECT_KEYS_CHANGED: answer(503, 'SERVICE_UNAVAILABLE', '请重试', 'Retry the request'),
   UNMASKING_FORBIDDEN: answer(403, 'FORBIDDEN', '无权解密查看', 'Unmasking not allowed'),
   CERTIFICATE_NOT_FOUND: answer(404, 'NOT_FOUND', '登记库中无此证书', 'Unknown certificate'),
   // Names a request or observation gives that the name value object refuses.

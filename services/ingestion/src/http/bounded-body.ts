@@ -200,6 +200,8 @@ export function boundedJson(limits: InflationLimits): RequestHandler {
     if (!JSON_TYPES.test(req.headers['content-type'] ?? '')) return next();
     readBoundedBody(req, limits).then(
       (body) => {
+        // The bytes as received (uncompressed): a batch signature covers exactly these.
+        res.locals.rawBody = body;
         try {
           req.body = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as unknown);
         } catch {

@@ -4,6 +4,7 @@ import {
   validatePublishedEvent,
   withinUnits,
   type AcceptedEvent,
+  type BatchSignature,
   type EventProblem,
   type RecordingClock,
 } from '@hub/domain';
@@ -15,6 +16,12 @@ import {
 } from '@hub/event-store';
 import type { IngestionMetrics } from '../metrics.js';
 import { appendAccepted, type PersonalDataSealing } from '../sealing.js';
+import type { AgencyKeyring } from '@hub/evidence';
+import {
+  SignatureRefusedError,
+  signaturesRequired,
+  verifyBatchSignature,
+} from '../signatures/batch-signature.js';
 import { boundedJson, DEFAULT_MAX_INFLATE_RATIO, parseSize } from './bounded-body.js';
 import { sendProblem, STATUS_OF_CODE } from './problem.js';
 
@@ -27,6 +34,10 @@ export interface PublishDeps {
   recordingClock?: () => RecordingClock;
   /** Seals the ID numbers of each event before it is stored. */
   sealing: PersonalDataSealing;
+  /** The agencies' registered signing keys; without it, signatures are neither checked nor kept. */
+  keyring?: AgencyKeyring;
+  /** Agencies whose batches must be signed (`all` for every agency). */
+  signaturesRequired?: readonly string[];
   /** Largest ratio a compressed body may inflate by (default 100). */
   maxInflateRatio?: number;
 }
@@ -87,6 +98,33 @@ export function toAppendRequests(
  */
 export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Router {
   const router = express.Router();
+
+  /**
+   * The batch's signature, checked before anything is validated or written; none when the
+   * agency did not sign and need not. An agency required to sign may send its first key
+   * unsigned (it has no key to sign with yet), and nothing else.
+   */
+  async function batchSignatureOf(
+    req: Request,
+    res: Response,
+    events: unknown[],
+  ): Promise<BatchSignature | undefined> {
+    const agency = req.credential!.agency;
+    const header = req.header('hub-signature');
+    if (!deps.keyring) return undefined;
+    if (header)
+      return verifyBatchSignature(deps.keyring, agency, header, res.locals.rawBody as Buffer);
+    if (!signaturesRequired(deps.signaturesRequired ?? [], agency)) return undefined;
+    const firstKey =
+      events.every((e) => (e as { type?: unknown } | null)?.type === 'AgencyKeyRegistered') &&
+      (await deps.keyring.keysOf(agency)).every((k) => k.revokedAt !== undefined);
+    if (firstKey) return undefined;
+    throw new SignatureRefusedError(
+      'SIGNATURE_REQUIRED',
+      `${agency} 的批次须签名：在 Hub-Signature 头中给出 keyId、alg 和 sig（见 README“部门签名”）/ batches of ${agency} must be signed: send Hub-Signature with keyId, alg and sig (README, agency signatures)`,
+    );
+  }
+
   router.post(
     '/v1/events',
     // BODY_LIMIT holds after decompression too, and a body may not inflate like a bomb.
@@ -114,6 +152,7 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       const expected = parseExpectedRevisions(body.expectedRevisions);
       if (typeof expected === 'string')
         return sendProblem(res, { status: 400, title: 'Bad Request', detail: expected });
+      const signature = await batchSignatureOf(req, res, body.events);
 
       const accepted: AcceptedEvent[] = [];
       const problems: EventProblem[] = [];
@@ -161,6 +200,8 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       }
 
       try {
+        // The agency's signature stays with every event of the batch, under the chain.
+        if (signature) for (const e of accepted) e.metadata.signature = signature;
         const results = await appendAccepted(deps.store, deps.sealing, accepted, expected);
         const written = results.filter((r) => !r.duplicate);
         for (const e of accepted) deps.metrics.ingested.inc({ agency, type: e.type });

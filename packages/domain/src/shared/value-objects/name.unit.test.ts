@@ -122,7 +122,7 @@ describe('names', () => {
       'type',
     ]);
     /** Identifiers with value objects of their own (GB 11643, GB 32100: ASCII alphabets). */
-    const IDENTIFIERS = new Set(['idNumber', 'creditCode', 'employer']);
+    const IDENTIFIERS = new Set(['idNumber', 'creditCode', 'employer', 'publicKeyPem']);
     type Json = Record<string, unknown>;
     /** Every string property without a pattern, format or enum: text someone typed. */
     function freeStrings(schema: Json, path: string, key: string, out: Array<[string, Json]>) {
