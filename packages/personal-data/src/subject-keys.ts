@@ -60,6 +60,8 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
   private readonly wrapKeys = new Map<string, SealingKey>();
   private readonly active = new Map<string, { keyId: string; key: SealingKey }>();
   private pending: Array<{ keyId: string; subject: string; wrapped: string }> = [];
+  /** Keys handed out for sealing since the last commit: none may have been destroyed meanwhile. */
+  private used = new Set<string>();
   private destroySeq: number;
   private readonly statements;
 
@@ -116,6 +118,12 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
   }
 
   keyFor(subject: string): { keyId: string; key: SealingKey } {
+    const found = this.findOrMake(subject);
+    this.used.add(found.keyId);
+    return found;
+  }
+
+  private findOrMake(subject: string): { keyId: string; key: SealingKey } {
     const cached = this.active.get(subject);
     if (cached) return cached;
     const row = this.statements.activeOf.get(subject);
@@ -144,23 +152,26 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
 
   commit(): void {
     const pending = this.pending;
+    const used = [...this.used];
     this.pending = [];
+    this.used = new Set();
     const at = this.now().toISOString();
-    const changed = this.db
+    const destroyedMeanwhile = this.db
       .transaction(() => {
         for (const p of pending)
           this.statements.insert.run(p.keyId, p.subject, this.masters.current.id, p.wrapped, at);
-        return this.readDestroySeq() !== this.destroySeq;
+        const seq = this.readDestroySeq();
+        if (seq === this.destroySeq) return false;
+        // Keys were destroyed since: forget what is cached, and find whether any was used.
+        this.destroySeq = seq;
+        this.active.clear();
+        return used.some((keyId) => this.statements.byId.get(keyId)?.destroyed_at);
       })
       .immediate();
-    if (changed) {
-      // Some subject's keys were destroyed since values were sealed: seal again.
-      this.active.clear();
-      this.destroySeq = this.readDestroySeq();
+    if (destroyedMeanwhile)
       throw new SubjectKeysChangedError(
-        '个人信息密钥刚被销毁，请重试 / a data subject key was destroyed meanwhile; send the request again',
+        '个人信息密钥刚被销毁，请重试 / a data subject key was destroyed while this request was sealed with it; send the request again',
       );
-    }
   }
 
   destroy(subject: string, reason: string): number {

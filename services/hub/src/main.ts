@@ -16,6 +16,7 @@ import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reportin
 import { certificatesCommand } from './cli/certificates-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
 import { agencyKeyCommand } from './cli/agency-key-commands.js';
+import { personalDataCommand } from './cli/personal-data-commands.js';
 import { loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -52,6 +53,9 @@ usage: hub [command]
   agency-key register --agency <code> --public-key <pem> [--label text]
   agency-key revoke --agency <code> --key-id <id> --reason <rotated|compromised|retired>
   agency-key list [--agency <code>]   agencies' keys that sign their batches
+  personal-data forget --id-number <id> --reason <text>
+                                      destroy a person's keys at the end of retention
+                                      (crypto-shredding: sealed copies unreadable, counts kept)
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
@@ -67,6 +71,7 @@ const FLAGS: Record<string, readonly string[]> = {
   projections: [],
   verify: ['checkpoint', 'public-key', 'out'],
   'agency-key': ['agency', 'public-key', 'label', 'key-id', 'reason'],
+  'personal-data': ['id-number', 'subject', 'reason'],
   schemas: [],
 };
 
@@ -110,6 +115,8 @@ async function main(argv: string[]): Promise<void> {
       return verifyCommand(config, rest, flags, out);
     case 'agency-key':
       return agencyKeyCommand(config, rest, flags, out);
+    case 'personal-data':
+      return personalDataCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
   }

@@ -1,0 +1,46 @@
+import { residentIdProblem } from '@hub/domain';
+import type { HubConfig } from '../config.js';
+import { openVault } from '../compose.js';
+import { flagValue, usage, type Flags, type Out } from './usage.js';
+
+const USAGE =
+  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text>';
+
+/**
+ * `hub personal-data forget`: the end of a person's retention period. Destroys the person's
+ * subject keys, so every sealed copy of their ID number, everywhere it was copied, can no
+ * longer be opened; the events, the chain and every count stay as they were. The ID number
+ * given here is used for its match key only, and is neither stored nor printed.
+ */
+export async function personalDataCommand(
+  config: HubConfig,
+  args: string[],
+  flags: Flags,
+  out: Out,
+): Promise<void> {
+  if (args.length !== 1 || args[0] !== 'forget') throw usage(`用法：${USAGE}`, `usage: ${USAGE}`);
+  const idNumber = flagValue(flags, 'id-number')?.toUpperCase();
+  const given = flagValue(flags, 'subject');
+  const reason = flagValue(flags, 'reason');
+  if (!reason || reason.trim().length < 2)
+    throw usage(
+      '缺少 --reason（销毁的依据，如保存期限届满）',
+      'missing --reason (why, e.g. the retention period ended)',
+    );
+  if ((idNumber === undefined) === (given === undefined))
+    throw usage('须给出 --id-number 或 --subject 之一', 'give one of --id-number or --subject');
+  if (idNumber !== undefined && residentIdProblem(idNumber))
+    throw usage('--id-number 不是有效的身份证号', '--id-number is not a valid resident ID number');
+  const vault = openVault(config);
+  try {
+    const subject = given ?? vault.matchKey(idNumber!);
+    const destroyed = vault.forget(subject, reason.trim());
+    out(
+      destroyed > 0
+        ? `已销毁该人员的 ${destroyed} 个密钥：其身份证号的所有密封副本不再能打开 / destroyed ${destroyed} key(s) of subject ${subject}: no sealed copy of that person's ID number can be opened any more`
+        : `该人员没有有效密钥（从未登记或已销毁）/ subject ${subject} has no live key (never recorded, or destroyed before)`,
+    );
+  } finally {
+    vault.close();
+  }
+}
