@@ -17,6 +17,7 @@ import { certificatesCommand } from './cli/certificates-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
 import { agencyKeyCommand } from './cli/agency-key-commands.js';
 import { personalDataCommand } from './cli/personal-data-commands.js';
+import { migrateCommand } from './cli/migrate-commands.js';
 import { loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -56,6 +57,8 @@ usage: hub [command]
   personal-data forget --id-number <id> --reason <text>
                                       destroy a person's keys at the end of retention
                                       (crypto-shredding: sealed copies unreadable, counts kept)
+  migrate evidence                    bring a store made before sealing and the chain up to
+                                      them (offline; the old file is kept to be destroyed)
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
@@ -72,6 +75,7 @@ const FLAGS: Record<string, readonly string[]> = {
   verify: ['checkpoint', 'public-key', 'out'],
   'agency-key': ['agency', 'public-key', 'label', 'key-id', 'reason'],
   'personal-data': ['id-number', 'subject', 'reason'],
+  migrate: [],
   schemas: [],
 };
 
@@ -117,6 +121,8 @@ async function main(argv: string[]): Promise<void> {
       return agencyKeyCommand(config, rest, flags, out);
     case 'personal-data':
       return personalDataCommand(config, rest, flags, out);
+    case 'migrate':
+      return migrateCommand(config, rest, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
   }
