@@ -198,6 +198,23 @@ openssl pkey -in police-sign.pem -pubout -out police-sign.pub.pem`);
   it('verifies the history and every signature, and gives agencies a checkpoint to keep', async () => {
     const checkpoint = verifyIn(dataDir, 'checkpoint', '--out', join(work, 'checkpoint.json'));
     expect(checkpoint.status).toBe(0);
+    // An agency's system fetches one over the API, and the hub's public key to check it.
+    const fetched = await fetch(`${hub!.url}/v1/evidence/checkpoint`, {
+      headers: { Authorization: `Bearer ${tokens.police}` },
+    });
+    writeFileSync(join(work, 'police-checkpoint.json'), await fetched.text());
+    const publicKey = await fetch(`${hub!.url}/v1/evidence/public-key`, {
+      headers: { Authorization: `Bearer ${tokens.police}` },
+    });
+    writeFileSync(join(work, 'hub.pub.pem'), await publicKey.text());
+    const checked = verifyIn(
+      dataDir,
+      '--checkpoint',
+      join(work, 'police-checkpoint.json'),
+      '--public-key',
+      join(work, 'hub.pub.pem'),
+    );
+    expect(checked.stdout).toMatch(/历史完整/);
     const verified = verifyIn(dataDir);
     expect(verified.stdout).toMatch(/历史完整，签名有效/);
     expect(verified.stdout).toMatch(/部门签名 agency signatures: 2 个批次/);

@@ -95,6 +95,13 @@ export class ChainNotary {
       .catch((error: unknown) => this.options.onError?.(error));
   }
 
+  /** Signs where the history stands now, if it moved (for an agency asking for a checkpoint). */
+  signNow(): Promise<ChainCheckpoint | undefined> {
+    const signed = this.signing.then(() => this.signIfMoved());
+    this.signing = signed.catch((error: unknown) => this.options.onError?.(error));
+    return signed;
+  }
+
   private signIfMoved(): ChainCheckpoint | undefined {
     const head = this.head;
     if (!head || (this.signed && this.signed.count === head.count)) return undefined;

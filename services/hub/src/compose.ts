@@ -58,6 +58,7 @@ import {
   type HubConfig,
 } from './config.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { evidenceRouter } from './evidence-router.js';
 import { startKafkaBridge } from './kafka.js';
 import { drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
@@ -320,6 +321,19 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const certificatesLogger = logger.child({ component: 'certificates' });
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
+  const hubKey = openHubSigningKey(config);
+  // Signs where the history stands every 10,000 records or 10 minutes.
+  const checkpoints = openCheckpoints(config);
+  const notaryLogger = logger.child({ component: 'notary' });
+  const notary = new ChainNotary({
+    store,
+    checkpoints,
+    key: hubKey,
+    derivedAlg: chainAlgOf(config),
+    onError: (err) => notaryLogger.error({ err }, 'signing a chain checkpoint failed'),
+    onSigned: (c) =>
+      notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
+  });
   const app = createIngestionApp({
     store,
     credentials: stores.credentials,
@@ -341,6 +355,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     ],
     routers: [
       graphql.router,
+      evidenceRouter({ notary, checkpoints, key: hubKey }),
       reportingRouter({ readModels, ...rules, lateAfterDays }),
       certificatesRouter({
         recorder,
@@ -366,18 +381,6 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   });
   graphql.attach(server);
   runner.start();
-  // Signs where the history stands every 10,000 records or 10 minutes.
-  const checkpoints = openCheckpoints(config);
-  const notaryLogger = logger.child({ component: 'notary' });
-  const notary = new ChainNotary({
-    store,
-    checkpoints,
-    key: openHubSigningKey(config),
-    derivedAlg: chainAlgOf(config),
-    onError: (err) => notaryLogger.error({ err }, 'signing a chain checkpoint failed'),
-    onSigned: (c) =>
-      notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
-  });
   notary.start();
   const bridge = startKafkaBridge(config, store, vault, logger);
   const address = server.address();

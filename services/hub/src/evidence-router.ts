@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { ChainNotary, CheckpointStore, HubSigningKey } from '@hub/evidence';
+
+/**
+ * What agencies fetch to hold the hub's history to account: the latest signed checkpoint
+ * (signed afresh when the history moved since) and the hub's public key to check it with.
+ */
+export function evidenceRouter(deps: {
+  notary: ChainNotary;
+  checkpoints: CheckpointStore;
+  key: HubSigningKey;
+}): Router {
+  const router = Router();
+  router.get('/v1/evidence/checkpoint', async (_req, res) => {
+    const checkpoint = (await deps.notary.signNow()) ?? deps.checkpoints.latest();
+    if (!checkpoint) {
+      res.status(204).end();
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(checkpoint);
+  });
+  router.get('/v1/evidence/public-key', (_req, res) => {
+    res.type('application/x-pem-file').send(deps.key.publicKeyPem);
+  });
+  return router;
+}
