@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { anEvent } from '@hub/event-store/contract';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { CheckpointStore, loadOrCreateHubSigningKey } from './checkpoints.js';
+import { ChainNotary } from './notary.js';
+import { verifyChain } from './verify-chain.js';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hub-notary-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A store that keeps no chain of its own (as KurrentDB): the notary derives the links as it
+ * follows the history and signs them; the verifier derives them the same way.
+ */
+describe('chain notary over a store without a chain of its own', () => {
+  it.each(['ed25519', 'sm2'] as const)(
+    'signs checkpoints (%s) that the history matches, and a later rewrite does not',
+    async (alg) => {
+      const filename = join(dir, 'events.db');
+      const store = new SqliteEventStore({ filename, chain: false });
+      for (let i = 0; i < 25; i++) await store.append(`s-${i % 4}`, [anEvent()]);
+      const checkpoints = new CheckpointStore(join(dir, 'evidence.db'));
+      const key = loadOrCreateHubSigningKey(join(dir, 'hub-signing.key'), alg);
+      const notary = new ChainNotary({
+        store,
+        checkpoints,
+        key,
+        derivedAlg: 'sm3',
+        everyEvents: 10,
+      });
+      notary.start();
+      for (let i = 0; i < 10; i++) await store.append('later', [anEvent()]);
+      await new Promise((r) => setTimeout(r, 300));
+      await notary.stop();
+      const signed = checkpoints.list();
+      expect(signed.length).toBeGreaterThanOrEqual(2);
+      expect(signed[signed.length - 1]).toMatchObject({ count: 35, position: '35' });
+
+      const intact = await verifyChain(store, {
+        checkpoints: signed,
+        trustedPublicKeyPem: key.publicKeyPem,
+        derivedAlg: 'sm3',
+      });
+      expect(intact).toMatchObject({ unchained: 35, problems: [] });
+      expect(intact.checkpointsMatched).toBe(signed.length);
+      await store.close();
+
+      const db = new Database(filename);
+      db.prepare('UPDATE events SET data = \'{"value":0}\' WHERE position = 3').run();
+      db.close();
+      const reopened = new SqliteEventStore({ filename, chain: false });
+      const rewritten = await verifyChain(reopened, {
+        checkpoints: signed,
+        trustedPublicKeyPem: key.publicKeyPem,
+        derivedAlg: 'sm3',
+      });
+      await reopened.close();
+      checkpoints.close();
+      expect(rewritten.problems.map((p) => p.kind)).toEqual(
+        signed.map(() => 'checkpoint_mismatch'),
+      );
+    },
+  );
+
+  it('refuses a checkpoint signed by another key than the trusted one', async () => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    await store.append('s', [anEvent()]);
+    const checkpoints = new CheckpointStore(join(dir, 'evidence.db'));
+    const stranger = loadOrCreateHubSigningKey(join(dir, 'stranger.key'), 'ed25519');
+    const trusted = loadOrCreateHubSigningKey(join(dir, 'hub-signing.key'), 'ed25519');
+    const forged = await new ChainNotary({
+      store,
+      checkpoints,
+      key: stranger,
+      derivedAlg: 'sha256',
+    }).catchUpAndSign();
+    const report = await verifyChain(store, {
+      checkpoints: [forged!],
+      trustedPublicKeyPem: trusted.publicKeyPem,
+    });
+    await store.close();
+    checkpoints.close();
+    expect(report.problems.map((p) => p.kind)).toEqual(['checkpoint_invalid']);
+  });
+});
