@@ -15,3 +15,19 @@ export function perSecond(count: number, startedNs: bigint): number {
   const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
   return Math.round(count / seconds);
 }
+
+/**
+ * Medians of runs taken in turns (a, b, c, a, b, c …): when the machine's load drifts, every
+ * variant meets the same drift, so their ratios stay fair.
+ */
+export async function interleavedMedians<K extends string>(
+  runs: Record<K, () => Promise<number>>,
+  rounds = 5,
+): Promise<Record<K, number>> {
+  const values = {} as Record<K, number[]>;
+  const keys = Object.keys(runs) as K[];
+  for (let round = 0; round < rounds; round++)
+    for (const key of keys) (values[key] ??= []).push(await runs[key]());
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return Object.fromEntries(keys.map((k) => [k, median(values[k])])) as Record<K, number>;
+}
