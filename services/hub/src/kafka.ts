@@ -53,8 +53,8 @@ export function startKafkaBridge(
         return;
       } catch (error) {
         bridgeLogger.error({ err: error }, 'kafka bridge could not start; retrying in 5 s');
-        await ingress.stop().catch(() => undefined);
-        await egress.stop().catch(() => undefined);
+        await stopLogged(ingress, 'ingress', bridgeLogger);
+        await stopLogged(egress, 'egress', bridgeLogger);
         await new Promise((r) => setTimeout(r, 5000));
       }
     }
@@ -63,9 +63,21 @@ export function startKafkaBridge(
     async stop() {
       stopped = true;
       await running;
-      await ingress.stop();
-      await egress.stop();
-      await checkpoints.close();
+      try {
+        await ingress.stop();
+        await egress.stop();
+      } finally {
+        await checkpoints.close();
+      }
     },
   };
+}
+
+/** Stops a half-started part before the next try; a failure to stop is logged, not thrown. */
+async function stopLogged(part: { stop(): Promise<void> }, name: string, logger: Logger) {
+  try {
+    await part.stop();
+  } catch (error) {
+    logger.warn({ err: error, part: name }, 'kafka bridge part did not stop cleanly');
+  }
 }
