@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
 import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
-import type { HubConfig } from './config.js';
+import { ConfigError, type HubConfig } from './config.js';
 
 export interface RunningBridge {
   stop(): Promise<void>;
@@ -16,6 +18,22 @@ function sasl(config: HubConfig): SASLOptions | undefined {
     username: config.KAFKA_SASL_USERNAME!,
     password: config.KAFKA_SASL_PASSWORD!,
   };
+}
+
+/** TLS towards the brokers, trusting the CA file when one is configured. */
+function tls(config: HubConfig): ConnectionOptions | boolean {
+  if (config.KAFKA_SSL !== 'true') return false;
+  if (!config.KAFKA_SSL_CA_FILE) return true;
+  try {
+    return { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] };
+  } catch (error) {
+    throw new ConfigError(
+      `KAFKA_SSL_CA_FILE=${JSON.stringify(config.KAFKA_SSL_CA_FILE)}: cannot be read`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /**
@@ -32,7 +50,7 @@ export function startKafkaBridge(
   const kafka = new Kafka({
     clientId: 'hub',
     brokers: config.KAFKA_BROKERS.split(','),
-    ssl: config.KAFKA_SSL === 'true',
+    ssl: tls(config),
     ...(mechanism ? { sasl: mechanism } : {}),
     logLevel: logLevel.ERROR,
     // Keep retrying while a broker restarts, instead of failing the hub.
