@@ -123,7 +123,6 @@ function secureSetup(dir, port, internalPort, controllerPort) {
     ],
     formatArgs: ['--add-scram', `SCRAM-SHA-512=[name=admin,password=${adminPassword}]`],
     secure: {
-      admin: { username: 'admin', password: adminPassword },
       ca: readFileSync(join(secrets, 'ca.pem'), 'utf8'),
       caFile: join(secrets, 'ca.pem'),
       accessEnv,
