@@ -1,7 +1,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
 import { inspection, published } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { ensureTopics, KafkaEgress, SqliteCheckpointStore } from '@hub/kafka-bridge';
 import { collectMessages, eventually, testKafka } from '@hub/kafka-bridge/testing';
 import {
   startBridgeProcess,
@@ -131,6 +135,82 @@ async function storedIds(dataDir: string): Promise<string[]> {
       const ids = await storedIds(dataDir);
       expect(ids).toHaveLength(events.length);
       expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
+    });
+
+    it('relays every addressed event after the broker stops during egress: no batch skipped past a failed send', async () => {
+      // Sends give up after a few seconds here (the hub retries for minutes), so the egress
+      // meets failed sends while the broker is away, and successful ones as soon as it is back.
+      const kafka = new Kafka({
+        clientId: 'egress-under-faults',
+        brokers: [broker.brokers],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 6, initialRetryTime: 300, maxRetryTime: 5000 },
+      });
+      await ensureTopics(kafka);
+      const warnings: string[] = [];
+      const logger = pino(
+        { level: 'warn' },
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            warnings.push(chunk.toString());
+            done();
+          },
+        }),
+      );
+      const store = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
+      const checkpoints = new SqliteCheckpointStore(join(dataDir, 'hub.db'));
+      const egress = new KafkaEgress({ kafka, store, checkpoints, logger });
+      const addressed: string[] = [];
+      let appending = true;
+      // Addressed events keep arriving all along, as they do in a running hub.
+      const appender = (async () => {
+        for (let i = 0; appending; i++) {
+          const transfer = published('ClueTransferred', { ...TRANSFER, clueId: `CLUE-F-${i}` });
+          await store.append(`clue-CLUE-F-${i}`, [
+            {
+              id: transfer.id,
+              type: transfer.type,
+              data: transfer.data,
+              metadata: { agency: 'emergency', correlationId: transfer.id },
+            },
+          ]);
+          addressed.push(transfer.id);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      try {
+        await egress.start();
+        await eventually(() => addressed.length >= 10);
+        await broker.stop();
+        await eventually(() => warnings.length > 0, 120_000);
+        await broker.start();
+        await new Promise((r) => setTimeout(r, 2000));
+        appending = false;
+        await appender;
+
+        const inbox = await collectMessages(testKafka(broker.brokers), ['hub.inbox.police']);
+        const relayed = () =>
+          new Set(inbox.messages.map((m) => m.headers?.['hub-event-id']?.toString()));
+        try {
+          await eventually(() => addressed.every((id) => relayed().has(id)), 120_000);
+        } catch (error) {
+          const missing = addressed.filter((id) => !relayed().has(id));
+          throw new Error(
+            `${missing.length} of ${addressed.length} addressed events never reached the inbox`,
+            { cause: error },
+          );
+        } finally {
+          await inbox.stop();
+        }
+        // At least once: duplicates may come, but every addressed event counts exactly once.
+        expect(relayed().size).toBe(addressed.length);
+      } finally {
+        appending = false;
+        await appender;
+        await egress.stop();
+        await checkpoints.close();
+        await store.close();
+      }
     });
 
     it('runs as a bridge-only process (`hub bridge`) beside the store: agency topic in, addressee inbox out', async () => {

@@ -1,14 +1,25 @@
 // Runs a real Apache Kafka broker (KRaft, one combined broker+controller node on 127.0.0.1)
 // from the jars that test/kafka/pom.xml fetches from Maven Central. Used by the test setup,
-// the fault tests (stop/restart) and by hand:  node test/support/kafka-broker.cjs [fetch]
+// the fault tests (stop/restart) and by hand:  node test/support/kafka-broker.cjs [fetch|secure]
+// Plain by default; { secure: true } runs it as deploy/ does: SASL over TLS with ACLs.
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
 const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const KAFKA_DIR = join(__dirname, '..', 'kafka');
 const LIBS = join(KAFKA_DIR, 'libs');
+const DEPLOY_KAFKA = join(__dirname, '..', '..', 'deploy', 'kafka');
 
 function javaAvailable() {
   return spawnSync('java', ['-version']).status === 0;
@@ -53,37 +64,116 @@ function portOpen(port) {
 const java = (args, options = {}) =>
   spawnSync('java', ['-cp', `${LIBS}/*`, ...args], { encoding: 'utf8', ...options });
 
+/** Settings every test broker has, whatever its listeners. */
+const COMMON = (dir) => [
+  'process.roles=broker,controller',
+  'node.id=1',
+  'controller.listener.names=CONTROLLER',
+  `log.dirs=${join(dir, 'data')}`,
+  'num.partitions=3',
+  'offsets.topic.replication.factor=1',
+  'transaction.state.log.replication.factor=1',
+  'transaction.state.log.min.isr=1',
+  'group.initial.rebalance.delay.ms=0',
+  'auto.create.topics.enable=false',
+];
+
 /**
- * Formats a fresh data directory and starts the broker. Returns { brokers, start, stop, dir }:
- * stop() kills the process (data kept), start() runs it again on the same ports and data.
+ * The deployment's security settings (deploy/kafka/security.properties) with the secrets that
+ * deploy/kafka/make-dev-secrets.sh makes, in `dir/secrets` instead of /etc/kafka/secrets. SCRAM
+ * users and ACLs are made with deploy/kafka/kafka-access.sh, through two-line stand-ins for
+ * kafka-configs.sh and kafka-acls.sh.
  */
-async function launchBroker() {
+function secureSetup(dir, port, internalPort, controllerPort) {
+  const made = spawnSync(
+    'bash',
+    [join(DEPLOY_KAFKA, 'make-dev-secrets.sh'), join(dir, 'secrets'), 'ip:127.0.0.1'],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`make-dev-secrets.sh failed: ${made.stderr}`);
+  const secrets = join(dir, 'secrets', 'broker');
+  const security = readFileSync(join(DEPLOY_KAFKA, 'security.properties'), 'utf8').replaceAll(
+    '/etc/kafka/secrets',
+    secrets,
+  );
+  const adminPassword = readFileSync(join(secrets, 'admin-password'), 'utf8');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  for (const [script, main] of [
+    ['kafka-configs.sh', 'kafka.admin.ConfigCommand'],
+    ['kafka-acls.sh', 'kafka.admin.AclCommand'],
+  ]) {
+    writeFileSync(
+      join(bin, script),
+      `#!/bin/sh\nexec java -Dlog4j.configuration=file:${join(KAFKA_DIR, 'log4j.properties')} -cp '${LIBS}/*' ${main} "$@"\n`,
+    );
+    chmodSync(join(bin, script), 0o755);
+  }
+  const accessEnv = {
+    KAFKA_BOOTSTRAP_SERVER: `127.0.0.1:${port}`,
+    KAFKA_SECRETS_DIR: secrets,
+    KAFKA_BIN: bin,
+  };
+  return {
+    lines: [
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=CLIENT://127.0.0.1:${port},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=CLIENT://127.0.0.1:${port},INTERNAL://127.0.0.1:${internalPort}`,
+      security,
+    ],
+    formatArgs: ['--add-scram', `SCRAM-SHA-512=[name=admin,password=${adminPassword}]`],
+    secure: {
+      ca: readFileSync(join(secrets, 'ca.pem'), 'utf8'),
+      caFile: join(secrets, 'ca.pem'),
+      accessEnv,
+      /** Runs deploy/kafka/kafka-access.sh with these arguments, the password on stdin. */
+      access(args, password = '') {
+        const r = spawnSync('bash', [join(DEPLOY_KAFKA, 'kafka-access.sh'), ...args], {
+          input: `${password}\n`,
+          encoding: 'utf8',
+          env: { ...process.env, ...accessEnv },
+        });
+        if (r.status !== 0)
+          throw new Error(`kafka-access.sh ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+        return r.stdout;
+      },
+    },
+  };
+}
+
+/**
+ * Formats a fresh data directory and starts the broker. Returns { brokers, start, stop, dir }
+ * (and `secure` with the CA and kafka-access.sh when secured): stop() kills the process (data
+ * kept), start() runs it again on the same ports and data.
+ */
+async function launchBroker(options = {}) {
   fetchJars();
   const dir = mkdtempSync(join(tmpdir(), 'hub-kafka-'));
   const port = await freePort();
   const controllerPort = await freePort();
+  const setup = options.secure
+    ? secureSetup(dir, port, await freePort(), controllerPort)
+    : {
+        lines: [
+          `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+          `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+          `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        ],
+        formatArgs: [],
+      };
   const config = join(dir, 'server.properties');
-  writeFileSync(
-    config,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      `log.dirs=${join(dir, 'data')}`,
-      'num.partitions=3',
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-    ].join('\n'),
-  );
+  writeFileSync(config, [...COMMON(dir), ...setup.lines].join('\n'));
   const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
-  const format = java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]);
+  const format = java([
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    config,
+    ...setup.formatArgs,
+  ]);
   if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr}`);
 
   let child;
@@ -122,6 +212,7 @@ async function launchBroker() {
   return {
     brokers: `127.0.0.1:${port}`,
     dir,
+    ...(setup.secure ? { secure: setup.secure } : {}),
     start,
     stop,
     destroy: async () => {
@@ -137,8 +228,16 @@ if (require.main === module) {
   if (process.argv[2] === 'fetch') {
     fetchJars();
   } else {
-    launchBroker().then((b) => {
+    launchBroker({ secure: process.argv[2] === 'secure' }).then((b) => {
       process.stdout.write(`KAFKA_BROKERS=${b.brokers}\n(data in ${b.dir}; Ctrl-C stops it)\n`);
+      if (b.secure)
+        process.stdout.write(
+          `SASL_SSL with SCRAM-SHA-512, CA ${b.secure.caFile}; users and ACLs: ${Object.entries(
+            b.secure.accessEnv,
+          )
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')} deploy/kafka/kafka-access.sh …\n`,
+        );
       process.on('SIGINT', () => b.destroy().then(() => process.exit(0)));
     });
   }

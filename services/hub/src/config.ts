@@ -69,6 +69,8 @@ const ConfigSchema = z.object({
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
     .optional(),
   KAFKA_SSL: z.enum(['true', 'false']).default('false'),
+  /** PEM file of the CA(s) that signed the brokers' certificates, when not a public CA. */
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
@@ -156,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     !(parsed.data.KAFKA_SASL_USERNAME && parsed.data.KAFKA_SASL_PASSWORD)
   ) {
     throw new ConfigError('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  }
+  if (parsed.data.KAFKA_SSL_CA_FILE && parsed.data.KAFKA_SSL !== 'true') {
+    throw new ConfigError('KAFKA_SSL_CA_FILE needs KAFKA_SSL=true');
   }
   const dataDir = isAbsolute(parsed.data.HUB_DATA_DIR)
     ? parsed.data.HUB_DATA_DIR

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
 import type { PersonalDataVault } from '@hub/personal-data';
 import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
-import { recordingClockOf, type HubConfig } from './config.js';
+import { ConfigError, recordingClockOf, type HubConfig } from './config.js';
 
 /** How long a stop waits for a start in progress to finish before stopping what it has. */
 const START_WAIT_ON_STOP_MS = 2000;
@@ -22,6 +24,22 @@ function sasl(config: HubConfig): SASLOptions | undefined {
   };
 }
 
+/** TLS towards the brokers, trusting the CA file when one is configured. */
+function tls(config: HubConfig): ConnectionOptions | boolean {
+  if (config.KAFKA_SSL !== 'true') return false;
+  if (!config.KAFKA_SSL_CA_FILE) return true;
+  try {
+    return { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] };
+  } catch (error) {
+    throw new ConfigError(
+      `KAFKA_SSL_CA_FILE=${JSON.stringify(config.KAFKA_SSL_CA_FILE)}: cannot be read`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 /**
  * Starts the Kafka bridge (ingress and egress) when KAFKA_BROKERS is configured. It starts in
  * the background and keeps retrying, so the hub serves HTTP while a broker is slow or down.
@@ -37,7 +55,7 @@ export function startKafkaBridge(
   const kafka = new Kafka({
     clientId: 'hub',
     brokers: config.KAFKA_BROKERS.split(','),
-    ssl: config.KAFKA_SSL === 'true',
+    ssl: tls(config),
     ...(mechanism ? { sasl: mechanism } : {}),
     logLevel: logLevel.ERROR,
     // Keep retrying while a broker restarts, instead of failing the hub.
@@ -65,8 +83,8 @@ export function startKafkaBridge(
         return;
       } catch (error) {
         bridgeLogger.error({ err: error }, 'kafka bridge could not start; retrying in 5 s');
-        await ingress.stop().catch(() => undefined);
-        await egress.stop().catch(() => undefined);
+        await stopLogged(ingress, 'ingress', bridgeLogger);
+        await stopLogged(egress, 'egress', bridgeLogger);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 5000);
           wake = () => {
@@ -84,9 +102,21 @@ export function startKafkaBridge(
       // A start still retrying against an unreachable broker can take minutes: stop does not
       // wait for it (the process exits after stop, which ends its connection attempts).
       await Promise.race([running, new Promise((r) => setTimeout(r, START_WAIT_ON_STOP_MS))]);
-      await ingress.stop();
-      await egress.stop();
-      await checkpoints.close();
+      try {
+        await ingress.stop();
+        await egress.stop();
+      } finally {
+        await checkpoints.close();
+      }
     },
   };
+}
+
+/** Stops a half-started part before the next try; a failure to stop is logged, not thrown. */
+async function stopLogged(part: { stop(): Promise<void> }, name: string, logger: Logger) {
+  try {
+    await part.stop();
+  } catch (error) {
+    logger.warn({ err: error, part: name }, 'kafka bridge part did not stop cleanly');
+  }
 }

@@ -47,6 +47,30 @@ function crashingOnceAfterAppend(store: EventStore): EventStore & { crashed: boo
   return wrapper;
 }
 
+/**
+ * The same client, except that the egress producer's next send fails while `failNext` is set,
+ * as a send does when the broker stays away longer than the producer retries.
+ */
+function failingSends(kafka: Kafka) {
+  const control = { failNext: false, failures: 0 };
+  const faulty = Object.create(kafka) as Kafka;
+  faulty.producer = (config) => {
+    const producer = kafka.producer(config);
+    return {
+      ...producer,
+      sendBatch: async (batch) => {
+        if (control.failNext) {
+          control.failNext = false;
+          control.failures += 1;
+          throw new Error('simulated send failure');
+        }
+        return producer.sendBatch(batch);
+      },
+    };
+  };
+  return { kafka: faulty, control };
+}
+
 (brokers ? describe : describe.skip)(
   `Kafka bridge on a real broker${brokers ? '' : ` (skipped: ${process.env.TEST_KAFKA_SKIP ?? 'no broker'})`}`,
   () => {
@@ -75,14 +99,8 @@ function crashingOnceAfterAppend(store: EventStore): EventStore & { crashed: boo
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const startIngress = async (s: EventStore = store) => {
-      const ingress = new KafkaIngress({
-        kafka,
-        store: s,
-        logger,
-        sealing,
-        groupId: `ingress-${Math.random()}`,
-      });
+    const startIngress = async (s: EventStore = store, groupId = `ingress-${Math.random()}`) => {
+      const ingress = new KafkaIngress({ kafka, store: s, logger, sealing, groupId });
       await ingress.start();
       running.push(ingress);
       return ingress;
@@ -152,6 +170,57 @@ function crashingOnceAfterAppend(store: EventStore): EventStore & { crashed: boo
       expect((await storedIds()).filter((id) => id === event.id)).toHaveLength(1);
     }, 60_000);
 
+    it('commits its offsets once the append is durable: a restarted ingress neither re-reads nor dead-letters again', async () => {
+      const dead = await collectMessages(kafka, [DEAD_LETTER_TOPIC]);
+      running.push(dead);
+      const groupId = `ingress-${Math.random()}`;
+      const marker = `poison-${Math.random()}`;
+      // One key: one partition, read in this order.
+      const key = marker;
+      const first = new KafkaIngress({ kafka, store, logger, sealing, groupId });
+      await first.start();
+      const good = inspection(`K-${Math.random()}`);
+      await producer.send({
+        topic: 'hub.ingress.emergency',
+        acks: -1,
+        messages: [
+          { key, value: `{not json ${marker}` },
+          { key, value: JSON.stringify(good) },
+        ],
+      });
+      await eventually(async () => (await storedIds()).includes(good.id));
+      await first.stop();
+
+      await startIngress(store, groupId);
+      const after = inspection(`K-${Math.random()}`);
+      await producer.send({
+        topic: 'hub.ingress.emergency',
+        acks: -1,
+        messages: [{ key, value: JSON.stringify(after) }],
+      });
+      await eventually(async () => (await storedIds()).includes(after.id));
+      await eventually(() => dead.messages.some((m) => m.value?.toString().includes(marker)));
+      expect(dead.messages.filter((m) => m.value?.toString().includes(marker))).toHaveLength(1);
+
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const ends = await admin.fetchTopicOffsets('hub.ingress.emergency');
+        const [committed] = await admin.fetchOffsets({
+          groupId,
+          topics: ['hub.ingress.emergency'],
+        });
+        const partition = ends.find((p) =>
+          committed!.partitions.some((c) => c.partition === p.partition && c.offset === p.high),
+        );
+        // The partition that carried the messages is committed up to its end.
+        expect(partition).toBeDefined();
+        expect(Number(partition!.high)).toBeGreaterThanOrEqual(3);
+      } finally {
+        await admin.disconnect();
+      }
+    }, 60_000);
+
     it('relays addressed events to the inbox keyed by stream, and resumes from its checkpoint after a restart', async () => {
       const inbox = await collectMessages(kafka, [inboxTopic('police')]);
       running.push(inbox);
@@ -198,21 +267,93 @@ function crashingOnceAfterAppend(store: EventStore): EventStore & { crashed: boo
       await checkpoints.close();
     }, 60_000);
 
-    it('sends nothing to an agency that is not addressed', async () => {
-      const procuratorate = await collectMessages(kafka, [inboxTopic('court')]);
-      running.push(procuratorate);
+    it('sends an event that addresses no one to no inbox, while the addressed event after it arrives', async () => {
+      const inboxes = await collectMessages(kafka, [
+        inboxTopic('police'),
+        inboxTopic('procuratorate'),
+      ]);
+      running.push(inboxes);
       const checkpoints = new SqliteCheckpointStore(join(dir, 'hub.db'));
+      // One stream, so both land on the same partition of an inbox in store order: once the
+      // addressed event is there, a wrongly relayed inspection would be there before it.
+      const stream = `clue-${Math.random()}`;
       const event = inspection(`K-${Math.random()}`);
-      await store.append('inspection-x', [
+      const control = clue(`C-${Math.random()}`);
+      await store.append(stream, [
         { id: event.id, type: event.type, data: event.data, metadata: { agency: 'emergency' } },
+        {
+          id: control.id,
+          type: control.type,
+          data: control.data,
+          metadata: { agency: 'emergency', correlationId: control.id },
+        },
       ]);
       const egress = new KafkaEgress({ kafka, store, checkpoints, logger });
       await egress.start();
       running.push(egress, { stop: () => checkpoints.close() });
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(
-        procuratorate.messages.filter((m) => m.headers?.['hub-event-id']?.toString() === event.id),
-      ).toHaveLength(0);
+      const relayed = (id: string, topic: string) =>
+        inboxes.messages.filter(
+          (m) => m.topic === topic && m.headers?.['hub-event-id']?.toString() === id,
+        );
+      await eventually(
+        () =>
+          relayed(control.id, inboxTopic('police')).length > 0 &&
+          relayed(control.id, inboxTopic('procuratorate')).length > 0,
+      );
+      expect(relayed(event.id, inboxTopic('police'))).toHaveLength(0);
+      expect(relayed(event.id, inboxTopic('procuratorate'))).toHaveLength(0);
+    }, 60_000);
+
+    const appendClue = async (clueId: string) => {
+      const event = clue(clueId);
+      await store.append(`clue-${clueId}`, [
+        {
+          id: event.id,
+          type: event.type,
+          data: event.data,
+          metadata: { agency: 'emergency', correlationId: event.id },
+        },
+      ]);
+      return event.id;
+    };
+
+    it('never checkpoints past a batch whose send failed (a later successful send once skipped it)', async () => {
+      const inbox = await collectMessages(kafka, [inboxTopic('police')]);
+      running.push(inbox);
+      const checkpoints = new SqliteCheckpointStore(join(dir, 'hub.db'));
+      const { kafka: faulty, control } = failingSends(kafka);
+      const egress = new KafkaEgress({ kafka: faulty, store, checkpoints, logger });
+      await egress.start();
+      running.push(egress, { stop: () => checkpoints.close() });
+
+      control.failNext = true;
+      const failed = await appendClue(`C-${Math.random()}`);
+      await eventually(() => control.failures === 1);
+      // Appended at once, before the egress has started again from its checkpoint.
+      const later = await appendClue(`C-${Math.random()}`);
+
+      const ids = () => new Set(inbox.messages.map((m) => m.headers?.['hub-event-id']?.toString()));
+      await eventually(() => ids().has(later), 20_000);
+      await eventually(() => ids().has(failed), 20_000);
+    }, 60_000);
+
+    it('recovers from a failed send after it was stopped and started again (as the hub does when a start fails)', async () => {
+      const inbox = await collectMessages(kafka, [inboxTopic('police')]);
+      running.push(inbox);
+      const checkpoints = new SqliteCheckpointStore(join(dir, 'hub.db'));
+      const { kafka: faulty, control } = failingSends(kafka);
+      const egress = new KafkaEgress({ kafka: faulty, store, checkpoints, logger, batchSize: 1 });
+      await egress.stop();
+      await egress.start();
+      running.push(egress, { stop: () => checkpoints.close() });
+
+      control.failNext = true;
+      const failed = await appendClue(`C-${Math.random()}`);
+      await eventually(() => control.failures === 1);
+      const later = await appendClue(`C-${Math.random()}`);
+
+      const ids = () => new Set(inbox.messages.map((m) => m.headers?.['hub-event-id']?.toString()));
+      await eventually(() => ids().has(failed) && ids().has(later), 20_000);
     }, 60_000);
   },
 );

@@ -1,9 +1,8 @@
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { addresseesOf, type Agency, type EventMetadata, type HubEvent } from '@hub/domain';
-import type { EventStore, RecordedEvent, Subscription } from '@hub/event-store';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { EventStore } from '@hub/event-store';
 import type { Logger } from 'pino';
 import type { CheckpointStore } from './checkpoints.js';
-import { inboxTopic } from './topics.js';
+import { RelayPass } from './relay-pass.js';
 
 export interface EgressDeps {
   kafka: Kafka;
@@ -12,6 +11,8 @@ export interface EgressDeps {
   logger: Logger;
   /** Events relayed per send; the checkpoint moves after each acknowledged send. */
   batchSize?: number;
+  /** Pause before a failed relay starts again from its checkpoint. */
+  restartDelayMs?: number;
 }
 
 const CHECKPOINT = 'kafka-egress';
@@ -19,119 +20,91 @@ const CHECKPOINT = 'kafka-egress';
 /**
  * Relays every addressed event to its addressees' inbox topics, keyed by stream so that one
  * case's messages keep their order, from a durable checkpoint (at-least-once: each message
- * carries the event id so a consumer can drop duplicates).
+ * carries the event id so a consumer can drop duplicates). A failed send ends the current pass;
+ * a new one, with a new producer, starts again from the saved checkpoint.
  */
 export class KafkaEgress {
-  private producer: Producer | undefined;
-  private subscription: Subscription | undefined;
-  private pending: Array<{ topic: string; message: Message }> = [];
-  private pendingPosition: bigint | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private pass: { relay: RelayPass; producer: Producer } | undefined;
+  private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
 
   constructor(private readonly deps: EgressDeps) {}
 
+  /** Connects and starts relaying; rejects when the broker cannot be reached. Restartable. */
   async start(): Promise<void> {
-    this.producer = this.deps.kafka.producer({
+    this.stopped = false;
+    await this.startPass();
+  }
+
+  private async startPass(): Promise<void> {
+    const producer = this.deps.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await this.producer.connect();
-    await this.subscribe();
-  }
-
-  private async subscribe(): Promise<void> {
+    await producer.connect();
     const after = await this.deps.checkpoints.load(CHECKPOINT);
-    this.pending = [];
-    this.pendingPosition = undefined;
-    this.subscription = this.deps.store.subscribeToAll((e) => this.onEvent(e), {
-      ...(after === undefined ? {} : { after }),
-      onCaughtUp: () => void this.flush().catch((error: unknown) => this.recover(error)),
-      onError: (error) => this.recover(error),
+    if (this.stopped) {
+      await producer.disconnect();
+      return;
+    }
+    const relay: RelayPass = new RelayPass({
+      store: this.deps.store,
+      checkpoints: this.deps.checkpoints,
+      checkpointName: CHECKPOINT,
+      producer,
+      logger: this.deps.logger,
+      batchSize: this.deps.batchSize ?? 500,
+      after,
+      onFailure: (error) => this.onPassFailed(relay, error),
     });
+    this.pass = { relay, producer };
   }
 
-  /** A send failed (broker down longer than the producer retries): start again from the checkpoint. */
-  private recover(error: unknown): void {
+  private onPassFailed(relay: RelayPass, error: unknown): void {
+    if (this.stopped) {
+      this.deps.logger.warn(
+        { err: error },
+        'egress stopped before its last send went through; those events are relayed from the checkpoint at the next start',
+      );
+      return;
+    }
+    if (this.pass?.relay !== relay) return;
+    this.deps.logger.warn({ err: error }, 'egress send failed; relaying again from the checkpoint');
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
     if (this.stopped || this.restartTimer) return;
-    this.deps.logger.warn({ err: error }, 'egress send failed; resuming from the checkpoint');
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      void (async () => {
-        await this.subscription?.stop();
-        await this.flushing.catch(() => undefined);
-        if (!this.stopped) await this.subscribe();
-      })().catch((e: unknown) => this.recover(e));
-    }, 1000);
-  }
-
-  private async onEvent(event: RecordedEvent): Promise<void> {
-    const metadata = event.metadata as unknown as EventMetadata;
-    const addressees: Agency[] = metadata.agency
-      ? addresseesOf({ type: event.type, data: event.data, metadata } as HubEvent)
-      : [];
-    for (const agency of addressees) {
-      this.pending.push({
-        topic: inboxTopic(agency),
-        message: {
-          key: event.streamName,
-          value: JSON.stringify({
-            id: event.id,
-            type: event.type,
-            data: event.data,
-            metadata,
-            stream: event.streamName,
-            position: event.position.toString(),
-            recordedAt: event.recordedAt,
-          }),
-          headers: {
-            'hub-event-id': event.id,
-            'hub-event-type': event.type,
-            'hub-correlation-id': String(metadata.correlationId ?? ''),
-          },
-        },
+      this.restarting = this.restartPass().catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'egress could not start again; retrying');
+        this.scheduleRestart();
       });
-    }
-    this.pendingPosition = event.position;
-    if (this.pending.length >= (this.deps.batchSize ?? 500)) await this.flush();
+    }, this.deps.restartDelayMs ?? 1000);
   }
 
-  /** Flushes run one after another, so checkpoints only move forward. */
-  private flush(): Promise<void> {
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.sendPending());
-    return this.flushing;
+  private async restartPass(): Promise<void> {
+    await this.stopPass();
+    if (!this.stopped) await this.startPass();
   }
 
-  /** Sends what is pending, then moves the checkpoint; a failed send is retried from the store. */
-  private async sendPending(): Promise<void> {
-    const position = this.pendingPosition;
-    if (position === undefined) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingPosition = undefined;
-    if (batch.length > 0) {
-      const byTopic = new Map<string, Message[]>();
-      for (const { topic, message } of batch)
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
-      await this.producer!.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
-      this.deps.logger.info(
-        { messages: batch.length, position: position.toString() },
-        'egress relayed',
-      );
-    }
-    await this.deps.checkpoints.save(CHECKPOINT, position);
+  private async stopPass(): Promise<void> {
+    const pass = this.pass;
+    this.pass = undefined;
+    if (!pass) return;
+    await pass.relay.stop();
+    await pass.producer.disconnect();
   }
 
+  /** Sends what is pending (or leaves it to the next start if that fails), then disconnects. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    await this.subscription?.stop();
-    await this.flush().catch(() => undefined);
-    await this.producer?.disconnect();
+    this.restartTimer = undefined;
+    await this.restarting;
+    await this.stopPass();
   }
 }

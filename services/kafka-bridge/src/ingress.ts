@@ -99,8 +99,7 @@ export class KafkaIngress {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       void (async () => {
-        await this.consumer?.disconnect().catch(() => undefined);
-        await this.producer?.disconnect().catch(() => undefined);
+        await this.disconnect();
         if (!this.stopped) await this.start();
       })().catch((e: unknown) => this.restartLater(e));
     }, 2000);
@@ -161,8 +160,20 @@ export class KafkaIngress {
     if (rejected.length > 0) await this.deadLetter(batch.topic, batch.partition, rejected);
 
     const last = batch.messages[batch.messages.length - 1];
-    if (last) payload.resolveOffset(last.offset);
-    await payload.commitOffsetsIfNecessary();
+    if (last) {
+      payload.resolveOffset(last.offset);
+      // Committed by name: with autoCommit off and no interval or threshold, kafkajs'
+      // commitOffsetsIfNecessary() without offsets never commits, and every restart read the
+      // topics again from the beginning (dead-lettering each refused message once more).
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }],
+          },
+        ],
+      });
+    }
     await payload.heartbeat();
     this.deps.logger.info(
       {
@@ -197,10 +208,23 @@ export class KafkaIngress {
       );
   }
 
+  /** Disconnects both clients; a client that will not disconnect is logged and left behind. */
+  private async disconnect(): Promise<void> {
+    for (const client of [this.consumer, this.producer]) {
+      try {
+        await client?.disconnect();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'ingress client did not disconnect');
+      }
+    }
+    this.consumer = undefined;
+    this.producer = undefined;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    this.restartTimer = undefined;
+    await this.disconnect();
   }
 }
