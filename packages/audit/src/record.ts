@@ -75,6 +75,8 @@ export interface AuditActor {
   /** User id, credential id (tokenId), or the operating-system user of the command. */
   id: string;
   name?: string;
+  /** The officer acting through an agency system (its `X-Officer-Id`), when it says. */
+  officerId?: string;
   role?: string;
   agency?: string;
   /** The division codes the actor works in (`000000`: the whole country). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { withoutIdNumbers } from './chain.js';
 import type { AuditLog, AuditPage, AuditPageRequest, AuditQuery } from './port.js';
+import { SqliteAuditLog } from './sqlite/sqlite-audit-log.js';
 import type { AuditBody, AuditEntry, AuditRecord } from './record.js';
 
 /** How services record: buffered for reads and exports, at once for openings of personal data. */
@@ -177,4 +178,9 @@ export class AuditTrail implements Audit {
       result: entry.result,
     });
   }
+}
+
+/** A trail over a log in memory: for tests and one-off tools that keep nothing. */
+export function memoryAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
+  return new AuditTrail(new SqliteAuditLog(':memory:', { alg: 'sha256' }), options);
 }

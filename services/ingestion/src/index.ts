@@ -11,5 +11,6 @@ export * from './errors/error-table.js';
 export * from './recording/hub-recorder.js';
 export * from './http/rate-limit.js';
 export * from './http/scope.js';
+export * from './http/audit-request.js';
 export * from './sealing.js';
 export * from './write-health.js';
