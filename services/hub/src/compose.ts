@@ -48,7 +48,8 @@ import {
   loadOrCreateHubSigningKey,
   type HubSigningKey,
 } from '@hub/evidence';
-import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
+import { AuditTrail, SqliteAuditLog } from '@hub/audit';
+import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { recordingClockOf, redactUrl, xlsxLimitsOf, type HubConfig } from './config.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { startKafkaBridge } from './kafka.js';
@@ -170,6 +171,15 @@ export function openCheckpoints(config: HubConfig): CheckpointStore {
   return new CheckpointStore(join(config.dataDir, 'evidence.db'));
 }
 
+/**
+ * The audit log: hub state (audit.db, never rebuilt), chained with the suite's hash and kept
+ * for HUB_AUDIT_RETENTION_DAYS at least.
+ */
+export function openAuditLog(config: HubConfig): SqliteAuditLog {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteAuditLog(join(config.dataDir, 'audit.db'), { alg: chainAlgOf(config) });
+}
+
 function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
   mkdirSync(config.dataDir, { recursive: true });
   const current = config.HUB_PII_KEY
@@ -281,6 +291,13 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     );
   const screeningThreads = openScreeningThreads(config, vault, registryIndex);
   const users = openUsers(config);
+  // Who read, exported or opened what: buffered for reads, durable at once for openings.
+  const auditLog = openAuditLog(config);
+  const auditLogger = logger.child({ component: 'audit' });
+  const audit = new AuditTrail(auditLog, {
+    onError: (err, { pending, lost }) =>
+      auditLogger.error({ err, pending, lost }, 'writing audit records failed'),
+  });
   // The one path by which the hub records events on someone's behalf.
   const recorder = new HubRecorder(store, {
     sealing: vault,
@@ -290,6 +307,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const recordingClock = recordingClockOf(config);
   const lateAfterDays = config.HUB_LATE_EVENT_DAYS;
   const graphql = await createGraphqlApi({
+    audit,
     lateAfterDays,
     readModels,
     store,
@@ -314,6 +332,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
   const app = createIngestionApp({
+    audit,
     store,
     credentials: stores.credentials,
     logger,
@@ -330,10 +349,19 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       () => writeHealth.check(),
       async () => void (await readModels.checkpoints()),
     ],
+    userRouters: [
+      auditRouter({
+        users,
+        audit,
+        protector: vault,
+        rateLimitPerMinute: config.GRAPHQL_RATE_LIMIT,
+      }),
+    ],
     routers: [
       graphql.router,
-      reportingRouter({ readModels, ...rules, lateAfterDays }),
+      reportingRouter({ readModels, ...rules, lateAfterDays, audit }),
       certificatesRouter({
+        audit,
         recorder,
         readModels,
         vault,
@@ -383,6 +411,9 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await graphql.closeSubscriptions();
       await drained;
       await graphql.stop();
+      // Requests are done: what they recorded is written before the stores close.
+      await audit.close();
+      await auditLog.close();
       await bridge?.stop();
       await runner.stop();
       await notary.stop();

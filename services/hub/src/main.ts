@@ -15,6 +15,7 @@ import { onlyFlags, usage } from './cli/usage.js';
 import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
 import { certificatesCommand } from './cli/certificates-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
+import { auditCommand } from './cli/audit-commands.js';
 import { loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -48,6 +49,13 @@ usage: hub [command]
                                       check the whole history: every link of the hash chain,
                                       the hub's signed checkpoints and agencies' checkpoint files
   verify checkpoint [--out <file>]    sign where the history stands, for agencies to keep
+  audit [--holder <ID number|->] [--from <date>] [--to <date>] [--action <code|family>]
+        [--actor <id>] [--agency <code>] [--purpose <text>] [--outcome ok|refused|failed]
+        [--limit 200] [--format table|jsonl]
+                                      the audit trail, newest first, times in Asia/Shanghai
+                                      (--holder -: the ID number from standard input)
+  audit purge --before <YYYY-MM-DD>   remove audit records older than that day, never inside
+                                      HUB_AUDIT_RETENTION_DAYS (at least 183 days)
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
@@ -62,6 +70,19 @@ const FLAGS: Record<string, readonly string[]> = {
   certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
   projections: [],
   verify: ['checkpoint', 'public-key', 'out'],
+  audit: [
+    'holder',
+    'from',
+    'to',
+    'action',
+    'actor',
+    'agency',
+    'purpose',
+    'outcome',
+    'limit',
+    'format',
+    'before',
+  ],
   schemas: [],
 };
 
@@ -103,6 +124,8 @@ async function main(argv: string[]): Promise<void> {
       return certificatesCommand(config, rest, flags, out);
     case 'verify':
       return verifyCommand(config, rest, flags, out);
+    case 'audit':
+      return auditCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
   }
