@@ -59,7 +59,18 @@ const KEY_FIELDS = new Set(['holderKey', 'registryKey']);
  * cannot carry a number into the log anyway.
  */
 export function withoutIdNumbers(body: AuditBody): AuditBody {
-  return masked(body, '') as AuditBody;
+  // Almost every record holds no 17-digit run: checked without copying, copied only if one does.
+  return holdsDigitRun(body) ? (masked(body, '') as AuditBody) : body;
+}
+
+const DIGIT_RUN = /\d{17}/;
+
+function holdsDigitRun(value: unknown): boolean {
+  if (typeof value === 'string') return value.length >= 18 && DIGIT_RUN.test(value);
+  if (!value || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsDigitRun);
+  for (const key in value) if (holdsDigitRun((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 function masked(value: unknown, key: string): unknown {

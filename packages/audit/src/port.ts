@@ -96,8 +96,13 @@ export interface StoredAuditRow {
  */
 export interface AuditLog {
   readonly alg: HashAlg;
-  /** Appends in one transaction, chained after the log's head; returns the stored records. */
-  append(bodies: readonly AuditBody[]): Promise<AuditRecord[]>;
+  /**
+   * Appends in one transaction, chained after the log's head; returns the stored records.
+   * Durable (the default): on disk when it resolves. Not durable: a crash of the machine (not
+   * of the process) may lose it until the next durable append or checkpoint — what a buffer
+   * of reads already accepts; an opening of personal data is always durable.
+   */
+  append(bodies: readonly AuditBody[], options?: { durable?: boolean }): Promise<AuditRecord[]>;
   /** Newest first, filtered, in pages. */
   query(query: AuditQuery, page: AuditPageRequest): Promise<AuditPage>;
   /** Removes the oldest records before `before`, keeping an anchor; refused inside retention. */

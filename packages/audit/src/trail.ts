@@ -142,7 +142,7 @@ export class AuditTrail implements Audit {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.batchSize);
       try {
-        await this.log.append(batch);
+        await this.log.append(batch, { durable: false });
       } catch (error) {
         this.buffer.unshift(...batch);
         const lost = Math.max(0, this.buffer.length - this.maxBuffered);

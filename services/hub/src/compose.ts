@@ -175,9 +175,12 @@ export function openCheckpoints(config: HubConfig): CheckpointStore {
  * The audit log: hub state (audit.db, never rebuilt), chained with the suite's hash and kept
  * for HUB_AUDIT_RETENTION_DAYS at least.
  */
-export function openAuditLog(config: HubConfig): SqliteAuditLog {
+export function openAuditLog(config: HubConfig, writerThread = false): SqliteAuditLog {
   mkdirSync(config.dataDir, { recursive: true });
-  return new SqliteAuditLog(join(config.dataDir, 'audit.db'), { alg: chainAlgOf(config) });
+  return new SqliteAuditLog(join(config.dataDir, 'audit.db'), {
+    alg: chainAlgOf(config),
+    writerThread,
+  });
 }
 
 function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
@@ -292,7 +295,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const screeningThreads = openScreeningThreads(config, vault, registryIndex);
   const users = openUsers(config);
   // Who read, exported or opened what: buffered for reads, durable at once for openings.
-  const auditLog = openAuditLog(config);
+  // Written on a thread of its own: requests pay an in-memory push, not a hash or a commit.
+  const auditLog = openAuditLog(config, true);
   const auditLogger = logger.child({ component: 'audit' });
   const audit = new AuditTrail(auditLog, {
     onError: (err, { pending, lost }) =>

@@ -77,7 +77,10 @@ export async function graphqlSuite(): Promise<void> {
     const { token } = await users.create({ name: 'bench', role: 'analyst', units: ['310000'] });
     const recorder = new HubRecorder(store, { sealing: vault });
     // Every read is audited, as in the hub: buffered into audit.db beside the read models.
-    const auditLog = new SqliteAuditLog(join(dir, 'audit.db'), { alg: 'sha256' });
+    const auditLog = new SqliteAuditLog(join(dir, 'audit.db'), {
+      alg: 'sha256',
+      writerThread: true,
+    });
     const audit = new AuditTrail(auditLog);
     const deps = {
       audit,

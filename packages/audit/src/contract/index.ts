@@ -73,6 +73,16 @@ export function auditLogContract(harness: AuditLogHarness): void {
     });
   });
 
+  it('chains appends that need not be durable at once like any other, and keeps them', async () => {
+    const log = await open();
+    await log.append([body()], { durable: false });
+    await log.append([body()]);
+    await log.append([body()], { durable: false });
+    const other = await harness.reopen();
+    opened.push(other);
+    expect(await verifyAuditChain(other)).toMatchObject({ records: 3, problems: [] });
+  });
+
   it('answers newest first, in pages that give every record once', async () => {
     const log = await open();
     const stored = await log.append(Array.from({ length: 7 }, () => body()));

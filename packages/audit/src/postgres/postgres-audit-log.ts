@@ -118,9 +118,14 @@ export class PostgresAuditLog implements AuditLog {
     }
   }
 
-  async append(bodies: readonly AuditBody[]): Promise<AuditRecord[]> {
+  async append(
+    bodies: readonly AuditBody[],
+    options: { durable?: boolean } = {},
+  ): Promise<AuditRecord[]> {
     if (bodies.length === 0) return [];
     const rows = await this.transaction(async (client) => {
+      // Buffered reads need not wait for the WAL flush; openings do (the server's default).
+      if (options.durable === false) await client.query('SET LOCAL synchronous_commit = off');
       await client.query('LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE');
       const chained = chainBodies(this.alg, await this.head(client), bodies);
       const values: unknown[] = [];

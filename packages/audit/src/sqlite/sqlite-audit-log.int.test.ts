@@ -24,16 +24,19 @@ function tamper(sql: string, ...params: unknown[]) {
   }
 }
 
-describe('SqliteAuditLog (audit-log contract)', () => {
-  let n = 0;
+let n = 0;
+describe.each([
+  ['on the calling thread', false],
+  ['with a writer thread', true],
+])('SqliteAuditLog, %s (audit-log contract)', (_how, writerThread) => {
   auditLogContract({
     async open(chosen) {
       alg = chosen;
       file = join(dir, `audit-${++n}.db`);
-      return new SqliteAuditLog(file, { alg });
+      return new SqliteAuditLog(file, { alg, writerThread });
     },
     async reopen() {
-      return new SqliteAuditLog(file, { alg });
+      return new SqliteAuditLog(file, { alg, writerThread });
     },
     async alterDocument(seq, change) {
       const db = new Database(file);

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { HashAlg } from '@hub/crypto';
 import { chainBodies, recordOf } from '../chain.js';
@@ -15,6 +16,7 @@ import {
 } from '../port.js';
 import type { AuditBody, AuditRecord } from '../record.js';
 import { checkRetention } from '../retention.js';
+import { builtWorkerScript, type AppendReply } from './thread-messages.js';
 
 interface Row {
   seq: number;
@@ -60,21 +62,27 @@ const MIGRATIONS: readonly string[] = [
 
 /**
  * The audit log in one SQLite file of the data directory (`audit.db`): hub state, never
- * rebuilt from anything, so it lives apart from the read models. WAL with synchronous=FULL:
- * a record written for an unmasking is on disk before the value is opened. Appends take the
- * write lock first (BEGIN IMMEDIATE), so the hub and a command beside it keep one chain.
+ * rebuilt from anything, so it lives apart from the read models. WAL; durable appends commit
+ * with synchronous=FULL, so a record written for an unmasking is on disk before the value is
+ * opened. Appends take the write lock first (BEGIN IMMEDIATE), so the hub and a command
+ * beside it keep one chain.
  */
 export class SqliteAuditLog implements AuditLog {
   private readonly db: Database.Database;
   readonly alg: HashAlg;
+  private durable = true;
 
-  constructor(filename: string, options: { alg: HashAlg }) {
+  /** Appends go to a thread of its own, which canonicalises, hashes and commits them. */
+  private readonly writer: AuditWriterThread | undefined;
+
+  constructor(filename: string, options: { alg: HashAlg; writerThread?: boolean }) {
     this.alg = options.alg;
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    if (options.writerThread) this.writer = new AuditWriterThread(filename, options.alg);
   }
 
   private migrate(): void {
@@ -87,8 +95,19 @@ export class SqliteAuditLog implements AuditLog {
       .immediate();
   }
 
-  async append(bodies: readonly AuditBody[]): Promise<AuditRecord[]> {
+  async append(
+    bodies: readonly AuditBody[],
+    options: { durable?: boolean } = {},
+  ): Promise<AuditRecord[]> {
     if (bodies.length === 0) return [];
+    if (this.writer) return this.writer.append(bodies, options.durable ?? true);
+    // In WAL mode NORMAL commits without a sync; the next FULL commit syncs the log file,
+    // earlier frames included. Buffered reads then cost the event loop no fsync.
+    const durable = options.durable ?? true;
+    if (durable !== this.durable) {
+      this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+      this.durable = durable;
+    }
     const insert = this.db.prepare(
       `INSERT INTO audit_log (seq, hash, document, id, at, action, actor_id, agency, holder_key,
          registry_key, purpose, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -242,6 +261,61 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     this.db.close();
+  }
+}
+
+/**
+ * The main thread's end of the writer thread: requests are applied in the order sent, each
+ * answering once its transaction has committed or failed. The main thread pays a message.
+ */
+class AuditWriterThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (records: AuditRecord[]) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 0;
+  private failed: Error | undefined;
+
+  constructor(filename: string, alg: HashAlg) {
+    this.worker = new Worker(
+      builtWorkerScript(new URL('./audit-writer-thread.js', import.meta.url)),
+      { workerData: { filename, alg } },
+    );
+    this.worker.on('message', (reply: AppendReply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (reply.error)
+        waiter?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else waiter?.resolve(reply.records ?? []);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`audit writer thread exited (${code})`)));
+  }
+
+  private fail(error: Error): void {
+    this.failed ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  private send(message: object): Promise<AuditRecord[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  append(bodies: readonly AuditBody[], durable: boolean): Promise<AuditRecord[]> {
+    return this.send({ bodies, durable });
+  }
+
+  async close(): Promise<void> {
+    if (!this.failed) await this.send({ close: true });
+    await this.worker.terminate();
   }
 }

@@ -12,7 +12,7 @@ import { auditFilterSummary, auditQueryOf, type AuditFilterInput } from '@hub/gr
 import type { HubConfig } from '../config.js';
 import { openAuditLog, openVault } from '../compose.js';
 import { cliAudited } from './cli-audit.js';
-import { flagValue, usage, type Flags, type Out } from './usage.js';
+import { flagValue, usage, UsageError, type Flags, type Out } from './usage.js';
 
 const USAGE =
   'hub audit [--holder <身份证号|->] [--from <日期|时刻>] [--to <日期|时刻>] [--action <代码|类别>] [--actor <id>] [--agency <code>] [--purpose <文字>] [--outcome ok|refused|failed] [--limit 200] [--format table|jsonl] | hub audit purge --before YYYY-MM-DD';
@@ -102,7 +102,7 @@ async function readCommand(config: HubConfig, flags: Flags, out: Out): Promise<v
     } catch (error) {
       // A filter the user got wrong (a date, an action, an ID number): theirs to correct.
       if ((error as { code?: unknown }).code !== 'AUDIT_QUERY_INVALID') throw error;
-      throw usage(...splitMessage((error as Error).message));
+      throw new UsageError((error as Error).message.replaceAll('holderIdNumber', '--holder'));
     }
     const summary = auditFilterSummary(filter, vault);
     await cliAudited(
@@ -110,7 +110,7 @@ async function readCommand(config: HubConfig, flags: Flags, out: Out): Promise<v
       'audit.read',
       { subject: { view: 'cli', ...summary, args: { ...summary.args, limit, format } } },
       async (note) => {
-        const records: AuditRecord[] = [];
+        const records: Array<AuditRecord & { cursor: string }> = [];
         let after: string | undefined;
         let more = false;
         while (records.length < limit) {
@@ -246,14 +246,9 @@ async function purgeCommand(config: HubConfig, flags: Flags, out: Out, now: () =
     );
   } catch (error) {
     // The refusal is the user's to act on: one line, Chinese first, exit status 2.
-    if (error instanceof AuditRetentionError) throw usage(...splitMessage(error.message));
+    if (error instanceof AuditRetentionError) throw new UsageError(error.message);
     throw error;
   } finally {
     await log.close();
   }
-}
-
-function splitMessage(message: string): [string, string] {
-  const [zh, ...en] = message.split(' / ');
-  return [zh ?? message, en.join(' / ')];
 }
