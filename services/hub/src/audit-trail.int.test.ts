@@ -101,6 +101,7 @@ beforeAll(async () => {
   for (const [name, role, units] of [
     ['procurator', 'procurator', ['310105']],
     ['auditor', 'auditor', ['310000']],
+    ['national-auditor', 'auditor', ['000000']],
     ['guangdong-auditor', 'auditor', ['440000']],
     ['analyst', 'analyst', ['310000']],
   ] as const)
@@ -264,7 +265,9 @@ describe('who looked at this person’s ID number, and why (issue 15.3)', () => 
     expect((await rest(undefined, '/v1/ledger/clues')).status).toBe(401);
     expect((await rest(agencyTokens.revoked, '/v1/ledger/clues')).status).toBe(401);
     expect((await gql('not-a-jwt', '{ me { role } }')).status).toBe(401);
-    const failed = await trail({ action: 'auth.failed' });
+    // Who failed to sign in works nowhere the hub knows of: the whole country's auditors see it.
+    expect(await trail({ action: 'auth.failed' })).toEqual([]);
+    const failed = await trail({ action: 'auth.failed' }, userTokens['national-auditor']);
     expect(failed.map((f) => f.result.code)).toEqual(
       expect.arrayContaining([
         'UNKNOWN_OR_REVOKED_CREDENTIAL',

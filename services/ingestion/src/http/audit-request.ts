@@ -70,7 +70,7 @@ export function audited(
   action: AuditAction,
   describe: (req: Request) => Pick<AuditEntry, 'purpose' | 'caseId' | 'subject'> = () => ({}),
 ): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+  const handler = (req: Request, res: Response, next: NextFunction) => {
     let recorded = false;
     const record = (finished: boolean) => {
       if (recorded) return;
@@ -96,7 +96,16 @@ export function audited(
     res.once('close', () => record(res.writableFinished));
     next();
   };
+  AUDITED_ACTIONS.set(handler, action);
+  return handler;
 }
+
+/** Which handlers record which action: a test walks the routers to find a route without one. */
+const AUDITED_ACTIONS = new WeakMap<object, AuditAction>();
+
+/** The action a route handler puts on the audit record, if it is one of `audited`'s. */
+export const auditedActionOf = (handler: unknown): AuditAction | undefined =>
+  typeof handler === 'function' ? AUDITED_ACTIONS.get(handler) : undefined;
 
 /**
  * What a request says of itself, read from its raw query and params: a request the route

@@ -26,7 +26,7 @@ export function authenticateAgency(credentials: CredentialStore, audit: AuditRec
     audit.record({
       actor: { kind: 'agency-system', id: actorId },
       action: 'auth.failed',
-      subject: { view: req.path.slice(0, 100) },
+      subject: { view: req.originalUrl.split('?')[0]!.slice(0, 100) },
       from: originOf(req),
       result: { outcome: 'refused', code: reason },
     });
