@@ -4,7 +4,7 @@
  * refused in one line with exit 2; `hub verify` names an audit record changed by one byte.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HUB_MAIN, hubCli, tempDataDir } from '../support/hub-process';
@@ -84,13 +84,10 @@ describe('hub audit', () => {
       subject: { holderKey: expect.any(String) },
     });
     const bytes = Buffer.concat(
-      ['audit.db', 'audit.db-wal'].flatMap((f) => {
-        try {
-          return [readFileSync(join(dataDir, f))];
-        } catch {
-          return [];
-        }
-      }),
+      ['audit.db', 'audit.db-wal']
+        .map((f) => join(dataDir, f))
+        .filter(existsSync)
+        .map((f) => readFileSync(f)),
     );
     expect(bytes.includes(Buffer.from(ID_NUMBER))).toBe(false);
   });

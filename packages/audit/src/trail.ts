@@ -102,6 +102,7 @@ export class AuditTrail implements Audit {
         );
       }
     });
+    // The caller gets the failure; the queue of writes goes on after it.
     this.writing = run.catch(() => undefined);
     return run;
   }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { AuditAction, AuditOutcome, AuditSubject } from '@hub/audit';
 import { checkSubject } from '@hub/certificates';
-import { CERTIFICATE_TYPES, type CertificateType } from '@hub/domain';
+import { CERTIFICATE_TYPES } from '@hub/domain';
 import {
   getArgumentValues,
   getVariableValues,
@@ -100,9 +100,7 @@ export const FIELD_AUDIT: Record<keyof typeof resolvers.Query, FieldAudit | null
       const holder = typeof input.holderIdNumber === 'string' ? input.holderIdNumber : undefined;
       // By keys and masks only: the number may hold an ID number, the holder is one.
       return {
-        ...(type && number
-          ? checkSubject(deps.vault, type as CertificateType, number, holder)
-          : {}),
+        ...(type && number ? checkSubject(deps.vault, type, number, holder) : {}),
         args: summary(input, ['job']),
       };
     },
@@ -204,11 +202,12 @@ function outcomeOf(errors: readonly GraphQLFormattedError[]): {
 } {
   const first = errors[0];
   if (!first) return { outcome: 'ok' };
-  const code = String(first.extensions?.reason ?? first.extensions?.code ?? 'ERROR');
-  const failed = ['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'].includes(
-    String(first.extensions?.code),
-  );
-  return { outcome: failed ? 'failed' : 'refused', code };
+  const graphqlCode = text(first.extensions?.code);
+  const failed = graphqlCode === 'INTERNAL_SERVER_ERROR' || graphqlCode === 'SERVICE_UNAVAILABLE';
+  return {
+    outcome: failed ? 'failed' : 'refused',
+    code: text(first.extensions?.reason) ?? graphqlCode ?? 'ERROR',
+  };
 }
 
 /** Rows a list or a connection gave out. */
