@@ -27,6 +27,7 @@ const userTokens: Record<string, string> = {};
 let holderKey: string;
 let key: string;
 let otherKey: string;
+const logLines: string[] = [];
 
 const rest = (token: string | undefined, path: string, init: RequestInit = {}) =>
   fetch(`${hub.url}${path}`, {
@@ -107,7 +108,11 @@ beforeAll(async () => {
   ] as const)
     userTokens[name] = (await users.create({ name, role, units: [...units] })).token;
   users.close();
-  hub = await startHub(config, pino({ level: 'silent' }));
+  // Everything the hub logs, to show that no ID number or token reaches the log.
+  hub = await startHub(
+    config,
+    pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
+  );
   // The registry is projected in the background: wait until the holder can be opened.
   for (let i = 0; i < 200; i++) {
     const res = await rest(agencyTokens.police, '/v1/certificates/verifications', {
@@ -338,6 +343,13 @@ describe('who looked at this person’s ID number, and why (issue 15.3)', () => 
       expect(bytes.includes(Buffer.from(id.slice(6, 17)))).toBe(false);
     }
     expect(bytes.includes(Buffer.from(holderKey))).toBe(true);
+  });
+
+  it('logs neither the ID numbers looked for nor the tokens tried', () => {
+    const log = logLines.join('');
+    expect(log).toContain('/v1/audit');
+    for (const secret of [HOLDER, OTHER, agencyTokens.revoked!, userTokens.auditor!])
+      expect(log).not.toContain(secret);
   });
 });
 
