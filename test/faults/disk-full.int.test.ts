@@ -19,6 +19,7 @@ import {
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
 import { mountSmallDisk, type SmallDisk } from '../support/small-disk';
 import { PersonalDataVault } from '@hub/personal-data';
+import { memoryAuditTrail } from '@hub/audit';
 
 const sealing = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
 
@@ -47,6 +48,7 @@ onDisk(`the event store on a full disk${disk ? '' : ` (skipped: ${reason})`}`, (
     token = (await credentials.create('emergency', 'test', ['000000'])).token;
     const health = new WriteHealth(directoryWriteProbe(d.dir));
     app = createIngestionApp({
+      audit: memoryAuditTrail(),
       store: health.watch(store),
       credentials,
       logger: pino({ level: 'silent' }),

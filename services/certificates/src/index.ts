@@ -13,3 +13,4 @@ export * from './registry-index/compact-registry.js';
 export * from './registry-index/registry-index.js';
 export * from './screening/write-results.js';
 export * from './unmasking/unmask-holder.js';
+export * from './audit-subject.js';

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Audit, AuditOrigin } from '@hub/audit';
 import type { DeadlineRule } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
 import type { HubRecorder } from '@hub/ingestion';
@@ -12,6 +13,8 @@ export interface GraphqlDeps {
   store: EventStore;
   /** Unmaskings are recorded through it before anything is opened. */
   recorder: HubRecorder;
+  /** Every read is on the audit record; auditors read the trail through it. */
+  audit: Audit;
   vault: PersonalDataVault;
   jobs: ScreeningJobs;
   deadlineRules: readonly DeadlineRule[];
@@ -26,13 +29,26 @@ export interface GraphqlContext {
   now: string;
   /** One read-model query per collection per request, however many fields ask (no N+1). */
   documents: (collection: string) => DataLoader<string, unknown>;
+  /** Where the request came from, for the audit record. */
+  from: AuditOrigin;
+  /**
+   * Root fields (by response key) that put themselves on the audit record (an unmasking does,
+   * before it opens anything); the audit plugin records every other one.
+   */
+  selfAudited: Set<string>;
 }
 
-export function createContext(viewer: Viewer, deps: GraphqlDeps): GraphqlContext {
+export function createContext(
+  viewer: Viewer,
+  deps: GraphqlDeps,
+  from: AuditOrigin = {},
+): GraphqlContext {
   const loaders = new Map<string, DataLoader<string, unknown>>();
   return {
     viewer,
     deps,
+    from,
+    selfAudited: new Set(),
     now: (deps.now ?? (() => new Date()))().toISOString(),
     documents: (collection) => {
       let loader = loaders.get(collection);

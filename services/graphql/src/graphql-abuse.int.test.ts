@@ -17,6 +17,7 @@ import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
 import { ScreeningJobs } from '@hub/certificates';
 import { UserDirectory } from './auth/users.js';
 import { createGraphqlApi } from './server.js';
+import { memoryAuditTrail } from '@hub/audit';
 
 const ID = residentIdFor('19800101', 1);
 let dir: string;
@@ -112,6 +113,7 @@ beforeAll(async () => {
   }).catchUp();
   analyst = (await users.create({ name: '专班分析员', role: 'analyst', units: ['310000'] })).token;
   api = await createGraphqlApi({
+    audit: memoryAuditTrail(),
     readModels,
     store,
     recorder: new HubRecorder(store, { sealing: vault }),

@@ -21,6 +21,8 @@ import { UserDirectory } from './auth/users.js';
 import { buildSchema, createGraphqlApi } from './server.js';
 import { DEFAULT_LIMITS, queryLimitsRule } from './limits/query-limits.js';
 import { OPERATION_ROLES } from './auth/policy.js';
+import { FIELD_AUDIT } from './audit/audit-plugin.js';
+import { memoryAuditTrail, type AuditTrail } from '@hub/audit';
 
 let dir: string;
 let server: Server;
@@ -28,6 +30,7 @@ let url: string;
 let api: Awaited<ReturnType<typeof createGraphqlApi>>;
 const closers: Array<() => unknown> = [];
 let users: UserDirectory;
+let audit: AuditTrail;
 let deps: Omit<Parameters<typeof createGraphqlApi>[0], 'users' | 'production'>;
 const tokens = {} as Record<Role | 'emergency_officer' | 'police_officer' | 'revoked', string>;
 
@@ -102,7 +105,9 @@ beforeAll(async () => {
     }),
   );
   jobs.finish('SCR-1', summary);
+  audit = memoryAuditTrail();
   deps = {
+    audit,
     readModels,
     store,
     recorder: new HubRecorder(store, { sealing: vault }),
@@ -148,6 +153,7 @@ const OPERATIONS: Record<string, string> = {
   agencyActivity: '{ agencyActivity(from: "2024-01-01", to: "2026-12-31") { agency total } }',
   'Case.procuratorId': '{ cases(first: 20) { edges { node { procuratorId } } } }',
   screeningResults: '{ screeningResults(screeningId: "SCR-1") { edges { node { line result } } } }',
+  auditTrail: '{ auditTrail(first: 5) { edges { node { action atShanghai } } } }',
 };
 
 const Y = 'allowed';
@@ -164,6 +170,7 @@ const MATRIX: Array<[string, string, string, string, string, string]> = [
   ['verifyCertificate', Y, N, Y, N, N],
   ['agencyActivity', Y, N, N, N, Y],
   ['screeningResults', N, N, Y, N, N],
+  ['auditTrail', N, N, N, N, Y],
   ['Case.procuratorId', Y, Y, N, N, N],
 ];
 const ROLE_COLUMNS: Role[] = ['analyst', 'procurator', 'agency_officer', 'court_clerk', 'auditor'];
@@ -631,5 +638,116 @@ describe('GraphQL errors in production (issue 14.10)', () => {
       await broken.api.stop();
       await new Promise((r) => broken.server.close(r));
     }
+  });
+});
+
+describe('the audit trail over GraphQL (issue 15.3)', () => {
+  const TRAIL = `query($filter: AuditFilter, $after: String) {
+    auditTrail(filter: $filter, first: 100, after: $after) {
+      edges { node { action atShanghai actionLabel purpose
+        actor { kind id role units } subject { field holderKey registryKey view count args { name value } }
+        from { ip } result { outcome code } hash } }
+      pageInfo { hasNextPage endCursor } } }`;
+  type Node = {
+    action: string;
+    purpose: string | null;
+    actor: { kind: string; id: string; role: string | null };
+    subject: {
+      field: string | null;
+      holderKey: string | null;
+      view: string | null;
+      count: number | null;
+      args: Array<{ name: string; value: string }> | null;
+    };
+    result: { outcome: string; code: string | null };
+  };
+  const trail = async (filter: object, token = tokens.auditor) => {
+    const r = await gql(token, TRAIL, { filter });
+    expect(r.body.errors).toBeUndefined();
+    return (r.body.data!.auditTrail as { edges: Array<{ node: Node }> }).edges.map((e) => e.node);
+  };
+  const me = async (token: string) =>
+    ((await gql(token, '{ me { userId } }')).body.data!.me as { userId: string }).userId;
+
+  it('gives the auditor role, and only it, the trail (the matrix says so too)', () => {
+    expect(OPERATION_ROLES.auditTrail).toEqual(['auditor']);
+  });
+
+  it('says for every root field of the schema whether and how it is audited', () => {
+    const fields = Object.keys(buildSchema().getQueryType()!.getFields()).sort();
+    expect(Object.keys(FIELD_AUDIT).sort()).toEqual(fields);
+  });
+
+  it('records each read with the viewer, the field, its arguments and the rows given out, from the cache or not', async () => {
+    const analyst = await me(tokens.analyst);
+    const query = '{ clues(first: 3, filter: { status: "open" }) { edges { cursor } } }';
+    const given = await gql(tokens.analyst, query);
+    await gql(tokens.analyst, query); // answered from the response cache: a read all the same
+    const rows = (given.body.data!.clues as { edges: unknown[] }).edges.length;
+    expect(rows).toBeGreaterThan(0);
+    const reads = (await trail({ actorId: analyst, action: 'export.ledger' })).filter(
+      (n) => n.subject.field === 'clues' && n.subject.args?.some((a) => a.value === 'open'),
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    expect(reads[0]).toMatchObject({
+      actor: { kind: 'user', id: analyst, role: 'analyst' },
+      subject: { view: 'clues', count: rows },
+      result: { outcome: 'ok', code: null },
+    });
+  });
+
+  it('records a refusal by role with its code', async () => {
+    const clerk = await me(tokens.court_clerk);
+    await gql(tokens.court_clerk, OPERATIONS.form!);
+    const [refused] = await trail({ actorId: clerk, action: 'export.form' });
+    expect(refused).toMatchObject({ result: { outcome: 'refused', code: 'FORBIDDEN' } });
+  });
+
+  it('records a refused sign-in without the token, and the revoked user a valid token names', async () => {
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    await gql(forged, '{ me { role } }');
+    await gql(tokens.revoked, '{ me { role } }');
+    const failed = await trail({ action: 'auth.failed' });
+    expect(failed.map((n) => n.result.code)).toEqual(
+      expect.arrayContaining(['INVALID_TOKEN', 'USER_UNKNOWN_OR_REVOKED']),
+    );
+    expect(failed.find((n) => n.result.code === 'USER_UNKNOWN_OR_REVOKED')!.actor.id).not.toBe(
+      'anonymous',
+    );
+    const everything = JSON.stringify(await audit.query({}, { first: 100 }));
+    expect(everything).not.toContain(forged);
+    expect(everything).not.toContain(tokens.revoked);
+  });
+
+  it('names a checked person by the match key of the ID number given, never the number', async () => {
+    const id = '11010519491231002X';
+    await gql(
+      tokens.analyst,
+      `{ verifyCertificate(input: { certificateType: "special_operations", number: "T${id}", holderIdNumber: "${id}" }) { result } }`,
+    );
+    const [check] = await trail({ holderIdNumber: id, action: 'certificate.verify' });
+    expect(check?.subject.holderKey).toBe(deps.vault.matchKey(id));
+    expect(JSON.stringify(await audit.query({}, { first: 100 }))).not.toContain(id.slice(6, 14));
+  });
+
+  it('shows an auditor only the records of its units', async () => {
+    const officer = await me(tokens.emergency_officer); // units 310105
+    await gql(tokens.emergency_officer, OPERATIONS.clues!);
+    const shanghai = (await users.create({ name: 'a-sh', role: 'auditor', units: ['310000'] }))
+      .token;
+    const guangdong = (await users.create({ name: 'a-gd', role: 'auditor', units: ['440000'] }))
+      .token;
+    expect((await trail({ actorId: officer }, shanghai)).length).toBeGreaterThan(0);
+    expect(await trail({ actorId: officer }, guangdong)).toEqual([]);
+  });
+
+  it('refuses a filter it cannot read without repeating it', async () => {
+    const r = await gql(tokens.auditor, TRAIL, {
+      filter: { holderIdNumber: '110105194912310021' },
+    });
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(r.body)).not.toContain('110105194912310021');
+    const unknown = await gql(tokens.auditor, TRAIL, { filter: { action: 'export.nothing' } });
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

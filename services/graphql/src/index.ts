@@ -6,3 +6,7 @@ export * from './limits/query-limits.js';
 export * from './schema/type-defs.js';
 export * from './schema/resolvers.js';
 export * from './server.js';
+export * from './auth/sign-in.js';
+export * from './audit/audit-query.js';
+export * from './audit/audit-plugin.js';
+export * from './audit/audit-router.js';

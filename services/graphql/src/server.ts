@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -6,7 +6,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
-import { answerFor, TokenBuckets } from '@hub/ingestion';
+import { answerFor, originOf, TokenBuckets } from '@hub/ingestion';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express, { Router } from 'express';
 import { GraphQLError, parse, specifiedRules, validate, type GraphQLFormattedError } from 'graphql';
@@ -14,6 +14,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authorize, mayReadClue } from './auth/policy.js';
 import { AuthenticationError, type UserDirectory } from './auth/users.js';
+import { recordFailedSignIn, signIn, userActorOf } from './auth/sign-in.js';
+import { auditPlugin } from './audit/audit-plugin.js';
 import type { Viewer } from './auth/roles.js';
 import { createContext, type GraphqlContext, type GraphqlDeps } from './context.js';
 import { DEFAULT_LIMITS, queryLimitsRule, type QueryLimits } from './limits/query-limits.js';
@@ -33,6 +35,11 @@ export interface GraphqlApiOptions extends GraphqlDeps {
   /** Answer repeated queries from memory (see response-cache.ts); on by default. */
   responseCache?: boolean;
   onInternalError?: (error: unknown) => void;
+  /**
+   * Benchmarks only: no audit plugin, so that `npm run bench -- graphql` can measure what
+   * auditing reads costs against the same server without it. The hub never sets it.
+   */
+  unauditedForBenchmark?: true;
 }
 
 /** Codes of errors about the request itself; anything else is internal and told nothing. */
@@ -92,26 +99,20 @@ export function formatGraphqlError(
 export const withoutSchemaHints = (message: string) =>
   message.replace(/\s*Did you mean .*\?$/s, '');
 
-function bearer(header: unknown): string | undefined {
-  return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+/** Subscriptions are reads of the ledger as it changes: each start is on the audit record. */
+function recordSubscription(ctx: GraphqlContext, field: string): void {
+  ctx.deps.audit.record({
+    actor: userActorOf(ctx.viewer),
+    action: 'export.ledger',
+    subject: { view: `subscription:${field}`, field },
+    from: ctx.from,
+    result: { outcome: 'ok' },
+  });
 }
 
-async function viewerOf(users: UserDirectory, header: unknown): Promise<Viewer> {
-  const token = bearer(header);
-  if (!token)
-    throw new GraphQLError('send a user token as "Authorization: Bearer <token>"', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
-  try {
-    return await users.verify(token);
-  } catch (error) {
-    if (error instanceof AuthenticationError)
-      throw new GraphQLError(error.message, {
-        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-      });
-    throw error;
-  }
-}
+/** Where a subscription's connection came from. */
+const wsOrigin = (request: IncomingMessage) =>
+  request.socket.remoteAddress ? { ip: request.socket.remoteAddress } : {};
 
 export function buildSchema() {
   return makeExecutableSchema({
@@ -122,6 +123,7 @@ export function buildSchema() {
         ledgerChanged: {
           subscribe: (_: unknown, __: unknown, ctx: GraphqlContext & { live: LiveUpdates }) => {
             authorize(ctx.viewer, 'ledgerChanged');
+            recordSubscription(ctx, 'ledgerChanged');
             const feed = ctx.live.ledgerChanges();
             return (async function* () {
               for await (const view of feed)
@@ -136,6 +138,7 @@ export function buildSchema() {
             ctx: GraphqlContext & { live: LiveUpdates },
           ) => {
             authorize(ctx.viewer, 'newlyOverdue');
+            recordSubscription(ctx, 'newlyOverdue');
             const feed = await ctx.live.overdueSteps();
             return (async function* () {
               for await (const { clueId, step, clue } of feed)
@@ -173,6 +176,7 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      ...(options.unauditedForBenchmark ? [] : [auditPlugin(schema)]),
       ...(options.responseCache === false ? [] : [responseCachePlugin(options.readModels)]),
     ],
     // Compact JSON: the default pretty-prints every response.
@@ -194,14 +198,15 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
   const perMinute = options.rateLimitPerMinute ?? 600;
   const buckets = new TokenBuckets(perMinute);
   router.use('/graphql', (req, res, next) => {
-    void viewerOf(options.users, req.headers.authorization).then(
+    void signIn(options.users, req.headers.authorization).then(
       (viewer) => respond(viewer, `user:${viewer.userId}`),
       (error: unknown) => {
-        if (!(error instanceof GraphQLError)) return next(error);
+        if (!(error instanceof AuthenticationError)) return next(error);
+        recordFailedSignIn(options.audit, error, 'graphql', originOf(req));
         respond(error, `address:${req.ip ?? 'unknown'}`);
       },
     );
-    function respond(who: Viewer | GraphQLError, key: string) {
+    function respond(who: Viewer | AuthenticationError, key: string) {
       const wait = buckets.take(key);
       if (wait > 0) {
         res.setHeader('Retry-After', String(wait));
@@ -215,7 +220,7 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
         });
         return;
       }
-      if (who instanceof GraphQLError) {
+      if (who instanceof AuthenticationError) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="hub"');
         res.status(401).json({
           errors: [{ message: who.message, extensions: { code: 'UNAUTHENTICATED' } }],
@@ -230,8 +235,8 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
     '/graphql',
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => ({
-        ...createContext(res.locals.viewer as Viewer, options),
+      context: async ({ req, res }) => ({
+        ...createContext(res.locals.viewer as Viewer, options, originOf(req)),
         live,
       }),
     }),
@@ -259,16 +264,19 @@ export async function createGraphqlApi(options: GraphqlApiOptions) {
           schema,
           context: async (ctx) => ({
             ...createContext(
-              await viewerOf(options.users, ctx.connectionParams?.authorization),
+              await signIn(options.users, ctx.connectionParams?.authorization),
               options,
+              wsOrigin(ctx.extra.request),
             ),
             live,
           }),
           onConnect: async (ctx) => {
             try {
-              await viewerOf(options.users, ctx.connectionParams?.authorization);
+              await signIn(options.users, ctx.connectionParams?.authorization);
               return true;
-            } catch {
+            } catch (error) {
+              if (!(error instanceof AuthenticationError)) throw error;
+              recordFailedSignIn(options.audit, error, 'graphql-ws', wsOrigin(ctx.extra.request));
               return false;
             }
           },

@@ -49,7 +49,8 @@ import {
   loadOrCreateHubSigningKey,
   type HubSigningKey,
 } from '@hub/evidence';
-import { createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
+import { AuditTrail, SqliteAuditLog } from '@hub/audit';
+import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import {
   recordingClockOf,
   redactUrl,
@@ -178,6 +179,18 @@ export function openCheckpoints(config: HubConfig): CheckpointStore {
   return new CheckpointStore(join(config.dataDir, 'evidence.db'));
 }
 
+/**
+ * The audit log: hub state (audit.db, never rebuilt), chained with the suite's hash and kept
+ * for HUB_AUDIT_RETENTION_DAYS at least.
+ */
+export function openAuditLog(config: HubConfig, writerThread = false): SqliteAuditLog {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteAuditLog(join(config.dataDir, 'audit.db'), {
+    alg: chainAlgOf(config),
+    writerThread,
+  });
+}
+
 function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
   mkdirSync(config.dataDir, { recursive: true });
   const current = config.HUB_PII_KEY
@@ -289,6 +302,14 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     );
   const screeningThreads = openScreeningThreads(config, vault, registryIndex);
   const users = openUsers(config);
+  // Who read, exported or opened what: buffered for reads, durable at once for openings.
+  // Written on a thread of its own: requests pay an in-memory push, not a hash or a commit.
+  const auditLog = openAuditLog(config, true);
+  const auditLogger = logger.child({ component: 'audit' });
+  const audit = new AuditTrail(auditLog, {
+    onError: (err, { pending, lost }) =>
+      auditLogger.error({ err, pending, lost }, 'writing audit records failed'),
+  });
   // The one path by which the hub records events on someone's behalf.
   const recorder = new HubRecorder(store, {
     sealing: vault,
@@ -298,6 +319,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const recordingClock = recordingClockOf(config);
   const lateAfterDays = config.HUB_LATE_EVENT_DAYS;
   const graphql = await createGraphqlApi({
+    audit,
     lateAfterDays,
     readModels,
     store,
@@ -335,6 +357,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
   });
   const app = createIngestionApp({
+    audit,
     store,
     credentials: stores.credentials,
     logger,
@@ -353,11 +376,20 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       () => writeHealth.check(),
       async () => void (await readModels.checkpoints()),
     ],
+    userRouters: [
+      auditRouter({
+        users,
+        audit,
+        protector: vault,
+        rateLimitPerMinute: config.GRAPHQL_RATE_LIMIT,
+      }),
+    ],
     routers: [
       graphql.router,
-      evidenceRouter({ notary, checkpoints, key: hubKey }),
-      reportingRouter({ readModels, ...rules, lateAfterDays }),
+      evidenceRouter({ notary, checkpoints, key: hubKey, audit }),
+      reportingRouter({ readModels, ...rules, lateAfterDays, audit }),
       certificatesRouter({
+        audit,
         recorder,
         readModels,
         vault,
@@ -395,6 +427,9 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await graphql.closeSubscriptions();
       await drained;
       await graphql.stop();
+      // Requests are done: what they recorded is written before the stores close.
+      await audit.close();
+      await auditLog.close();
       await bridge?.stop();
       await runner.stop();
       await notary.stop();

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { MIN_AUDIT_RETENTION_DAYS } from '@hub/audit';
 import { DEFAULT_XLSX_LIMITS, type XlsxLimits } from '@hub/certificates';
 import { clockAt, type RecordingClock } from '@hub/domain';
 import { parseSize } from '@hub/ingestion';
@@ -103,6 +104,16 @@ const ConfigSchema = z.object({
   HUB_FUTURE_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Events recorded more than this many days after they happened are flagged, not refused. */
   HUB_LATE_EVENT_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  /** Audit records are kept at least this long; a purge reaching into it is refused. */
+  HUB_AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(
+      MIN_AUDIT_RETENTION_DAYS,
+      `审计记录至少保留 ${MIN_AUDIT_RETENTION_DAYS} 天（网络安全法第二十一条：不少于六个月）/ audit records are kept at least ${MIN_AUDIT_RETENTION_DAYS} days (Cybersecurity Law art. 21: no less than six months)`,
+    )
+    .max(36_500)
+    .default(MIN_AUDIT_RETENTION_DAYS),
 });
 
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
@@ -118,6 +129,7 @@ const KNOWN_PREFIXED = new Set([
   'HUB_LATE_EVENT_DAYS',
   'HUB_CRYPTO_SUITE',
   'HUB_SIGNATURES_REQUIRED',
+  'HUB_AUDIT_RETENTION_DAYS',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */

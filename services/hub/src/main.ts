@@ -18,6 +18,7 @@ import { verifyCommand } from './cli/evidence-commands.js';
 import { agencyKeyCommand } from './cli/agency-key-commands.js';
 import { personalDataCommand } from './cli/personal-data-commands.js';
 import { migrateCommand } from './cli/migrate-commands.js';
+import { auditCommand } from './cli/audit-commands.js';
 import { loadConfig } from './config.js';
 
 const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
@@ -59,6 +60,13 @@ usage: hub [command]
                                       (crypto-shredding: sealed copies unreadable, counts kept)
   migrate evidence                    bring a store made before sealing and the chain up to
                                       them (offline; the old file is kept to be destroyed)
+  audit [--holder <ID number|->] [--from <date>] [--to <date>] [--action <code|family>]
+        [--actor <id>] [--agency <code>] [--purpose <text>] [--outcome ok|refused|failed]
+        [--limit 200] [--format table|jsonl]
+                                      the audit trail, newest first, times in Asia/Shanghai
+                                      (--holder -: the ID number from standard input)
+  audit purge --before <YYYY-MM-DD>   remove audit records older than that day, never inside
+                                      HUB_AUDIT_RETENTION_DAYS (at least 183 days)
   schemas [check]                     write (or check) schemas/events and schemas/graphql`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
@@ -76,6 +84,19 @@ const FLAGS: Record<string, readonly string[]> = {
   'agency-key': ['agency', 'public-key', 'label', 'key-id', 'reason'],
   'personal-data': ['id-number', 'subject', 'reason'],
   migrate: [],
+  audit: [
+    'holder',
+    'from',
+    'to',
+    'action',
+    'actor',
+    'agency',
+    'purpose',
+    'outcome',
+    'limit',
+    'format',
+    'before',
+  ],
   schemas: [],
 };
 
@@ -123,6 +144,8 @@ async function main(argv: string[]): Promise<void> {
       return personalDataCommand(config, rest, flags, out);
     case 'migrate':
       return migrateCommand(config, rest, out);
+    case 'audit':
+      return auditCommand(config, rest, flags, out);
     case 'projections':
       return projectionsCommand(config, rest, out);
   }

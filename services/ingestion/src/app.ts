@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { AuditRecorder } from '@hub/audit';
 import type { RecordingClock } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
@@ -24,6 +25,13 @@ export interface IngestionAppDeps {
   readinessChecks?: Array<() => Promise<void>>;
   /** Routes of other services, behind the same authentication (e.g. reporting). */
   routers?: Router[];
+  /**
+   * Routes for people, who sign in with a user token (the audit trail at /v1/audit): mounted
+   * before the agency credential is asked for, they authenticate their callers themselves.
+   */
+  userRouters?: Router[];
+  /** Failed sign-ins are recorded here. */
+  audit: AuditRecorder;
   /** Seals the ID numbers of published events before they are stored (the hub's vault). */
   sealing: PersonalDataSealing;
   /** Agencies' registered signing keys: signed batches are checked and their signatures kept. */
@@ -60,8 +68,9 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          // A GraphQL GET carries the whole query, ID numbers included: log the path only.
-          url: req.url.startsWith('/graphql') ? req.url.split('?')[0] : req.url,
+          // A GraphQL GET carries the whole query, and an audit query may name a holder's ID
+          // number: log the path only.
+          url: /^\/(graphql|v1\/audit)/.test(req.url) ? req.url.split('?')[0] : req.url,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
@@ -91,7 +100,8 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.use('/v1', authenticateAgency(deps.credentials));
+  for (const router of deps.userRouters ?? []) app.use(router);
+  app.use('/v1', authenticateAgency(deps.credentials, deps.audit));
   // Per verified credential, so a client cannot get a fresh quota by spelling its header anew.
   const perMinute = deps.rateLimitPerMinute ?? DEFAULT_API_RATE_LIMIT;
   const buckets = new TokenBuckets(perMinute);

@@ -11,6 +11,7 @@ export * from './errors/error-table.js';
 export * from './recording/hub-recorder.js';
 export * from './http/rate-limit.js';
 export * from './http/scope.js';
+export * from './http/audit-request.js';
 export * from './sealing.js';
 export * from './write-health.js';
 export * from './signatures/batch-signature.js';

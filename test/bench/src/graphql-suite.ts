@@ -7,6 +7,7 @@ import { DEFAULT_DEADLINE_RULES } from '@hub/domain';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { ScreeningJobs } from '@hub/certificates';
 import { HubRecorder } from '@hub/ingestion';
+import { AuditTrail, SqliteAuditLog, verifyAuditChain } from '@hub/audit';
 import {
   createContext,
   createGraphqlApi,
@@ -75,7 +76,14 @@ export async function graphqlSuite(): Promise<void> {
     const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
     const { token } = await users.create({ name: 'bench', role: 'analyst', units: ['310000'] });
     const recorder = new HubRecorder(store, { sealing: vault });
+    // Every read is audited, as in the hub: buffered into audit.db beside the read models.
+    const auditLog = new SqliteAuditLog(join(dir, 'audit.db'), {
+      alg: 'sha256',
+      writerThread: true,
+    });
+    const audit = new AuditTrail(auditLog);
     const deps = {
+      audit,
       readModels,
       store,
       recorder,
@@ -168,6 +176,71 @@ export async function graphqlSuite(): Promise<void> {
     }
     await uncached.stop();
     await new Promise((r) => plain.close(r));
+
+    // What auditing costs an uncached ledger page: the same server with and without the audit
+    // plugin, in turns (off, on; three times) so that drift of the machine hits both alike.
+    const servers = await Promise.all(
+      [true, false].map(async (audited) => {
+        const api = await createGraphqlApi({
+          ...deps,
+          users,
+          production: true,
+          rateLimitPerMinute: 1_000_000,
+          responseCache: false,
+          ...(audited ? {} : { unauditedForBenchmark: true as const }),
+        });
+        const app = express();
+        app.use(api.router);
+        const server = await new Promise<Server>((resolve) => {
+          const s = app.listen(0, '127.0.0.1', () => resolve(s));
+        });
+        const a = server.address();
+        return {
+          api,
+          server,
+          url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/graphql`,
+        };
+      }),
+    );
+    const [on, off] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    type Run = Awaited<ReturnType<typeof load>>;
+    const runs: { on: Run[]; off: Run[] } = { on: [], off: [] };
+    const before = (await auditLog.readRows(0, 1e9)).length;
+    for (let round = 0; round < 3; round++)
+      for (const [name, at] of [
+        ['off', off],
+        ['on', on],
+      ] as const) {
+        url = at.url;
+        runs[name].push(await overHttp(LEDGER_QUERY));
+      }
+    await audit.flush();
+    const recorded = (await auditLog.readRows(0, 1e9)).length - before;
+    const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
+    const figures = (list: Run[]) => ({
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      rate: median(list.map((r) => r.rate)),
+    });
+    const audited = figures(runs.on);
+    const unaudited = figures(runs.off);
+    bench('graphql', 'ledger_page_uncached_audit_off_p50', unaudited.p50, 'ms');
+    bench('graphql', 'ledger_page_uncached_audit_off_p99', unaudited.p99, 'ms');
+    bench('graphql', 'ledger_page_uncached_audit_off', unaudited.rate, 'requests/s');
+    bench('graphql', 'ledger_page_uncached_audit_p50', audited.p50, 'ms');
+    bench('graphql', 'ledger_page_uncached_audit_p99', audited.p99, 'ms');
+    bench('graphql', 'ledger_page_uncached_audit', audited.rate, 'requests/s');
+    bench('graphql', 'ledger_page_uncached_audit_vs_off_p50', audited.p50 / unaudited.p50, 'ratio');
+    bench('graphql', 'ledger_page_uncached_audit_vs_off_p99', audited.p99 / unaudited.p99, 'ratio');
+    bench('graphql', 'ledger_page_uncached_audit_records', recorded, 'records');
+    const chain = await verifyAuditChain(auditLog);
+    bench('graphql', 'audit_chain_problems', chain.problems.length, 'problems');
+    for (const s of servers) {
+      await s.api.stop();
+      await new Promise((r) => s.server.close(r));
+    }
+    await audit.close();
+    await auditLog.close();
     users.close();
     jobs.close();
     await readModels.close();

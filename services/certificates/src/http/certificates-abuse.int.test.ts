@@ -30,6 +30,7 @@ import {
 } from '../import/import-issuer-export.js';
 import { ScreeningJobs } from '../screening/screening-jobs.js';
 import { certificatesRouter } from './certificates-router.js';
+import { memoryAuditTrail } from '@hub/audit';
 
 const ID = residentIdFor('19800101', 1);
 const NOW = new Date('2024-07-01T02:00:00Z');
@@ -77,6 +78,7 @@ beforeAll(async () => {
     projections: [certificateRegistryProjection(vault)],
   }).catchUp();
   app = createIngestionApp({
+    audit: memoryAuditTrail(),
     store,
     credentials,
     logger: pino({ level: 'silent' }),
@@ -85,6 +87,7 @@ beforeAll(async () => {
     sealing: vault,
     routers: [
       certificatesRouter({
+        audit: memoryAuditTrail(),
         recorder: new HubRecorder(store, { sealing: vault, now: () => NOW }),
         readModels,
         vault,

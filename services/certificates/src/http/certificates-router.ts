@@ -12,16 +12,23 @@ import {
   verifyCertificate,
   type RegistryCertificate,
 } from '@hub/domain';
+import type { AuditRecorder } from '@hub/audit';
 // Brings in the typing of req.credential (set by the agency authentication).
 import {
+  agencyActorOf,
+  audited,
   boundedRaw,
+  noteAudit,
+  originOf,
   parseOrProblem,
   parseSize,
+  queryText,
   sendProblem,
   type HubRecorder,
 } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
+import { checkSubject } from '../audit-subject.js';
 import { deterministicUuid } from '../deterministic-id.js';
 import { bufferSource, TableError } from '../files/table-reader.js';
 import { checkXlsx, DEFAULT_XLSX_LIMITS, type XlsxLimits } from '../files/xlsx-zip.js';
@@ -32,6 +39,8 @@ import { unmaskHolder } from '../unmasking/unmask-holder.js';
 export interface CertificatesDeps {
   /** Verifications, screenings and unmaskings are recorded through it, and only through it. */
   recorder: HubRecorder;
+  /** Every check, screening, download and unmasking is on the audit record. */
+  audit: AuditRecorder;
   readModels: ReadModelStore;
   vault: PersonalDataVault;
   jobs: ScreeningJobs;
@@ -120,9 +129,16 @@ const actorOf = (req: Request) => {
   };
 };
 
+/** A string field of a request body not yet validated, for describing the request only. */
+const bodyText = (req: Request, name: string): string | undefined => {
+  const value: unknown = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && value.length <= 200 ? value : undefined;
+};
+
 /** Verification, bulk screening and audited unmasking for agency systems, over HTTP. */
 export function certificatesRouter(deps: CertificatesDeps): Router {
   const router = Router();
+  const { audit } = deps;
   const now = () => (deps.now ?? (() => new Date()))();
   const today = () => dayString(shanghaiDay(now().toISOString()));
   // Failures carry codes of the one error table; the app's error handler answers them.
@@ -134,10 +150,27 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
   router.post(
     '/v1/certificates/verifications',
     express.json({ limit: '64kb' }),
+    audited(audit, 'certificate.verify', (req) => ({
+      subject: {
+        ...(bodyText(req, 'verificationId')
+          ? { verificationId: bodyText(req, 'verificationId') }
+          : {}),
+        ...(bodyText(req, 'reportingUnit') ? { unit: bodyText(req, 'reportingUnit') } : {}),
+      },
+    })),
     wrap(async (req, res) => {
       const body = parse(Verification, req.body, res);
       if (!body) return;
       const agency = agencyOf(req);
+      // Which certificate and which person were checked: by keys, never by number.
+      noteAudit(res, {
+        subject: checkSubject(
+          deps.vault,
+          body.certificate.type,
+          body.certificate.number,
+          body.holder?.idNumber,
+        ),
+      });
       const key = registryKey(deps.vault, body.certificate.type, body.certificate.number);
       const record = (await deps.readModels.getDocuments('certificate-registry', [key])).get(
         key,
@@ -199,6 +232,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
         events.length > 0
           ? await deps.recorder.record(agency, events, { timeChosenByHub: !body.checkedAt })
           : { eventIds: [] };
+      noteAudit(res, { code: verification.result });
       res.json({ ...verification, certificate: masked, recordedEventIds: recorded.eventIds });
     }),
   );
@@ -211,6 +245,11 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
   };
   router.post(
     '/v1/certificates/screenings',
+    audited(audit, 'screening.submit', (req) => ({
+      ...(queryText(req, 'purpose') ? { purpose: queryText(req, 'purpose') } : {}),
+      ...(queryText(req, 'caseId') ? { caseId: queryText(req, 'caseId') } : {}),
+      subject: queryText(req, 'reportingUnit') ? { unit: queryText(req, 'reportingUnit') } : {},
+    })),
     // The roster limit holds after decompression, and a body may not inflate like a bomb.
     boundedRaw({ maxBytes: rosterBytes, maxRatio: xlsxLimits.maxRatio }),
     wrap(async (req, res) => {
@@ -226,6 +265,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
         ? `SCR-${deterministicUuid(`${agency}|screening|${idempotencyKey}`)}`
         : `SCR-${deterministicUuid(`${agency}|screening|${now().toISOString()}|${Math.random()}`)}`;
       const location = `/v1/certificates/screenings/${id}`;
+      noteAudit(res, { subject: { screeningId: id } });
       if (
         !deps.jobs.create({
           id,
@@ -308,35 +348,59 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
     return job;
   };
 
-  router.get('/v1/certificates/screenings/:id', (req, res) => {
-    const job = ownJob(req, res);
-    if (job) res.json({ ...job, results: `/v1/certificates/screenings/${job.id}/results` });
-  });
+  const screeningOf = (req: Request) => ({ subject: { screeningId: String(req.params.id) } });
+  router.get(
+    '/v1/certificates/screenings/:id',
+    audited(audit, 'screening.status', screeningOf),
+    (req, res) => {
+      const job = ownJob(req, res);
+      if (job) res.json({ ...job, results: `/v1/certificates/screenings/${job.id}/results` });
+    },
+  );
 
-  router.get('/v1/certificates/screenings/:id/results', (req, res) => {
-    const job = ownJob(req, res);
-    if (!job) return;
-    if (job.status === 'running')
-      return problem(res, 409, 'Still running', `screening ${job.id} has ${job.rows} rows so far`);
-    if (job.status === 'failed')
-      return problem(
-        res,
-        409,
-        'Screening failed',
-        `比对失败，无结果 / screening ${job.id} failed and has no results: ${job.error ?? ''}`,
-      );
-    res.type('application/x-ndjson');
-    deps.jobs.readResults(job.id).pipe(res);
-  });
+  router.get(
+    '/v1/certificates/screenings/:id/results',
+    audited(audit, 'screening.results', screeningOf),
+    (req, res) => {
+      const job = ownJob(req, res);
+      if (!job) return;
+      if (job.status === 'running')
+        return problem(
+          res,
+          409,
+          'Still running',
+          `screening ${job.id} has ${job.rows} rows so far`,
+        );
+      if (job.status === 'failed')
+        return problem(
+          res,
+          409,
+          'Screening failed',
+          `比对失败，无结果 / screening ${job.id} failed and has no results: ${job.error ?? ''}`,
+        );
+      noteAudit(res, { subject: { count: job.rows } });
+      res.type('application/x-ndjson');
+      deps.jobs.readResults(job.id).pipe(res);
+    },
+  );
 
   router.post(
     '/v1/certificates/unmask',
     express.json({ limit: '16kb' }),
+    // A request refused before it reaches unmaskHolder (malformed) is recorded here.
+    audited(audit, 'personal_data.unmask', (req) => ({
+      ...(bodyText(req, 'purpose') ? { purpose: bodyText(req, 'purpose') } : {}),
+      subject: bodyText(req, 'reportingUnit') ? { unit: bodyText(req, 'reportingUnit') } : {},
+    })),
     wrap(async (req, res) => {
       const body = parse(Unmask, req.body, res);
       if (!body) return;
       const agency = agencyOf(req);
+      // From here unmaskHolder records every outcome itself, the opening before the value.
+      noteAudit(res, { done: true });
       const answer = await unmaskHolder(deps, {
+        auditActor: agencyActorOf(req),
+        from: originOf(req),
         requester: { kind: 'agency-system', agency },
         agency,
         actor: actorOf(req),

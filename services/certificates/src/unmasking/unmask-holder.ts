@@ -6,7 +6,8 @@ import {
   type RegistryCertificate,
   type UnmaskingRequester,
 } from '@hub/domain';
-import type { HubRecorder } from '@hub/ingestion';
+import type { AuditActor, AuditEntry, AuditOrigin, AuditRecorder } from '@hub/audit';
+import { answerFor, type HubRecorder } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
 import { deterministicUuid } from '../deterministic-id.js';
@@ -21,6 +22,8 @@ export class CertificateNotFoundError extends Error {
 
 export interface UnmaskingDeps {
   recorder: HubRecorder;
+  /** Every attempt is on the audit record; an opening is written there before the value. */
+  audit: AuditRecorder;
   readModels: ReadModelStore;
   vault: PersonalDataVault;
   now?: () => Date;
@@ -39,6 +42,9 @@ export interface UnmaskRequest {
   caseId?: string;
   /** The caller's id for this access: a retry with it is the same access. Absent: a new one. */
   unmaskingId?: string;
+  /** Who asks, as the audit trail names them (person or agency system), and from where. */
+  auditActor: AuditActor;
+  from: AuditOrigin;
 }
 
 export interface UnmaskAnswer {
@@ -55,13 +61,76 @@ export const UNMASKING_RETRY_WINDOW_MS = 15 * 60_000;
 /**
  * Opens a certificate holder's sealed ID number: the only place in the hub that unseals
  * (a lint rule keeps it so). The right is judged on the registry record's own type and
- * issuer; the access is recorded before the value is opened, and a request id reused for
- * another access opens nothing.
+ * issuer; the access is recorded (as an event, and durably on the audit trail) before the
+ * value is opened, and a request id reused for another access opens nothing.
  */
 export async function unmaskHolder(
   deps: UnmaskingDeps,
   request: UnmaskRequest,
 ): Promise<UnmaskAnswer> {
+  const entry = (
+    result: AuditEntry['result'],
+    subject: AuditEntry['subject'] = {},
+  ): AuditEntry => ({
+    actor: request.auditActor,
+    action: 'personal_data.unmask',
+    purpose: request.purpose,
+    ...(request.caseId ? { caseId: request.caseId } : {}),
+    subject: {
+      registryKey: request.registryKey,
+      unit: request.reportingUnit,
+      ...(request.unmaskingId ? { unmaskingId: request.unmaskingId } : {}),
+      ...subject,
+    },
+    from: request.from,
+    result,
+  });
+  let opened: Access;
+  try {
+    opened = await recordAccess(deps, request);
+  } catch (error) {
+    // Refusals and failures are on the audit record too, with their code.
+    const known = answerFor(error);
+    deps.audit.record(
+      entry({
+        outcome: known && known.status < 500 ? 'refused' : 'failed',
+        code: known?.code ?? 'INTERNAL',
+      }),
+    );
+    throw error;
+  }
+  const { record, sealed, answer } = opened;
+  const subject = {
+    unmaskingId: answer.unmaskingId,
+    certificateType: record.type,
+    numberMasked: record.numberMasked,
+    ...(record.holderKey ? { holderKey: record.holderKey } : {}),
+    ...(answer.retry ? { args: { retry: true } } : {}),
+  };
+  // On the audit record and durable before the value exists outside the vault.
+  await deps.audit.recordNow(entry({ outcome: 'ok' }, subject));
+  try {
+    return { ...answer, idNumber: deps.vault.unseal(sealed) };
+  } catch (error) {
+    // A key destroyed (crypto-shredding) or a damaged value: nothing was opened after all.
+    deps.audit.record(
+      entry(
+        { outcome: 'failed', code: (error as { code?: string }).code ?? 'UNSEAL_FAILED' },
+        subject,
+      ),
+    );
+    throw error;
+  }
+}
+
+interface Access {
+  record: RegistryCertificate;
+  sealed: string;
+  answer: Omit<UnmaskAnswer, 'idNumber'>;
+}
+
+/** Judges the right on the registry record and records the access as an event. */
+async function recordAccess(deps: UnmaskingDeps, request: UnmaskRequest): Promise<Access> {
   const record = (
     await deps.readModels.getDocuments('certificate-registry', [request.registryKey])
   ).get(request.registryKey) as RegistryCertificate | undefined;
@@ -96,11 +165,10 @@ export async function unmaskHolder(
     ],
     { timeChosenByHub: true, retryWindowMs: UNMASKING_RETRY_WINDOW_MS },
   );
-  // On the record (this very access, or its retry): only now is the value opened.
+  // On the record (this very access, or its retry): only now may the value be opened.
   return {
-    idNumber: deps.vault.unseal(record.holderSealed),
-    numberMasked: record.numberMasked,
-    unmaskingId,
-    retry: receipt.retry,
+    record,
+    sealed: record.holderSealed,
+    answer: { numberMasked: record.numberMasked, unmaskingId, retry: receipt.retry },
   };
 }

@@ -27,6 +27,7 @@ export const OPERATION_ROLES: Record<string, readonly Role[]> = {
   screeningResults: ['agency_officer'],
   agencyActivity: ['analyst', 'auditor'],
   certificateHolder: ['procurator', 'court_clerk', 'agency_officer'],
+  auditTrail: ['auditor'],
   ledgerChanged: ['analyst', 'procurator', 'agency_officer'],
   newlyOverdue: ['analyst', 'procurator', 'agency_officer'],
 };

@@ -5,8 +5,19 @@ import { isAgency, type Agency } from '@hub/domain';
 import { readOrCreateSecretFile } from '@hub/personal-data';
 import { isRole, type Role, type Viewer } from './roles.js';
 
+/** Why a sign-in failed, for the audit trail: stable codes, never the token. */
+export type SignInFailure = 'MISSING_TOKEN' | 'INVALID_TOKEN' | 'USER_UNKNOWN_OR_REVOKED';
+
 export class AuthenticationError extends Error {
   readonly code = 'UNAUTHENTICATED';
+  constructor(
+    message: string,
+    readonly reason: SignInFailure = 'INVALID_TOKEN',
+    /** The user a validly signed token names (unknown or revoked). */
+    readonly userId?: string,
+  ) {
+    super(message);
+  }
 }
 
 const ISSUER = 'hub';
@@ -139,7 +150,12 @@ export class UserDirectory {
     const row = this.db
       .prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?')
       .get(subject ?? '');
-    if (!row || row.revoked_at) throw new AuthenticationError('the user is unknown or revoked');
+    if (!row || row.revoked_at)
+      throw new AuthenticationError(
+        'the user is unknown or revoked',
+        'USER_UNKNOWN_OR_REVOKED',
+        subject,
+      );
     if (!isRole(row.role)) throw new AuthenticationError(`unknown role ${row.role}`);
     return {
       userId: row.id,

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import {
   caseView,
   CERTIFICATE_TYPES,
@@ -43,6 +43,8 @@ import {
   mayReadClue,
 } from '../auth/policy.js';
 import type { GraphqlContext } from '../context.js';
+import { userActorOf } from '../auth/sign-in.js';
+import { auditQueryOf, auditRecordView, type AuditFilterInput } from '../audit/audit-query.js';
 
 /** Page sizes are capped: a client cannot ask for the whole ledger at once. */
 export const MAX_PAGE = 100;
@@ -472,6 +474,7 @@ export const resolvers = {
         reportingUnit?: string;
       },
       ctx: GraphqlContext,
+      info: GraphQLResolveInfo,
     ) => {
       authorize(ctx.viewer, 'certificateHolder');
       if (!(CERTIFICATE_TYPES as readonly string[]).includes(args.certificateType))
@@ -485,7 +488,11 @@ export const resolvers = {
         );
       // Recorded as the person's own act, under the agency they work for.
       const agency = viewer.agency ?? (viewer.role === 'court_clerk' ? 'court' : 'procuratorate');
+      // From here unmaskHolder puts every outcome on the audit record, the opening first.
+      ctx.selfAudited.add(String(info.path.key));
       return unmaskHolder(ctx.deps, {
+        auditActor: userActorOf(viewer),
+        from: ctx.from,
         requester: {
           kind: 'person',
           role: viewer.role,
@@ -501,10 +508,32 @@ export const resolvers = {
         ...(args.unmaskingId ? { unmaskingId: args.unmaskingId } : {}),
       });
     },
+    auditTrail: async (
+      _: unknown,
+      args: { filter?: AuditFilterInput; first?: number; after?: string },
+      ctx: GraphqlContext,
+    ) => {
+      authorize(ctx.viewer, 'auditTrail');
+      // Scoped to the auditor's units; the audit plugin records this read itself.
+      const page = await ctx.deps.audit.query(
+        auditQueryOf(args.filter ?? {}, ctx.viewer.units ?? [], ctx.deps.vault),
+        { first: pageSize(args.first), ...(args.after ? { after: args.after } : {}) },
+      );
+      return {
+        edges: page.records.map((r) => ({ cursor: r.cursor, node: auditRecordView(r) })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
   },
   TimelineEntry: {
     recordedLate: (entry: TimelineEntry, _: unknown, ctx: GraphqlContext) =>
       flagLateEntry(entry, lateAfterDays(ctx)).recordedLate === true,
+  },
+  AuditSubject: {
+    args: (subject: { args?: Record<string, unknown> }) =>
+      subject.args
+        ? Object.entries(subject.args).map(([name, value]) => ({ name, value: String(value) }))
+        : null,
   },
   Case: {
     procuratorId: (c: CaseView, _: unknown, ctx: GraphqlContext) => {

@@ -66,6 +66,12 @@ export const typeDefs = /* GraphQL */ `
       "The unit the access is recorded for; default the first of your units."
       reportingUnit: String
     ): HolderIdentity!
+    """
+    The audit trail (auditors): who opened personal data, checked, screened or exported what,
+    when, from where, why, and with what result. Newest first, in pages (first at most 100);
+    records of your units only (the actor's units or the unit concerned; 000000: all).
+    """
+    auditTrail(filter: AuditFilter, first: Int = 50, after: String): AuditConnection!
   }
 
   type Subscription {
@@ -303,6 +309,114 @@ export const typeDefs = /* GraphQL */ `
   type TypeCount {
     type: String!
     count: Int!
+  }
+
+  input AuditFilter {
+    "From this day (YYYY-MM-DD, Asia/Shanghai) or instant (with its offset)."
+    from: String
+    "To this day (inclusive), or before this instant."
+    to: String
+    "A user id, or an agency credential id."
+    actorId: String
+    agency: String
+    "An action code (personal_data.unmask) or its family (export)."
+    action: String
+    "A person's ID number: records are found by its match key; the number is never kept."
+    holderIdNumber: String
+    registryKey: String
+    "Records whose purpose contains this text."
+    purpose: String
+    "ok, refused or failed."
+    outcome: String
+  }
+
+  type AuditConnection {
+    edges: [AuditEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type AuditEdge {
+    cursor: String!
+    node: AuditRecord!
+  }
+
+  "One audited act. Persons appear by the match key of their ID number, never the number."
+  type AuditRecord {
+    id: ID!
+    "UTC, ISO 8601."
+    at: String!
+    "The same instant in Asia/Shanghai, as people read it."
+    atShanghai: String!
+    actor: AuditActor!
+    "A stable code, e.g. personal_data.unmask."
+    action: String!
+    "The action as people read it, Chinese first."
+    actionLabel: String!
+    purpose: String
+    caseId: String
+    subject: AuditSubject!
+    from: AuditOrigin!
+    result: AuditResult!
+    "This record's link in the audit hash chain: <alg>:<hex>."
+    hash: String!
+  }
+
+  type AuditActor {
+    "user, agency-system or cli."
+    kind: String!
+    "User id, agency credential id, or the operating-system user of the hub command."
+    id: String!
+    name: String
+    "The officer acting through an agency system, when it says."
+    officerId: String
+    role: String
+    agency: String
+    units: [String!]
+  }
+
+  type AuditSubject {
+    "The match key of the person's ID number."
+    holderKey: String
+    registryKey: String
+    certificateType: String
+    numberMasked: String
+    form: String
+    figure: String
+    unit: String
+    period: String
+    format: String
+    screeningId: String
+    clueId: String
+    unmaskingId: String
+    verificationId: String
+    tokenId: String
+    userId: String
+    view: String
+    "The GraphQL root field read."
+    field: String
+    "What the request asked for, in short."
+    args: [AuditArg!]
+    "Rows given out, imported or removed."
+    count: Int
+  }
+
+  type AuditArg {
+    name: String!
+    value: String!
+  }
+
+  type AuditOrigin {
+    ip: String
+    requestId: String
+    correlationId: String
+    host: String
+  }
+
+  type AuditResult {
+    "ok, refused or failed."
+    outcome: String!
+    "Why it was refused or failed; for a check, its finding."
+    code: String
   }
 
   type HolderIdentity {

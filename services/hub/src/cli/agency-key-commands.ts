@@ -7,6 +7,7 @@ import { HubRecorder } from '@hub/ingestion';
 import { agencyKeyStream } from '@hub/domain';
 import type { HubConfig } from '../config.js';
 import { openStores, openVault } from '../compose.js';
+import { cliAudited } from './cli-audit.js';
 import { flagValue, usage, type Flags, type Out } from './usage.js';
 
 const USAGE =
@@ -83,14 +84,20 @@ export async function agencyKeyCommand(
         );
       }
       const label = flagValue(flags, 'label');
-      await recorder.record(agency, [
-        envelope(agency, `${agency}|agency-key|${keyId}`, 'AgencyKeyRegistered', {
-          agency,
-          alg,
-          publicKeyPem: pem.trim() + '\n',
-          ...(label ? { label } : {}),
-        }),
-      ]);
+      await cliAudited(
+        config,
+        'agency_key.register',
+        { subject: { args: { agency, keyId, alg } } },
+        () =>
+          recorder.record(agency, [
+            envelope(agency, `${agency}|agency-key|${keyId}`, 'AgencyKeyRegistered', {
+              agency,
+              alg,
+              publicKeyPem: pem.trim() + '\n',
+              ...(label ? { label } : {}),
+            }),
+          ]),
+      );
       out(
         `已登记 ${agency} 的 ${alg} 签名密钥 ${keyId} / registered ${agency}'s ${alg} signing key ${keyId}`,
       );
@@ -106,13 +113,19 @@ export async function agencyKeyCommand(
           `${agency} 没有有效密钥 ${keyId}`,
           `${agency} has no live key ${keyId} (hub agency-key list)`,
         );
-      await recorder.record(agency, [
-        envelope(agency, `${agency}|agency-key-revoked|${keyId}`, 'AgencyKeyRevoked', {
-          agency,
-          keyId,
-          reason,
-        }),
-      ]);
+      await cliAudited(
+        config,
+        'agency_key.revoke',
+        { subject: { args: { agency, keyId, reason } } },
+        () =>
+          recorder.record(agency, [
+            envelope(agency, `${agency}|agency-key-revoked|${keyId}`, 'AgencyKeyRevoked', {
+              agency,
+              keyId,
+              reason,
+            }),
+          ]),
+      );
       out(`已吊销 ${agency} 的签名密钥 ${keyId} / revoked ${agency}'s signing key ${keyId}`);
     } else {
       const only = agencyOf(flags, false);

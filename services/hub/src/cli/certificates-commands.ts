@@ -1,4 +1,5 @@
 import { createWriteStream, openSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { once } from 'node:events';
 import {
   AGENCIES,
@@ -27,6 +28,7 @@ import { HubRecorder, InflationLimitError } from '@hub/ingestion';
 import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
 import { openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
+import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
 import {
   divisionFlag,
@@ -121,40 +123,49 @@ export async function certificatesCommand(
         throw usage(`import 不用 --${other}`, `import takes no --${other}`);
     const stores = await openStores(config);
     const vault = openVault(config);
+    const known = {
+      subject: {
+        unit,
+        args: { agency, file: basename(file), ...(type ? { certificateType: type } : {}) },
+      },
+    };
     try {
-      const result = await importIssuerExport(
-        stores.store,
-        readTable(
-          fileSource(file),
-          formatOf(file),
-          EXPORT_COLUMNS,
-          EXPORT_REQUIRED,
-          xlsxLimitsOf(config),
-        ),
-        {
-          agency,
-          ...(type ? { certificateType: type } : {}),
-          reportingUnit: unit,
-          officerId: 'hub-import',
-          onProgress: progress(out, 'imported'),
-          recordingClock: recordingClockOf(config),
-          sealing: vault,
-        },
-      ).catch(refusedFile(file));
-      if (process.stdout.isTTY) process.stdout.write('\n');
-      out(
-        `${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
-      );
-      if (result.problems.length > 0) {
-        const report = `${file}.problems.csv`;
-        writeFileSync(
-          report,
-          `\uFEFFline,column,problem\r\n${result.problems.map((p) => `${p.line},${p.column ?? ''},"${p.message.replace(/"/g, '""')}"`).join('\r\n')}\r\n`,
+      await cliAudited(config, 'certificate.import', known, async (note) => {
+        const result = await importIssuerExport(
+          stores.store,
+          readTable(
+            fileSource(file),
+            formatOf(file),
+            EXPORT_COLUMNS,
+            EXPORT_REQUIRED,
+            xlsxLimitsOf(config),
+          ),
+          {
+            agency,
+            ...(type ? { certificateType: type } : {}),
+            reportingUnit: unit,
+            officerId: 'hub-import',
+            onProgress: progress(out, 'imported'),
+            recordingClock: recordingClockOf(config),
+            sealing: vault,
+          },
+        ).catch(refusedFile(file));
+        if (process.stdout.isTTY) process.stdout.write('\n');
+        out(
+          `${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
         );
-        for (const p of result.problems.slice(0, 20))
-          out(`  line ${p.line}${p.column ? ` (${p.column})` : ''}: ${p.message}`);
-        out(`every problem is listed in ${report}`);
-      }
+        if (result.problems.length > 0) {
+          const report = `${file}.problems.csv`;
+          writeFileSync(
+            report,
+            `\uFEFFline,column,problem\r\n${result.problems.map((p) => `${p.line},${p.column ?? ''},"${p.message.replace(/"/g, '""')}"`).join('\r\n')}\r\n`,
+          );
+          for (const p of result.problems.slice(0, 20))
+            out(`  line ${p.line}${p.column ? ` (${p.column})` : ''}: ${p.message}`);
+          out(`every problem is listed in ${report}`);
+        }
+        note({ subject: { count: result.imported } });
+      });
     } finally {
       await stores.close();
       vault.close();
@@ -172,59 +183,67 @@ export async function certificatesCommand(
     // Opened now: a results path that cannot be written fails before the screening starts.
     const resultsFd = openSync(resultsFile, 'w');
     const vault = openVault(config);
-    await withReadSide(config, async (runner, readModels) => {
-      await runner.catchUp();
-      const screeningId = `SCR-${deterministicUuid(`${agency}|cli|${file}|${Date.now()}`)}`;
-      const results = createWriteStream(resultsFile, { fd: resultsFd });
-      const report = progress(out, 'screened');
-      const threads = openScreeningThreads(config, vault);
-      const runs = rosterRuns(fileSource(file), formatOf(file), undefined, xlsxLimitsOf(config));
-      const screening = screenRoster(runs, {
-        protector: vault,
-        lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
-        today: dayString(shanghaiDay(new Date().toISOString())),
-        ...(type ? { certificateType: type } : {}),
-        ...(threads ? { threads } : {}),
-      });
-      let summary: ScreeningSummary;
-      try {
-        summary = await writeScreenedLines(screening, results, report).catch(refusedFile(file));
-      } finally {
-        await threads?.close();
-      }
-      results.end();
-      await once(results, 'finish');
-      if (process.stdout.isTTY) process.stdout.write('\n');
-      const stores = await openStores(config);
-      try {
-        await new HubRecorder(stores.store, { sealing: vault }).record(agency, [
-          {
-            id: deterministicUuid(`${agency}|screened|${screeningId}`),
-            type: 'RosterScreened',
-            schemaVersion: 1,
-            reportingUnit: unit,
-            occurredAt: new Date().toISOString(),
-            actor: { officerId: 'hub-cli' },
-            data: {
-              screeningId,
-              purpose,
-              ...(caseId ? { caseId } : {}),
-              rows: summary.rows,
-              rejectedRows: summary.rejectedRows,
-              negativeRows: summary.negativeRows,
-              anomalies: summary.anomalies,
+    const known = {
+      purpose,
+      ...(caseId ? { caseId } : {}),
+      subject: { unit, args: { agency, file: basename(file), out: resultsFile } },
+    };
+    await cliAudited(config, 'screening.submit', known, (note) =>
+      withReadSide(config, async (runner, readModels) => {
+        await runner.catchUp();
+        const screeningId = `SCR-${deterministicUuid(`${agency}|cli|${file}|${Date.now()}`)}`;
+        const results = createWriteStream(resultsFile, { fd: resultsFd });
+        const report = progress(out, 'screened');
+        const threads = openScreeningThreads(config, vault);
+        const runs = rosterRuns(fileSource(file), formatOf(file), undefined, xlsxLimitsOf(config));
+        const screening = screenRoster(runs, {
+          protector: vault,
+          lookup: (keys) => readModels.getDocuments('certificate-registry', keys),
+          today: dayString(shanghaiDay(new Date().toISOString())),
+          ...(type ? { certificateType: type } : {}),
+          ...(threads ? { threads } : {}),
+        });
+        let summary: ScreeningSummary;
+        try {
+          summary = await writeScreenedLines(screening, results, report).catch(refusedFile(file));
+        } finally {
+          await threads?.close();
+        }
+        results.end();
+        await once(results, 'finish');
+        if (process.stdout.isTTY) process.stdout.write('\n');
+        const stores = await openStores(config);
+        try {
+          await new HubRecorder(stores.store, { sealing: vault }).record(agency, [
+            {
+              id: deterministicUuid(`${agency}|screened|${screeningId}`),
+              type: 'RosterScreened',
+              schemaVersion: 1,
+              reportingUnit: unit,
+              occurredAt: new Date().toISOString(),
+              actor: { officerId: 'hub-cli' },
+              data: {
+                screeningId,
+                purpose,
+                ...(caseId ? { caseId } : {}),
+                rows: summary.rows,
+                rejectedRows: summary.rejectedRows,
+                negativeRows: summary.negativeRows,
+                anomalies: summary.anomalies,
+              },
             },
-          },
-        ]);
-      } finally {
-        await stores.close();
-      }
-      out(
-        `${summary.rows} rows: ${summary.rejectedRows} rejected, ${summary.negativeRows} negative, ${summary.anomalies} anomalies`,
-      );
-      for (const [result, n] of Object.entries(summary.byResult)) out(`  ${result}: ${n}`);
-      out(`results: ${resultsFile} (screening ${screeningId} recorded)`);
-    });
+          ]);
+        } finally {
+          await stores.close();
+        }
+        out(
+          `${summary.rows} rows: ${summary.rejectedRows} rejected, ${summary.negativeRows} negative, ${summary.anomalies} anomalies`,
+        );
+        for (const [result, n] of Object.entries(summary.byResult)) out(`  ${result}: ${n}`);
+        note({ subject: { screeningId, count: summary.rows } });
+        out(`results: ${resultsFile} (screening ${screeningId} recorded)`);
+      }),
+    );
     return;
   }
   throw usage(`用法：${IMPORT_USAGE}；${SCREEN_USAGE}`, `usage: ${IMPORT_USAGE}; ${SCREEN_USAGE}`);

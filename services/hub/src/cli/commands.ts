@@ -14,6 +14,7 @@ import { createLogger } from '../logger.js';
 import { publishAsAgencies } from '@hub/ingestion';
 
 import { checkDivision, flagValue, usage, type Flags, type Out } from './usage.js';
+import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
 
 export async function startCommand(config: HubConfig, out: Out): Promise<void> {
@@ -116,24 +117,30 @@ export async function tokenCommand(
   const stores = await openStores(config);
   try {
     if (action === 'create' && agency && units) {
-      const { token, credential } = await stores.credentials.create(
-        agency,
-        label ?? `${agency} system`,
-        units,
-      );
-      out(
-        `created credential ${credential.tokenId} for agency ${agency}, units ${units.join(',')} (${credential.label}); it is shown once, store it now:`,
-      );
-      out(token);
+      const given = { agency, units: units.join(','), ...(label ? { label } : {}) };
+      await cliAudited(config, 'credential.create', { subject: { args: given } }, async (note) => {
+        const { token, credential } = await stores.credentials.create(
+          agency,
+          label ?? `${agency} system`,
+          units,
+        );
+        note({ subject: { tokenId: credential.tokenId } });
+        out(
+          `created credential ${credential.tokenId} for agency ${agency}, units ${units.join(',')} (${credential.label}); it is shown once, store it now:`,
+        );
+        out(token);
+      });
     } else if (action === 'revoke') {
       const tokenId = args[1]!;
-      const revoked = await stores.credentials.revoke(tokenId);
-      if (!revoked)
-        throw usage(
-          `没有有效的凭证 ${tokenId}（hub token list 列出凭证）`,
-          `no live credential ${tokenId} (hub token list lists them)`,
-        );
-      out(`revoked credential ${tokenId}`);
+      await cliAudited(config, 'credential.revoke', { subject: { tokenId } }, async () => {
+        const revoked = await stores.credentials.revoke(tokenId);
+        if (!revoked)
+          throw usage(
+            `没有有效的凭证 ${tokenId}（hub token list 列出凭证）`,
+            `no live credential ${tokenId} (hub token list lists them)`,
+          );
+        out(`revoked credential ${tokenId}`);
+      });
     } else if (action === 'list') {
       for (const c of await stores.credentials.list()) {
         out(
@@ -287,28 +294,35 @@ export async function userCommand(
   const users = openUsers(config);
   try {
     if (action === 'create' && isRole(role) && name && units) {
-      const { id, token } = await users
-        .create({ name, role, units, ...(agency ? { agency } : {}) }, days)
-        .catch((error: unknown) => {
-          // The directory refuses combinations (an agency officer without an agency …).
-          throw usage(`无法创建用户：${(error as Error).message}`, (error as Error).message);
-        });
-      out(
-        `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
-      );
-      out(token);
+      const given = { role, name, units: units.join(','), days, ...(agency ? { agency } : {}) };
+      await cliAudited(config, 'user.create', { subject: { args: given } }, async (note) => {
+        const { id, token } = await users
+          .create({ name, role, units, ...(agency ? { agency } : {}) }, days)
+          .catch((error: unknown) => {
+            // The directory refuses combinations (an agency officer without an agency …).
+            throw usage(`无法创建用户：${(error as Error).message}`, (error as Error).message);
+          });
+        note({ subject: { userId: id } });
+        out(
+          `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
+        );
+        out(token);
+      });
     } else if (action === 'list') {
       for (const u of users.list())
         out(
           `${u.id}\t${u.role}\t${u.agency ?? '-'}\t${u.units?.join(',') ?? '-'}\t${u.revoked ? 'revoked' : 'live'}\t${u.name}`,
         );
     } else if (action === 'revoke') {
-      if (!users.revoke(args[1]!))
-        throw usage(
-          `没有有效的用户 ${args[1]}（hub user list 列出用户）`,
-          `no live user ${args[1]} (hub user list lists them)`,
-        );
-      out(`revoked user ${args[1]}`);
+      const userId = args[1]!;
+      await cliAudited(config, 'user.revoke', { subject: { userId } }, async () => {
+        if (!users.revoke(userId))
+          throw usage(
+            `没有有效的用户 ${userId}（hub user list 列出用户）`,
+            `no live user ${userId} (hub user list lists them)`,
+          );
+        out(`revoked user ${userId}`);
+      });
     }
   } finally {
     users.close();

@@ -6,7 +6,15 @@ import {
   type ChainCheckpoint,
 } from '@hub/evidence';
 import type { HubConfig } from '../config.js';
-import { chainAlgOf, openCheckpoints, openHubSigningKey, openStores } from '../compose.js';
+import { verifyAuditChain, type AuditProblem } from '@hub/audit';
+import {
+  chainAlgOf,
+  openAuditLog,
+  openCheckpoints,
+  openHubSigningKey,
+  openStores,
+} from '../compose.js';
+import { cliAudited, type Note } from './cli-audit.js';
 import { UsageError, type Out } from './usage.js';
 
 type Flags = Record<string, string | true>;
@@ -37,16 +45,36 @@ const describe = (p: {
 }) =>
   `  位置 position ${p.position}${p.stream ? `, 流 stream ${p.stream}` : ''}${p.eventId ? `, 事件 event ${p.eventId}` : ''} [${p.kind}]: ${p.detail}`;
 
+const describeAudit = (p: AuditProblem) =>
+  `  审计记录 audit record ${p.seq}${p.id ? ` (${p.id})` : ''} [${p.kind}]: ${p.detail}`;
+
 /**
  * `hub verify`: checks the whole history offline — every link of the hash chain, the hub's
  * signed checkpoints and any checkpoint files agencies kept — and names the first record that
- * does not match. Exit code 1 when anything does not.
+ * does not match; then the audit trail's own chain. Exit code 1 when anything does not. Each
+ * use is on the audit record.
  */
 export async function verifyCommand(
   config: HubConfig,
   args: string[],
   flags: Flags,
   out: Out,
+): Promise<void> {
+  if (args.length > 0 && args[0] !== 'checkpoint') throw new UsageError(USAGE);
+  const action = args[0] === 'checkpoint' ? 'evidence.checkpoint' : 'evidence.verify';
+  const given =
+    typeof flags.checkpoint === 'string' ? { args: { checkpoints: flags.checkpoint } } : {};
+  return cliAudited(config, action, { subject: given }, (note) =>
+    verifyOrSign(config, args, flags, out, note),
+  );
+}
+
+async function verifyOrSign(
+  config: HubConfig,
+  args: string[],
+  flags: Flags,
+  out: Out,
+  note: Note,
 ): Promise<void> {
   const key = openHubSigningKey(config);
   const checkpoints = openCheckpoints(config);
@@ -69,6 +97,7 @@ export async function verifyCommand(
           `检查点已写入 ${flags.out}：${signed.count} 条记录，至位置 ${signed.position} / checkpoint written to ${flags.out}: ${signed.count} records to position ${signed.position}`,
         );
       } else process.stdout.write(text);
+      note({ subject: { args: { position: signed.position, count: signed.count } } });
       return;
     }
     if (args.length > 0) throw new UsageError(USAGE);
@@ -98,19 +127,48 @@ export async function verifyCommand(
       `部门签名 agency signatures: ${signatures.batches} 个批次 batches, ${signatures.signedEvents} 条已签名记录 signed records`,
     );
     const problems = [...report.problems, ...signatures.problems];
-    const count = problems.length + report.moreProblems;
-    if (count === 0) {
+    if (problems.length + report.moreProblems === 0) {
       out(
         '结果：历史完整，签名有效，未发现改动 / result: the history is intact and every signature holds',
       );
-      return;
+    } else {
+      out(
+        `结果：发现 ${problems.length + report.moreProblems} 处不符 / result: ${problems.length + report.moreProblems} problem(s)`,
+      );
+      for (const problem of problems) out(describe(problem));
+      if (report.moreProblems > 0) out(`  … and ${report.moreProblems} more`);
     }
-    out(`结果：发现 ${count} 处不符 / result: ${count} problem(s)`);
-    for (const problem of problems) out(describe(problem));
-    if (report.moreProblems > 0) out(`  … and ${report.moreProblems} more`);
-    process.exitCode = 1;
+    const audit = await verifyAuditTrail(config, out);
+    const count = problems.length + report.moreProblems + audit;
+    note({
+      subject: { count: report.records },
+      result: count ? { outcome: 'ok', code: 'MISMATCH' } : { outcome: 'ok', code: 'INTACT' },
+    });
+    if (count > 0) process.exitCode = 1;
   } finally {
     checkpoints.close();
     await stores.close();
+  }
+}
+
+/** The audit trail's own chain, and the purges it went through; how many problems it has. */
+async function verifyAuditTrail(config: HubConfig, out: Out): Promise<number> {
+  const log = openAuditLog(config);
+  try {
+    const report = await verifyAuditChain(log);
+    out(
+      `审计记录 audit records checked: ${report.records}${report.anchors ? `（此前清除 ${report.purged} 条，锚点 ${report.anchors} 个 / ${report.purged} purged before, ${report.anchors} anchors）` : ''}`,
+    );
+    if (report.problems.length === 0) {
+      out('审计结果：审计记录完整 / audit result: the audit trail is intact');
+      return 0;
+    }
+    const count = report.problems.length + report.moreProblems;
+    out(`审计结果：发现 ${count} 处不符 / audit result: ${count} audit record(s) do not match`);
+    for (const problem of report.problems) out(describeAudit(problem));
+    if (report.moreProblems > 0) out(`  … and ${report.moreProblems} more`);
+    return count;
+  } finally {
+    await log.close();
   }
 }

@@ -13,6 +13,7 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import type { HubConfig } from '../config.js';
 import { chainAlgOf, hubProjections, openReadModels, openVault } from '../compose.js';
 import { lockDataDir } from '../data-dir-lock.js';
+import { cliAudited, type Note } from './cli-audit.js';
 import { usage, type Out } from './usage.js';
 
 const USAGE = 'hub migrate evidence';
@@ -64,6 +65,10 @@ export async function migrateCommand(config: HubConfig, args: string[], out: Out
       '仅内嵌事件库可就地迁移；KurrentDB 请导出后重新发布',
       'only the embedded store migrates in place; republish a KurrentDB history into a new store',
     );
+  await cliAudited(config, 'evidence.migrate', {}, (note) => migrateEvidence(config, out, note));
+}
+
+async function migrateEvidence(config: HubConfig, out: Out, note: Note): Promise<void> {
   const lock = lockDataDir(config.dataDir, 'hub');
   const vault = openVault(config);
   const source = join(config.dataDir, 'events.db');
@@ -121,6 +126,7 @@ export async function migrateCommand(config: HubConfig, args: string[], out: Out
       await from.close();
       await to.close();
     }
+    note({ subject: { count: counts.events } });
     const kept = join(
       config.dataDir,
       `events.before-migration-${new Date().toISOString().replace(/[:.]/g, '')}.db`,

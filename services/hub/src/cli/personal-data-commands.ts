@@ -1,6 +1,7 @@
 import { residentIdProblem } from '@hub/domain';
 import type { HubConfig } from '../config.js';
 import { openVault } from '../compose.js';
+import { cliAudited } from './cli-audit.js';
 import { flagValue, usage, type Flags, type Out } from './usage.js';
 
 const USAGE =
@@ -34,7 +35,17 @@ export async function personalDataCommand(
   const vault = openVault(config);
   try {
     const subject = given ?? vault.matchKey(idNumber!);
-    const destroyed = vault.forget(subject, reason.trim());
+    // On the audit record: the person by match key, the reason, how many keys went.
+    const destroyed = await cliAudited(
+      config,
+      'personal_data.forget',
+      { subject: { holderKey: subject }, purpose: reason.trim() },
+      async (note) => {
+        const count = vault.forget(subject, reason.trim());
+        note({ subject: { count } });
+        return count;
+      },
+    );
     out(
       destroyed > 0
         ? `已销毁该人员的 ${destroyed} 个密钥：其身份证号的所有密封副本不再能打开 / destroyed ${destroyed} key(s) of subject ${subject}: no sealed copy of that person's ID number can be opened any more`

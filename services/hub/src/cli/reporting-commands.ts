@@ -15,6 +15,7 @@ import { hubProjections, openReadModels, openStores, openVault } from '../compos
 import { loadRules } from '../rules.js';
 import { checkFormUnit, checkLedgerUnit, isProvince } from './known-units.js';
 import { divisionFlag, flagValue as flag, usage, type Flags, type Out } from './usage.js';
+import { cliAudited } from './cli-audit.js';
 
 /** Opens the event store and read models for a command, and closes them after. */
 export async function withReadSide<T>(
@@ -169,39 +170,50 @@ export async function reportCommand(config: HubConfig, args: string[], flags: Fl
     throw usage('--format xlsx 需要 --out <文件>', '--format xlsx needs --out <file>');
   const filledBy = flag(flags, 'filled-by');
   const contact = flag(flags, 'contact');
-  await withReadSide(config, async (runner, readModels) => {
-    // A report reads up-to-date read models: apply whatever is stored first.
-    await runner.catchUp();
-    const request = {
-      template,
-      unit,
-      ...(period ? { period } : {}),
-      ...(asOf ? { asOf } : {}),
-    };
-    await checkFormUnit(readModels, request);
-    const form = await computeForm(readModels, request, divisionName);
-    const grid = formGrid(form, {
-      unitName: divisionName(unit),
-      ...(filledBy ? { filledBy } : {}),
-      ...(contact ? { contact } : {}),
-      filledOn: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10),
-    });
-    const body =
-      format === 'xlsx'
-        ? await formToXlsx(grid)
-        : format === 'csv'
-          ? formToCsv(grid)
-          : `${JSON.stringify({ ...form, template: { id: form.template.id, titleZh: form.template.titleZh } }, null, 2)}\n`;
-    if (file) {
-      writeFileSync(file, body);
-      out(`wrote ${file}`);
-    } else
-      out(
-        String(body)
-          .replace(/^\uFEFF/, '')
-          .trimEnd(),
-      );
-  });
+  const subject = {
+    form: template.id,
+    unit,
+    format,
+    ...(period ? { period } : {}),
+    ...(asOf || file
+      ? { args: { ...(asOf ? { asOf } : {}), ...(file ? { out: file } : {}) } }
+      : {}),
+  };
+  await cliAudited(config, 'export.form', { subject }, () =>
+    withReadSide(config, async (runner, readModels) => {
+      // A report reads up-to-date read models: apply whatever is stored first.
+      await runner.catchUp();
+      const request = {
+        template,
+        unit,
+        ...(period ? { period } : {}),
+        ...(asOf ? { asOf } : {}),
+      };
+      await checkFormUnit(readModels, request);
+      const form = await computeForm(readModels, request, divisionName);
+      const grid = formGrid(form, {
+        unitName: divisionName(unit),
+        ...(filledBy ? { filledBy } : {}),
+        ...(contact ? { contact } : {}),
+        filledOn: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10),
+      });
+      const body =
+        format === 'xlsx'
+          ? await formToXlsx(grid)
+          : format === 'csv'
+            ? formToCsv(grid)
+            : `${JSON.stringify({ ...form, template: { id: form.template.id, titleZh: form.template.titleZh } }, null, 2)}\n`;
+      if (file) {
+        writeFileSync(file, body);
+        out(`wrote ${file}`);
+      } else
+        out(
+          String(body)
+            .replace(/^\uFEFF/, '')
+            .trimEnd(),
+        );
+    }),
+  );
 }
 
 /** `hub ledger [--unit code] [--due]`: the clue-transfer ledger, or only what is due now. */
@@ -211,29 +223,33 @@ export async function ledgerCommand(config: HubConfig, args: string[], flags: Fl
   if (typeof flags.due === 'string') throw usage('--due 不带取值', '--due takes no value');
   const unit = divisionFlag(flags, 'unit', isProvince);
   const rules = loadRules(config.HUB_RULES_FILE);
-  await withReadSide(config, async (runner, readModels) => {
-    await runner.catchUp();
-    const ledger = await clueLedger(readModels, rules.deadlineRules, new Date().toISOString());
-    const inUnit = ledger.filter(
-      (c) =>
-        !unit ||
-        (c.reportingUnit && isWithinDivision(c.reportingUnit, unit)) ||
-        (c.toPoliceUnit && isWithinDivision(c.toPoliceUnit, unit)),
-    );
-    if (unit) checkLedgerUnit(unit, inUnit.length > 0);
-    if (flags.due) {
-      out('clue\tstep\twaiting on\tdue by\tstatus');
-      for (const c of inUnit)
-        for (const s of pendingSteps(c))
-          out(`${c.clueId}\t${s.labelZh}\t${s.party}\t${s.dueBy ?? '（未设期限）'}\t${s.status}`);
-      return;
-    }
-    out('clue\tfrom\tstage\topen\tsteps late or overdue');
-    for (const c of inUnit) {
-      const bad = c.steps.filter((s) => s.status === 'late' || s.status === 'overdue').length;
-      out(
-        `${c.clueId}\t${c.transferringAgency ?? '-'}\t${c.stage}\t${c.open ? 'yes' : 'no'}\t${bad}`,
+  const subject = { view: flags.due ? 'due' : 'clues', ...(unit ? { unit } : {}) };
+  await cliAudited(config, 'export.ledger', { subject }, (note) =>
+    withReadSide(config, async (runner, readModels) => {
+      await runner.catchUp();
+      const ledger = await clueLedger(readModels, rules.deadlineRules, new Date().toISOString());
+      const inUnit = ledger.filter(
+        (c) =>
+          !unit ||
+          (c.reportingUnit && isWithinDivision(c.reportingUnit, unit)) ||
+          (c.toPoliceUnit && isWithinDivision(c.toPoliceUnit, unit)),
       );
-    }
-  });
+      if (unit) checkLedgerUnit(unit, inUnit.length > 0);
+      note({ subject: { count: inUnit.length } });
+      if (flags.due) {
+        out('clue\tstep\twaiting on\tdue by\tstatus');
+        for (const c of inUnit)
+          for (const s of pendingSteps(c))
+            out(`${c.clueId}\t${s.labelZh}\t${s.party}\t${s.dueBy ?? '（未设期限）'}\t${s.status}`);
+        return;
+      }
+      out('clue\tfrom\tstage\topen\tsteps late or overdue');
+      for (const c of inUnit) {
+        const bad = c.steps.filter((s) => s.status === 'late' || s.status === 'overdue').length;
+        out(
+          `${c.clueId}\t${c.transferringAgency ?? '-'}\t${c.stage}\t${c.open ? 'yes' : 'no'}\t${bad}`,
+        );
+      }
+    }),
+  );
 }

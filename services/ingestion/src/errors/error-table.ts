@@ -76,6 +76,17 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // Reports.
   UNKNOWN_FORM: answer(404, 'BAD_USER_INPUT', '无此报表或栏目', 'Unknown form or figure'),
   INVALID_PERIOD: answer(400, 'BAD_USER_INPUT', '报告期有误', 'Invalid period'),
+  // Who asks.
+  UNAUTHENTICATED: answer(401, 'UNAUTHENTICATED', '未认证或凭证无效', 'Unauthenticated'),
+  ROLE_FORBIDDEN: answer(403, 'FORBIDDEN', '本角色无权使用', 'Not allowed for your role'),
+  // The audit trail: an opening whose record cannot be written is not carried out.
+  AUDIT_UNAVAILABLE: answer(
+    503,
+    'SERVICE_UNAVAILABLE',
+    '审计记录无法写入，未予执行',
+    'Audit record could not be written',
+  ),
+  AUDIT_QUERY_INVALID: answer(400, 'BAD_USER_INPUT', '审计查询条件有误', 'Invalid audit query'),
   // Reading outside one's units.
   OUT_OF_SCOPE: answer(403, 'FORBIDDEN', '超出本单位辖区', 'Outside your units'),
   RATE_LIMITED: answer(429, 'RATE_LIMITED', '请求过于频繁', 'Too many requests'),

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
 import { answerFor, ERROR_TABLE } from '../errors/error-table.js';
+import { noteProblemCode } from './audit-request.js';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -17,6 +18,8 @@ export const STATUS_OF_CODE: Readonly<Record<string, number>> = Object.fromEntri
 );
 
 export function sendProblem(res: Response, problem: Problem): void {
+  // The audit record of the request says why it was refused.
+  noteProblemCode(res, problem.code);
   res
     .status(problem.status)
     .type('application/problem+json')

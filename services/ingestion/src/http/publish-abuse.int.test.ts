@@ -17,6 +17,7 @@ import { createIngestionApp } from '../app.js';
 import { SqliteCredentialStore } from '../credentials/sqlite-credential-store.js';
 import { createIngestionMetrics } from '../metrics.js';
 import { PersonalDataVault } from '@hub/personal-data';
+import { memoryAuditTrail } from '@hub/audit';
 
 /** The hub's clock in these tests: 2024-07-01 08:00 in Shanghai, ten minutes' tolerance. */
 const NOW = new Date('2024-07-01T00:00:00Z');
@@ -32,6 +33,7 @@ beforeAll(async () => {
   store = new SqliteEventStore({ filename: join(dir, 'events.db') });
   credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
   app = createIngestionApp({
+    audit: memoryAuditTrail(),
     store,
     credentials,
     logger: pino({ level: 'silent' }),

@@ -10,6 +10,7 @@ import { createIngestionApp } from '../app.js';
 import { SqliteCredentialStore } from '../credentials/sqlite-credential-store.js';
 import { createIngestionMetrics } from '../metrics.js';
 import { PersonalDataVault } from '@hub/personal-data';
+import { memoryAuditTrail } from '@hub/audit';
 
 describe('POST /v1/events', () => {
   let dir: string;
@@ -26,6 +27,7 @@ describe('POST /v1/events', () => {
     credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
     const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
     app = createIngestionApp({
+      audit: memoryAuditTrail(),
       store,
       credentials,
       logger,

@@ -10,6 +10,7 @@ import { DEFAULT_DEADLINE_RULES, DEFAULT_TRANSFER_CRITERIA, STATISTIC_MEASURES }
 import { SHANGHAI_2024 } from '@hub/domain';
 import type { ReadModelStore } from '@hub/read-models';
 import { reportingRouter } from './reporting-router.js';
+import { memoryAuditTrail } from '@hub/audit';
 
 /** 2^53 × 100 + 1 fen: past the range where a number is exact, and past 10^17. */
 const HUGE = 2n ** 53n * 100n + 1n;
@@ -76,6 +77,7 @@ const app = express().use(
     deadlineRules: DEFAULT_DEADLINE_RULES,
     transferCriteria: DEFAULT_TRANSFER_CRITERIA,
     lateAfterDays: 30,
+    audit: memoryAuditTrail(),
   }),
 );
 const form = async (format: string, extra = '') => {

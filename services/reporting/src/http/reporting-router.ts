@@ -27,7 +27,16 @@ import {
   twoHundredPercentRates,
   type ReadModelStore,
 } from '@hub/read-models';
-import { parseOrProblem, requireInScope, sendProblem, unitsOf } from '@hub/ingestion';
+import type { AuditRecorder } from '@hub/audit';
+import {
+  audited,
+  noteAudit,
+  parseOrProblem,
+  queryText,
+  requireInScope,
+  sendProblem,
+  unitsOf,
+} from '@hub/ingestion';
 import { formGrid } from '../export/grid.js';
 import { formToCsv } from '../export/csv.js';
 import { formToXlsx } from '../export/xlsx.js';
@@ -40,6 +49,8 @@ export interface ReportingDeps {
   now?: () => Date;
   /** Events recorded more than this many days after they happened are flagged (default 365). */
   lateAfterDays?: number;
+  /** Every export and read of the ledger is recorded here. */
+  audit: AuditRecorder;
 }
 
 const FormQuery = z
@@ -61,9 +72,25 @@ const problem = (res: Response, status: number, title: string, detail: string) =
 const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
   parseOrProblem(schema, req.query, res);
 
-/** Read side of the hub over HTTP: forms, drill-down, rates, the ledger and the worklist. */
+/** What a form request names, for its audit record. */
+const formSubject = (req: Request) => ({
+  subject: {
+    form: String(req.params.formId),
+    ...optional('unit', queryText(req, 'unit')),
+    ...optional('period', queryText(req, 'period')),
+    ...(req.params.figureId ? { figure: String(req.params.figureId) } : {}),
+  },
+});
+const optional = (name: string, value: string | undefined) =>
+  value && value !== '..' ? { [name]: value } : {};
+
+/**
+ * Read side of the hub over HTTP: forms, drill-down, rates, the ledger and the worklist. Each
+ * route is on the audit record (the form template list alone names nothing of anyone).
+ */
 export function reportingRouter(deps: ReportingDeps): Router {
   const router = Router();
+  const { audit } = deps;
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const lateAfterDays = deps.lateAfterDays ?? DEFAULT_RECORDING_POLICY.lateAfterDays;
   // Failures carry codes of the one error table; the app's error handler answers them.
@@ -85,6 +112,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
 
   router.get(
     '/v1/reports/forms/:formId',
+    audited(audit, 'export.form', (req) => ({
+      subject: { ...formSubject(req).subject, format: queryText(req, 'format') ?? 'json' },
+    })),
     wrap(async (req, res) => {
       const template = formTemplate(String(req.params.formId));
       const query = parse(FormQuery, req, res);
@@ -127,6 +157,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
 
   router.get(
     '/v1/reports/forms/:formId/figures/:figureId/events',
+    audited(audit, 'export.drilldown', formSubject),
     wrap(async (req, res) => {
       const template = formTemplate(String(req.params.formId));
       const query = parse(
@@ -157,12 +188,19 @@ export function reportingRouter(deps: ReportingDeps): Router {
       );
       // Each event with when it happened and was recorded; recordedLate marks one recorded
       // more than lateAfterDays after it happened (it changes a period maybe reported already).
+      noteAudit(res, { subject: { count: events.length } });
       res.json({ eventIds: events.map((e) => e.eventId), events, lateAfterDays });
     }),
   );
 
   router.get(
     '/v1/reports/rates',
+    audited(audit, 'export.rates', (req) => ({
+      subject: {
+        ...optional('unit', queryText(req, 'unit')),
+        ...optional('period', `${queryText(req, 'from') ?? ''}..${queryText(req, 'to') ?? ''}`),
+      },
+    })),
     wrap(async (req, res) => {
       const query = parse(z.object({ unit: DivisionCode, from: Day, to: Day }).strict(), req, res);
       if (!query) return;
@@ -173,6 +211,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
 
   router.get(
     '/v1/ledger/clues',
+    audited(audit, 'export.ledger', (req) => ({
+      subject: { view: 'clues', ...optional('unit', queryText(req, 'unit')) },
+    })),
     wrap(async (req, res) => {
       const query = parse(
         z
@@ -190,12 +231,17 @@ export function reportingRouter(deps: ReportingDeps): Router {
         { ...(query.unit ? { unit: query.unit } : {}), openOnly: query.open === 'true' },
         lateAfterDays,
       );
-      res.json(ledger.filter((c) => clueInUnits(unitsOf(req), c)));
+      const rows = ledger.filter((c) => clueInUnits(unitsOf(req), c));
+      noteAudit(res, { subject: { count: rows.length } });
+      res.json(rows);
     }),
   );
 
   router.get(
     '/v1/ledger/clues/:clueId',
+    audited(audit, 'export.ledger', (req) => ({
+      subject: { view: 'clue', clueId: String(req.params.clueId) },
+    })),
     wrap(async (req, res) => {
       const clueId = String(req.params.clueId);
       const doc = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
@@ -215,6 +261,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
 
   router.get(
     '/v1/ledger/due',
+    audited(audit, 'export.ledger', (req) => ({
+      subject: { view: 'due', ...optional('unit', queryText(req, 'unit')) },
+    })),
     wrap(async (req, res) => {
       const query = parse(
         z.object({ unit: DivisionCode.optional(), party: z.string().optional() }).strict(),
@@ -232,32 +281,41 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const items = ledger
         .filter((c) => clueInUnits(unitsOf(req), c))
         .flatMap((c) => pendingSteps(c).map((step) => ({ clueId: c.clueId, ...step })));
-      res.json(
-        items
-          .filter((i) => !query.party || i.party === query.party)
-          .sort((a, b) => (a.dueBy ?? '~').localeCompare(b.dueBy ?? '~')),
-      );
+      const due = items
+        .filter((i) => !query.party || i.party === query.party)
+        .sort((a, b) => (a.dueBy ?? '~').localeCompare(b.dueBy ?? '~'));
+      noteAudit(res, { subject: { count: due.length } });
+      res.json(due);
     }),
   );
 
   router.get(
     '/v1/ledger/penalty-instead-of-prosecution',
+    audited(audit, 'export.ledger', () => ({
+      subject: { view: 'penalty-instead-of-prosecution' },
+    })),
     wrap(async (req, res) => {
       const flags = await penaltyInsteadOfProsecutionFlags(deps.readModels, deps.transferCriteria);
-      res.json(flags.filter((f) => inspectionInUnits(unitsOf(req), f)));
+      const rows = flags.filter((f) => inspectionInUnits(unitsOf(req), f));
+      noteAudit(res, { subject: { count: rows.length } });
+      res.json(rows);
     }),
   );
 
   router.get(
     '/v1/prosecution/worklist',
+    audited(audit, 'export.worklist'),
     wrap(async (req, res) => {
       const worklist = await procuratorWorklist(deps.readModels);
-      res.json(worklist.filter((w) => caseInUnits(unitsOf(req), w.case)));
+      const rows = worklist.filter((w) => caseInUnits(unitsOf(req), w.case));
+      noteAudit(res, { subject: { count: rows.length } });
+      res.json(rows);
     }),
   );
 
   router.get(
     '/v1/prosecution/cases/:caseId',
+    audited(audit, 'export.case', (req) => ({ caseId: String(req.params.caseId) })),
     wrap(async (req, res) => {
       const caseId = String(req.params.caseId);
       const doc = (await deps.readModels.getDocuments('case-tracking', [caseId])).get(caseId);
