@@ -86,6 +86,7 @@ export default tseslint.config(
       '**/*.test.ts',
       'packages/personal-data/src/**',
       'services/certificates/src/unmasking/unmask-holder.ts',
+      'services/certificates/src/unmasking/inbox-opener.ts',
     ],
     rules: {
       'no-restricted-syntax': [

@@ -14,3 +14,4 @@ export * from './registry-index/registry-index.js';
 export * from './screening/write-results.js';
 export * from './unmasking/unmask-holder.js';
 export * from './audit-subject.js';
+export * from './unmasking/inbox-opener.js';

@@ -24,6 +24,7 @@ import {
 import { registerProjectionMetrics, reportingRouter } from '@hub/reporting';
 import {
   certificatesRouter,
+  inboxOpener,
   RegistryIndex,
   ScreeningJobs,
   ScreeningThreads,
@@ -414,7 +415,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   graphql.attach(server);
   runner.start();
   notary.start();
-  const bridge = startKafkaBridge(config, store, vault, logger);
+  const bridge = startKafkaBridge(config, store, vault, logger, inboxOpener(vault, audit));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {

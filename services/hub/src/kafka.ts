@@ -5,7 +5,13 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
 import type { PersonalDataVault } from '@hub/personal-data';
-import { ensureTopics, KafkaEgress, KafkaIngress, SqliteCheckpointStore } from '@hub/kafka-bridge';
+import {
+  ensureTopics,
+  KafkaEgress,
+  KafkaIngress,
+  SqliteCheckpointStore,
+  type InboxOpener,
+} from '@hub/kafka-bridge';
 import { ConfigError, recordingClockOf, type HubConfig } from './config.js';
 
 /** How long a stop waits for a start in progress to finish before stopping what it has. */
@@ -49,6 +55,8 @@ export function startKafkaBridge(
   store: EventStore,
   vault: PersonalDataVault,
   logger: Logger,
+  /** Gives the criminal-justice inboxes ID numbers in clear, each opening on the audit record. */
+  opener?: InboxOpener,
 ): RunningBridge | undefined {
   if (!config.KAFKA_BROKERS) return undefined;
   const mechanism = sasl(config);
@@ -70,7 +78,13 @@ export function startKafkaBridge(
     recordingClock: recordingClockOf(config),
     sealing: vault,
   });
-  const egress = new KafkaEgress({ kafka, store, checkpoints, logger: bridgeLogger });
+  const egress = new KafkaEgress({
+    kafka,
+    store,
+    checkpoints,
+    logger: bridgeLogger,
+    ...(opener ? { opener } : {}),
+  });
   let stopped = false;
   let wake: (() => void) | undefined;
   const running = (async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { pino } from 'pino';
-import { inspection, published } from '@hub/domain/testing';
+import { inspection, published, residentIdFor } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import type { EventStore } from '@hub/event-store';
 import { SqliteCheckpointStore } from './checkpoints.js';
@@ -14,6 +14,9 @@ import { collectMessages, eventually, testKafka } from './testing/index.js';
 import { DEAD_LETTER_TOPIC, inboxTopic } from './topics.js';
 import { ensureTopics } from './topology.js';
 import { PersonalDataVault } from '@hub/personal-data';
+import { memoryAuditTrail } from '@hub/audit';
+import { inboxOpener } from '@hub/certificates';
+import { publishAsAgencies } from '@hub/ingestion';
 
 const sealing = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
 
@@ -302,6 +305,61 @@ function failingSends(kafka: Kafka) {
       );
       expect(relayed(event.id, inboxTopic('police'))).toHaveLength(0);
       expect(relayed(event.id, inboxTopic('procuratorate'))).toHaveLength(0);
+    }, 60_000);
+
+    it('gives the criminal-justice inboxes ID numbers in clear, each opening on the audit record first; a forgotten person stays sealed', async () => {
+      const inboxes = await collectMessages(kafka, [inboxTopic('police')]);
+      running.push(inboxes);
+      const checkpoints = new SqliteCheckpointStore(join(dir, 'hub.db'));
+      const audit = memoryAuditTrail();
+      const kept = residentIdFor('19800101', 11);
+      const forgotten = residentIdFor('19800101', 12);
+      const transfer = (clueId: string, idNumber: string) =>
+        published('ClueTransferred', {
+          clueId,
+          origin: 'enforcement',
+          toPoliceUnit: '310105',
+          suspectedOffence: '刑法第二百八十条',
+          suspects: 1,
+          suspectPersons: [{ idNumber, name: '嫌疑人' }],
+          fakeCertificates: 1,
+        });
+      const events = [
+        transfer(`C-${Math.random()}`, kept),
+        transfer(`C-${Math.random()}`, forgotten),
+      ];
+      const { problems } = await publishAsAgencies(
+        store,
+        events.map((event) => ({ agency: 'emergency' as const, event })),
+        { sealing },
+      );
+      expect(problems).toEqual([]);
+      sealing.forget(sealing.matchKey(forgotten), '保存期限届满');
+      const egress = new KafkaEgress({
+        kafka,
+        store,
+        checkpoints,
+        logger,
+        opener: inboxOpener(sealing, audit),
+      });
+      await egress.start();
+      running.push(egress, { stop: () => checkpoints.close() });
+      const valueOf = (id: string) =>
+        inboxes.messages
+          .find((m) => m.headers?.['hub-event-id']?.toString() === id)
+          ?.value?.toString();
+      await eventually(() => events.every((e) => valueOf(e.id) !== undefined));
+      expect(valueOf(events[0]!.id)).toContain(kept);
+      expect(valueOf(events[1]!.id)).not.toContain(forgotten);
+      expect(valueOf(events[1]!.id)).toContain('pii1:id:');
+      const relays = (await audit.query({ action: 'personal_data.relay' }, { first: 10 })).records;
+      // Each person to each entitled addressee (ClueTransferred goes to police and procuratorate).
+      expect(relays.map((r) => `${r.actor.agency}|${r.subject?.holderKey}`).sort()).toEqual(
+        ['police', 'procuratorate']
+          .flatMap((a) => [kept, forgotten].map((id) => `${a}|${sealing.matchKey(id)}`))
+          .sort(),
+      );
+      expect(JSON.stringify(relays)).not.toContain(kept);
     }, 60_000);
 
     const appendClue = async (clueId: string) => {

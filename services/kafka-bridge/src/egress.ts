@@ -2,6 +2,7 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { EventStore } from '@hub/event-store';
 import type { Logger } from 'pino';
 import type { CheckpointStore } from './checkpoints.js';
+import type { InboxOpener } from './inbox-opener.js';
 import { RelayPass } from './relay-pass.js';
 
 export interface EgressDeps {
@@ -13,6 +14,8 @@ export interface EgressDeps {
   batchSize?: number;
   /** Pause before a failed relay starts again from its checkpoint. */
   restartDelayMs?: number;
+  /** Gives entitled agencies personal data in clear, on the record; none: sealed for all. */
+  opener?: InboxOpener;
 }
 
 const CHECKPOINT = 'kafka-egress';
@@ -58,6 +61,7 @@ export class KafkaEgress {
       batchSize: this.deps.batchSize ?? 500,
       after,
       onFailure: (error) => this.onPassFailed(relay, error),
+      ...(this.deps.opener ? { opener: this.deps.opener } : {}),
     });
     this.pass = { relay, producer };
   }

@@ -1,40 +1,86 @@
 import type { Message } from 'kafkajs';
-import { addresseesOf, readRecordedEvent } from '@hub/domain';
+import { addresseesOf, parseSealedRef, readRecordedEvent, type Agency } from '@hub/domain';
 import type { RecordedEvent } from '@hub/event-store';
+import type { InboxOpener, InboxOpening } from './inbox-opener.js';
 import { inboxTopic } from './topics.js';
 
 export interface InboxMessage {
   topic: string;
   message: Message;
+  /** Set when the message is to carry personal data in clear: opened just before it is sent. */
+  opening?: InboxOpening & { payload: InboxPayload };
+}
+
+interface InboxPayload {
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  stream: string;
+  position: string;
+  recordedAt: string;
+}
+
+/** The sealed references in a value, in order. */
+function sealedRefsIn(value: unknown, found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (parseSealedRef(value)) found.push(value);
+  } else if (Array.isArray(value)) for (const v of value) sealedRefsIn(v, found);
+  else if (value && typeof value === 'object')
+    for (const v of Object.values(value)) sealedRefsIn(v, found);
+  return found;
+}
+
+/** The value with each sealed reference opened (kept sealed where its key was destroyed). */
+export function openedCopy(value: unknown, open: (ref: string) => string | undefined): unknown {
+  if (typeof value === 'string') return parseSealedRef(value) ? (open(value) ?? value) : value;
+  if (Array.isArray(value)) return value.map((v) => openedCopy(v, open));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, openedCopy(v, open)]));
+  return value;
 }
 
 /**
  * The inbox messages one stored event becomes: one per addressee, keyed by stream so that one
- * case keeps its order, with the event id in a header so a consumer can drop duplicates.
+ * case keeps its order, with the event id in a header so a consumer can drop duplicates. An
+ * addressee entitled to personal data in clear gets a message to be opened at send time.
  */
-export function inboxMessagesOf(stored: RecordedEvent): InboxMessage[] {
+export function inboxMessagesOf(stored: RecordedEvent, opener?: InboxOpener): InboxMessage[] {
   const event = readRecordedEvent(stored);
   // Events of unknown types, and events no agency published, are nobody's mail.
   if (!event?.metadata.agency) return [];
-  return addresseesOf(event).map((agency) => ({
+  const payload: InboxPayload = {
+    id: stored.id,
+    type: stored.type,
+    // What the publisher sent, under the schema version in its metadata.
+    data: stored.data,
+    metadata: stored.metadata,
+    stream: stored.streamName,
+    position: stored.position.toString(),
+    recordedAt: stored.recordedAt,
+  };
+  const refs = opener ? sealedRefsIn(stored.data) : [];
+  return addresseesOf(event).map((agency: Agency) => ({
     topic: inboxTopic(agency),
     message: {
       key: stored.streamName,
-      value: JSON.stringify({
-        id: stored.id,
-        type: stored.type,
-        // What the publisher sent, under the schema version in its metadata.
-        data: stored.data,
-        metadata: stored.metadata,
-        stream: stored.streamName,
-        position: stored.position.toString(),
-        recordedAt: stored.recordedAt,
-      }),
+      value: JSON.stringify(payload),
       headers: {
         'hub-event-id': stored.id,
         'hub-event-type': stored.type,
         'hub-correlation-id': String(event.metadata.correlationId ?? ''),
       },
     },
+    ...(refs.length > 0 && opener?.entitled(agency)
+      ? {
+          opening: {
+            agency,
+            eventId: stored.id,
+            eventType: stored.type,
+            subjects: [...new Set(refs.map((r) => parseSealedRef(r)!.key))],
+            payload,
+          },
+        }
+      : {}),
   }));
 }

@@ -3,3 +3,4 @@ export * from './checkpoints.js';
 export * from './ingress.js';
 export * from './egress.js';
 export * from './topology.js';
+export * from './inbox-opener.js';

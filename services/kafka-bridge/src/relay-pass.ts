@@ -2,7 +2,8 @@ import type { Message, Producer } from 'kafkajs';
 import type { EventStore, RecordedEvent, Subscription } from '@hub/event-store';
 import type { Logger } from 'pino';
 import type { CheckpointStore } from './checkpoints.js';
-import { inboxMessagesOf, type InboxMessage } from './inbox-messages.js';
+import { inboxMessagesOf, openedCopy, type InboxMessage } from './inbox-messages.js';
+import type { InboxOpener } from './inbox-opener.js';
 
 export interface RelayPassDeps {
   store: EventStore;
@@ -15,6 +16,8 @@ export interface RelayPassDeps {
   after: bigint | undefined;
   /** Called once, on the pass's first failure. */
   onFailure: (error: unknown) => void;
+  /** Gives entitled agencies personal data in clear, on the record; none: sealed for all. */
+  opener?: InboxOpener;
 }
 
 /**
@@ -45,7 +48,7 @@ export class RelayPass {
 
   private async onEvent(event: RecordedEvent): Promise<void> {
     if (this.failed) return;
-    this.pending.push(...inboxMessagesOf(event));
+    this.pending.push(...inboxMessagesOf(event, this.deps.opener));
     this.pendingPosition = event.position;
     if (this.pending.length >= this.deps.batchSize) await this.flush();
   }
@@ -64,6 +67,7 @@ export class RelayPass {
     this.pending = [];
     this.pendingPosition = undefined;
     if (batch.length > 0) {
+      await this.openOnTheRecord(batch);
       const byTopic = new Map<string, Message[]>();
       for (const { topic, message } of batch) {
         const messages = byTopic.get(topic);
@@ -80,6 +84,24 @@ export class RelayPass {
       );
     }
     await this.deps.checkpoints.save(this.deps.checkpointName, position);
+  }
+
+  /**
+   * Personal data in clear for the entitled addressees: the openings go on the record first
+   * (a record that cannot be written fails the send, and the pass starts again), then the
+   * sealed references of those messages are opened.
+   */
+  private async openOnTheRecord(batch: InboxMessage[]): Promise<void> {
+    const opener = this.deps.opener;
+    const openings = batch.flatMap((m) => (m.opening ? [m.opening] : []));
+    if (!opener || openings.length === 0) return;
+    await opener.record(openings.map(({ payload: _payload, ...opening }) => opening));
+    for (const m of batch)
+      if (m.opening)
+        m.message.value = JSON.stringify({
+          ...m.opening.payload,
+          data: openedCopy(m.opening.payload.data, (ref) => opener.open(ref)),
+        });
   }
 
   private fail(error: unknown): void {

@@ -5,7 +5,9 @@ import { buildSchema } from '@hub/graphql';
 import { AGENCIES, eventJsonSchemas, isAgency, NATIONWIDE, type Agency } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
-import { openStores, openUsers, openVault, startHub } from '../compose.js';
+import { openAuditLog, openStores, openUsers, openVault, startHub } from '../compose.js';
+import { AuditTrail } from '@hub/audit';
+import { inboxOpener } from '@hub/certificates';
 import { isRole, ROLES } from '@hub/graphql';
 import { lockDataDir } from '../data-dir-lock.js';
 import { startKafkaBridge } from '../kafka.js';
@@ -51,12 +53,17 @@ export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> 
   const lock = lockDataDir(config.dataDir, 'kafka-bridge');
   const stores = await openStores(config);
   const vault = openVault(config);
-  const bridge = startKafkaBridge(config, stores.store, vault, logger)!;
+  // The bridge alone records its openings for the criminal-justice inboxes in the audit trail.
+  const auditLog = openAuditLog(config);
+  const audit = new AuditTrail(auditLog);
+  const bridge = startKafkaBridge(config, stores.store, vault, logger, inboxOpener(vault, audit))!;
   out(`kafka bridge running against ${config.KAFKA_BROKERS}`);
   out(`topics: hub.ingress.<agency> → event store → hub.inbox.<agency>`);
   exitOnTerminationSignals(async () => {
     await bridge.stop();
     await stores.close();
+    await audit.close();
+    await auditLog.close();
     vault.close();
     lock.release();
   }, logger);
