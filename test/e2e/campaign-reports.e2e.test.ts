@@ -402,14 +402,21 @@ afterAll(() => {
 describe('campaign reports, worked out by hand', () => {
   it('Shanghai form, July–August 2024, province-wide', async () => {
     const form = await json<Form>('/v1/reports/forms/shanghai-2024?unit=310000&period=2024-08');
-    expect(form.rows.map((r) => r.unit)).toEqual(['310100', '310000']);
+    // Every district of Shanghai from the division table, zeros where nothing happened, then
+    // the total (no 本级 row: nothing was reported under 310000 itself).
+    expect(form.rows.map((r) => r.unit)).toEqual([
+      ...['310101', '310104', '310105', '310106', '310107', '310109', '310110', '310112'],
+      ...['310113', '310114', '310115', '310116', '310117', '310118', '310120', '310151'],
+      '310000',
+    ]);
+    expect(form.rows.at(-1)!.labelZh).toBe('合计');
     expect(figures(form)).toEqual({
       inspectedEnterprises: '2', // E1, E2
       uncertifiedOrFakePersons: '3', // W1 (twice), W2, W3
       enterpriseProblems: '4', // F1–F4
       enterprisesOrderedToRectify: '1', // E1
       enterprisesSuspended: '0',
-      fines: '1.234500', // 12,345.00 元 in 万元
+      fines: '1.2345', // 12,345.00 元 in 万元: two decimals, more where the amount needs them
       problemsRectified: '1', // F4
       enforcementCluesTransferred: '2', // CL-1, CL-2
       fakeWebsitesFound: '1',
@@ -429,7 +436,7 @@ describe('campaign reports, worked out by hand', () => {
       inspectedEnterprises: '1', // E3
       uncertifiedOrFakePersons: '3', // W4–W6
       enterpriseProblems: '3',
-      fines: '0.500000',
+      fines: '0.50',
       enforcementCluesTransferred: '0',
       policeCases: '2', // K-2, K-3
       earlyInterventionCases: '0',
@@ -438,9 +445,18 @@ describe('campaign reports, worked out by hand', () => {
       courtCases: '1',
     });
     const city = await json<Form>('/v1/reports/forms/shanghai-2024?unit=310100&period=2024-08');
-    expect(city.rows.map((r) => r.labelZh)).toEqual(['徐汇区', '长宁区', '上海市市辖区']);
-    expect(figures(city, 0)).toMatchObject({ inspectedEnterprises: '1', enterpriseProblems: '1' });
-    expect(figures(city, 1)).toMatchObject({ inspectedEnterprises: '1', enterpriseProblems: '3' });
+    const row = (label: string) => city.rows.findIndex((r) => r.labelZh === label);
+    expect(city.rows).toHaveLength(17);
+    expect(city.rows.at(-1)!.labelZh).toBe('合计');
+    expect(figures(city, row('徐汇区'))).toMatchObject({
+      inspectedEnterprises: '1',
+      enterpriseProblems: '1',
+    });
+    expect(figures(city, row('长宁区'))).toMatchObject({
+      inspectedEnterprises: '1',
+      enterpriseProblems: '3',
+    });
+    expect(figures(city, row('静安区'))).toMatchObject({ inspectedEnterprises: '0' });
   });
 
   it('Guangdong form, September 2024, with the cumulative column', async () => {
@@ -450,8 +466,8 @@ describe('campaign reports, worked out by hand', () => {
       selfInspectionFakes: '2',
       selfInspectionReported: '2',
       trainingFakesFound: '1',
-      trainingFines: '3000.00',
-      employerFines: '0.00',
+      trainingFines: '3000',
+      employerFines: '0',
     });
     expect(figures(form, 0, 1)).toMatchObject({
       selfInspectedEmployers: '2', // E4 in September, E5 in August
@@ -473,7 +489,7 @@ describe('campaign reports, worked out by hand', () => {
       fakesFound: '0',
       expired: '1',
       uncertified: '1',
-      fines: '2.000000', // the fine after the campaign is left out
+      fines: '2.00', // the fine after the campaign is left out
     });
     const rates = await json<Array<{ id: string; perMille: number }>>(
       '/v1/reports/rates?unit=120000&from=2023-07-20&to=2023-12-10',
@@ -520,8 +536,10 @@ describe('campaign reports, worked out by hand', () => {
     expect(lines[0]).toBe('2024年7-8月份工作情况统计表');
     expect(lines[1]).toContain('填报单位：上海市');
     expect(lines[1]).toContain('填报人：王五');
+    expect(lines[2]).toMatch(/^序号,省份,对企业执法检查情况,/);
     expect(lines[3]).toContain('开展执法检查的企业数量(家)');
-    expect(lines[5]).toBe('合计（上海市）,2,3,4,1,0,1.234500,1,2,1,15,1,1,1,0,0,0');
+    expect(lines[4]).toMatch(/,件,人,$/);
+    expect(lines).toContain(',合计,2,3,4,1,0,1.2345,1,2,1,15,1,1,1,0,0,0');
 
     const res = await get(
       '/v1/reports/forms/guangdong-2018?unit=440700&period=2024-09&format=xlsx',

@@ -79,14 +79,22 @@ describe('GraphQL through the hub', () => {
   it('answers the task force: who am I, a form, a ledger page', async () => {
     const result = await gql(`{
       me { name role }
-      form(formId: "shanghai-2024", unit: "310000", period: "2024-08") { periodLabelZh rows { labelZh cells { figureId display } } }
+      form(formId: "shanghai-2024", unit: "310000", period: "2024-08") { titleZh periodLabelZh rows { labelZh cells { figureId display headerZh } } }
       clues(first: 3) { edges { node { clueId stage steps { ruleId status } } } pageInfo { hasNextPage } }
     }`);
     expect(result.errors).toBeUndefined();
     expect(result.data!.me).toEqual({ name: '专班分析员', role: 'analyst' });
-    const form = result.data!.form as { periodLabelZh: string; rows: Array<{ labelZh: string }> };
+    const form = result.data!.form as {
+      titleZh: string;
+      periodLabelZh: string;
+      rows: Array<{ labelZh: string; cells: Array<{ headerZh: string }> }>;
+    };
+    // The title names the actual months; the city's 16 districts, then the total.
+    expect(form.titleZh).toBe('2024年7-8月份工作情况统计表');
     expect(form.periodLabelZh).toBe('2024年7-8月');
-    expect(form.rows[form.rows.length - 1]!.labelZh).toBe('上海市');
+    expect(form.rows[0]!.labelZh).toBe('黄浦区');
+    expect(form.rows[form.rows.length - 1]!.labelZh).toBe('合计');
+    expect(form.rows[0]!.cells[0]!.headerZh).toBe('开展执法检查的企业数量(家)');
     expect((result.data!.clues as { edges: unknown[] }).edges).toHaveLength(3);
   });
 

@@ -51,7 +51,8 @@ describe('hub command line', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/0 already there/);
     const again = hubCli(['demo'], { HUB_DATA_DIR: dataDir });
-    expect(again.stdout).toMatch(/\(0 streams written/);
+    expect(again.stdout).toMatch(/新写入 0，已存在 \d+/);
+    expect(again.stdout).toMatch(/\(0 appends written/);
   });
 
   it('refuses malformed configuration naming the variable', () => {

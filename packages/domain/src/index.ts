@@ -19,6 +19,7 @@ export * from './shared/recording-time.js';
 export * from './statistics/facts.js';
 export * from './statistics/periods.js';
 export * from './statistics/report.js';
+export * from './statistics/template-summary.js';
 export * from './projections/projection.js';
 export * from './projections/timeline.js';
 export * from './clue-transfer/deadline-rules.js';

@@ -2,6 +2,7 @@ export * from './port.js';
 export * from './runner.js';
 export * from './distinct-key.js';
 export * from './reports.js';
+export * from './known-units.js';
 export {
   SqliteReadModelStore,
   type SqliteReadModelOptions,

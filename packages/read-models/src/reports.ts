@@ -1,4 +1,5 @@
 import {
+  asOfDocument,
   assembleForm,
   caseView,
   clueLedgerView,
@@ -70,7 +71,10 @@ export async function cachedForm(
     request.template.id,
     request.unit,
     request.period ?? '',
+    request.from ?? '',
+    request.to ?? '',
     request.asOf ?? '',
+    request.bimonthlyReading ?? '',
   ].join('|');
   let cache = formCaches.get(readModels);
   if (!cache) formCaches.set(readModels, (cache = new Map<string, Promise<ComputedForm>>()));
@@ -176,6 +180,11 @@ export interface LedgerFilter {
   /** Only clues whose transferring unit or receiving police unit lies in this division. */
   unit?: string;
   openOnly?: boolean;
+  /**
+   * The ledger as it stood at this instant: only events the hub had recorded by then, and
+   * every deadline judged against it instead of the clock.
+   */
+  asOf?: string;
 }
 
 const within = (code: string | undefined, unit: string) => {
@@ -192,8 +201,11 @@ export async function clueLedger(
   lateAfterDays: number = DEFAULT_RECORDING_POLICY.lateAfterDays,
 ): Promise<ClueLedgerView[]> {
   const documents = await readModels.listDocuments('clue-ledger');
+  const asOfMs = filter.asOf === undefined ? undefined : Date.parse(filter.asOf);
   return documents
-    .map((d) => clueLedgerView(d.value as ClueLedgerDocument, rules, now, lateAfterDays))
+    .map((d) => asOfDocument(d.value as ClueLedgerDocument, asOfMs))
+    .filter((d) => d.timeline.length > 0)
+    .map((d) => clueLedgerView(d, rules, filter.asOf ?? now, lateAfterDays))
     .filter((v) => !filter.openOnly || v.open)
     .filter(
       (v) =>
@@ -201,17 +213,20 @@ export async function clueLedger(
     );
 }
 
-export async function caseViews(readModels: ReadModelStore): Promise<CaseView[]> {
-  return (await readModels.listDocuments('case-tracking')).map((d) =>
-    caseView(d.value as CaseDocument),
-  );
+export async function caseViews(readModels: ReadModelStore, asOf?: string): Promise<CaseView[]> {
+  const asOfMs = asOf === undefined ? undefined : Date.parse(asOf);
+  return (await readModels.listDocuments('case-tracking'))
+    .map((d) => asOfDocument(d.value as CaseDocument, asOfMs))
+    .filter((d) => d.timeline.length > 0)
+    .map(caseView);
 }
 
-/** The procurator's worklist: cases with a reason to act on now. */
+/** The procurator's worklist: cases with a reason to act on now, or as the hub knew them at `asOf`. */
 export async function procuratorWorklist(
   readModels: ReadModelStore,
+  asOf?: string,
 ): Promise<Array<{ case: CaseView; reasons: WorklistReason[] }>> {
-  return (await caseViews(readModels))
+  return (await caseViews(readModels, asOf))
     .map((c) => ({ case: c, reasons: procuratorWorklistReasons(c) }))
     .filter((w) => w.reasons.length > 0);
 }

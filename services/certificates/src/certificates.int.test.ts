@@ -173,7 +173,7 @@ describe('roster screening', () => {
         [6, 'valid'],
         [7, 'holder_mismatch'],
       ]);
-      expect(rows[3]!.rejected).toMatch(/身份证号无效/);
+      expect(rows[3]!.rejected).toMatch(/^第 5 行「身份证号」列：身份证号校验位不对/);
       expect(rows[4]!.anomalies).toEqual([
         expect.objectContaining({ kind: 'certificate_at_two_enterprises' }),
       ]);
@@ -216,9 +216,11 @@ describe('roster screening', () => {
       ['rejected', []],
       ['rejected', []],
     ]);
-    expect(rows[1]!.rejected).toMatch(/^姓名含不可见字符或控制字符 U\+200B/);
-    expect(rows[2]!.rejected).toMatch(/^名称含不可见字符或控制字符 U\+200B/);
-    expect(rows[3]!.rejected).toMatch(/^类别名称含不可见字符或控制字符 U\+2060/);
+    expect(rows[1]!.rejected).toMatch(/^第 3 行「姓名」列：姓名含不可见字符或控制字符 U\+200B/);
+    expect(rows[2]!.rejected).toMatch(/^第 4 行「单位」列：名称含不可见字符或控制字符 U\+200B/);
+    expect(rows[3]!.rejected).toMatch(
+      /^第 5 行「作业类别」列：类别名称含不可见字符或控制字符 U\+2060/,
+    );
   });
 
   it('looks certificates up in the shared memory, not in the read models, while it is current', async () => {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Audit, AuditOrigin } from '@hub/audit';
-import type { DeadlineRule } from '@hub/domain';
+import type { BimonthlyReading, DeadlineRule } from '@hub/domain';
 import type { EventStore } from '@hub/event-store';
 import type { HubRecorder } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
@@ -21,6 +21,8 @@ export interface GraphqlDeps {
   now?: () => Date;
   /** Events recorded more than this many days after they happened are flagged (default 365). */
   lateAfterDays?: number;
+  /** How the Shanghai form's bimonthly note is read (HUB_SHANGHAI_BIMONTHLY). */
+  bimonthlyReading?: BimonthlyReading;
 }
 
 export interface GraphqlContext {

@@ -152,7 +152,7 @@ describe('GraphQL forms', () => {
     expect(rows.at(-1)!.cells.find((c) => c.figureId === 'fines')).toEqual({
       figureId: 'fines',
       value: '123550',
-      display: '0.123550',
+      display: '0.12355',
     });
   });
 

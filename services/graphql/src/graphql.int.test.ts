@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { parse, validate } from 'graphql';
-import { DEFAULT_DEADLINE_RULES, PROJECTIONS, certificateRegistryProjection } from '@hub/domain';
+import {
+  clockAt,
+  DEFAULT_DEADLINE_RULES,
+  PROJECTIONS,
+  certificateRegistryProjection,
+} from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { HubRecorder, publishAsAgencies } from '@hub/ingestion';
@@ -59,7 +64,13 @@ async function gql(
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hub-gql-'));
-  const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  // The demo is recorded as `hub demo` records it, each event shortly after it happened; what
+  // this test records itself afterwards gets the clock's time.
+  let recordingAt: Date | undefined;
+  const store = new SqliteEventStore({
+    filename: join(dir, 'events.db'),
+    now: () => recordingAt ?? new Date(),
+  });
   const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
   const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
   const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
@@ -70,7 +81,11 @@ beforeAll(async () => {
     () => readModels.close(),
     () => store.close(),
   );
-  await publishAsAgencies(store, generateDemoCampaign(), { sealing: vault });
+  for (const demoEvent of generateDemoCampaign()) {
+    recordingAt = new Date(demoEvent.recordedAt);
+    await publishAsAgencies(store, [demoEvent], { sealing: vault, clock: clockAt(recordingAt) });
+  }
+  recordingAt = undefined;
   await new ProjectionRunner({
     store,
     readModels,
@@ -86,7 +101,8 @@ beforeAll(async () => {
     units: ['310105'],
   });
   tokens.police_officer = await make('agency_officer', { agency: 'police', units: ['310000'] });
-  tokens.court_clerk = await make('court_clerk', { units: ['310105'] });
+  // 静安: the demo's case that reached the court and was judged.
+  tokens.court_clerk = await make('court_clerk', { units: ['310106'] });
   tokens.auditor = await make('auditor', { units: ['000000'] });
   const revoked = await users.create({ name: 'gone', role: 'analyst', units: ['310000'] });
   users.revoke(revoked.id);
@@ -315,13 +331,14 @@ describe('abusive documents', () => {
 });
 
 /** GB/T 2260 containment, written again here so the test does not trust the code it checks. */
-const within = (code: string | undefined, unit: string) =>
+const within = (code: string | null | undefined, unit: string) =>
   code !== undefined &&
+  code !== null &&
   (unit === '000000' ||
     code === unit ||
     (unit.endsWith('0000') && code.startsWith(unit.slice(0, 2))) ||
     (unit.endsWith('00') && code.startsWith(unit.slice(0, 4))));
-const touches = (codes: Array<string | undefined>, units: string[]) =>
+const touches = (codes: Array<string | null | undefined>, units: string[]) =>
   codes.some((c) => units.some((u) => within(c, u)));
 
 describe('every role is scoped by its units (issue 14.4): role × operation × unit', () => {
@@ -363,7 +380,7 @@ describe('every role is scoped by its units (issue 14.4): role × operation × u
       (a, r) => a + r.total,
       0,
     );
-    // The demo spans two provinces: otherwise the scopes below could not differ.
+    // The demo spans several provinces: otherwise the scopes below could not differ.
     expect(allClues.some((c) => c.reportingUnit?.startsWith('44'))).toBe(true);
     expect(allClues.some((c) => c.reportingUnit?.startsWith('31'))).toBe(true);
   });
@@ -460,10 +477,10 @@ describe('every role is scoped by its units (issue 14.4): role × operation × u
         0,
       );
     };
-    const [shanghai, guangdong] = [await sum(['310000']), await sum(['440000'])];
-    expect(shanghai).toBeGreaterThan(0);
-    expect(guangdong).toBeGreaterThan(0);
-    expect(shanghai + guangdong).toBe(allActivity);
+    // The demo's three provinces: Shanghai, Guangdong, Chongqing.
+    const parts = [await sum(['310000']), await sum(['440000']), await sum(['500000'])];
+    for (const part of parts) expect(part).toBeGreaterThan(0);
+    expect(parts.reduce((a, b) => a + b, 0)).toBe(allActivity);
   });
 
   it('gives a user without units no rows at all (nothing by role alone)', async () => {
@@ -749,5 +766,106 @@ describe('the audit trail over GraphQL (issue 15.3)', () => {
     expect(JSON.stringify(r.body)).not.toContain('110105194912310021');
     const unknown = await gql(tokens.auditor, TRAIL, { filter: { action: 'export.nothing' } });
     expect(unknown.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('forms, the ledger and the worklist for any period and as of an instant (issue 17)', () => {
+  const REFERENCE = '2024-11-15T12:00:00+08:00';
+
+  it('titles a form with its actual months, and takes any range of days with each cell’s printed header', async () => {
+    const named = await gql(
+      tokens.analyst,
+      '{ form(formId: "shanghai-2024", unit: "310000", period: "2024-08") { titleZh periodNoteZh rows { labelZh kind serial } } }',
+    );
+    const form = named.body.data!.form as {
+      titleZh: string;
+      periodNoteZh: string;
+      rows: Array<{ labelZh: string; kind: string; serial: number | null }>;
+    };
+    expect(form.titleZh).toBe('2024年7-8月份工作情况统计表');
+    expect(form.periodNoteZh).toContain('按截至报送月的两个月理解');
+    expect(form.rows.slice(0, 2)).toEqual([
+      { labelZh: '黄浦区', kind: 'unit', serial: 1 },
+      { labelZh: '徐汇区', kind: 'unit', serial: 2 },
+    ]);
+    const range = await gql(
+      tokens.analyst,
+      '{ form(formId: "guangdong-2018", unit: "440700", from: "2024-09-01", to: "2024-09-15") { titleZh dueOn columns { headerZh from to } rows { cells { headerZh columnZh display } } } }',
+    );
+    expect(range.body.errors).toBeUndefined();
+    expect(range.body.data!.form).toMatchObject({
+      titleZh: '广东省打击假冒特种作业操作证专项治理情况统计表（2024年9月1日至9月15日）',
+      dueOn: null,
+      columns: [
+        { headerZh: '本期数据', from: '2024-09-01', to: '2024-09-15' },
+        { headerZh: '累计数据', from: '2018-07-10', to: '2024-09-15' },
+      ],
+    });
+  });
+
+  it('lists each form’s lines with the headers as printed', async () => {
+    const r = await gql(
+      tokens.analyst,
+      '{ forms { formId namedPeriodZh bimonthlyReading lines { groupZh figures { figureId headerZh subHeaderZh unit decimals } } } }',
+    );
+    const forms = r.body.data!.forms as Array<{
+      formId: string;
+      bimonthlyReading: string | null;
+      lines: Array<{
+        figures: Array<{ headerZh: string; subHeaderZh: string | null; decimals: number | null }>;
+      }>;
+    }>;
+    const shanghai = forms.find((f) => f.formId === 'shanghai-2024')!;
+    expect(shanghai.bimonthlyReading).toBe('ending');
+    const figures = shanghai.lines.flatMap((l) => l.figures);
+    expect(figures.find((f) => f.headerZh === '罚款金额(万元)')?.decimals).toBe(2);
+    expect(figures.filter((f) => f.subHeaderZh).map((f) => f.subHeaderZh)).toEqual(['件', '人']);
+  });
+
+  it('refuses a unit that exists nowhere with the code of the one check', async () => {
+    const r = await gql(
+      tokens.analyst,
+      '{ form(formId: "shanghai-2024", unit: "310150", period: "2024-08") { unit } }',
+    );
+    expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(r.body.errors?.[0]?.message).toMatch(/^未知的行政区划代码 310150/);
+  });
+
+  it('judges due and overdue at asOf, and shows the worklist as it stood', async () => {
+    const clues = await gql(
+      tokens.analyst,
+      `{ clues(first: 100, asOf: "${REFERENCE}", filter: { due: "overdue" }) { edges { node { clueId } } } }`,
+    );
+    expect(
+      (clues.body.data!.clues as { edges: Array<{ node: { clueId: string } }> }).edges.map(
+        (e) => e.node.clueId,
+      ),
+    ).toEqual(['CLUE-440703-2', 'CLUE-CYBER-1']);
+    const early = await gql(
+      tokens.procurator,
+      '{ procuratorWorklist(asOf: "2024-11-01T00:00:00+08:00") { reasons case { caseId } } }',
+    );
+    const then = await gql(
+      tokens.procurator,
+      `{ procuratorWorklist(asOf: "${REFERENCE}") { reasons } }`,
+    );
+    const reasons = (r: typeof then) =>
+      (r.body.data!.procuratorWorklist as Array<{ reasons: string[] }>).flatMap((w) => w.reasons);
+    expect(reasons(early)).not.toContain('awaiting_reply_to_opinion');
+    expect(reasons(then)).toContain('awaiting_reply_to_opinion');
+    const bad = await gql(
+      tokens.analyst,
+      '{ clue(clueId: "CLUE-310105-1", asOf: "2024-11-15") { clueId } }',
+    );
+    expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('verifies a certificate named by its Chinese type', async () => {
+    const r = await gql(
+      tokens.analyst,
+      '{ verifyCertificate(input: { certificateType: "建筑施工特种作业操作资格证", number: "沪A012099000001" }) { result evidence } }',
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data!.verifyCertificate).toMatchObject({ result: 'unknown_number' });
   });
 });

@@ -74,12 +74,13 @@ export interface HubStores {
 const REACH_TIMEOUT_MS = 10_000;
 
 /** Opens the event store the configuration names, and proves it answers before anything uses it. */
-async function openEventStore(config: HubConfig): Promise<EventStore> {
+async function openEventStore(config: HubConfig, now?: () => Date): Promise<EventStore> {
   if (config.EVENT_STORE === 'embedded') {
     return new SqliteEventStore({
       filename: join(config.dataDir, 'events.db'),
       chain: chainAlgOf(config),
       maxEventBytes: config.MAX_EVENT_BYTES,
+      ...(now ? { now } : {}),
     });
   }
   const url = config.EVENTSTORE_URL!;
@@ -112,9 +113,17 @@ async function openEventStore(config: HubConfig): Promise<EventStore> {
 }
 
 /** Opens the stores the configuration names; hub state (credentials) lives in the data directory. */
-export async function openStores(config: HubConfig): Promise<HubStores> {
+/**
+ * The event store and credentials. `now` is the clock the embedded store records with: only
+ * the demo passes one, to record its campaign at the times its world had (KurrentDB records
+ * with the server's clock whatever is passed).
+ */
+export async function openStores(
+  config: HubConfig,
+  options: { now?: () => Date } = {},
+): Promise<HubStores> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openEventStore(config);
+  const store = await openEventStore(config, options.now);
   const credentials = new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
   return {
     store,
@@ -319,9 +328,11 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const graphqlLogger = logger.child({ component: 'graphql' });
   const recordingClock = recordingClockOf(config);
   const lateAfterDays = config.HUB_LATE_EVENT_DAYS;
+  const bimonthlyReading = config.HUB_SHANGHAI_BIMONTHLY;
   const graphql = await createGraphqlApi({
     audit,
     lateAfterDays,
+    bimonthlyReading,
     readModels,
     store,
     recorder,
@@ -388,7 +399,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     routers: [
       graphql.router,
       evidenceRouter({ notary, checkpoints, key: hubKey, audit }),
-      reportingRouter({ readModels, ...rules, lateAfterDays, audit }),
+      reportingRouter({ readModels, ...rules, lateAfterDays, bimonthlyReading, audit }),
       certificatesRouter({
         audit,
         recorder,

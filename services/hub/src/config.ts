@@ -114,6 +114,12 @@ const ConfigSchema = z.object({
     )
     .max(36_500)
     .default(MIN_AUDIT_RETENTION_DAYS),
+  /**
+   * How the Shanghai form's note "8月、10月、12月底前报送上2个月的进展情况" is read: `ending`,
+   * the two months ending with the due month (default; README gives the reasoning), or
+   * `preceding`, the two months before it. Printed on the form either way.
+   */
+  HUB_SHANGHAI_BIMONTHLY: z.enum(['ending', 'preceding']).default('ending'),
 });
 
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
@@ -130,6 +136,7 @@ const KNOWN_PREFIXED = new Set([
   'HUB_CRYPTO_SUITE',
   'HUB_SIGNATURES_REQUIRED',
   'HUB_AUDIT_RETENTION_DAYS',
+  'HUB_SHANGHAI_BIMONTHLY',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */

@@ -12,7 +12,12 @@ import {
 } from './cli/commands.js';
 import { describeFailure } from './cli/failure.js';
 import { onlyFlags, usage } from './cli/usage.js';
-import { ledgerCommand, projectionsCommand, reportCommand } from './cli/reporting-commands.js';
+import {
+  ledgerCommand,
+  projectionsCommand,
+  reportCommand,
+  worklistCommand,
+} from './cli/reporting-commands.js';
 import { certificatesCommand } from './cli/certificates-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
 import { agencyKeyCommand } from './cli/agency-key-commands.js';
@@ -21,53 +26,57 @@ import { migrateCommand } from './cli/migrate-commands.js';
 import { auditCommand } from './cli/audit-commands.js';
 import { loadConfig } from './config.js';
 
-const HELP = `hub — inter-agency data-sharing hub against counterfeit special-operations certificates
+const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / inter-agency data-sharing hub against counterfeit special-operations certificates
 
-usage: hub [command]
-  start                               run the all-in-one hub (default)
-  bridge                              run only the Kafka bridge (needs KAFKA_BROKERS)
+用法 usage: hub [命令 command]
+  start                               运行一体化平台（默认） / run the all-in-one hub (default)
+  bridge                              只运行 Kafka 桥（需 KAFKA_BROKERS） / run only the Kafka bridge
   token create --agency <code> --units <codes> [--label text]
-                                      new agency credential for these division codes
-                                      (000000: the whole country); the token is the last line
-  token revoke <tokenId>              revoke a credential
-  token list                          list credentials (never the tokens)
-  demo                                load a realistic demo campaign (idempotent)
-  report <form> --unit <code> [--period YYYY-MM] [--as-of instant] [--format csv|xlsx|json]
-         [--out file] [--filled-by name] [--contact phone]
-                                      an official form (forms: shanghai-2024, guangdong-2018,
-                                      jiangjin-2023) for a unit and period, rolled up below it
-  ledger [--unit <code>] [--due]      the clue-transfer ledger, or the steps due now
+                                      为这些行政区划代码新建部门凭证（000000：全国），末行为令牌
+                                      / new agency credential for these division codes; the token is the last line
+  token revoke <tokenId>              吊销凭证 / revoke a credential
+  token list                          列出凭证（从不显示令牌） / list credentials (never the tokens)
+  demo                                载入演示数据（可重复执行） / load the demo campaign (idempotent)
+  report <form> --unit <code> [--period YYYY-MM | --from YYYY-MM-DD --to YYYY-MM-DD]
+         [--as-of instant] [--format csv|xlsx|json] [--out file] [--filled-by name] [--contact phone]
+                                      官方统计表（shanghai-2024、guangdong-2018、jiangjin-2023），按单位和期间汇总
+                                      / an official form for a unit and period, rolled up below it
+  ledger [--unit <code>] [--due | --penalty] [--as-of instant]
+                                      线索移送台账、待办环节（现在或截至某时刻）、以罚代刑检查
+                                      / the clue ledger, the steps due (now or as of an instant), 以罚代刑
+  worklist [--unit <code>] [--as-of instant]
+                                      检察机关待办清单 / the procurator's worklist
   certificates import --agency <issuer> --file <export.csv|.xlsx> --unit <code> [--type <type>]
-                                      an issuer's existing certificate export, as events (idempotent)
+                                      导入发证部门已有证书（可重复执行） / an issuer's export, as events (idempotent)
   certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <code> --purpose <text>
          [--case <id>] [--type <type>] [--out results.jsonl]
-                                      screen a roster against the registry (recorded as an event)
-  projections status                  read models: position and lag of each projection
-  projections rebuild <name>          rebuild one read model from the first event
+                                      名单比对（记录为事件） / screen a roster against the registry (recorded)
+  projections status                  读模型的位置和滞后 / read models: position and lag
+  projections rebuild <name>          从第一个事件重建一个读模型 / rebuild one read model from the first event
   user create --role <analyst|procurator|agency_officer|court_clerk|auditor> --name <name>
        --units <codes> [--agency <code>] [--days 90]
-                                      a GraphQL user; the signed token is the last line
-  user list | user revoke <id>        GraphQL users
+                                      新建 GraphQL 用户，末行为令牌 / a GraphQL user; the token is the last line
+  user list | user revoke <id>        GraphQL 用户 / GraphQL users
   verify [--checkpoint <file>[,<file>…]] [--public-key <pem>]
-                                      check the whole history: every link of the hash chain,
-                                      the hub's signed checkpoints and agencies' checkpoint files
-  verify checkpoint [--out <file>]    sign where the history stands, for agencies to keep
+                                      核验全部历史：哈希链、平台签名检查点和各部门保存的检查点
+                                      / check the whole history: chain, signed checkpoints, agencies' files
+  verify checkpoint [--out <file>]    签出当前历史位置供各部门保存 / sign where the history stands
   agency-key register --agency <code> --public-key <pem> [--label text]
   agency-key revoke --agency <code> --key-id <id> --reason <rotated|compromised|retired>
-  agency-key list [--agency <code>]   agencies' keys that sign their batches
+  agency-key list [--agency <code>]   部门批次签名密钥 / agencies' keys that sign their batches
   personal-data forget --id-number <id> --reason <text>
-                                      destroy a person's keys at the end of retention
-                                      (crypto-shredding: sealed copies unreadable, counts kept)
-  migrate evidence                    bring a store made before sealing and the chain up to
-                                      them (offline; the old file is kept to be destroyed)
+                                      保存期满销毁个人密钥（密封副本不可再读，计数保留）
+                                      / destroy a person's keys at the end of retention (crypto-shredding)
+  migrate evidence                    将早期数据库迁移为密封并链接的数据库（离线；旧文件保留待销毁）
+                                      / bring an older store up to sealing and the chain (offline)
   audit [--holder <ID number|->] [--from <date>] [--to <date>] [--action <code|family>]
         [--actor <id>] [--agency <code>] [--purpose <text>] [--outcome ok|refused|failed]
         [--limit 200] [--format table|jsonl]
-                                      the audit trail, newest first, times in Asia/Shanghai
-                                      (--holder -: the ID number from standard input)
-  audit purge --before <YYYY-MM-DD>   remove audit records older than that day, never inside
-                                      HUB_AUDIT_RETENTION_DAYS (at least 183 days)
-  schemas [check]                     write (or check) schemas/events and schemas/graphql`;
+                                      审计记录，最新在前，时间为北京时间（--holder -：从标准输入读取身份证号）
+                                      / the audit trail, newest first, times in Asia/Shanghai
+  audit purge --before <YYYY-MM-DD>   删除该日之前的审计记录，保存期（至少183天）内的不删
+                                      / remove older audit records, never inside HUB_AUDIT_RETENTION_DAYS
+  schemas [check]                     写入（或检查）schemas/events 与 schemas/graphql / write or check the schemas`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
 const FLAGS: Record<string, readonly string[]> = {
@@ -75,8 +84,9 @@ const FLAGS: Record<string, readonly string[]> = {
   bridge: [],
   token: ['agency', 'units', 'label'],
   demo: [],
-  report: ['unit', 'period', 'as-of', 'format', 'out', 'filled-by', 'contact'],
-  ledger: ['unit', 'due'],
+  report: ['unit', 'period', 'from', 'to', 'as-of', 'format', 'out', 'filled-by', 'contact'],
+  ledger: ['unit', 'due', 'penalty', 'as-of'],
+  worklist: ['unit', 'as-of'],
   user: ['role', 'name', 'agency', 'units', 'days'],
   certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
   projections: [],
@@ -132,6 +142,8 @@ async function main(argv: string[]): Promise<void> {
       return reportCommand(config, rest, flags, out);
     case 'ledger':
       return ledgerCommand(config, rest, flags, out);
+    case 'worklist':
+      return worklistCommand(config, rest, flags, out);
     case 'user':
       return userCommand(config, rest, flags, out);
     case 'certificates':

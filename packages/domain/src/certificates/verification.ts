@@ -178,7 +178,10 @@ export function verifyCertificate(
     if (seen.holderNameKey && record.holderNameKey && seen.holderNameKey !== record.holderNameKey)
       return verdict('data_mismatch', ['证面姓名与登记不符：疑似涂改']);
   }
-  if (fits === false) return verdict('data_mismatch', formatNote);
+  // A registered number not made of the holder's ID number (T + ID) was altered or borrowed; a
+  // registered number outside a published pattern is the issuer's own (an older numbering).
+  if (fits === false && rules.numberFormat?.kind === 'prefix-plus-id-number')
+    return verdict('data_mismatch', formatNote);
   const printed = {
     ...observation.printed,
     operationCategory: category(observation.printed?.operationCategory),

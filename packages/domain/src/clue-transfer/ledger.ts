@@ -131,7 +131,7 @@ function stepOf(
   const inForce = ruleInForce(rules, rule.id, dayString(shanghaiDay(startedAt)));
   if (!inForce || inForce !== rule) return undefined;
   const end = doc.timeline.find(
-    (e) => rule.end.includes(e.type as never) && (e !== start || rule.start.at !== undefined),
+    (e) => rule.end.some((type) => type === e.type) && (e !== start || rule.start.at !== undefined),
   );
   const startMs = Date.parse(startedAt);
   const dueMs = rule.withinHours === null ? undefined : startMs + rule.withinHours * 3600_000;
@@ -167,10 +167,13 @@ export function clueLedgerView(
   lateAfterDays: number = DEFAULT_RECORDING_POLICY.lateAfterDays,
 ): ClueLedgerView {
   const transfer = first(doc, 'ClueTransferred');
+  const approval = first(doc, 'ClueTransferApproved');
+  // The agency that approved a transfer is the transferring agency before the transfer is made.
   const transferringAgency =
     (transfer?.agency as string | undefined) ??
     (doc.timeline.find((e) => e.facts.transferringAgency)?.facts.transferringAgency as
-      string | undefined);
+      string | undefined) ??
+    approval?.agency;
   const steps = rules
     .map((r) => stepOf(r, doc, rules, now, transferringAgency))
     .filter((s): s is LedgerStep => s !== undefined);
@@ -184,6 +187,8 @@ export function clueLedgerView(
   return {
     clueId: doc.key,
     ...(transferringAgency ? { transferringAgency } : {}),
+    // Before the transfer, the unit that approved it is the transferring unit.
+    ...(approval && !transfer ? { reportingUnit: approval.reportingUnit } : {}),
     ...(transfer
       ? {
           reportingUnit: transfer.reportingUnit,

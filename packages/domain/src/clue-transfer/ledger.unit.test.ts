@@ -1,4 +1,5 @@
 import { project, published, recorded } from '../testing/index.js';
+import { asOfDocument } from '../projections/timeline.js';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from './deadline-rules.js';
 import { clueLedgerProjection, clueLedgerView, pendingSteps } from './ledger.js';
 
@@ -195,5 +196,61 @@ describe('clue ledger › when an agency records a transfer years after it happe
     expect(clueLedgerView(doc, DEFAULT_DEADLINE_RULES, NOW, 3650).timeline[0]).not.toHaveProperty(
       'recordedLate',
     );
+  });
+});
+
+describe('clue ledger › given a transfer approved but not yet made', () => {
+  const approved = [
+    emergency(
+      'ClueTransferApproved',
+      { ...clue, reportedAt: '2024-07-09T09:00:00+08:00' },
+      '2024-07-10T09:00:00+08:00',
+    ),
+  ];
+
+  it('waits on the agency that approved it, in its unit, to transfer within 24 hours', () => {
+    const view = ledgerOf(approved);
+    expect(view).toMatchObject({ transferringAgency: 'emergency', reportingUnit: '310105' });
+    expect(pendingSteps(view)).toEqual([
+      expect.objectContaining({
+        ruleId: 'transfer-after-approval',
+        party: 'emergency',
+        status: 'due',
+        dueBy: '2024-07-11T01:00:00.000Z',
+      }),
+    ]);
+  });
+});
+
+describe('clue ledger › as of an instant', () => {
+  const recordedBy = (event: (typeof declinedClue)[number], recordedAt: string) => ({
+    ...event,
+    recorded: { ...event.recorded, recordedAt },
+  });
+  // Each event recorded an hour after it happened.
+  const events = declinedClue.map((e) =>
+    recordedBy(e, new Date(Date.parse(e.metadata.occurredAt) + 3600_000).toISOString()),
+  );
+  const doc = project(clueLedgerProjection, events).get('C1')!;
+
+  it('given an instant before the decline was recorded, shows the filing decision still due then', () => {
+    const asOf = '2024-07-03T12:00:00+08:00';
+    const view = clueLedgerView(asOfDocument(doc, Date.parse(asOf)), DEFAULT_DEADLINE_RULES, asOf);
+    expect(view.stage).toBe('received');
+    expect(pendingSteps(view)).toEqual([
+      expect.objectContaining({ ruleId: 'filing-decision', status: 'due' }),
+    ]);
+  });
+
+  it('given an instant after the deadline with nothing recorded, shows it overdue then', () => {
+    const asOf = '2024-07-04T18:00:00+08:00';
+    const view = clueLedgerView(asOfDocument(doc, Date.parse(asOf)), DEFAULT_DEADLINE_RULES, asOf);
+    expect(pendingSteps(view)).toEqual([
+      expect.objectContaining({ ruleId: 'filing-decision', status: 'overdue' }),
+    ]);
+  });
+
+  it('given no instant, is the document as recorded to date', () => {
+    expect(asOfDocument(doc, undefined)).toBe(doc);
   });
 });

@@ -73,3 +73,16 @@ export const first = (doc: TimelineDocument, ...types: string[]) =>
   doc.timeline.find((e) => types.includes(e.type));
 export const last = (doc: TimelineDocument, ...types: string[]) =>
   [...doc.timeline].reverse().find((e) => types.includes(e.type));
+
+/**
+ * A document as the hub knew it at an instant: only the entries recorded by then (what a
+ * ledger or worklist "as of" shows). Entries of documents built before recorded times were
+ * kept have none, and are counted as known.
+ */
+export function asOfDocument<D extends TimelineDocument>(doc: D, asOfMs: number | undefined): D {
+  if (asOfMs === undefined) return doc;
+  const known = doc.timeline.filter(
+    (e) => e.recordedAt === undefined || Date.parse(e.recordedAt) <= asOfMs,
+  );
+  return known.length === doc.timeline.length ? doc : { ...doc, timeline: known };
+}

@@ -29,11 +29,24 @@ export const CERTIFICATE_TYPES = [
 export const CertificateType = z.enum(CERTIFICATE_TYPES);
 export type CertificateType = z.infer<typeof CertificateType>;
 
+/**
+ * One-character abbreviations of the provinces (省级行政区简称, alternates included: 黔 and 贵,
+ * 滇 and 云 …), as certificate numbers begin with them: the construction certificate is
+ * numbered 晋A012008000001 (see certificates/rules.ts).
+ */
+export const PROVINCE_ABBREVIATIONS =
+  '京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川蜀贵黔云滇藏陕秦甘陇青宁新港澳台';
+
+/**
+ * A certificate number as issued: letters, digits, "-" or brackets, after an optional province
+ * abbreviation. Each type's own format is data (certificates/rules.ts); anything else — a
+ * Chinese character elsewhere, a space, a full-width digit — is refused.
+ */
 export const CertificateNumber = z
   .string()
   .regex(
-    /^[A-Za-z0-9()（）-]{4,40}$/,
-    'certificate number must be 4-40 letters, digits, "-" or brackets',
+    new RegExp(`^[${PROVINCE_ABBREVIATIONS}]?[A-Za-z0-9()（）-]{3,39}$`, 'u'),
+    '证书编号应为 4-40 位字母、数字、“-”或括号，可以省级简称开头（如 晋A012008000001）/ certificate number must be 4-40 letters, digits, "-" or brackets, optionally after a province abbreviation',
   );
 
 export const CertificateRef = z
@@ -57,8 +70,8 @@ export const MaskedCertificateRef = z
       z
         .string()
         .regex(
-          /^[A-Za-z0-9()（）*-]{4,40}$/,
-          'masked certificate number: letters, digits, "-", brackets or *',
+          new RegExp(`^[${PROVINCE_ABBREVIATIONS}]?[A-Za-z0-9()（）*-]{3,39}$`, 'u'),
+          'masked certificate number: letters, digits, "-", brackets or *, after an optional province abbreviation',
         ),
     ),
     registryKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'registry key: the hub’s keyed hash'),

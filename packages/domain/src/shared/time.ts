@@ -49,3 +49,10 @@ export function endOfShanghaiDayMs(day: DayNumber): number {
 export function addHours(instant: string, hours: number): string {
   return new Date(Date.parse(instant) + hours * 3600_000).toISOString();
 }
+
+/** An instant as people read it here: Asia/Shanghai date and time, `YYYY-MM-DD HH:mm`. */
+export function shanghaiDateTime(instant: string | number): string {
+  const ms = typeof instant === 'number' ? instant : Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${String(instant)}`);
+  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}

@@ -30,7 +30,15 @@ export interface FormTemplate {
    * `item-rows`: the lines are rows, with one value column per period measure.
    */
   layout: 'unit-rows' | 'item-rows';
+  /** The first column of a unit-rows form, numbering its rows (序号). */
+  serialColumnZh?: string;
   unitColumnZh?: string;
+  /**
+   * The headers over the label columns of an item-rows form: the category (类别) over the
+   * outermost group, the item (项目) over the rest of the group labels and the item itself.
+   */
+  categoryColumnZh?: string;
+  itemColumnZh?: string;
   valueColumnsZh: readonly string[];
   headerFieldsZh: readonly string[];
   footerFieldsZh: readonly string[];
@@ -39,14 +47,27 @@ export interface FormTemplate {
   lines: readonly FormLine[];
 }
 
+/**
+ * Decimals a money column prints. The forms leave them open; 万元 columns of these tables are
+ * filled to two decimals (100 元), so two are always printed and more only where an amount
+ * needs them to stay exact (12.01, 2.005); 元 columns print whole yuan, and fen where there are.
+ */
+const MONEY_DECIMALS = { 万元: 2, 元: 0 } as const;
+
 const fig = (
   id: string,
   headerZh: string,
   unit: Figure['unit'],
   measure: Figure['measure'],
   accumulation?: Figure['accumulation'],
-): Figure =>
-  accumulation ? { id, headerZh, unit, measure, accumulation } : { id, headerZh, unit, measure };
+): Figure => ({
+  id,
+  headerZh,
+  unit,
+  measure,
+  ...(accumulation ? { accumulation } : {}),
+  ...(unit === '万元' || unit === '元' ? { decimals: MONEY_DECIMALS[unit] } : {}),
+});
 
 const employer = when('subjectKind', 'employer');
 const training = when('subjectKind', 'training_institution');
@@ -67,6 +88,7 @@ export const SHANGHAI_2024: FormTemplate = {
   titleZh: '2024年 x月份工作情况统计表',
   sourceDocument: '沪应急执法〔2024〕70号; 长宁区安全生产资格证书涉假专项治理工作方案 附表',
   layout: 'unit-rows',
+  serialColumnZh: '序号',
   unitColumnZh: '省份',
   valueColumnsZh: [],
   headerFieldsZh: ['填报单位：', '填报人：', '联系方式：', '填报时间：'],
@@ -180,6 +202,8 @@ export const GUANGDONG_2018: FormTemplate = {
   titleZh: '广东省打击假冒特种作业操作证专项治理情况统计表',
   sourceDocument: '粤安办〔2018〕108号 附件',
   layout: 'item-rows',
+  categoryColumnZh: '类别',
+  itemColumnZh: '项目',
   valueColumnsZh: ['本月数据', '累计数据'],
   headerFieldsZh: ['单位'],
   footerFieldsZh: ['填表人', '联系电话'],
@@ -401,6 +425,8 @@ export const JIANGJIN_2023: FormTemplate = {
   titleZh: '特种作业人员持假证和无证上岗专项治理行动情况汇总表',
   sourceDocument: '津安委办发〔2023〕57号 附件1',
   layout: 'item-rows',
+  categoryColumnZh: '类别',
+  itemColumnZh: '项目',
   valueColumnsZh: ['汇总数据'],
   headerFieldsZh: ['填报单位：'],
   footerFieldsZh: ['填表人', '联系电话'],

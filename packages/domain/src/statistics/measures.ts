@@ -39,6 +39,11 @@ export interface Figure {
   unit: FigureUnit;
   measure: Measure;
   accumulation?: Accumulation;
+  /**
+   * Money only: the decimals the form prints in its unit. More are printed where an amount
+   * needs them to stay exact, never trailing zeros beyond these.
+   */
+  decimals?: number;
 }
 
 /** Event types a measure reads. */

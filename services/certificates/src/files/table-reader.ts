@@ -21,18 +21,60 @@ export type TableFormat = 'csv' | 'xlsx';
 export interface TableRow {
   line: number;
   cells: Record<string, string>;
+  /** The header each canonical column had in the file, for messages that name the column as the user wrote it. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Canonical column name → the headers agencies write for it (English or Chinese). */
 export type ColumnAliases = Record<string, readonly string[]>;
 
-/** The columns every certificate table has, under the names agencies write. */
+/**
+ * The columns every certificate table has, under the names agencies write: the first name is
+ * the one this hub's samples and messages use, the others are headers seen in issuers' and
+ * employers' own exports (the national query platforms' downloads, provincial systems'
+ * 台账). Headers are compared without spaces, full-width forms or a required-field "*".
+ */
 export const CERTIFICATE_COLUMNS: ColumnAliases = {
-  certificateType: ['证书类型', 'type'],
-  number: ['证书编号', '编号', '证号', 'certificateNumber'],
-  idNumber: ['身份证号', '身份证号码', '证件号码', 'holderIdNumber'],
-  name: ['姓名', 'holderName'],
+  certificateType: ['证书类型', '证件类型', '证书种类', '证书名称', 'type', 'certificateType'],
+  number: [
+    '证书编号',
+    '编号',
+    '证号',
+    '证书号',
+    '证书号码',
+    '证件编号',
+    '操作证号',
+    '资格证书编号',
+    '证书编码',
+    'certificateNumber',
+    'number',
+  ],
+  idNumber: [
+    '身份证号',
+    '身份证号码',
+    '证件号码',
+    '证件号',
+    '公民身份号码',
+    '身份证',
+    '持证人身份证号',
+    'holderIdNumber',
+    'idNumber',
+  ],
+  name: ['姓名', '持证人', '持证人姓名', '人员姓名', 'holderName', 'name'],
 };
+
+/** A header as compared: NFKC, no spaces, no "*" marking a required field, no trailing colon. */
+export const headerKey = (header: string) =>
+  header
+    .normalize('NFKC')
+    .replace(/\s+/gu, '')
+    .replace(/^\*+|\*+$/gu, '')
+    .replace(/[:：]$/u, '')
+    .toLowerCase();
+
+/** Every name of a column, Chinese first, for a message. */
+export const columnNamesZh = (aliases: ColumnAliases, column: string) =>
+  `「${aliases[column]![0]}」（也可写作 ${aliases[column]!.slice(1).join(' / ')}）`;
 
 export class TableError extends Error {
   readonly code = 'TABLE_INVALID';
@@ -84,17 +126,21 @@ function columnsOf(
   line: number,
   aliases: ColumnAliases,
   required: readonly string[],
-): TableColumns {
-  const headers = header.map((h) => h.trim());
-  const columns = headers.map((h) =>
-    Object.keys(aliases).find((c) => c === h || aliases[c]!.includes(h)),
-  );
+): { columns: TableColumns; headers: Record<string, string> } {
+  const keys = new Map<string, string>();
+  for (const [column, names] of Object.entries(aliases))
+    for (const name of [column, ...names]) keys.set(headerKey(name), column);
+  const columns = header.map((h) => keys.get(headerKey(h)));
+  const headers: Record<string, string> = {};
+  columns.forEach((c, i) => {
+    if (c && !(c in headers)) headers[c] = header[i]!.trim();
+  });
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length > 0)
     throw new TableError(
-      `line ${line}: the header row lacks ${missing.map((m) => `"${m}" (or ${aliases[m]!.join(' / ')})`).join(', ')}`,
+      `第 ${line} 行（表头）缺少必填列 ${missing.map((m) => columnNamesZh(aliases, m)).join('、')}，请在表头加上这些列 / line ${line}: the header row lacks ${missing.map((m) => `"${m}" (or ${aliases[m]!.join(' / ')})`).join(', ')}`,
     );
-  return columns;
+  return { columns, headers };
 }
 
 /** A data row under canonical names; undefined for a row with nothing in it. */
@@ -102,13 +148,14 @@ function rowOf(
   columns: TableColumns,
   line: number,
   values: readonly string[],
+  headers?: Readonly<Record<string, string>>,
 ): TableRow | undefined {
   if (values.every((v) => v.trim() === '')) return undefined;
   const cells: Record<string, string> = {};
   columns.forEach((c, i) => {
-    if (c) cells[c] = (values[i] ?? '').trim();
+    if (c && !(c in cells)) cells[c] = (values[i] ?? '').trim();
   });
-  return { line, cells };
+  return headers ? { line, cells, headers } : { line, cells };
 }
 
 /**
@@ -123,17 +170,17 @@ export async function* readTable(
   required: readonly string[],
   limits: XlsxLimits = DEFAULT_XLSX_LIMITS,
 ): AsyncGenerator<TableRow> {
-  let columns: TableColumns | undefined;
+  let header: ReturnType<typeof columnsOf> | undefined;
   const rows = format === 'xlsx' ? xlsxRows(source, limits) : csvRows(source.stream());
   for await (const { line, values } of rows) {
-    if (!columns) {
-      columns = columnsOf(values, line, aliases, required);
+    if (!header) {
+      header = columnsOf(values, line, aliases, required);
       continue;
     }
-    const row = rowOf(columns, line, values);
+    const row = rowOf(header.columns, line, values, header.headers);
     if (row) yield row;
   }
-  if (!columns) throw new TableError('the file is empty: no header row');
+  if (!header) throw new TableError(EMPTY);
 }
 
 /**
@@ -141,14 +188,22 @@ export async function* readTable(
  * one thread and parse on another; see rowsOfRun).
  */
 export type TableRun =
-  { rows: TableRow[] } | { csv: string; firstLine: number; columns: TableColumns };
+  | { rows: TableRow[] }
+  | {
+      csv: string;
+      firstLine: number;
+      columns: TableColumns;
+      headers?: Readonly<Record<string, string>>;
+    };
+
+const EMPTY = '文件为空：没有表头行 / the file is empty: no header row';
 
 /** The rows of a run. */
 export function rowsOfRun(run: TableRun): TableRow[] {
   if ('rows' in run) return run.rows;
   const rows: TableRow[] = [];
   for (const { line, fields } of parseCsvText(run.csv, run.firstLine)) {
-    const row = rowOf(run.columns, line, fields);
+    const row = rowOf(run.columns, line, fields, run.headers);
     if (row) rows.push(row);
   }
   return rows;
@@ -177,20 +232,23 @@ export async function* readTableRuns(
     if (rows.length > 0) yield { rows };
     return;
   }
-  let columns: TableColumns | undefined;
+  let table: ReturnType<typeof columnsOf> | undefined;
   for await (const { text, firstLine } of csvRecordRuns(source.stream(), rowsPerRun)) {
-    if (columns) {
-      yield { csv: text, firstLine, columns };
+    if (table) {
+      yield { csv: text, firstLine, columns: table.columns, headers: table.headers };
       continue;
     }
     // The first run holds the header: parsed here, to refuse a bad table before any row.
     const [header, ...records] = parseCsvText(text, firstLine);
     if (!header) continue;
-    columns = columnsOf(header.fields, header.line, aliases, required);
-    const rows = records.flatMap(({ line, fields }) => rowOf(columns!, line, fields) ?? []);
+    const found = columnsOf(header.fields, header.line, aliases, required);
+    table = found;
+    const rows = records.flatMap(
+      ({ line, fields }) => rowOf(found.columns, line, fields, found.headers) ?? [],
+    );
     if (rows.length > 0) yield { rows };
   }
-  if (!columns) throw new TableError('the file is empty: no header row');
+  if (!table) throw new TableError(EMPTY);
 }
 
 export const fileSource = (path: string): TableSource => ({

@@ -2,6 +2,9 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
   CERTIFICATE_TYPES,
+  certificateTypeChoicesZh,
+  certificateTypeOf,
+  type CertificateType,
   DivisionCode,
   ExternalId,
   maskCertificateNumber,
@@ -54,7 +57,17 @@ export interface CertificatesDeps {
   onScreeningError?: (error: unknown) => void;
 }
 
-const Type = z.enum(CERTIFICATE_TYPES);
+/** A certificate type as its code or its Chinese name (特种作业操作证 …). */
+const Type = z.string().transform((text, ctx): CertificateType => {
+  const type = certificateTypeOf(text);
+  if (type) return type;
+  ctx.issues.push({
+    code: 'custom',
+    input: text,
+    message: `证书类型 "${text}" 无法识别，应为 ${certificateTypeChoicesZh()} 之一 / certificate type must be one of ${CERTIFICATE_TYPES.join(', ')} or its Chinese name`,
+  });
+  return z.NEVER;
+});
 const Verification = z
   .object({
     verificationId: ExternalId,

@@ -1,5 +1,7 @@
 import {
-  CERTIFICATE_TYPES,
+  certificateNumberProblem,
+  certificateTypeChoicesZh,
+  certificateTypeOf,
   ISSUER_OF,
   clockAt,
   validatePublishedEvent,
@@ -16,12 +18,12 @@ import { CERTIFICATE_COLUMNS, type ColumnAliases, type TableRow } from '../files
 /** The columns of an issuer's export, under the names issuers use. */
 export const EXPORT_COLUMNS: ColumnAliases = {
   ...CERTIFICATE_COLUMNS,
-  operationCategory: ['作业类别', '作业种类'],
-  operationItem: ['操作项目', '准操项目'],
-  issuedOn: ['初领日期', '发证日期', 'issueDate'],
-  validUntil: ['有效期至', '有效期截止日期', 'expiryDate'],
-  nextReviewDue: ['应复审日期', '复审日期'],
-  issuingAuthority: ['发证机关', 'authority'],
+  operationCategory: ['作业类别', '作业种类', '工种', '工种类别', '操作类别', 'operationCategory'],
+  operationItem: ['操作项目', '准操项目', '作业项目', '资格项目', 'operationItem'],
+  issuedOn: ['发证日期', '初领日期', '领证日期', '初次领证日期', 'issueDate', 'issuedOn'],
+  validUntil: ['有效期至', '有效期截止日期', '有效截止日期', '有效期', 'expiryDate', 'validUntil'],
+  nextReviewDue: ['应复审日期', '复审日期', '下次复审日期', 'nextReviewDue'],
+  issuingAuthority: ['发证机关', '签发机关', '发证单位', 'authority', 'issuingAuthority'],
 };
 export const EXPORT_REQUIRED = [
   'number',
@@ -51,9 +53,26 @@ const COLUMN_OF_POINTER: Record<string, string> = {
 
 export interface RowProblem {
   line: number;
+  /** The canonical column (for machines). */
   column?: string;
+  /** The column's header as the file wrote it (for people). */
+  header?: string;
+  /** Chinese first, then English: what is wrong and what to write instead. */
   message: string;
 }
+
+/** What each column should hold, Chinese first: said with every problem found in it. */
+const FIX_ZH: Record<string, string> = {
+  number: '证书编号应与证面一致',
+  idNumber: '身份证号应为 18 位（最后一位可为 X）',
+  name: '姓名应与身份证一致，不含空格以外的不可见字符',
+  operationCategory: '作业类别应为该证书的作业类别（如 电工作业、建筑电工）',
+  operationItem: '操作项目应与证面一致',
+  issuedOn: '发证日期应写作 YYYY-MM-DD（如 2021-03-15）',
+  validUntil: '有效期至应写作 YYYY-MM-DD（如 2027-03-14）',
+  nextReviewDue: '应复审日期应写作 YYYY-MM-DD',
+  issuingAuthority: '发证机关应写全称（如 上海市应急管理局）',
+};
 
 export interface ImportResult {
   rows: number;
@@ -77,9 +96,8 @@ export interface ImportOptions {
   sealing: PersonalDataSealing;
 }
 
-function toEnvelope(row: TableRow, options: ImportOptions) {
+function toEnvelope(row: TableRow, certificateType: CertificateType, options: ImportOptions) {
   const c = row.cells;
-  const certificateType = c.certificateType || options.certificateType;
   const data = {
     certificateType,
     number: c.number,
@@ -119,10 +137,10 @@ export async function importIssuerExport(
 ): Promise<ImportResult> {
   if (options.certificateType && ISSUER_OF[options.certificateType] !== options.agency)
     throw new Error(
-      `${options.certificateType} certificates are issued by ${ISSUER_OF[options.certificateType]}, not ${options.agency}`,
+      `${options.certificateType} 由 ${ISSUER_OF[options.certificateType]} 核发，不是 ${options.agency} / ${options.certificateType} certificates are issued by ${ISSUER_OF[options.certificateType]}, not ${options.agency}`,
     );
   const result: ImportResult = { rows: 0, imported: 0, alreadyImported: 0, problems: [] };
-  let chunk: Array<{ line: number; event: AcceptedEvent }> = [];
+  let chunk: Array<{ line: number; header: string; event: AcceptedEvent }> = [];
   const count = (duplicate: boolean) => {
     if (duplicate) result.alreadyImported++;
     else result.imported++;
@@ -150,37 +168,62 @@ export async function importIssuerExport(
           result.problems.push({
             line: p.line,
             column: 'number',
+            header: p.header,
             message:
-              'this certificate was imported before with other data; publish CertificateHolderDataCorrected, CertificateRenewed … for changes',
+              '此证书已以不同内容导入过；信息变更请发布更正、换证等事件（CertificateHolderDataCorrected、CertificateRenewed …），不要重复导入 / this certificate was imported before with other data; publish CertificateHolderDataCorrected, CertificateRenewed … for changes',
           });
         }
       }
     }
     options.onProgress?.(result.rows);
   };
+  const headerOf = (row: TableRow, column: string) =>
+    row.headers?.[column] ?? EXPORT_COLUMNS[column]?.[0] ?? column;
+  const problem = (row: TableRow, column: string, message: string) =>
+    result.problems.push({ line: row.line, column, header: headerOf(row, column), message });
   for await (const row of rows) {
     result.rows++;
-    const certificateType = row.cells.certificateType || options.certificateType;
-    if (!certificateType || !(CERTIFICATE_TYPES as readonly string[]).includes(certificateType)) {
-      result.problems.push({
-        line: row.line,
-        column: 'certificateType',
-        message: `certificate type must be one of ${CERTIFICATE_TYPES.join(', ')}${options.certificateType ? '' : ' (or pass a type for the whole file)'}`,
-      });
+    const written = row.cells.certificateType;
+    const certificateType = written ? certificateTypeOf(written) : options.certificateType;
+    if (!certificateType) {
+      problem(
+        row,
+        'certificateType',
+        written
+          ? `证书类型 "${written}" 无法识别，应为 ${certificateTypeChoicesZh()} 之一 / certificate type "${written}" is not one of the types`
+          : `缺少证书类型：请加「证书类型」列，或用 --type 为整个文件指定 / the certificate type is missing: add a column or pass a type for the whole file`,
+      );
       continue;
     }
-    const validated = validatePublishedEvent(toEnvelope(row, options), options.agency, row.line, {
-      clock: options.recordingClock?.() ?? clockAt(new Date()),
-      sealer: options.sealing,
-    });
+    // Garbage is refused; a number that only misses the issuer's published pattern is the
+    // issuer's own record and goes in (verification notes the format).
+    const numberProblem = row.cells.number
+      ? certificateNumberProblem(certificateType, row.cells.number)
+      : { kind: 'invalid', message: '证书编号为空 / the certificate number is empty' };
+    if (numberProblem?.kind === 'invalid') {
+      problem(row, 'number', numberProblem.message);
+      continue;
+    }
+    const validated = validatePublishedEvent(
+      toEnvelope(row, certificateType, options),
+      options.agency,
+      row.line,
+      {
+        clock: options.recordingClock?.() ?? clockAt(new Date()),
+        sealer: options.sealing,
+      },
+    );
     if (!validated.ok) {
       for (const p of validated.problems) {
         const column = COLUMN_OF_POINTER[p.pointer.replace(/^\/events\/\d+/, '')];
-        result.problems.push({ line: row.line, ...(column ? { column } : {}), message: p.message });
+        if (column) {
+          const zh = /[\u4e00-\u9fff]/u.test(p.message) ? '' : `${FIX_ZH[column] ?? ''} / `;
+          problem(row, column, `${zh}${p.message}`);
+        } else result.problems.push({ line: row.line, message: p.message });
       }
       continue;
     }
-    chunk.push({ line: row.line, event: validated.event });
+    chunk.push({ line: row.line, header: headerOf(row, 'number'), event: validated.event });
     if (chunk.length >= (options.chunkSize ?? 500)) await flush();
   }
   await flush();

@@ -1,6 +1,8 @@
 import {
   CERTIFICATE_RULES,
-  CERTIFICATE_TYPES,
+  certificateNumberProblem,
+  certificateTypeChoicesZh,
+  certificateTypeOf,
   holderKeys,
   maskCertificateNumber,
   maskResidentId,
@@ -16,6 +18,16 @@ import {
   type VerifiedRecord,
 } from '@hub/domain';
 import type { TableRow } from '../files/table-reader.js';
+
+/** Column names for messages when the roster's own header is not known. */
+const ROSTER_HEADERS_ZH: Record<string, string> = {
+  certificateType: '证书类型',
+  number: '证书编号',
+  idNumber: '身份证号',
+  name: '姓名',
+  job: '作业类别',
+  enterprise: '单位',
+};
 import { RowChecksWriter, type AnomalyFound, type RowChecks } from './cross-row-checks.js';
 
 export interface ScreenedRow {
@@ -66,21 +78,34 @@ export async function screenChunk(
 ): Promise<ScreenedChunk> {
   const prepared = rows.map((row) => {
     const c = row.cells;
-    const type = (c.certificateType || deps.certificateType) as CertificateType | undefined;
-    if (!type || !(CERTIFICATE_TYPES as readonly string[]).includes(type))
-      return `证书类型缺失或无效（应为 ${CERTIFICATE_TYPES.join(', ')}）`;
-    if (!c.number) return '证书编号为空';
-    if (!c.idNumber) return '身份证号为空';
+    // A rejection names the column as the roster wrote it, and what to write instead.
+    const at = (column: string, message: string) =>
+      `第 ${row.line} 行「${row.headers?.[column] ?? ROSTER_HEADERS_ZH[column] ?? column}」列：${message}`;
+    const type = c.certificateType ? certificateTypeOf(c.certificateType) : deps.certificateType;
+    if (!type)
+      return at(
+        'certificateType',
+        c.certificateType
+          ? `证书类型 "${c.certificateType}" 无法识别，应为 ${certificateTypeChoicesZh()} 之一 / unknown certificate type "${c.certificateType}"`
+          : '缺少证书类型：请加「证书类型」列，或为整个名单指定类型 / the certificate type is missing',
+      );
+    if (!c.number)
+      return at('number', '证书编号为空，请填写证面编号 / the certificate number is empty');
+    const numberProblem = certificateNumberProblem(type, c.number);
+    if (numberProblem?.kind === 'invalid') return at('number', numberProblem.message);
+    if (!c.idNumber)
+      return at('idNumber', '身份证号为空，请填写持证人身份证号 / the ID number is empty');
     const problem = residentIdProblem(c.idNumber.toUpperCase());
-    if (problem) return `身份证号无效：${problem}`;
+    if (problem) return at('idNumber', problem);
     // The same name checks as every event and request: a hidden character would make a
     // false 疑似涂改 or a false "one certificate at two enterprises".
-    const invalid =
-      observationProblem({
-        ...(c.name ? { holder: { idNumber: c.idNumber, name: c.name } } : {}),
-        ...(c.job ? { job: c.job } : {}),
-      })?.problem ?? (c.enterprise ? nameProblem(c.enterprise, 'organisation') : undefined);
-    if (invalid) return invalid.message;
+    const invalid = observationProblem({
+      ...(c.name ? { holder: { idNumber: c.idNumber, name: c.name } } : {}),
+      ...(c.job ? { job: c.job } : {}),
+    });
+    if (invalid) return at(invalid.field === 'job' ? 'job' : 'name', invalid.problem.message);
+    const enterprise = c.enterprise ? nameProblem(c.enterprise, 'organisation') : undefined;
+    if (enterprise) return at('enterprise', enterprise.message);
     return {
       type,
       key: registryKey(deps.protector, type, c.number),

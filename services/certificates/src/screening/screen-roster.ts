@@ -16,12 +16,13 @@ import {
   type ScreenedRow,
 } from './screen-chunk.js';
 
+/** A roster's columns: who works where in which job, with the certificate each shows. */
 export const ROSTER_COLUMNS: ColumnAliases = {
   ...CERTIFICATE_COLUMNS,
-  job: ['作业类别', '岗位', '从事作业', 'job'],
-  enterprise: ['单位', '用人单位', '统一社会信用代码', 'enterprise'],
-  issuedOn: ['发证日期', '初领日期', 'issueDate'],
-  validUntil: ['有效期至', 'expiryDate'],
+  job: ['作业类别', '岗位', '从事作业', '工种', '作业项目', '操作类别', '准操项目', 'job'],
+  enterprise: ['单位', '用人单位', '工作单位', '企业名称', '单位名称', 'enterprise'],
+  issuedOn: ['发证日期', '初领日期', '领证日期', '初次领证日期', 'issueDate', 'issuedOn'],
+  validUntil: ['有效期至', '有效期截止日期', '有效截止日期', '有效期', 'expiryDate', 'validUntil'],
 };
 export const ROSTER_REQUIRED = ['number', 'idNumber'];
 

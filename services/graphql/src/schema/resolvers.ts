@@ -1,8 +1,12 @@
 import { createInterface } from 'node:readline';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import {
+  asOfDocument,
   caseView,
   CERTIFICATE_TYPES,
+  certificateTypeChoicesZh,
+  certificateTypeOf,
+  formTemplateSummary,
   clueLedgerView,
   dayString,
   DEFAULT_RECORDING_POLICY,
@@ -13,7 +17,6 @@ import {
   isWithinDivision,
   PeriodError,
   maskCertificateNumber,
-  procuratorWorklistReasons,
   registryKey,
   shanghaiDay,
   verifyCertificate,
@@ -23,12 +26,15 @@ import {
   type CertificateType,
   type ClueLedgerDocument,
   type ClueLedgerView,
+  type FormRequest,
   type RegistryCertificate,
   type TimelineEntry,
 } from '@hub/domain';
 import {
+  assertKnownUnit,
   cachedForm,
   formTemplate,
+  procuratorWorklist,
   traceFormCell,
   traceFormCellEvents,
   UnknownFormError,
@@ -152,8 +158,53 @@ function verifyOrBadInput(...args: Parameters<typeof verifyCertificate>) {
 const lateAfterDays = (ctx: GraphqlContext) =>
   ctx.deps.lateAfterDays ?? DEFAULT_RECORDING_POLICY.lateAfterDays;
 
-const clueView = (ctx: GraphqlContext, doc: unknown) =>
-  clueLedgerView(doc as ClueLedgerDocument, ctx.deps.deadlineRules, ctx.now);
+/** An instant the caller gives for "as of": with its offset, or the caller's mistake. */
+function asOfOf(asOf: string | undefined): string | undefined {
+  if (asOf === undefined) return undefined;
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(asOf) ||
+    Number.isNaN(Date.parse(asOf))
+  )
+    throw badInput(
+      `asOf 应为带时区的时刻，如 2024-09-01T00:00:00+08:00，收到 "${asOf}" / asOf must be an instant with its offset, got "${asOf}"`,
+    );
+  return asOf;
+}
+
+/**
+ * A clue as the ledger shows it now, or as the hub knew it at `asOf` (events recorded by then,
+ * deadlines judged then); undefined for a clue the hub had not heard of yet.
+ */
+function clueView(ctx: GraphqlContext, doc: unknown, asOf?: string): ClueLedgerView | undefined {
+  const known = asOfDocument(doc as ClueLedgerDocument, asOf ? Date.parse(asOf) : undefined);
+  if (known.timeline.length === 0) return undefined;
+  return clueLedgerView(known, ctx.deps.deadlineRules, asOf ?? ctx.now, lateAfterDays(ctx));
+}
+
+interface FormArgs {
+  formId: string;
+  unit: string;
+  period?: string;
+  from?: string;
+  to?: string;
+  asOf?: string;
+}
+
+interface CellArgs extends FormArgs {
+  figureId: string;
+  column?: number;
+  first?: number;
+}
+
+const formRequest = (ctx: GraphqlContext, args: FormArgs): FormRequest => ({
+  template: formTemplate(args.formId),
+  unit: args.unit,
+  ...(args.period ? { period: args.period } : {}),
+  ...(args.from ? { from: args.from } : {}),
+  ...(args.to ? { to: args.to } : {}),
+  ...(args.asOf ? { asOf: args.asOf } : {}),
+  ...(ctx.deps.bimonthlyReading ? { bimonthlyReading: ctx.deps.bimonthlyReading } : {}),
+});
 
 function readableCase(ctx: GraphqlContext, doc: unknown): CaseView | undefined {
   const view = caseView(doc as CaseDocument);
@@ -168,82 +219,51 @@ export const resolvers = {
     },
     forms: (_: unknown, __: unknown, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'forms');
-      return FORM_TEMPLATES.map((t) => ({
-        formId: t.id,
-        titleZh: t.titleZh,
-        sourceDocument: t.sourceDocument,
-      }));
+      return FORM_TEMPLATES.map((t) => {
+        const summary = formTemplateSummary(t, ctx.deps.bimonthlyReading);
+        return {
+          ...summary,
+          formId: t.id,
+          lines: summary.lines.map((l) => ({
+            groupZh: l.groupZh,
+            figures: l.figures.map((f) => ({ ...f, figureId: f.id })),
+          })),
+          namedPeriodZh: summary.periods.namedZh,
+          bimonthlyReading: summary.periods.bimonthlyReading ?? null,
+        };
+      });
     },
-    form: async (
-      _: unknown,
-      args: { formId: string; unit: string; period?: string; asOf?: string },
-      ctx: GraphqlContext,
-    ) => {
+    form: async (_: unknown, args: FormArgs, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'form');
       if (!/^[1-8]\d{5}$/.test(args.unit))
         throw badInput(`unit must be a 6-digit division code, got "${args.unit}"`);
       if (!inUnits(ctx.viewer, args.unit))
         throw forbidden(`unit ${args.unit} is outside your units`);
-      const form = await cachedForm(
-        ctx.deps.readModels,
-        {
-          template: formTemplate(args.formId),
-          unit: args.unit,
-          ...(args.period ? { period: args.period } : {}),
-          ...(args.asOf ? { asOf: args.asOf } : {}),
-        },
-        divisionName,
-      );
+      await assertKnownUnit(ctx.deps.readModels, args.unit);
+      const form = await cachedForm(ctx.deps.readModels, formRequest(ctx, args), divisionName);
       return {
         ...form,
         formId: form.template.id,
-        titleZh: form.template.titleZh,
         period: form.period ?? null,
+        from: form.from ?? null,
+        to: form.to ?? null,
+        dueOn: form.dueOn ?? null,
         asOf: form.asOf ?? null,
       };
     },
-    formCellEvents: async (
-      _: unknown,
-      args: {
-        formId: string;
-        figureId: string;
-        unit: string;
-        period?: string;
-        column?: number;
-        asOf?: string;
-        first?: number;
-      },
-      ctx: GraphqlContext,
-    ) => {
+    formCellEvents: async (_: unknown, args: CellArgs, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'formCellEvents');
       if (!inUnits(ctx.viewer, args.unit))
         throw forbidden(`unit ${args.unit} is outside your units`);
       const ids = await traceFormCell(
         ctx.deps.readModels,
-        {
-          template: formTemplate(args.formId),
-          unit: args.unit,
-          ...(args.period ? { period: args.period } : {}),
-          ...(args.asOf ? { asOf: args.asOf } : {}),
-        },
+        formRequest(ctx, args),
         args.figureId,
         args.column ?? 0,
       );
       return ids.slice(0, pageSize(args.first));
     },
-    formCellEventDetails: async (
-      _: unknown,
-      args: {
-        formId: string;
-        figureId: string;
-        unit: string;
-        period?: string;
-        column?: number;
-        asOf?: string;
-        first?: number;
-      },
-      ctx: GraphqlContext,
-    ) => {
+    formCellEventDetails: async (_: unknown, args: CellArgs, ctx: GraphqlContext) => {
       // The same right as the ids alone, and the units of the form.
       authorize(ctx.viewer, 'formCellEvents');
       if (!inUnits(ctx.viewer, args.unit))
@@ -252,12 +272,7 @@ export const resolvers = {
       try {
         const events = await traceFormCellEvents(
           ctx.deps.readModels,
-          {
-            template: formTemplate(args.formId),
-            unit: args.unit,
-            ...(args.period ? { period: args.period } : {}),
-            ...(args.asOf ? { asOf: args.asOf } : {}),
-          },
+          formRequest(ctx, args),
           args.figureId,
           args.column ?? 0,
           lateAfterDays(ctx),
@@ -276,22 +291,25 @@ export const resolvers = {
     },
     clues: (
       _: unknown,
-      args: { filter?: ClueFilter; first?: number; after?: string },
+      args: { filter?: ClueFilter; first?: number; after?: string; asOf?: string },
       ctx: GraphqlContext,
     ) => {
       authorize(ctx.viewer, 'clues');
       const first = pageSize(args.first);
+      const asOf = asOfOf(args.asOf);
       return pageOf(ctx, 'clue-ledger', args.after, first, (_key, value) => {
-        const view = clueView(ctx, value);
-        return mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {}) ? view : undefined;
+        const view = clueView(ctx, value, asOf);
+        return view && mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {})
+          ? view
+          : undefined;
       });
     },
-    clue: async (_: unknown, args: { clueId: string }, ctx: GraphqlContext) => {
+    clue: async (_: unknown, args: { clueId: string; asOf?: string }, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'clue');
       const doc = await ctx.documents('clue-ledger').load(args.clueId);
       if (!doc) return null;
-      const view = clueView(ctx, doc);
-      return mayReadClue(ctx.viewer, view) ? view : null;
+      const view = clueView(ctx, doc, asOfOf(args.asOf));
+      return view && mayReadClue(ctx.viewer, view) ? view : null;
     },
     cases: (
       _: unknown,
@@ -309,13 +327,10 @@ export const resolvers = {
       const doc = await ctx.documents('case-tracking').load(args.caseId);
       return doc ? (readableCase(ctx, doc) ?? null) : null;
     },
-    procuratorWorklist: async (_: unknown, __: unknown, ctx: GraphqlContext) => {
+    procuratorWorklist: async (_: unknown, args: { asOf?: string }, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'procuratorWorklist');
-      return (await ctx.deps.readModels.listDocuments('case-tracking'))
-        .map((d) => caseView(d.value as CaseDocument))
-        .filter((c) => mayReadCase(ctx.viewer, c))
-        .map((c) => ({ case: c, reasons: procuratorWorklistReasons(c) }))
-        .filter((w) => w.reasons.length > 0);
+      const worklist = await procuratorWorklist(ctx.deps.readModels, asOfOf(args.asOf));
+      return worklist.filter((w) => mayReadCase(ctx.viewer, w.case));
     },
     verifyCertificate: async (
       _: unknown,
@@ -335,9 +350,11 @@ export const resolvers = {
       ctx: GraphqlContext,
     ) => {
       authorize(ctx.viewer, 'verifyCertificate');
-      if (!(CERTIFICATE_TYPES as readonly string[]).includes(input.certificateType))
-        throw badInput(`certificateType must be one of ${CERTIFICATE_TYPES.join(', ')}`);
-      const type = input.certificateType as CertificateType;
+      const type = certificateTypeOf(input.certificateType);
+      if (!type)
+        throw badInput(
+          `证书类型 "${input.certificateType}" 无法识别，应为 ${certificateTypeChoicesZh()} 之一 / certificateType must be one of ${CERTIFICATE_TYPES.join(', ')} or its Chinese name`,
+        );
       const key = registryKey(ctx.deps.vault, type, input.number);
       const record = (await ctx
         .documents('certificate-registry')
@@ -546,7 +563,7 @@ export const resolvers = {
       const doc = await ctx.documents('clue-ledger').load(c.clueId);
       if (!doc) return null;
       const view = clueView(ctx, doc);
-      return mayReadClue(ctx.viewer, view) ? view : null;
+      return view && mayReadClue(ctx.viewer, view) ? view : null;
     },
   },
 };

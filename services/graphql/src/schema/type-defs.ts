@@ -11,16 +11,23 @@ export const typeDefs = /* GraphQL */ `
   type Query {
     "Who the token belongs to."
     me: Viewer!
-    "The official forms the hub can compute."
+    "The official forms the hub can compute, with their lines and periods."
     forms: [FormTemplate!]!
-    "A form for a reporting unit and period (YYYY-MM; none for a campaign form), rolled up below the unit."
-    form(formId: ID!, unit: String!, period: String, asOf: String): Form!
+    """
+    A form for a reporting unit, rolled up below it: for its named period (the due month
+    YYYY-MM of a bimonthly form, the month of a monthly one, none for a campaign form) or for
+    any range of Asia/Shanghai days (from and to, YYYY-MM-DD, inclusive). Events count on the
+    day they happened; asOf (an instant) keeps only those the hub had recorded by then.
+    """
+    form(formId: ID!, unit: String!, period: String, from: String, to: String, asOf: String): Form!
     "The events behind one cell of a form (drill-down)."
     formCellEvents(
       formId: ID!
       figureId: ID!
       unit: String!
       period: String
+      from: String
+      to: String
       column: Int = 0
       asOf: String
       first: Int = 50
@@ -31,19 +38,25 @@ export const typeDefs = /* GraphQL */ `
       figureId: ID!
       unit: String!
       period: String
+      from: String
+      to: String
       column: Int = 0
       asOf: String
       first: Int = 50
     ): [DrillDownEvent!]!
-    "The clue-transfer ledger, filtered, in pages (first at most 100)."
-    clues(filter: ClueFilter, first: Int = 20, after: String): ClueConnection!
-    "One clue and its timeline across agencies."
-    clue(clueId: ID!): Clue
+    """
+    The clue-transfer ledger, filtered, in pages (first at most 100). With asOf (an instant)
+    it is the ledger as the hub knew it then: only events recorded by then, and due and
+    overdue judged at that instant instead of now.
+    """
+    clues(filter: ClueFilter, first: Int = 20, after: String, asOf: String): ClueConnection!
+    "One clue and its timeline across agencies (as of an instant, if given)."
+    clue(clueId: ID!, asOf: String): Clue
     "Criminal cases from filing to judgment, in pages."
     cases(stage: String, first: Int = 20, after: String): CaseConnection!
     case(caseId: ID!): Case
-    "Cases with something for the procuratorate to do now."
-    procuratorWorklist: [WorklistItem!]!
+    "Cases with something for the procuratorate to do now, or as the hub knew them at asOf."
+    procuratorWorklist(asOf: String): [WorklistItem!]!
     "Checks a certificate against the shared registry (BRIEF section 3)."
     verifyCertificate(input: VerificationInput!): Verification!
     "A screening job of the officer's agency."
@@ -91,24 +104,69 @@ export const typeDefs = /* GraphQL */ `
 
   type FormTemplate {
     formId: ID!
+    "The title as printed, with its blank (2024年 x月份)."
     titleZh: String!
     sourceDocument: String!
+    layout: String!
+    valueColumnsZh: [String!]!
+    lines: [FormLine!]!
+    "How a named period is written, in the form's own terms."
+    namedPeriodZh: String!
+    "How the Shanghai form's bimonthly note is read here (ending or preceding), for that form."
+    bimonthlyReading: String
+  }
+
+  type FormLine {
+    "Group headers above the line, outermost first."
+    groupZh: [String!]!
+    figures: [FormFigure!]!
+  }
+
+  type FormFigure {
+    figureId: ID!
+    "The header exactly as printed."
+    headerZh: String!
+    "件 or 人 where one header holds two figures."
+    subHeaderZh: String
+    unit: String!
+    "Money: the decimals the form prints."
+    decimals: Int
   }
 
   type Form {
     formId: ID!
+    "The title with the actual period filled in (2024年7-8月份工作情况统计表)."
     titleZh: String!
     unit: String!
     period: String
+    from: String
+    to: String
     periodLabelZh: String!
-    dueOn: String!
+    "What the period covers and how the form's note was read."
+    periodNoteZh: String
+    "Due date (YYYY-MM-DD) of a named period; none for a range of days."
+    dueOn: String
     asOf: String
+    "How events were counted: by the day they happened; with asOf, only those recorded by then."
+    basisZh: String!
+    columns: [FormColumn!]!
     rows: [FormRow!]!
+  }
+
+  type FormColumn {
+    column: Int!
+    headerZh: String!
+    from: String!
+    to: String!
   }
 
   type FormRow {
     unit: String!
     labelZh: String!
+    "unit (a unit below, listed even with nothing to report), own (本级), other, or total."
+    kind: String!
+    "The number printed in the 序号 column."
+    serial: Int
     cells: [FormCell!]!
   }
 
@@ -119,6 +177,14 @@ export const typeDefs = /* GraphQL */ `
     value: String!
     "As printed, in the figure's unit."
     display: String!
+    "The figure's header exactly as printed on the form."
+    headerZh: String!
+    "件 or 人 under a header that holds two figures."
+    subHeaderZh: String
+    groupZh: [String!]!
+    "The value column's header (本月数据, 累计数据 …) on an item-rows form."
+    columnZh: String
+    unit: String!
   }
 
   "An event behind a form cell."

@@ -5,6 +5,8 @@ import {
   AGENCIES,
   isAgency,
   CERTIFICATE_TYPES,
+  certificateTypeChoicesZh,
+  certificateTypeOf,
   type Agency,
   dayString,
   shanghaiDay,
@@ -23,6 +25,7 @@ import {
   XlsxFormatError,
   type ScreeningSummary,
   screenRoster,
+  TableError,
 } from '@hub/certificates';
 import { HubRecorder, InflationLimitError } from '@hub/ingestion';
 import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
@@ -77,34 +80,57 @@ function inputFile(flags: Flags, usageLine: string): string {
 function typeFlag(flags: Flags): CertificateType | undefined {
   const type = text(flags, 'type');
   if (type === undefined) return undefined;
-  const known = CERTIFICATE_TYPES.find((t) => t === type);
+  const known = certificateTypeOf(type);
   if (!known)
     throw usage(
-      `没有证书类型 "${type}"，可用：${CERTIFICATE_TYPES.join(', ')}`,
-      `no certificate type "${type}"; types: ${CERTIFICATE_TYPES.join(', ')}`,
+      `没有证书类型 "${type}"，可用：${certificateTypeChoicesZh()}`,
+      `no certificate type "${type}"; types: ${CERTIFICATE_TYPES.join(', ')} (or their Chinese names)`,
     );
   return known;
 }
+
+/** Verification results as people read them (BRIEF §3). */
+const RESULT_ZH: Record<string, string> = {
+  valid: '有效',
+  unknown_number: '登记库无此编号（疑似伪造）',
+  holder_mismatch: '持证人不符（疑似转借、冒用）',
+  data_mismatch: '证面信息不符（疑似涂改）',
+  expired: '已过有效期',
+  review_overdue: '未按期复审',
+  revoked: '已撤销',
+  not_valid_for_job: '与所从事作业不符',
+  other_department: '套用其他部门证书',
+  pending_registry: '登记滞后期内，待复核',
+  rejected: '无法比对',
+};
 
 const IMPORT_USAGE =
   'hub certificates import --agency <issuer> --file <export.csv|.xlsx> --unit <division code> [--type <certificate type>]';
 const SCREEN_USAGE =
   'hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
 
-/** A file past the inflation limits or not a workbook: the user's file, said in one line. */
+/** A file past the inflation limits, not a workbook, or without the columns: said in one line. */
 const refusedFile = (file: string) => (error: unknown) => {
-  if (error instanceof InflationLimitError || error instanceof XlsxFormatError)
-    throw new UsageError(`${file}: ${error.message}`);
+  if (
+    error instanceof InflationLimitError ||
+    error instanceof XlsxFormatError ||
+    error instanceof TableError
+  )
+    throw new UsageError(`${file}：${error.message}`);
   throw error;
 };
 
 /** Progress on one line of a terminal, every 10,000 rows elsewhere. */
-function progress(out: Out, what: string) {
+function progress(out: Out, whatZh: string, what: string) {
   return (rows: number) => {
-    if (process.stdout.isTTY) process.stdout.write(`\r${what}: ${rows} rows`);
-    else if (rows % 10_000 < 500) out(`${what}: ${rows} rows`);
+    const line = `${whatZh} ${rows} 行 / ${what}: ${rows} rows`;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
+    else if (rows % 10_000 < 500) out(line);
   };
 }
+
+const csvCell = (value: string) =>
+  /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 
 export async function certificatesCommand(
   config: HubConfig,
@@ -145,24 +171,31 @@ export async function certificatesCommand(
             ...(type ? { certificateType: type } : {}),
             reportingUnit: unit,
             officerId: 'hub-import',
-            onProgress: progress(out, 'imported'),
+            onProgress: progress(out, '已读取', 'read'),
             recordingClock: recordingClockOf(config),
             sealing: vault,
           },
         ).catch(refusedFile(file));
         if (process.stdout.isTTY) process.stdout.write('\n');
         out(
-          `${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
+          `共 ${result.rows} 行：新导入 ${result.imported}，此前已导入 ${result.alreadyImported}，有问题 ${result.problems.length} / ${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
         );
         if (result.problems.length > 0) {
           const report = `${file}.problems.csv`;
+          // Opened by people in a spreadsheet: the line, the column as their file names it, the fix.
           writeFileSync(
             report,
-            `\uFEFFline,column,problem\r\n${result.problems.map((p) => `${p.line},${p.column ?? ''},"${p.message.replace(/"/g, '""')}"`).join('\r\n')}\r\n`,
+            `\uFEFF行号 line,列 column,字段 field,问题及修改方法 problem\r\n${result.problems
+              .map((p) =>
+                [String(p.line), p.header ?? '', p.column ?? '', p.message].map(csvCell).join(','),
+              )
+              .join('\r\n')}\r\n`,
           );
           for (const p of result.problems.slice(0, 20))
-            out(`  line ${p.line}${p.column ? ` (${p.column})` : ''}: ${p.message}`);
-          out(`every problem is listed in ${report}`);
+            out(`  第 ${p.line} 行${p.header ? `「${p.header}」列` : ''}：${p.message}`);
+          out(
+            `全部问题见 ${report}，改正后重新导入即可（已导入的行不会重复） / every problem is listed in ${report}; fix and import again (rows already in are not duplicated)`,
+          );
         }
         note({ subject: { count: result.imported } });
       });
@@ -193,7 +226,7 @@ export async function certificatesCommand(
         await runner.catchUp();
         const screeningId = `SCR-${deterministicUuid(`${agency}|cli|${file}|${Date.now()}`)}`;
         const results = createWriteStream(resultsFile, { fd: resultsFd });
-        const report = progress(out, 'screened');
+        const report = progress(out, '已比对', 'screened');
         const threads = openScreeningThreads(config, vault);
         const runs = rosterRuns(fileSource(file), formatOf(file), undefined, xlsxLimitsOf(config));
         const screening = screenRoster(runs, {
@@ -237,11 +270,14 @@ export async function certificatesCommand(
           await stores.close();
         }
         out(
-          `${summary.rows} rows: ${summary.rejectedRows} rejected, ${summary.negativeRows} negative, ${summary.anomalies} anomalies`,
+          `共 ${summary.rows} 行：无法比对 ${summary.rejectedRows}，发现问题 ${summary.negativeRows}，异常 ${summary.anomalies} / ${summary.rows} rows: ${summary.rejectedRows} rejected, ${summary.negativeRows} negative, ${summary.anomalies} anomalies`,
         );
-        for (const [result, n] of Object.entries(summary.byResult)) out(`  ${result}: ${n}`);
+        for (const [result, n] of Object.entries(summary.byResult))
+          out(`  ${RESULT_ZH[result] ?? result}（${result}）：${n}`);
         note({ subject: { screeningId, count: summary.rows } });
-        out(`results: ${resultsFile} (screening ${screeningId} recorded)`);
+        out(
+          `逐行结果：${resultsFile}（比对 ${screeningId} 已记录；无法比对的行写明行号、列和原因） / results: ${resultsFile} (screening ${screeningId} recorded)`,
+        );
       }),
     );
     return;

@@ -2,8 +2,15 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { printSchema } from 'graphql';
 import { buildSchema } from '@hub/graphql';
-import { AGENCIES, eventJsonSchemas, isAgency, NATIONWIDE, type Agency } from '@hub/domain';
-import { generateDemoCampaign } from '@hub/demo';
+import {
+  AGENCIES,
+  clockAt,
+  eventJsonSchemas,
+  isAgency,
+  NATIONWIDE,
+  type Agency,
+} from '@hub/domain';
+import { DEMO_REFERENCE_DATE, generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
 import { openAuditLog, openStores, openUsers, openVault, startHub } from '../compose.js';
 import { AuditTrail } from '@hub/audit';
@@ -146,7 +153,7 @@ export async function tokenCommand(
             `没有有效的凭证 ${tokenId}（hub token list 列出凭证）`,
             `no live credential ${tokenId} (hub token list lists them)`,
           );
-        out(`revoked credential ${tokenId}`);
+        out(`已吊销凭证 ${tokenId} / revoked credential ${tokenId}`);
       });
     } else if (action === 'list') {
       for (const c of await stores.credentials.list()) {
@@ -160,19 +167,37 @@ export async function tokenCommand(
   }
 }
 
+/**
+ * `hub demo`: the demo campaign around its reference date (DEMO_REFERENCE_DATE), each event
+ * recorded as its world had it, shortly after it happened (on the embedded store), so that
+ * late flags, deadlines and "as of" read as they did then. Idempotent: deterministic ids.
+ */
 export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
-  const stores = await openStores(config);
+  let recordingAt = new Date();
+  const stores = await openStores(config, { now: () => recordingAt });
   const vault = openVault(config);
   try {
     const campaign = generateDemoCampaign();
-    const { results, problems } = await publishAsAgencies(stores.store, campaign, {
-      sealing: vault,
-    });
-    if (problems.length > 0)
-      throw new Error(`demo campaign is invalid: ${JSON.stringify(problems.slice(0, 3))}`);
-    const fresh = results.filter((r) => !r.duplicate).length;
+    let written = 0;
+    let streams = 0;
+    // Events recorded at the same instant are appended together.
+    for (let i = 0; i < campaign.length;) {
+      const at = campaign[i]!.recordedAt;
+      let end = i;
+      while (end < campaign.length && campaign[end]!.recordedAt === at) end++;
+      recordingAt = new Date(at);
+      const { results, problems } = await publishAsAgencies(stores.store, campaign.slice(i, end), {
+        sealing: vault,
+        clock: clockAt(recordingAt),
+      });
+      if (problems.length > 0)
+        throw new Error(`demo campaign is invalid: ${JSON.stringify(problems.slice(0, 3))}`);
+      streams += results.length;
+      written += results.filter((r) => !r.duplicate).length;
+      i = end;
+    }
     out(
-      `demo campaign: ${campaign.length} events in ${results.length} streams (${fresh} streams written, ${results.length - fresh} already there)`,
+      `演示数据：${campaign.length} 个事件，${streams} 次写入（新写入 ${written}，已存在 ${streams - written}）；演示基准时间 ${DEMO_REFERENCE_DATE} / demo campaign: ${campaign.length} events (${written} appends written, ${streams - written} already there); reference date ${DEMO_REFERENCE_DATE}`,
     );
   } finally {
     await stores.close();
@@ -203,13 +228,15 @@ export function schemasCommand(
         `schemas/events 已过期（${stale.join(', ')}），请运行 npm run schemas`,
         `schemas/events is stale (${stale.join(', ')}); run: npm run schemas`,
       );
-    out(`schemas/events is up to date (${generated.length} files)`);
+    out(
+      `schemas/events 已是最新（${generated.length} 个文件） / schemas/events is up to date (${generated.length} files)`,
+    );
     return;
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const s of generated) writeFileSync(join(dir, s.file), s.text);
-  out(`wrote ${generated.length} schemas to ${dir}`);
+  out(`已写入 ${generated.length} 个模式到 ${dir} / wrote ${generated.length} schemas to ${dir}`);
 }
 
 /** The GraphQL SDL as committed in schemas/graphql/hub.graphql. */
@@ -236,12 +263,12 @@ export function graphqlSchemaCommand(
         `${file} 已过期，请运行 npm run schemas`,
         `${file} is stale; run: npm run schemas`,
       );
-    out(`${file} is up to date`);
+    out(`${file} 已是最新 / ${file} is up to date`);
     return;
   }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, sdl);
-  out(`wrote the GraphQL schema to ${file}`);
+  out(`已写入 GraphQL 模式 ${file} / wrote the GraphQL schema to ${file}`);
 }
 
 export function staleSchemas(
@@ -328,7 +355,7 @@ export async function userCommand(
             `没有有效的用户 ${userId}（hub user list 列出用户）`,
             `no live user ${userId} (hub user list lists them)`,
           );
-        out(`revoked user ${userId}`);
+        out(`已吊销用户 ${userId} / revoked user ${userId}`);
       });
     }
   } finally {

@@ -15,6 +15,7 @@ const USER_ERROR_CODES = new Set([
   'DATA_DIR_LOCKED',
   'UNKNOWN_FORM',
   'INVALID_PERIOD',
+  'UNKNOWN_UNIT',
 ]);
 
 type SystemError = Error & {

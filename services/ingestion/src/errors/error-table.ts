@@ -87,6 +87,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
     'Audit record could not be written',
   ),
   AUDIT_QUERY_INVALID: answer(400, 'BAD_USER_INPUT', '审计查询条件有误', 'Invalid audit query'),
+  UNKNOWN_UNIT: answer(404, 'BAD_USER_INPUT', '未知的行政区划代码', 'Unknown division code'),
   // Reading outside one's units.
   OUT_OF_SCOPE: answer(403, 'FORBIDDEN', '超出本单位辖区', 'Outside your units'),
   RATE_LIMITED: answer(429, 'RATE_LIMITED', '请求过于频繁', 'Too many requests'),

@@ -4,7 +4,7 @@ const cell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g
 
 /**
  * A form as CSV (RFC 4180, CRLF), in the printed order: title, header fields, header rows,
- * body, footer, note. A UTF-8 byte-order mark lets Excel read the Chinese text.
+ * body, footer, notes. A UTF-8 byte-order mark lets Excel read the Chinese text.
  */
 export function formToCsv(grid: FormGrid): string {
   const lines = [
@@ -13,7 +13,7 @@ export function formToCsv(grid: FormGrid): string {
     ...grid.headerRows,
     ...grid.bodyRows,
     ...(grid.footerLine ? [[grid.footerLine]] : []),
-    ...(grid.note ? [[grid.note]] : []),
+    ...grid.notes.map((note) => [note]),
   ];
   return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }

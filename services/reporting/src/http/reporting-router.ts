@@ -12,12 +12,20 @@ import {
   pendingSteps,
   caseView,
   clueLedgerView,
+  dayString,
+  shanghaiDay,
+  asOfDocument,
+  formTemplateSummary,
+  type BimonthlyReading,
   type CaseDocument,
   type ClueLedgerDocument,
   type DeadlineRule,
+  type FormRequest,
+  type FormTemplate,
   type TransferCriteria,
 } from '@hub/domain';
 import {
+  assertKnownUnit,
   clueLedger,
   cachedForm,
   formTemplate,
@@ -40,6 +48,7 @@ import {
 import { formGrid } from '../export/grid.js';
 import { formToCsv } from '../export/csv.js';
 import { formToXlsx } from '../export/xlsx.js';
+import { formJson } from '../export/json.js';
 
 export interface ReportingDeps {
   readModels: ReadModelStore;
@@ -51,20 +60,25 @@ export interface ReportingDeps {
   lateAfterDays?: number;
   /** Every export and read of the ledger is recorded here. */
   audit: AuditRecorder;
+  /** How the Shanghai form's bimonthly note is read (HUB_SHANGHAI_BIMONTHLY). */
+  bimonthlyReading?: BimonthlyReading;
 }
+
+const Day = z.iso.date();
+const AsOf = z.iso.datetime({ offset: true }).optional();
 
 const FormQuery = z
   .object({
     unit: DivisionCode,
     period: z.string().optional(),
-    asOf: z.iso.datetime({ offset: true }).optional(),
+    from: Day.optional(),
+    to: Day.optional(),
+    asOf: AsOf,
     format: z.enum(['json', 'csv', 'xlsx']).default('json'),
     filledBy: PersonName.optional(),
     contact: z.string().max(64).optional(),
   })
   .strict();
-
-const Day = z.iso.date();
 
 const problem = (res: Response, status: number, title: string, detail: string) =>
   sendProblem(res, { status, title, detail });
@@ -77,10 +91,16 @@ const formSubject = (req: Request) => ({
   subject: {
     form: String(req.params.formId),
     ...optional('unit', queryText(req, 'unit')),
-    ...optional('period', queryText(req, 'period')),
+    // A named period, or the range of days asked for instead.
+    ...optional(
+      'period',
+      queryText(req, 'period') ?? `${queryText(req, 'from') ?? ''}..${queryText(req, 'to') ?? ''}`,
+    ),
     ...(req.params.figureId ? { figure: String(req.params.figureId) } : {}),
+    ...asOfArgs(queryText(req, 'asOf')),
   },
 });
+const asOfArgs = (asOf: string | undefined) => (asOf ? { args: { asOf } } : {});
 const optional = (name: string, value: string | undefined) =>
   value && value !== '..' ? { [name]: value } : {};
 
@@ -99,15 +119,22 @@ export function reportingRouter(deps: ReportingDeps): Router {
     (req: Request, res: Response, next: (e: unknown) => void) =>
       handler(req, res).catch(next);
 
+  // Each form's lines with their printed headers, and the periods it takes.
   router.get('/v1/reports/forms', (_req, res) => {
-    res.json(
-      FORM_TEMPLATES.map((t) => ({
-        id: t.id,
-        titleZh: t.titleZh,
-        sourceDocument: t.sourceDocument,
-        periodRule: t.periodRule,
-      })),
-    );
+    res.json(FORM_TEMPLATES.map((t) => formTemplateSummary(t, deps.bimonthlyReading)));
+  });
+
+  const formRequest = (
+    template: FormTemplate,
+    query: { unit: string; period?: string; from?: string; to?: string; asOf?: string },
+  ): FormRequest => ({
+    template,
+    unit: query.unit,
+    ...(query.period ? { period: query.period } : {}),
+    ...(query.from ? { from: query.from } : {}),
+    ...(query.to ? { to: query.to } : {}),
+    ...(query.asOf ? { asOf: query.asOf } : {}),
+    ...(deps.bimonthlyReading ? { bimonthlyReading: deps.bimonthlyReading } : {}),
   });
 
   router.get(
@@ -120,23 +147,16 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const query = parse(FormQuery, req, res);
       if (!query) return;
       requireInScope(req, query.unit);
-      const form = await cachedForm(
-        deps.readModels,
-        {
-          template,
-          unit: query.unit,
-          ...(query.period ? { period: query.period } : {}),
-          ...(query.asOf ? { asOf: query.asOf } : {}),
-        },
-        divisionName,
-      );
+      await assertKnownUnit(deps.readModels, query.unit);
+      const form = await cachedForm(deps.readModels, formRequest(template, query), divisionName);
       const filler = {
         unitName: divisionName(query.unit),
         ...(query.filledBy ? { filledBy: query.filledBy } : {}),
         ...(query.contact ? { contact: query.contact } : {}),
-        filledOn: now().slice(0, 10),
+        // The day as people here read it, not the UTC date.
+        filledOn: dayString(shanghaiDay(now())),
       };
-      const file = `${template.id}-${query.unit}-${query.period ?? 'campaign'}`;
+      const file = `${template.id}-${query.unit}-${query.period ?? (query.from ? `${query.from}_${query.to}` : 'campaign')}`;
       if (query.format === 'csv') {
         res
           .type('text/csv; charset=utf-8')
@@ -151,7 +171,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
           .send(await formToXlsx(formGrid(form, filler)));
         return;
       }
-      res.json({ ...form, template: { id: template.id, titleZh: template.titleZh } });
+      res.json(formJson(form));
     }),
   );
 
@@ -165,7 +185,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
           .object({
             unit: DivisionCode,
             period: z.string().optional(),
-            asOf: z.iso.datetime({ offset: true }).optional(),
+            from: Day.optional(),
+            to: Day.optional(),
+            asOf: AsOf,
             column: z.coerce.number().int().min(0).default(0),
           })
           .strict(),
@@ -174,14 +196,10 @@ export function reportingRouter(deps: ReportingDeps): Router {
       );
       if (!query) return;
       requireInScope(req, query.unit);
+      await assertKnownUnit(deps.readModels, query.unit);
       const events = await traceFormCellEvents(
         deps.readModels,
-        {
-          template,
-          unit: query.unit,
-          ...(query.period ? { period: query.period } : {}),
-          ...(query.asOf ? { asOf: query.asOf } : {}),
-        },
+        formRequest(template, query),
         String(req.params.figureId),
         query.column,
         lateAfterDays,
@@ -205,6 +223,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       const query = parse(z.object({ unit: DivisionCode, from: Day, to: Day }).strict(), req, res);
       if (!query) return;
       requireInScope(req, query.unit);
+      await assertKnownUnit(deps.readModels, query.unit);
       res.json(await twoHundredPercentRates(deps.readModels, query.unit, query.from, query.to));
     }),
   );
@@ -217,18 +236,27 @@ export function reportingRouter(deps: ReportingDeps): Router {
     wrap(async (req, res) => {
       const query = parse(
         z
-          .object({ unit: DivisionCode.optional(), open: z.enum(['true', 'false']).optional() })
+          .object({
+            unit: DivisionCode.optional(),
+            open: z.enum(['true', 'false']).optional(),
+            asOf: AsOf,
+          })
           .strict(),
         req,
         res,
       );
       if (!query) return;
       if (query.unit) requireInScope(req, query.unit);
+      if (query.unit) await assertKnownUnit(deps.readModels, query.unit);
       const ledger = await clueLedger(
         deps.readModels,
         deps.deadlineRules,
         now(),
-        { ...(query.unit ? { unit: query.unit } : {}), openOnly: query.open === 'true' },
+        {
+          ...(query.unit ? { unit: query.unit } : {}),
+          openOnly: query.open === 'true',
+          ...(query.asOf ? { asOf: query.asOf } : {}),
+        },
         lateAfterDays,
       );
       const rows = ledger.filter((c) => clueInUnits(unitsOf(req), c));
@@ -244,14 +272,19 @@ export function reportingRouter(deps: ReportingDeps): Router {
     })),
     wrap(async (req, res) => {
       const clueId = String(req.params.clueId);
-      const doc = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
-      if (!doc) return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
-      const found = clueLedgerView(
-        doc as ClueLedgerDocument,
-        deps.deadlineRules,
-        now(),
-        lateAfterDays,
-      );
+      const query = parse(z.object({ asOf: AsOf }).strict(), req, res);
+      if (!query) return;
+      const stored = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
+      // As of an instant, a clue recorded later is as unknown as a missing one.
+      const doc = stored
+        ? asOfDocument(
+            stored as ClueLedgerDocument,
+            query.asOf ? Date.parse(query.asOf) : undefined,
+          )
+        : undefined;
+      if (!doc || doc.timeline.length === 0)
+        return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+      const found = clueLedgerView(doc, deps.deadlineRules, query.asOf ?? now(), lateAfterDays);
       // Outside the caller's units a clue is as unknown as a missing one.
       if (!clueInUnits(unitsOf(req), found))
         return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
@@ -266,18 +299,20 @@ export function reportingRouter(deps: ReportingDeps): Router {
     })),
     wrap(async (req, res) => {
       const query = parse(
-        z.object({ unit: DivisionCode.optional(), party: z.string().optional() }).strict(),
+        z
+          .object({ unit: DivisionCode.optional(), party: z.string().optional(), asOf: AsOf })
+          .strict(),
         req,
         res,
       );
       if (!query) return;
       if (query.unit) requireInScope(req, query.unit);
-      const ledger = await clueLedger(
-        deps.readModels,
-        deps.deadlineRules,
-        now(),
-        query.unit ? { unit: query.unit } : {},
-      );
+      if (query.unit) await assertKnownUnit(deps.readModels, query.unit);
+      // Due and overdue are judged at asOf (what the hub knew then), else now.
+      const ledger = await clueLedger(deps.readModels, deps.deadlineRules, now(), {
+        ...(query.unit ? { unit: query.unit } : {}),
+        ...(query.asOf ? { asOf: query.asOf } : {}),
+      });
       const items = ledger
         .filter((c) => clueInUnits(unitsOf(req), c))
         .flatMap((c) => pendingSteps(c).map((step) => ({ clueId: c.clueId, ...step })));
@@ -306,7 +341,9 @@ export function reportingRouter(deps: ReportingDeps): Router {
     '/v1/prosecution/worklist',
     audited(audit, 'export.worklist'),
     wrap(async (req, res) => {
-      const worklist = await procuratorWorklist(deps.readModels);
+      const query = parse(z.object({ asOf: AsOf }).strict(), req, res);
+      if (!query) return;
+      const worklist = await procuratorWorklist(deps.readModels, query.asOf);
       const rows = worklist.filter((w) => caseInUnits(unitsOf(req), w.case));
       noteAudit(res, { subject: { count: rows.length } });
       res.json(rows);

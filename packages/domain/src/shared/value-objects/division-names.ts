@@ -1,57 +1,65 @@
-/**
- * Names of administrative divisions for printed forms. Provinces are complete (GB/T 2260);
- * below them only the divisions the hub has met so far; others print as their code.
- */
-const NAMES: Record<string, string> = {
-  '110000': '北京市',
-  '120000': '天津市',
-  '130000': '河北省',
-  '140000': '山西省',
-  '150000': '内蒙古自治区',
-  '210000': '辽宁省',
-  '220000': '吉林省',
-  '230000': '黑龙江省',
-  '310000': '上海市',
-  '320000': '江苏省',
-  '330000': '浙江省',
-  '340000': '安徽省',
-  '350000': '福建省',
-  '360000': '江西省',
-  '370000': '山东省',
-  '410000': '河南省',
-  '420000': '湖北省',
-  '430000': '湖南省',
-  '440000': '广东省',
-  '450000': '广西壮族自治区',
-  '460000': '海南省',
-  '500000': '重庆市',
-  '510000': '四川省',
-  '520000': '贵州省',
-  '530000': '云南省',
-  '540000': '西藏自治区',
-  '610000': '陕西省',
-  '620000': '甘肃省',
-  '630000': '青海省',
-  '640000': '宁夏回族自治区',
-  '650000': '新疆维吾尔自治区',
-  '710000': '台湾省',
-  '810000': '香港特别行政区',
-  '820000': '澳门特别行政区',
-  '310100': '上海市市辖区',
-  '310104': '徐汇区',
-  '310105': '长宁区',
-  '310106': '静安区',
-  '440700': '江门市',
-  '440703': '蓬江区',
-  '120100': '天津市市辖区',
-  '500100': '重庆市市辖区',
-};
+import { divisionLevel } from './division-code.js';
+import { GB_T_2260 } from './division-table.js';
 
-export function divisionName(code: string): string {
-  return NAMES[code] ?? code;
+let table: ReadonlyMap<string, string> | undefined;
+
+/** The GB/T 2260 table as code → name, parsed once on first use. */
+function divisions(): ReadonlyMap<string, string> {
+  if (!table) {
+    const map = new Map<string, string>();
+    for (const line of GB_T_2260.split('\n'))
+      if (line.length > 6) map.set(line.slice(0, 6), line.slice(6));
+    table = map;
+  }
+  return table;
 }
 
-/** True when the division is in the table above (every province is). */
+/**
+ * Prefecture-level entries that only group county-level divisions: a municipality's 市辖区 and
+ * 县, and a province's 省直辖县级行政区划 (仙桃市 and its like). Nobody reports as one, and a form
+ * lists their counties directly (the Shanghai form lists 16 districts, not 上海市市辖区).
+ */
+export function isGroupingDivision(code: string): boolean {
+  if (divisionLevel(code) !== 'city') return false;
+  const name = divisions().get(code);
+  return name === '市辖区' || name === '县' || (name?.endsWith('直辖县级行政区划') ?? false);
+}
+
+/**
+ * The name of a division as printed on forms (GB/T 2260); a grouping entry carries its
+ * province's name (上海市市辖区); a code not in the table prints as itself.
+ */
+export function divisionName(code: string): string {
+  const name = divisions().get(code);
+  if (name === undefined) return code;
+  return isGroupingDivision(code) ? `${divisions().get(`${code.slice(0, 2)}0000`)}${name}` : name;
+}
+
+/** True when the division is in the GB/T 2260 table shipped with the hub. */
 export function hasDivisionName(code: string): boolean {
-  return Object.hasOwn(NAMES, code);
+  return divisions().has(code);
+}
+
+/**
+ * The units a division's form lists as its rows, in code order: a province's prefecture-level
+ * divisions, with the county-level divisions of grouping entries in their place (so a
+ * municipality lists its districts); a prefecture's county-level divisions; nothing below a
+ * county. Taken from the table, never from the events seen: a unit with nothing to report
+ * still has its row.
+ */
+export function childDivisions(code: string): string[] {
+  const level = divisionLevel(code);
+  if (level === 'district' || !divisions().has(code)) return [];
+  const children: string[] = [];
+  for (const candidate of divisions().keys()) {
+    if (candidate === code) continue;
+    if (level === 'province') {
+      if (candidate.slice(0, 2) !== code.slice(0, 2)) continue;
+      const city = `${candidate.slice(0, 4)}00`;
+      const direct = divisionLevel(candidate) === 'city' && !isGroupingDivision(candidate);
+      const underGrouping = divisionLevel(candidate) === 'district' && isGroupingDivision(city);
+      if (direct || underGrouping) children.push(candidate);
+    } else if (candidate.slice(0, 4) === code.slice(0, 4)) children.push(candidate);
+  }
+  return children.sort();
 }

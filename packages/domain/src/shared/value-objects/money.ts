@@ -72,15 +72,21 @@ export const isFenAmount = (value: unknown): value is Fen =>
 /**
  * Formats fen in a display unit without floating point: 元 with 2 decimals, 万元 with 6
  * (1 万元 = 1,000,000 fen), so the printed figure is exact. Totals come as bigint: a sum of
- * amounts may pass 2^53.
+ * amounts may pass 2^53. With `minDecimals`, trailing zeros are left out down to that many
+ * decimals (12.010000 万元 → 12.01 with 2), still exact; 元 keep both decimals when fen remain.
  */
-export function formatFen(fen: number | bigint, unit: '元' | '万元'): string {
+export function formatFen(fen: number | bigint, unit: '元' | '万元', minDecimals?: number): string {
   const value = BigInt(fen);
   const negative = value < 0n;
   const abs = negative ? -value : value;
   const divisor = unit === '元' ? 100n : 1_000_000n;
   const decimals = unit === '元' ? 2 : 6;
   const whole = abs / divisor;
-  const fraction = (abs % divisor).toString().padStart(decimals, '0');
-  return `${negative ? '-' : ''}${whole}.${fraction}`;
+  let fraction = (abs % divisor).toString().padStart(decimals, '0');
+  if (minDecimals !== undefined) {
+    const needed = fraction.replace(/0+$/, '').length;
+    const kept = Math.max(minDecimals, unit === '元' && needed > 0 ? 2 : needed);
+    fraction = fraction.slice(0, Math.min(kept, decimals)).padEnd(kept, '0');
+  }
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }

@@ -18,24 +18,28 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
   return day <= days;
 }
 
-/** Returns what is wrong with a resident ID number, or undefined when it is valid. */
+/**
+ * Returns what is wrong with a resident ID number, Chinese first with what to fix, or
+ * undefined when it is valid.
+ */
 export function residentIdProblem(value: string): string | undefined {
   const ascii = nonAsciiProblem(value);
-  if (ascii) return `resident ID number ${ascii}`;
+  if (ascii) return `身份证号含全角或非 ASCII 字符，请用半角数字和 X / resident ID number ${ascii}`;
   if (!/^\d{17}[\dXx]$/.test(value)) {
-    return 'resident ID number must be 17 digits followed by a digit or X (GB 11643)';
+    return '身份证号应为 17 位数字加 1 位数字或 X，共 18 位（GB 11643）/ resident ID number must be 17 digits followed by a digit or X (GB 11643)';
   }
-  if (!/^[1-9]/.test(value)) return 'resident ID number starts with an impossible region code';
+  if (!/^[1-9]/.test(value))
+    return '身份证号前 6 位不是有效的行政区划代码 / resident ID number starts with an impossible region code';
   const year = Number(value.slice(6, 10));
   const month = Number(value.slice(10, 12));
   const day = Number(value.slice(12, 14));
   // Holders of working certificates were born after 1900; 2099 bounds obvious typos.
   if (year < 1900 || year > 2099 || !isCalendarDate(year, month, day)) {
-    return `resident ID number has an impossible birth date ${value.slice(6, 14)}`;
+    return `身份证号中的出生日期 ${value.slice(6, 14)} 不存在，请核对 / resident ID number has an impossible birth date ${value.slice(6, 14)}`;
   }
   const expected = residentIdCheckCharacter(value.slice(0, 17));
   if (value[17]?.toUpperCase() !== expected) {
-    return 'resident ID number has a wrong check character (GB 11643 MOD 11-2)';
+    return '身份证号校验位不对（GB 11643 MOD 11-2），请核对是否抄错 / resident ID number has a wrong check character (GB 11643 MOD 11-2)';
   }
   return undefined;
 }
