@@ -22,6 +22,7 @@ for (const groupCommit of [true, false]) {
       store,
       maxEventBytes: MAX,
       cleanup,
+      openAnother: async () => new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX }),
       reopen: async () => {
         await store.close();
         store = new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { EventStoreUnavailableError, type ChainAlg, type EventStore } from '@hub/event-store';
 import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
+import { PostgresEventStore } from '@hub/event-store-postgres';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createIngestionApp,
@@ -83,11 +84,16 @@ async function openEventStore(config: HubConfig, now?: () => Date): Promise<Even
       ...(now ? { now } : {}),
     });
   }
-  const url = config.EVENTSTORE_URL!;
-  const store = new KurrentDbEventStore({
-    connectionString: url,
-    maxEventBytes: config.MAX_EVENT_BYTES,
-  });
+  const postgres = config.EVENT_STORE === 'postgres';
+  const url = postgres ? config.DATABASE_URL! : config.EVENTSTORE_URL!;
+  const store: EventStore = postgres
+    ? new PostgresEventStore({
+        connectionString: url,
+        chain: chainAlgOf(config),
+        maxEventBytes: config.MAX_EVENT_BYTES,
+        ...(now ? { now } : {}),
+      })
+    : new KurrentDbEventStore({ connectionString: url, maxEventBytes: config.MAX_EVENT_BYTES });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -104,7 +110,7 @@ async function openEventStore(config: HubConfig, now?: () => Date): Promise<Even
   } catch (error) {
     await store.close().catch(() => undefined);
     throw new EventStoreUnavailableError(
-      `EVENT_STORE=eventstoredb but the server at EVENTSTORE_URL=${redactUrl(url)} cannot be reached: ${(error as Error).message}`,
+      `EVENT_STORE=${config.EVENT_STORE} but the server at ${postgres ? 'DATABASE_URL' : 'EVENTSTORE_URL'}=${redactUrl(url)} cannot be reached: ${(error as Error).message}`,
       { cause: error },
     );
   } finally {
@@ -114,9 +120,9 @@ async function openEventStore(config: HubConfig, now?: () => Date): Promise<Even
 
 /** Opens the stores the configuration names; hub state (credentials) lives in the data directory. */
 /**
- * The event store and credentials. `now` is the clock the embedded store records with: only
- * the demo passes one, to record its campaign at the times its world had (KurrentDB records
- * with the server's clock whatever is passed).
+ * The event store and credentials. `now` is the clock the embedded and PostgreSQL stores
+ * record with: only the demo passes one, to record its campaign at the times its world had
+ * (KurrentDB records with the server's clock whatever is passed).
  */
 export async function openStores(
   config: HubConfig,

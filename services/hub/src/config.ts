@@ -11,7 +11,7 @@ const ConfigSchema = z.object({
   PORT: Port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
-  EVENT_STORE: z.enum(['embedded', 'eventstoredb']).default('embedded'),
+  EVENT_STORE: z.enum(['embedded', 'postgres', 'eventstoredb']).default('embedded'),
   EVENTSTORE_URL: z
     .string()
     .regex(
@@ -170,6 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (parsed.data.EVENT_STORE === 'eventstoredb' && !parsed.data.EVENTSTORE_URL) {
     throw new ConfigError(
       'EVENT_STORE=eventstoredb needs EVENTSTORE_URL (e.g. esdb://node1:2113,node2:2113,node3:2113?tls=true)',
+    );
+  }
+  if (parsed.data.EVENT_STORE === 'postgres' && !parsed.data.DATABASE_URL) {
+    throw new ConfigError(
+      'EVENT_STORE=postgres needs DATABASE_URL (e.g. postgres://hub@db:5432/hub): the events and the read models live there',
     );
   }
   if (

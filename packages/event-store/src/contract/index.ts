@@ -15,6 +15,11 @@ export interface StoreUnderTest {
   /** Largest event the adapter accepts, to test the limit. */
   maxEventBytes: number;
   cleanup?: () => Promise<void>;
+  /**
+   * Opens another handle on the same data, as a second process would (its own connections);
+   * the test closes it. Without it, the concurrent-writers test writes through `store` alone.
+   */
+  openAnother?: () => Promise<EventStore>;
 }
 
 let counter = 0;
@@ -293,6 +298,79 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
           later.map((e) => e.id),
         );
       });
+    });
+
+    describe('concurrent writers and a live subscriber', () => {
+      // The trap of stores that number events from a sequence: position 11 can commit before
+      // 10, a reader that pages by position sees 11, and 10 is skipped for ever. Here several
+      // handles (processes) write at once while a subscriber reads, and every event must
+      // reach it exactly once, in increasing positions.
+      it('delivers every committed event exactly once, in position order, while writers race', async () => {
+        const handles = [store];
+        if (subject.openAnother)
+          handles.push(await subject.openAnother(), await subject.openAnother());
+        try {
+          const start = await store.headPosition();
+          const tag = uniqueStream('race');
+          const seen: RecordedEvent[] = [];
+          let failure: unknown;
+          const subscription = store.subscribeToAll(
+            (e) => {
+              if (e.streamName.startsWith(tag)) seen.push(e);
+            },
+            {
+              ...(start === undefined ? {} : { after: start }),
+              onError: (error) => (failure = error),
+            },
+          );
+          const written: string[] = [];
+          const writer = async (handle: EventStore, w: number) => {
+            for (let i = 0; i < 8; i++) {
+              const a = [anEvent(), anEvent()];
+              const b = [anEvent()];
+              if (i % 2 === 0) {
+                await handle.append(`${tag}-${w}-${i % 3}`, a);
+              } else {
+                await handle.appendMany([
+                  { stream: `${tag}-${w}-x`, events: a },
+                  { stream: `${tag}-${w}-y`, events: b },
+                ]);
+                written.push(...b.map((e) => e.id));
+              }
+              written.push(...a.map((e) => e.id));
+            }
+          };
+          await Promise.all(
+            handles.flatMap((handle, h) =>
+              Array.from({ length: 10 }, (_, w) => writer(handle, h * 10 + w)),
+            ),
+          );
+          const deadline = Date.now() + 15_000;
+          while (seen.length < written.length && Date.now() < deadline && !failure)
+            await new Promise((r) => setTimeout(r, 25));
+          // Anything delivered twice would arrive now.
+          await new Promise((r) => setTimeout(r, 300));
+          await subscription.stop();
+          expect(failure).toBeUndefined();
+          const ids = seen.map((e) => e.id);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect([...ids].sort()).toEqual([...written].sort());
+          for (let i = 1; i < seen.length; i++)
+            expect(seen[i]!.position > seen[i - 1]!.position).toBe(true);
+          // And the subscriber saw what a later full read sees, in the same order.
+          const all: RecordedEvent[] = [];
+          let after = start;
+          for (;;) {
+            const page = await store.readAll({ ...(after === undefined ? {} : { after }) });
+            if (page.length === 0) break;
+            all.push(...page);
+            after = page[page.length - 1]!.position;
+          }
+          expect(ids).toEqual(all.filter((e) => e.streamName.startsWith(tag)).map((e) => e.id));
+        } finally {
+          for (const other of handles.slice(1)) await other.close();
+        }
+      }, 30_000);
     });
 
     describe('size limit', () => {

@@ -1,0 +1,423 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import {
+  EventStoreFullError,
+  EventStoreUnavailableError,
+  InvalidAppendError,
+  type AppendRequest,
+  type AppendResult,
+  type ChainAlg,
+  type EventStore,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Subscription,
+  type SubscriptionOptions,
+} from '@hub/event-store';
+import { GroupState, type StoredRow } from './group-state.js';
+import { startSubscription } from './subscription.js';
+
+export interface PostgresEventStoreOptions {
+  /** `postgres://user@host:5432/db`. */
+  connectionString: string;
+  /** Schema of the store's tables (created if missing; default `public`). */
+  schema?: string;
+  /** Largest event accepted, data plus metadata as JSON (default 1 MiB). */
+  maxEventBytes?: number;
+  /**
+   * The hash of the chain every recorded event joins (default SHA-256; `sm3` for the national
+   * algorithms). `false` records no chain: only for measuring what the chain costs.
+   */
+  chain?: ChainAlg | false;
+  /** Clock for recordedAt (the demo's); default the server's clock, the same for every process. */
+  now?: () => Date;
+  /** Connections for reads and the writer (default 4). */
+  poolSize?: number;
+  /** How often a subscriber looks for new events if no notification came (default 1 s). */
+  pollIntervalMs?: number;
+  /** Most events committed in one group (default 5,000). */
+  maxGroupEvents?: number;
+}
+
+interface PendingAppend {
+  requests: readonly AppendRequest[];
+  events: number;
+  resolve: (results: AppendResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+  chain: string | null;
+}
+
+const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+/** Serialises creating the tables when several processes start at once. */
+const SCHEMA_LOCK = 7_318_461_102;
+
+const schemaSql = (s: string) => `
+BEGIN;
+SELECT pg_advisory_xact_lock(${SCHEMA_LOCK});
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.event_log (
+  position    BIGINT PRIMARY KEY,
+  event_id    TEXT NOT NULL UNIQUE,
+  stream      TEXT NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  data        TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  chain       TEXT,
+  UNIQUE (stream, revision)
+);
+CREATE TABLE IF NOT EXISTS ${s}.event_streams (
+  stream   TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ${s}.event_log_tail (
+  only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+  position BIGINT NOT NULL,
+  chain    TEXT
+);
+INSERT INTO ${s}.event_log_tail (only_row, position, chain) VALUES (TRUE, 0, NULL)
+  ON CONFLICT DO NOTHING;
+COMMIT;`;
+
+/**
+ * The server-mode event store: PostgreSQL, with the embedded store's promises. Every append
+ * transaction first locks the one-row tail table, so appends from every process commit one
+ * after another, each taking the positions right after the last: the global order has no gaps
+ * and commits in position order, which is what lets the hash chain cover positions and lets a
+ * reader page by `position > checkpoint` without ever skipping an event committed late (the
+ * trap of sequence-numbered stores). Appends that arrive together in this process share one
+ * transaction (group commit), so one lock and one sync serve many writers.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly pool: pg.Pool;
+  private readonly schema: string;
+  private readonly ready: Promise<void>;
+  private readonly appended = new EventEmitter();
+  private readonly queue: PendingAppend[] = [];
+  private readonly subscriptions = new Set<Subscription>();
+  private flushing: Promise<void> | undefined;
+  private listener: pg.Client | undefined;
+  private listenerStarting: Promise<void> | undefined;
+  private closed = false;
+  private readonly channel: string;
+  private readonly sql;
+
+  constructor(private readonly options: PostgresEventStoreOptions) {
+    const schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new InvalidAppendError(
+        `schema name "${schema}" must be lower-case letters, digits and _`,
+      );
+    this.schema = schema;
+    this.channel = `hub_event_log_${schema}`;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 4,
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle connection that breaks is replaced by the pool; the next query reports it.
+    this.pool.on('error', () => undefined);
+    this.appended.setMaxListeners(0);
+    const s = schema;
+    this.sql = {
+      lockTail: `BEGIN; SELECT position, chain, clock_timestamp() AS now FROM ${s}.event_log_tail FOR UPDATE`,
+      known: `SELECT stream, revision, NULL::bigint AS position, NULL AS event_id, NULL AS type,
+                     NULL AS data, NULL AS metadata, NULL AS recorded_at, NULL AS chain
+                FROM ${s}.event_streams WHERE stream = ANY($1::text[])
+              UNION ALL
+              SELECT stream, revision, position, event_id, type, data, metadata, recorded_at, chain
+                FROM ${s}.event_log WHERE event_id = ANY($2::text[])`,
+      // One statement writes the events, the streams' revisions and the tail, and notifies
+      // listeners (delivered at commit).
+      write: `WITH events AS (
+                INSERT INTO ${s}.event_log
+                  (position, event_id, stream, revision, type, data, metadata, recorded_at, chain)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[],
+                                     $6::text[], $7::text[], $8::text[], $9::text[])
+              ), streams AS (
+                INSERT INTO ${s}.event_streams (stream, revision)
+                SELECT * FROM unnest($10::text[], $11::int[])
+                ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
+              ), tail AS (
+                UPDATE ${s}.event_log_tail SET position = $12, chain = $13
+              )
+              SELECT pg_notify('${this.channel}', $12::text)`,
+      readAll: `SELECT * FROM ${s}.event_log WHERE position > $1 ORDER BY position LIMIT $2`,
+      readStream: `SELECT * FROM ${s}.event_log WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      head: `SELECT position FROM ${s}.event_log_tail`,
+    };
+    this.ready = this.pool.query(schemaSql(s)).then(() => undefined);
+    // Surfaced by the first call; keep it from becoming an unhandled rejection meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+    await this.ready.catch((error: unknown) => {
+      throw storeError(error);
+    });
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    return this.appendMany([
+      { stream, events, expectedRevision: options.expectedRevision ?? 'any' },
+    ]).then((r) => r[0]!);
+  }
+
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    if (this.closed) return Promise.reject(new InvalidAppendError('the event store is closed'));
+    return new Promise((resolve, reject) => {
+      const events = requests.reduce((n, r) => n + r.events.length, 0);
+      this.queue.push({ requests, events, resolve, reject });
+      this.startFlush();
+    });
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      // An append queued after the flush's last look at the queue, before it ended.
+      if (this.queue.length > 0) this.startFlush();
+    });
+  }
+
+  /** Commits queued appends group by group until the queue is empty; one flush at a time. */
+  private async flush(): Promise<void> {
+    // Let the appends of this turn of the event loop join the first group.
+    await new Promise((r) => setImmediate(r));
+    const limit = this.options.maxGroupEvents ?? 5000;
+    while (this.queue.length > 0) {
+      let events = 0;
+      let take = 0;
+      while (take < this.queue.length && (take === 0 || events + this.queue[take]!.events <= limit))
+        events += this.queue[take++]!.events;
+      await this.commitGroup(this.queue.splice(0, take));
+    }
+  }
+
+  private async commitGroup(batch: PendingAppend[]): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    let outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }>;
+    let head: bigint | undefined;
+    try {
+      await this.ready;
+      client = await this.pool.connect();
+      const locked = (await client.query(this.sql.lockTail)) as unknown as pg.QueryResult[];
+      const tailRow = locked[1]!.rows[0] as { position: string; chain: string | null; now: Date };
+      const streams = [...new Set(batch.flatMap((j) => j.requests.map((r) => r.stream)))];
+      const ids = batch.flatMap((j) => j.requests.flatMap((r) => r.events.map((e) => e.id)));
+      const { rows } = await client.query<EventRow>(this.sql.known, [streams, ids]);
+      const revisions = new Map<string, number>();
+      const recorded = new Map<string, StoredRow>();
+      for (const row of rows) {
+        if (row.event_id === null) revisions.set(row.stream, row.revision);
+        else recorded.set(row.event_id, toStored(row));
+      }
+      const serverNow = tailRow.now.toISOString();
+      const state = new GroupState(
+        { position: BigInt(tailRow.position), chain: tailRow.chain },
+        revisions,
+        recorded,
+        {
+          chainAlg: this.options.chain ?? 'sha256',
+          maxEventBytes: this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+          recordedAt: this.options.now ? () => this.options.now!().toISOString() : () => serverNow,
+        },
+      );
+      outcomes = batch.map((job) => {
+        try {
+          return { ok: true, results: state.apply(job.requests) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      if (state.rows.length > 0) {
+        const r = state.rows;
+        await client.query(this.sql.write, [
+          r.map((e) => e.position.toString()),
+          r.map((e) => e.eventId),
+          r.map((e) => e.stream),
+          r.map((e) => e.revision),
+          r.map((e) => e.type),
+          r.map((e) => e.data),
+          r.map((e) => e.metadata),
+          r.map((e) => e.recordedAt),
+          r.map((e) => e.chain),
+          [...state.written.keys()],
+          [...state.written.values()],
+          state.tailPosition.toString(),
+          state.tailChain,
+        ]);
+        head = state.tailPosition;
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      // The outcome of a COMMIT lost with its connection is unknown: a retry is safe (idempotent).
+      await client?.query('ROLLBACK').catch(() => undefined);
+      client?.release(true);
+      for (const job of batch) job.reject(storeError(error));
+      return;
+    }
+    client.release();
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.results);
+      else job.reject(outcome.error);
+    });
+    if (head !== undefined) this.appended.emit('appended');
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.query<EventRow>(this.sql.readStream, [
+      stream,
+      options.fromRevision ?? 0,
+      options.maxCount ?? null,
+    ]);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.query<EventRow>(this.sql.readAll, [
+      (options.after ?? 0n).toString(),
+      options.maxCount ?? 1000,
+    ]);
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(
+    handler: (event: RecordedEvent) => Promise<void> | void,
+    options: SubscriptionOptions = {},
+  ): Subscription {
+    this.listen();
+    const subscription = startSubscription({
+      read: (after, max) =>
+        this.readAll({ ...(after === undefined ? {} : { after }), maxCount: max }),
+      notifier: this.appended,
+      pollIntervalMs: this.options.pollIntervalMs ?? 1000,
+      handler,
+      options,
+    });
+    const tracked: Subscription = {
+      stop: async () => {
+        this.subscriptions.delete(tracked);
+        await subscription.stop();
+      },
+    };
+    this.subscriptions.add(tracked);
+    return tracked;
+  }
+
+  /**
+   * One connection LISTENs for the commits of every process; a notification wakes the
+   * subscribers at once. If it breaks, it is reopened after a second; polling covers the gap.
+   */
+  private listen(): void {
+    if (this.listener || this.listenerStarting || this.closed) return;
+    const client = new pg.Client({ connectionString: this.options.connectionString });
+    const retry = () => {
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (!this.closed && this.subscriptions.size > 0)
+        setTimeout(() => this.listen(), 1000).unref();
+    };
+    client.on('error', retry);
+    client.on('notification', () => this.appended.emit('appended'));
+    this.listenerStarting = client
+      .connect()
+      .then(() => client.query(`LISTEN ${this.channel}`))
+      .then(() => {
+        if (this.closed) void client.end();
+        else this.listener = client;
+      })
+      .catch(retry)
+      .finally(() => (this.listenerStarting = undefined));
+  }
+
+  async headPosition(): Promise<GlobalPosition | undefined> {
+    const { rows } = await this.query<{ position: string }>(this.sql.head);
+    const position = BigInt(rows[0]?.position ?? 0);
+    return position === 0n ? undefined : position;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.appended.emit('closed');
+    await this.listenerStarting;
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}
+
+/**
+ * The port's error for a failure of PostgreSQL itself: no room (disk_full, out of memory for
+ * the WAL) becomes EventStoreFullError, a server that cannot be reached EventStoreUnavailableError.
+ */
+function storeError(error: unknown): Error {
+  const code = (error as { code?: unknown }).code;
+  if (code === '53100') return new EventStoreFullError({ cause: error });
+  if (
+    typeof code === 'string' &&
+    (/^(08|57P)/.test(code) ||
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(code))
+  )
+    return new EventStoreUnavailableError(
+      `PostgreSQL event store unavailable: ${(error as Error).message}`,
+      { cause: error },
+    );
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function toStored(row: EventRow): StoredRow {
+  return {
+    position: BigInt(row.position),
+    eventId: row.event_id,
+    stream: row.stream,
+    revision: row.revision,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+    chain: row.chain,
+  };
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    streamName: row.stream,
+    revision: row.revision,
+    position: BigInt(row.position),
+    recordedAt: row.recorded_at,
+    ...(row.chain ? { chain: row.chain } : {}),
+  };
+}
