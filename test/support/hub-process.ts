@@ -29,6 +29,16 @@ export function startBridgeProcess(env: Record<string, string>): Promise<HubProc
   return spawnUntil(['bridge'], env, /kafka bridge running against (\S+)/, 2);
 }
 
+/** Starts `hub start --role <role>` (server mode) on a free port and waits until it serves. */
+export function startRoleProcess(
+  role: 'api' | 'projector',
+  env: Record<string, string>,
+): Promise<HubProcess> {
+  return role === 'api'
+    ? spawnUntil(['start', '--role', 'api'], env, /hub listening on (http:\/\/\S+)/, 5)
+    : spawnUntil(['start', '--role', 'projector'], env, /hub projector on (http:\/\/\S+)/, 1);
+}
+
 /** Starts `hub start` on a free port and waits for it to print its URL. */
 export function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
   return spawnUntil(['start'], env, /hub listening on (http:\/\/\S+)/, 5);

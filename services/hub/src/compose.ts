@@ -65,6 +65,7 @@ import { evidenceRouter } from './evidence-router.js';
 import { startKafkaBridge } from './kafka.js';
 import { drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
+import { LiveRelay } from './roles/live-relay.js';
 
 export interface HubStores {
   store: EventStore;
@@ -281,10 +282,21 @@ export function lockHub(config: HubConfig): DataDirLock[] {
   }
 }
 
-/** Composes every service of the hub in one process and starts listening. */
-export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
+/**
+ * Composes every service of the hub in one process and starts listening. Role `api` (server
+ * mode, several processes on one store) serves the API alone: projections, checkpoint signing
+ * and the Kafka bridge run in processes of their own, and the ledger's changes reach its
+ * GraphQL subscriptions from the active projector through PostgreSQL.
+ */
+export async function startHub(
+  config: HubConfig,
+  logger: Logger,
+  options: { role?: 'all' | 'api' } = {},
+): Promise<RunningHub> {
+  const apiOnly = options.role === 'api';
   const rules = loadRules(config.HUB_RULES_FILE);
-  const locks = lockHub(config);
+  // API processes share the data directory's hub state; only the all-in-one hub locks it.
+  const locks = apiOnly ? [] : lockHub(config);
   const stores = await openStores(config).catch((error: unknown) => {
     locks.forEach((l) => l.release());
     throw error;
@@ -430,9 +442,17 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     });
   });
   graphql.attach(server);
-  runner.start();
-  notary.start();
-  const bridge = startKafkaBridge(config, store, vault, logger, inboxOpener(vault, audit));
+  const relay = apiOnly
+    ? new LiveRelay(config.DATABASE_URL!, logger.child({ component: 'live-relay' }))
+    : undefined;
+  await relay?.listen((changes) => void graphql.live.committed(changes).catch(() => undefined));
+  if (!apiOnly) {
+    runner.start();
+    notary.start();
+  }
+  const bridge = apiOnly
+    ? undefined
+    : startKafkaBridge(config, store, vault, logger, inboxOpener(vault, audit));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
@@ -449,6 +469,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await audit.close();
       await auditLog.close();
       await bridge?.stop();
+      await relay?.stop();
       await runner.stop();
       await notary.stop();
       checkpoints.close();

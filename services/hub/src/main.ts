@@ -11,7 +11,8 @@ import {
   tokenCommand,
 } from './cli/commands.js';
 import { describeFailure } from './cli/failure.js';
-import { onlyFlags, usage } from './cli/usage.js';
+import { flagValue, onlyFlags, usage } from './cli/usage.js';
+import { HUB_ROLES, isHubRole } from './roles/role.js';
 import {
   ledgerCommand,
   projectionsCommand,
@@ -29,7 +30,9 @@ import { loadConfig } from './config.js';
 const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / inter-agency data-sharing hub against counterfeit special-operations certificates
 
 用法 usage: hub [命令 command]
-  start                               运行一体化平台（默认） / run the all-in-one hub (default)
+  start [--role all|api|projector|bridge]
+                                      运行一体化平台（默认 all），或服务器模式下的单一角色
+                                      / run the all-in-one hub (default), or one role in server mode
   bridge                              只运行 Kafka 桥（需 KAFKA_BROKERS） / run only the Kafka bridge
   token create --agency <code> --units <codes> [--label text]
                                       为这些行政区划代码新建部门凭证（000000：全国），末行为令牌
@@ -80,7 +83,7 @@ const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / i
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
 const FLAGS: Record<string, readonly string[]> = {
-  start: [],
+  start: ['role'],
   bridge: [],
   token: ['agency', 'units', 'label'],
   demo: [],
@@ -130,8 +133,15 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   switch (command) {
-    case 'start':
-      return startCommand(config, out);
+    case 'start': {
+      const role = flagValue(flags, 'role') ?? 'all';
+      if (!isHubRole(role))
+        throw usage(
+          `--role 须为 ${HUB_ROLES.join('|')} 之一，而不是 "${role}"`,
+          `--role must be one of ${HUB_ROLES.join('|')}, not "${role}"`,
+        );
+      return startCommand(config, out, role);
+    }
     case 'bridge':
       return bridgeCommand(config, out);
     case 'token':

@@ -20,15 +20,33 @@ import { lockDataDir } from '../data-dir-lock.js';
 import { startKafkaBridge } from '../kafka.js';
 import { exitOnTerminationSignals } from '../shutdown.js';
 import { createLogger } from '../logger.js';
+import { startProjector } from '../roles/projector.js';
+import type { HubRole } from '../roles/role.js';
 import { publishAsAgencies } from '@hub/ingestion';
 
 import { checkDivision, flagValue, usage, type Flags, type Out } from './usage.js';
 import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
 
-export async function startCommand(config: HubConfig, out: Out): Promise<void> {
-  const logger = createLogger(config.LOG_LEVEL);
-  const hub = await startHub(config, logger);
+export async function startCommand(
+  config: HubConfig,
+  out: Out,
+  role: HubRole = 'all',
+): Promise<void> {
+  if (role === 'bridge') return bridgeCommand(config, out);
+  if (role !== 'all' && !config.DATABASE_URL)
+    throw usage(
+      `hub start --role ${role} 需要 DATABASE_URL（读模型与投影主节点选举都在 PostgreSQL 中）`,
+      `hub start --role ${role} needs DATABASE_URL (the read models and the projector election live in PostgreSQL)`,
+    );
+  const logger = createLogger(config.LOG_LEVEL).child({ role });
+  if (role === 'projector') {
+    const projector = await startProjector(config, logger);
+    out(`hub projector on ${projector.url} (/healthz says whether it is the active one)`);
+    exitOnTerminationSignals(() => projector.stop(), logger);
+    return;
+  }
+  const hub = await startHub(config, logger, { role });
   out(`hub listening on ${hub.url}`);
   out(`data directory: ${config.dataDir}`);
   out(
