@@ -38,6 +38,7 @@ import {
 import type { AuditRecorder } from '@hub/audit';
 import {
   audited,
+  type ErrorCode,
   noteAudit,
   parseOrProblem,
   queryText,
@@ -80,8 +81,8 @@ const FormQuery = z
   })
   .strict();
 
-const problem = (res: Response, status: number, title: string, detail: string) =>
-  sendProblem(res, { status, title, detail });
+const problem = (res: Response, code: ErrorCode, detail: string) =>
+  sendProblem(res, { code, detail });
 
 const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
   parseOrProblem(schema, req.query, res);
@@ -283,11 +284,11 @@ export function reportingRouter(deps: ReportingDeps): Router {
           )
         : undefined;
       if (!doc || doc.timeline.length === 0)
-        return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+        return problem(res, 'UNKNOWN_CLUE', `no clue ${clueId} in the ledger`);
       const found = clueLedgerView(doc, deps.deadlineRules, query.asOf ?? now(), lateAfterDays);
       // Outside the caller's units a clue is as unknown as a missing one.
       if (!clueInUnits(unitsOf(req), found))
-        return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+        return problem(res, 'UNKNOWN_CLUE', `no clue ${clueId} in the ledger`);
       res.json(found);
     }),
   );
@@ -356,10 +357,10 @@ export function reportingRouter(deps: ReportingDeps): Router {
     wrap(async (req, res) => {
       const caseId = String(req.params.caseId);
       const doc = (await deps.readModels.getDocuments('case-tracking', [caseId])).get(caseId);
-      if (!doc) return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+      if (!doc) return problem(res, 'UNKNOWN_CASE', `no case ${caseId}`);
       const found = caseView(doc as CaseDocument);
       if (!caseInUnits(unitsOf(req), found))
-        return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+        return problem(res, 'UNKNOWN_CASE', `no case ${caseId}`);
       res.json(found);
     }),
   );
