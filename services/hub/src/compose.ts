@@ -1,3 +1,4 @@
+import { openApiRouter } from './openapi/openapi-router.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
@@ -389,6 +390,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       async () => void (await readModels.checkpoints()),
     ],
     userRouters: [
+      // The OpenAPI document, the event catalogue and the reference page need no credential.
+      openApiRouter(),
       auditRouter({
         users,
         audit,

@@ -4,6 +4,7 @@ import { parseArgs } from './cli/args.js';
 import {
   bridgeCommand,
   demoCommand,
+  connectSchemasCommand,
   graphqlSchemaCommand,
   schemasCommand,
   userCommand,
@@ -126,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
   onlyFlags(command, flags, known);
   if (command === 'schemas') {
     schemasCommand(rest, out);
+    connectSchemasCommand(rest, out);
     return graphqlSchemaCommand(rest, out);
   }
   const config = loadConfig();

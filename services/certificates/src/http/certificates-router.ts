@@ -69,7 +69,7 @@ const Type = z.string().transform((text, ctx): CertificateType => {
   });
   return z.NEVER;
 });
-const Verification = z
+export const Verification = z
   .object({
     verificationId: ExternalId,
     reportingUnit: DivisionCode,
@@ -105,7 +105,7 @@ const Verification = z
       .optional(),
   })
   .strict();
-const ScreeningQuery = z
+export const ScreeningQuery = z
   .object({
     purpose: z.string().min(2).max(200),
     reportingUnit: DivisionCode,
@@ -113,7 +113,7 @@ const ScreeningQuery = z
     type: Type.optional(),
   })
   .strict();
-const Unmask = z
+export const Unmask = z
   .object({
     unmaskingId: ExternalId,
     reportingUnit: DivisionCode,

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { printSchema } from 'graphql';
 import { buildSchema } from '@hub/graphql';
 import {
+  eventCatalogue,
   AGENCIES,
   clockAt,
   eventJsonSchemas,
@@ -25,6 +26,7 @@ import { publishAsAgencies } from '@hub/ingestion';
 import { checkDivision, flagValue, usage, type Flags, type Out } from './usage.js';
 import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
+import { openApiDocument } from '../openapi/openapi-document.js';
 
 export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
@@ -360,5 +362,39 @@ export async function userCommand(
     }
   } finally {
     users.close();
+  }
+}
+
+/** The committed documents a vendor reads: the OpenAPI description and the event catalogue. */
+export function connectDocuments(): Array<{ file: string; text: string }> {
+  return [
+    {
+      file: join('openapi', 'hub.openapi.json'),
+      text: `${JSON.stringify(openApiDocument(), null, 2)}\n`,
+    },
+    { file: 'catalogue.json', text: `${JSON.stringify(eventCatalogue(), null, 2)}\n` },
+  ];
+}
+
+/** Writes (or with `check`, compares) schemas/openapi/hub.openapi.json and schemas/catalogue.json. */
+export function connectSchemasCommand(
+  args: string[],
+  out: Out,
+  dir = join(process.cwd(), 'schemas'),
+): void {
+  for (const { file, text } of connectDocuments()) {
+    const path = join(dir, file);
+    if (args[0] === 'check') {
+      if (!existsSync(path) || readFileSync(path, 'utf8') !== text)
+        throw usage(
+          `${path} 已过期，请运行 npm run schemas`,
+          `${path} is stale; run: npm run schemas`,
+        );
+      out(`${path} 已是最新 / ${path} is up to date`);
+      continue;
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    out(`已写入 ${path} / wrote ${path}`);
   }
 }
