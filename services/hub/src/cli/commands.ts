@@ -27,6 +27,7 @@ import { checkDivision, flagValue, usage, type Flags, type Out } from './usage.j
 import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
 import { openApiDocument } from '../openapi/openapi-document.js';
+import { clientEventTypesModule } from '../openapi/client-types.js';
 
 export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
@@ -365,25 +366,31 @@ export async function userCommand(
   }
 }
 
-/** The committed documents a vendor reads: the OpenAPI description and the event catalogue. */
+/**
+ * The committed documents a vendor reads, by path from the repository root: the OpenAPI
+ * description, the event catalogue, and the TypeScript client's event types.
+ */
 export function connectDocuments(): Array<{ file: string; text: string }> {
   return [
     {
-      file: join('openapi', 'hub.openapi.json'),
+      file: join('schemas', 'openapi', 'hub.openapi.json'),
       text: `${JSON.stringify(openApiDocument(), null, 2)}\n`,
     },
-    { file: 'catalogue.json', text: `${JSON.stringify(eventCatalogue(), null, 2)}\n` },
+    {
+      file: join('schemas', 'catalogue.json'),
+      text: `${JSON.stringify(eventCatalogue(), null, 2)}\n`,
+    },
+    {
+      file: join('packages', 'client', 'src', 'generated', 'event-types.ts'),
+      text: clientEventTypesModule(),
+    },
   ];
 }
 
-/** Writes (or with `check`, compares) schemas/openapi/hub.openapi.json and schemas/catalogue.json. */
-export function connectSchemasCommand(
-  args: string[],
-  out: Out,
-  dir = join(process.cwd(), 'schemas'),
-): void {
+/** Writes (or with `check`, compares) the documents of connectDocuments. */
+export function connectSchemasCommand(args: string[], out: Out, root = process.cwd()): void {
   for (const { file, text } of connectDocuments()) {
-    const path = join(dir, file);
+    const path = join(root, file);
     if (args[0] === 'check') {
       if (!existsSync(path) || readFileSync(path, 'utf8') !== text)
         throw usage(

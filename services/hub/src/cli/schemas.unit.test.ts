@@ -22,16 +22,17 @@ describe('committed JSON Schemas', () => {
     expect(committed).toContain('type Query');
   });
 
-  it('include the OpenAPI document and the event catalogue as generated (run `npm run schemas`)', () => {
+  it('include the OpenAPI document, the event catalogue and the client’s types as generated (run `npm run schemas`)', () => {
     const documents = connectDocuments();
     expect(documents.map((d) => d.file).sort()).toEqual([
-      'catalogue.json',
-      'openapi/hub.openapi.json',
+      'packages/client/src/generated/event-types.ts',
+      'schemas/catalogue.json',
+      'schemas/openapi/hub.openapi.json',
     ]);
     for (const { file, text } of documents)
       expect({
         file,
-        text: readFileSync(join(__dirname, '../../../../schemas', file), 'utf8'),
+        text: readFileSync(join(__dirname, '../../../..', file), 'utf8'),
       }).toEqual({
         file,
         text,
