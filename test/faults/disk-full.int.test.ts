@@ -81,7 +81,7 @@ onDisk(`the event store on a full disk${disk ? '' : ` (skipped: ${reason})`}`, (
     expect(refused.body.detail).toMatch(/无法写入.*cannot write/);
     const notReady = await request(app).get('/readyz');
     expect(notReady.status).toBe(503);
-    expect(notReady.body).toMatchObject({ code: 'EVENT_STORE_FULL' });
+    expect(notReady.body).toMatchObject({ code: 'NOT_READY', cause: 'EVENT_STORE_FULL' });
 
     d.free();
     expect((await request(app).get('/readyz')).status).toBe(200);

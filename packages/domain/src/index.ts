@@ -37,3 +37,4 @@ export * from './data-protection/unmasking-policy.js';
 export * from './access/scope.js';
 export * from './shared/personal-data-refs.js';
 export * from './agency-keys/events.js';
+export * from './catalogue-document.js';

@@ -1,3 +1,4 @@
+import { openApiRouter } from './openapi/openapi-router.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
@@ -407,6 +408,8 @@ export async function startHub(
       async () => void (await readModels.checkpoints()),
     ],
     userRouters: [
+      // The OpenAPI document, the event catalogue and the reference page need no credential.
+      openApiRouter(),
       auditRouter({
         users,
         audit,

@@ -4,6 +4,7 @@ import { parseArgs } from './cli/args.js';
 import {
   bridgeCommand,
   demoCommand,
+  connectSchemasCommand,
   graphqlSchemaCommand,
   schemasCommand,
   userCommand,
@@ -20,6 +21,7 @@ import {
   worklistCommand,
 } from './cli/reporting-commands.js';
 import { certificatesCommand } from './cli/certificates-commands.js';
+import { importCommand } from './cli/import-commands.js';
 import { verifyCommand } from './cli/evidence-commands.js';
 import { agencyKeyCommand } from './cli/agency-key-commands.js';
 import { personalDataCommand } from './cli/personal-data-commands.js';
@@ -79,7 +81,11 @@ const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / i
                                       / the audit trail, newest first, times in Asia/Shanghai
   audit purge --before <YYYY-MM-DD>   删除该日之前的审计记录，保存期（至少183天）内的不删
                                       / remove older audit records, never inside HUB_AUDIT_RETENTION_DAYS
-  schemas [check]                     写入（或检查）schemas/events 与 schemas/graphql / write or check the schemas`;
+  import events --agency <code> --file <file.xlsx|csv> --sheet <inspections|findings|fines|rectifications|clues>
+                                      导入本单位台账表格（执法检查、查出问题、行政处罚、责令整改、移送线索），重复上传不重复记录
+                                      / record an agency's spreadsheet; uploading it again records nothing twice
+  schemas [check]                     写入（或检查）schemas/events、schemas/openapi、schemas/catalogue.json 与 schemas/graphql
+                                      / write or check the schemas`;
 
 /** Flags each command takes; any other is refused (see onlyFlags). */
 const FLAGS: Record<string, readonly string[]> = {
@@ -92,6 +98,7 @@ const FLAGS: Record<string, readonly string[]> = {
   worklist: ['unit', 'as-of'],
   user: ['role', 'name', 'agency', 'units', 'days'],
   certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
+  import: ['agency', 'file', 'sheet'],
   projections: [],
   verify: ['checkpoint', 'public-key', 'out'],
   'agency-key': ['agency', 'public-key', 'label', 'key-id', 'reason'],
@@ -129,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
   onlyFlags(command, flags, known);
   if (command === 'schemas') {
     schemasCommand(rest, out);
+    connectSchemasCommand(rest, out);
     return graphqlSchemaCommand(rest, out);
   }
   const config = loadConfig();
@@ -158,6 +166,8 @@ async function main(argv: string[]): Promise<void> {
       return userCommand(config, rest, flags, out);
     case 'certificates':
       return certificatesCommand(config, rest, flags, out);
+    case 'import':
+      return importCommand(config, rest, flags, out);
     case 'verify':
       return verifyCommand(config, rest, flags, out);
     case 'agency-key':

@@ -89,10 +89,9 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       sendProblem(res, {
-        status: 503,
-        title: 'Not ready',
+        code: 'NOT_READY',
         detail: (error as Error).message,
-        ...(typeof code === 'string' ? { code } : {}),
+        ...(typeof code === 'string' ? { cause: code } : {}),
       });
     }
   });
@@ -127,7 +126,7 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   );
   for (const router of deps.routers ?? []) app.use(router);
 
-  app.use((_req, res) => sendProblem(res, { status: 404, title: 'Not Found' }));
+  app.use((_req, res) => sendProblem(res, { code: 'NOT_FOUND' }));
   const onError: ErrorRequestHandler = (
     error: { type?: string; status?: number; message?: string; code?: unknown },
     req,
@@ -141,30 +140,23 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
     }
     if (error.type === 'entity.too.large') {
       return sendProblem(res, {
-        status: 413,
-        title: 'Payload Too Large',
+        code: 'BODY_TOO_LARGE',
         detail: `the body is over the limit of ${deps.bodyLimit}`,
       });
     }
     if (error.type === 'entity.parse.failed') {
-      return sendProblem(res, {
-        status: 400,
-        title: 'Malformed JSON',
-        detail: 'the body is not valid JSON',
-      });
+      return sendProblem(res, { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON' });
     }
     if (error.status && error.status >= 400 && error.status < 500) {
       return sendProblem(res, {
-        status: error.status,
-        title: 'Bad Request',
+        code: error.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST',
         detail: error.message ?? '',
       });
     }
     req.log.error({ err: error }, 'request failed');
     // No internals in the response: the request id finds the log line.
     sendProblem(res, {
-      status: 500,
-      title: 'Internal Server Error',
+      code: 'INTERNAL_ERROR',
       detail: `request ${req.id as string} failed; see the hub log`,
     });
   };

@@ -27,6 +27,7 @@ import {
   parseSize,
   queryText,
   sendProblem,
+  type ErrorCode,
   type HubRecorder,
 } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
@@ -68,7 +69,7 @@ const Type = z.string().transform((text, ctx): CertificateType => {
   });
   return z.NEVER;
 });
-const Verification = z
+export const Verification = z
   .object({
     verificationId: ExternalId,
     reportingUnit: DivisionCode,
@@ -104,7 +105,7 @@ const Verification = z
       .optional(),
   })
   .strict();
-const ScreeningQuery = z
+export const ScreeningQuery = z
   .object({
     purpose: z.string().min(2).max(200),
     reportingUnit: DivisionCode,
@@ -112,7 +113,7 @@ const ScreeningQuery = z
     type: Type.optional(),
   })
   .strict();
-const Unmask = z
+export const Unmask = z
   .object({
     unmaskingId: ExternalId,
     reportingUnit: DivisionCode,
@@ -124,13 +125,8 @@ const Unmask = z
   })
   .strict();
 
-const problem = (
-  res: Response,
-  status: number,
-  title: string,
-  detail: string,
-  extra: object = {},
-) => sendProblem(res, { status, title, detail, ...extra });
+const problem = (res: Response, code: ErrorCode, detail: string) =>
+  sendProblem(res, { code, detail });
 const parse = parseOrProblem;
 
 const agencyOf = (req: Request) => req.credential!.agency;
@@ -350,12 +346,7 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
   const ownJob = (req: Request, res: Response) => {
     const job = deps.jobs.get(String(req.params.id));
     if (!job || job.agency !== agencyOf(req)) {
-      problem(
-        res,
-        404,
-        'Unknown screening',
-        `no screening ${String(req.params.id)} of your agency`,
-      );
+      problem(res, 'UNKNOWN_SCREENING', `no screening ${String(req.params.id)} of your agency`);
       return undefined;
     }
     return job;
@@ -378,17 +369,11 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
       const job = ownJob(req, res);
       if (!job) return;
       if (job.status === 'running')
-        return problem(
-          res,
-          409,
-          'Still running',
-          `screening ${job.id} has ${job.rows} rows so far`,
-        );
+        return problem(res, 'SCREENING_RUNNING', `screening ${job.id} has ${job.rows} rows so far`);
       if (job.status === 'failed')
         return problem(
           res,
-          409,
-          'Screening failed',
+          'SCREENING_FAILED',
           `比对失败，无结果 / screening ${job.id} failed and has no results: ${job.error ?? ''}`,
         );
       noteAudit(res, { subject: { count: job.rows } });

@@ -28,7 +28,7 @@ export class RoleForbiddenError extends Error {
 }
 
 const Filter = z.string().min(1).max(200).optional();
-const AuditRequest = z
+export const AuditRequest = z
   .object({
     from: Filter,
     to: Filter,

@@ -59,7 +59,7 @@ function required(flags: Flags, name: string, usageLine: string): string {
   return value;
 }
 
-function agencyOf(flags: Flags, usageLine: string): Agency {
+export function agencyOf(flags: Flags, usageLine: string): Agency {
   const agency = required(flags, 'agency', usageLine);
   if (!isAgency(agency))
     throw usage(
@@ -70,7 +70,7 @@ function agencyOf(flags: Flags, usageLine: string): Agency {
 }
 
 /** The input file must exist and be a file before anything is opened or recorded. */
-function inputFile(flags: Flags, usageLine: string): string {
+export function inputFile(flags: Flags, usageLine: string): string {
   const file = required(flags, 'file', usageLine);
   if (!statSync(file).isFile())
     throw usage(`--file ${file} 不是文件`, `--file ${file} is not a file`);
@@ -110,7 +110,7 @@ const SCREEN_USAGE =
   'hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
 
 /** A file past the inflation limits, not a workbook, or without the columns: said in one line. */
-const refusedFile = (file: string) => (error: unknown) => {
+export const refusedFile = (file: string) => (error: unknown) => {
   if (
     error instanceof InflationLimitError ||
     error instanceof XlsxFormatError ||
@@ -121,7 +121,7 @@ const refusedFile = (file: string) => (error: unknown) => {
 };
 
 /** Progress on one line of a terminal, every 10,000 rows elsewhere. */
-function progress(out: Out, whatZh: string, what: string) {
+export function progress(out: Out, whatZh: string, what: string) {
   return (rows: number) => {
     const line = `${whatZh} ${rows} 行 / ${what}: ${rows} rows`;
     if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
@@ -129,7 +129,7 @@ function progress(out: Out, whatZh: string, what: string) {
   };
 }
 
-const csvCell = (value: string) =>
+export const csvCell = (value: string) =>
   /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 
 export async function certificatesCommand(

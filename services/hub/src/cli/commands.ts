@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { printSchema } from 'graphql';
 import { buildSchema } from '@hub/graphql';
 import {
+  eventCatalogue,
   AGENCIES,
   clockAt,
   eventJsonSchemas,
@@ -27,6 +28,8 @@ import { publishAsAgencies } from '@hub/ingestion';
 import { checkDivision, flagValue, usage, type Flags, type Out } from './usage.js';
 import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
+import { openApiDocument } from '../openapi/openapi-document.js';
+import { clientEventTypesModule } from '../openapi/client-types.js';
 
 export async function startCommand(
   config: HubConfig,
@@ -378,5 +381,45 @@ export async function userCommand(
     }
   } finally {
     users.close();
+  }
+}
+
+/**
+ * The committed documents a vendor reads, by path from the repository root: the OpenAPI
+ * description, the event catalogue, and the TypeScript client's event types.
+ */
+export function connectDocuments(): Array<{ file: string; text: string }> {
+  return [
+    {
+      file: join('schemas', 'openapi', 'hub.openapi.json'),
+      text: `${JSON.stringify(openApiDocument(), null, 2)}\n`,
+    },
+    {
+      file: join('schemas', 'catalogue.json'),
+      text: `${JSON.stringify(eventCatalogue(), null, 2)}\n`,
+    },
+    {
+      file: join('packages', 'client', 'src', 'generated', 'event-types.ts'),
+      text: clientEventTypesModule(),
+    },
+  ];
+}
+
+/** Writes (or with `check`, compares) the documents of connectDocuments. */
+export function connectSchemasCommand(args: string[], out: Out, root = process.cwd()): void {
+  for (const { file, text } of connectDocuments()) {
+    const path = join(root, file);
+    if (args[0] === 'check') {
+      if (!existsSync(path) || readFileSync(path, 'utf8') !== text)
+        throw usage(
+          `${path} 已过期，请运行 npm run schemas`,
+          `${path} is stale; run: npm run schemas`,
+        );
+      out(`${path} 已是最新 / ${path} is up to date`);
+      continue;
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    out(`已写入 ${path} / wrote ${path}`);
   }
 }

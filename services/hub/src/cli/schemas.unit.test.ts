@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventJsonSchemas } from '@hub/domain';
-import { graphqlSdl, staleSchemas } from './commands.js';
+import { connectDocuments, graphqlSdl, staleSchemas } from './commands.js';
 
 describe('committed JSON Schemas', () => {
   it('match what the catalogue generates (run `npm run schemas` after changing an event)', () => {
@@ -20,6 +20,23 @@ describe('committed JSON Schemas', () => {
     );
     expect(committed).toBe(graphqlSdl());
     expect(committed).toContain('type Query');
+  });
+
+  it('include the OpenAPI document, the event catalogue and the client’s types as generated (run `npm run schemas`)', () => {
+    const documents = connectDocuments();
+    expect(documents.map((d) => d.file).sort()).toEqual([
+      'packages/client/src/generated/event-types.ts',
+      'schemas/catalogue.json',
+      'schemas/openapi/hub.openapi.json',
+    ]);
+    for (const { file, text } of documents)
+      expect({
+        file,
+        text: readFileSync(join(__dirname, '../../../..', file), 'utf8'),
+      }).toEqual({
+        file,
+        text,
+      });
   });
 
   it('describe money as an integer number of fen', () => {

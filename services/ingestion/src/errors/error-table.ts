@@ -10,14 +10,14 @@ export interface ErrorAnswer {
   title: string;
 }
 
-const answer = (status: number, graphql: string, titleZh: string, title: string) => ({
+const answer = (status: number, graphql: string, titleZh: string, title: string): ErrorAnswer => ({
   status,
   graphql,
   titleZh,
   title,
 });
 
-export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
+export const ERROR_TABLE = {
   // The event store's typed errors.
   WRONG_EXPECTED_REVISION: answer(409, 'CONFLICT', '流版本与预期不符', 'Wrong expected revision'),
   IDEMPOTENCY_CONFLICT: answer(409, 'CONFLICT', '同一事件编号已有不同内容', 'Idempotency conflict'),
@@ -91,12 +91,54 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // Reading outside one's units.
   OUT_OF_SCOPE: answer(403, 'FORBIDDEN', '超出本单位辖区', 'Outside your units'),
   RATE_LIMITED: answer(429, 'RATE_LIMITED', '请求过于频繁', 'Too many requests'),
+  // The request itself: what HTTP answers before any capability is reached.
+  INVALID_REQUEST: answer(400, 'BAD_USER_INPUT', '请求参数有误', 'Invalid request'),
+  MALFORMED_JSON: answer(400, 'BAD_USER_INPUT', '请求体不是有效的 JSON', 'Malformed JSON'),
+  BODY_NOT_DECOMPRESSIBLE: answer(
+    400,
+    'BAD_USER_INPUT',
+    '请求体无法按 Content-Encoding 解压',
+    'Body does not decompress',
+  ),
+  BAD_REQUEST: answer(400, 'BAD_USER_INPUT', '请求有误', 'Bad request'),
+  UNSUPPORTED_MEDIA_TYPE: answer(
+    415,
+    'BAD_USER_INPUT',
+    '不支持的内容类型或字符集',
+    'Unsupported media type',
+  ),
+  NOT_FOUND: answer(404, 'NOT_FOUND', '无此资源', 'Not found'),
+  // Publishing a batch of events: nothing of a refused batch is written.
+  INVALID_BATCH: answer(400, 'BAD_USER_INPUT', '批次格式有误，未写入', 'Invalid batch'),
+  INVALID_EVENTS: answer(400, 'BAD_USER_INPUT', '批次中有事件不合格，未写入', 'Invalid events'),
+  EVENTS_FORBIDDEN: answer(
+    403,
+    'FORBIDDEN',
+    '批次中有本单位无权发布的事件，未写入',
+    'Events your agency may not publish',
+  ),
+  // Screenings and the ledger read back by id.
+  UNKNOWN_SCREENING: answer(404, 'NOT_FOUND', '本单位无此比对任务', 'Unknown screening'),
+  SCREENING_RUNNING: answer(409, 'CONFLICT', '比对尚未完成', 'Screening still running'),
+  SCREENING_FAILED: answer(409, 'CONFLICT', '比对失败，无结果', 'Screening failed'),
+  UNKNOWN_CLUE: answer(404, 'NOT_FOUND', '台账中无此线索', 'Unknown clue'),
+  UNKNOWN_CASE: answer(404, 'NOT_FOUND', '无此案件', 'Unknown case'),
+  // The hub itself.
+  NOT_READY: answer(503, 'SERVICE_UNAVAILABLE', '服务尚未就绪', 'Not ready'),
+  INTERNAL_ERROR: answer(500, 'INTERNAL_SERVER_ERROR', '服务器内部错误', 'Internal server error'),
 };
 
+/** The stable codes of the table: every problem+json answer carries one. */
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** Narrows a code carried by an error to one of the table. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_TABLE, code);
+}
+
 /** The answer for an error that carries a known code, or undefined for an unexpected failure. */
-export function answerFor(error: unknown): (ErrorAnswer & { code: string }) | undefined {
+export function answerFor(error: unknown): (ErrorAnswer & { code: ErrorCode }) | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (!(error instanceof Error) || typeof code !== 'string') return undefined;
-  const found = ERROR_TABLE[code];
-  return found ? { ...found, code } : undefined;
+  if (!(error instanceof Error) || !isErrorCode(code)) return undefined;
+  return { ...ERROR_TABLE[code], code };
 }

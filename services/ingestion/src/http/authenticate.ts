@@ -30,7 +30,7 @@ export function authenticateAgency(credentials: CredentialStore, audit: AuditRec
       from: originOf(req),
       result: { outcome: 'refused', code: reason },
     });
-    sendProblem(res, { status: 401, title: 'Unauthorized', detail, code: 'UNAUTHENTICATED' });
+    sendProblem(res, { code: 'UNAUTHENTICATED', detail });
   };
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';

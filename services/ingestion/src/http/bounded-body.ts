@@ -151,27 +151,15 @@ function answer(error: unknown, req: Request, res: Response, next: NextFunction)
   req.resume();
   res.setHeader('Connection', 'close');
   if (error instanceof InflationLimitError)
-    return sendProblem(res, {
-      status: 413,
-      title: 'Payload Too Large',
-      detail: error.message,
-      code: error.code,
-    });
+    return sendProblem(res, { code: error.code, detail: error.message });
   if (error instanceof UnsupportedEncodingError)
-    return sendProblem(res, {
-      status: 415,
-      title: 'Unsupported Media Type',
-      detail: error.message,
-      code: error.code,
-    });
+    return sendProblem(res, { code: error.code, detail: error.message });
   const code = (error as { code?: unknown }).code;
   // zlib's codes (Z_DATA_ERROR …) and brotli's (ERR__ERROR_FORMAT …): not what it says it is.
   if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__')))
     return sendProblem(res, {
-      status: 400,
-      title: 'Bad Request',
-      detail: `请求体无法按 Content-Encoding 解压；the body does not decompress as its Content-Encoding says`,
       code: 'BODY_NOT_DECOMPRESSIBLE',
+      detail: 'the body does not decompress as its Content-Encoding says',
     });
   next(error);
 }
@@ -205,11 +193,7 @@ export function boundedJson(limits: InflationLimits): RequestHandler {
         try {
           req.body = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as unknown);
         } catch {
-          return sendProblem(res, {
-            status: 400,
-            title: 'Malformed JSON',
-            detail: 'the body is not valid JSON',
-          });
+          return sendProblem(res, { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON' });
         }
         next();
       },

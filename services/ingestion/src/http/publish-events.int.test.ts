@@ -91,6 +91,38 @@ describe('POST /v1/events', () => {
     expect(res.body.title).toBe('Malformed JSON');
   });
 
+  it('answers every refusal with a stable code and a Chinese title beside the English one', async () => {
+    const event = inspection('I-Z');
+    expect((await post(emergency, { events: [event] })).status).toBe(201);
+    const conflict = await post(emergency, {
+      events: [{ ...event, data: { ...(event.data as object), workersChecked: 99 } }],
+    });
+    const refusals = [
+      await post(emergency, '{"events": [', true),
+      await post(undefined, { events: [inspection('I-Y')] }),
+      await post(emergency, { events: [] }),
+      await post(emergency, { events: [published('NoSuchEvent', {})] }),
+      await post(police, { events: [inspection('I-X')] }),
+      conflict,
+      await request(app).get('/no-such-route'),
+    ];
+    expect(refusals.map((r) => [r.status, (r.body as { code?: string }).code])).toEqual([
+      [400, 'MALFORMED_JSON'],
+      [401, 'UNAUTHENTICATED'],
+      [400, 'INVALID_BATCH'],
+      [400, 'INVALID_EVENTS'],
+      [403, 'EVENTS_FORBIDDEN'],
+      [409, 'IDEMPOTENCY_CONFLICT'],
+      [404, 'NOT_FOUND'],
+    ]);
+    for (const r of refusals) {
+      expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(r.body.titleZh).toMatch(/\p{Script=Han}/u);
+      expect(r.body.title).toMatch(/^[A-Za-z]/);
+      expect(r.body.status).toBe(r.status);
+    }
+  });
+
   it('answers 400 listing each problem by index and path, and writes nothing of the batch', async () => {
     const res = await post(emergency, {
       events: [

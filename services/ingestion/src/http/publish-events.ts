@@ -23,7 +23,7 @@ import {
   verifyBatchSignature,
 } from '../signatures/batch-signature.js';
 import { boundedJson, DEFAULT_MAX_INFLATE_RATIO, parseSize } from './bounded-body.js';
-import { sendProblem, STATUS_OF_CODE } from './problem.js';
+import { sendErrorProblem, sendProblem } from './problem.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 
@@ -137,21 +137,21 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       const body = req.body as { events?: unknown; expectedRevisions?: unknown } | undefined;
       if (!body || typeof body !== 'object' || !Array.isArray(body.events)) {
         return sendProblem(res, {
-          status: 400,
-          title: 'Bad Request',
+          code: 'INVALID_BATCH',
           detail: 'the body must be a JSON object { "events": [ … ] }',
+          detailZh: '请求体应为 JSON 对象 { "events": [ … ] }',
         });
       }
       if (body.events.length === 0 || body.events.length > MAX_EVENTS_PER_BATCH) {
         return sendProblem(res, {
-          status: 400,
-          title: 'Bad Request',
+          code: 'INVALID_BATCH',
           detail: `a batch holds 1 to ${MAX_EVENTS_PER_BATCH} events, this one has ${body.events.length}`,
+          detailZh: `每批应有 1 至 ${MAX_EVENTS_PER_BATCH} 个事件，本批有 ${body.events.length} 个`,
         });
       }
       const expected = parseExpectedRevisions(body.expectedRevisions);
       if (typeof expected === 'string')
-        return sendProblem(res, { status: 400, title: 'Bad Request', detail: expected });
+        return sendProblem(res, { code: 'INVALID_BATCH', detail: expected });
       const signature = await batchSignatureOf(req, res, body.events);
 
       const accepted: AcceptedEvent[] = [];
@@ -192,9 +192,9 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
         );
         req.log.warn({ problems: problems.length, forbidden }, 'batch refused; nothing written');
         return sendProblem(res, {
-          status: forbidden ? 403 : 400,
-          title: forbidden ? 'Forbidden' : 'Invalid events',
+          code: forbidden ? 'EVENTS_FORBIDDEN' : 'INVALID_EVENTS',
           detail: `${problems.length} problem(s) in the batch; nothing of it was written`,
+          detailZh: `批次中有 ${problems.length} 处问题，整批未写入`,
           errors: problems.map(({ kind: _kind, ...p }) => p),
         });
       }
@@ -224,14 +224,8 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
         });
       } catch (error) {
         if (error instanceof EventStoreError) {
-          const status = STATUS_OF_CODE[error.code] ?? 500;
           req.log.warn({ code: error.code }, 'append refused');
-          return sendProblem(res, {
-            status,
-            title: error.code,
-            detail: error.message,
-            code: error.code,
-          });
+          if (sendErrorProblem(res, error)) return;
         }
         throw error;
       }

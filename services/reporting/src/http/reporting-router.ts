@@ -38,6 +38,7 @@ import {
 import type { AuditRecorder } from '@hub/audit';
 import {
   audited,
+  type ErrorCode,
   noteAudit,
   parseOrProblem,
   queryText,
@@ -67,7 +68,7 @@ export interface ReportingDeps {
 const Day = z.iso.date();
 const AsOf = z.iso.datetime({ offset: true }).optional();
 
-const FormQuery = z
+export const FormQuery = z
   .object({
     unit: DivisionCode,
     period: z.string().optional(),
@@ -79,9 +80,31 @@ const FormQuery = z
     contact: z.string().max(64).optional(),
   })
   .strict();
+export const DrilldownQuery = z
+  .object({
+    unit: DivisionCode,
+    period: z.string().optional(),
+    from: Day.optional(),
+    to: Day.optional(),
+    asOf: AsOf,
+    column: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export const RatesQuery = z.object({ unit: DivisionCode, from: Day, to: Day }).strict();
+export const ClueListQuery = z
+  .object({
+    unit: DivisionCode.optional(),
+    open: z.enum(['true', 'false']).optional(),
+    asOf: AsOf,
+  })
+  .strict();
+export const AsOfQuery = z.object({ asOf: AsOf }).strict();
+export const DueQuery = z
+  .object({ unit: DivisionCode.optional(), party: z.string().optional(), asOf: AsOf })
+  .strict();
 
-const problem = (res: Response, status: number, title: string, detail: string) =>
-  sendProblem(res, { status, title, detail });
+const problem = (res: Response, code: ErrorCode, detail: string) =>
+  sendProblem(res, { code, detail });
 
 const parse = <S extends z.ZodType>(schema: S, req: Request, res: Response) =>
   parseOrProblem(schema, req.query, res);
@@ -180,20 +203,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
     audited(audit, 'export.drilldown', formSubject),
     wrap(async (req, res) => {
       const template = formTemplate(String(req.params.formId));
-      const query = parse(
-        z
-          .object({
-            unit: DivisionCode,
-            period: z.string().optional(),
-            from: Day.optional(),
-            to: Day.optional(),
-            asOf: AsOf,
-            column: z.coerce.number().int().min(0).default(0),
-          })
-          .strict(),
-        req,
-        res,
-      );
+      const query = parse(DrilldownQuery, req, res);
       if (!query) return;
       requireInScope(req, query.unit);
       await assertKnownUnit(deps.readModels, query.unit);
@@ -220,7 +230,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       },
     })),
     wrap(async (req, res) => {
-      const query = parse(z.object({ unit: DivisionCode, from: Day, to: Day }).strict(), req, res);
+      const query = parse(RatesQuery, req, res);
       if (!query) return;
       requireInScope(req, query.unit);
       await assertKnownUnit(deps.readModels, query.unit);
@@ -234,17 +244,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       subject: { view: 'clues', ...optional('unit', queryText(req, 'unit')) },
     })),
     wrap(async (req, res) => {
-      const query = parse(
-        z
-          .object({
-            unit: DivisionCode.optional(),
-            open: z.enum(['true', 'false']).optional(),
-            asOf: AsOf,
-          })
-          .strict(),
-        req,
-        res,
-      );
+      const query = parse(ClueListQuery, req, res);
       if (!query) return;
       if (query.unit) requireInScope(req, query.unit);
       if (query.unit) await assertKnownUnit(deps.readModels, query.unit);
@@ -272,7 +272,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
     })),
     wrap(async (req, res) => {
       const clueId = String(req.params.clueId);
-      const query = parse(z.object({ asOf: AsOf }).strict(), req, res);
+      const query = parse(AsOfQuery, req, res);
       if (!query) return;
       const stored = (await deps.readModels.getDocuments('clue-ledger', [clueId])).get(clueId);
       // As of an instant, a clue recorded later is as unknown as a missing one.
@@ -283,11 +283,11 @@ export function reportingRouter(deps: ReportingDeps): Router {
           )
         : undefined;
       if (!doc || doc.timeline.length === 0)
-        return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+        return problem(res, 'UNKNOWN_CLUE', `no clue ${clueId} in the ledger`);
       const found = clueLedgerView(doc, deps.deadlineRules, query.asOf ?? now(), lateAfterDays);
       // Outside the caller's units a clue is as unknown as a missing one.
       if (!clueInUnits(unitsOf(req), found))
-        return problem(res, 404, 'Unknown clue', `no clue ${clueId} in the ledger`);
+        return problem(res, 'UNKNOWN_CLUE', `no clue ${clueId} in the ledger`);
       res.json(found);
     }),
   );
@@ -298,13 +298,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
       subject: { view: 'due', ...optional('unit', queryText(req, 'unit')) },
     })),
     wrap(async (req, res) => {
-      const query = parse(
-        z
-          .object({ unit: DivisionCode.optional(), party: z.string().optional(), asOf: AsOf })
-          .strict(),
-        req,
-        res,
-      );
+      const query = parse(DueQuery, req, res);
       if (!query) return;
       if (query.unit) requireInScope(req, query.unit);
       if (query.unit) await assertKnownUnit(deps.readModels, query.unit);
@@ -341,7 +335,7 @@ export function reportingRouter(deps: ReportingDeps): Router {
     '/v1/prosecution/worklist',
     audited(audit, 'export.worklist'),
     wrap(async (req, res) => {
-      const query = parse(z.object({ asOf: AsOf }).strict(), req, res);
+      const query = parse(AsOfQuery, req, res);
       if (!query) return;
       const worklist = await procuratorWorklist(deps.readModels, query.asOf);
       const rows = worklist.filter((w) => caseInUnits(unitsOf(req), w.case));
@@ -356,10 +350,10 @@ export function reportingRouter(deps: ReportingDeps): Router {
     wrap(async (req, res) => {
       const caseId = String(req.params.caseId);
       const doc = (await deps.readModels.getDocuments('case-tracking', [caseId])).get(caseId);
-      if (!doc) return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+      if (!doc) return problem(res, 'UNKNOWN_CASE', `no case ${caseId}`);
       const found = caseView(doc as CaseDocument);
       if (!caseInUnits(unitsOf(req), found))
-        return problem(res, 404, 'Unknown case', `no case ${caseId}`);
+        return problem(res, 'UNKNOWN_CASE', `no case ${caseId}`);
       res.json(found);
     }),
   );
