@@ -42,6 +42,7 @@ export default tseslint.config(
           './services/*/tsconfig.test.json',
           './test/tsconfig.json',
           './test/bench/tsconfig.json',
+          './test/bench-postgres/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },

@@ -80,7 +80,7 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
       expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
     });
 
-    it('refuses EVENT_STORE=postgres without DATABASE_URL, and an unreachable server, naming the variable', () => {
+    it('refuses EVENT_STORE=postgres without DATABASE_URL, an unreachable server, and a role without PostgreSQL or unknown, naming what', () => {
       const missing = hubCli(['demo'], { HUB_DATA_DIR: dataDir, EVENT_STORE: 'postgres' });
       expect(missing.status).toBe(2);
       expect(missing.stderr).toMatch(/EVENT_STORE=postgres needs DATABASE_URL/);
@@ -94,6 +94,12 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
         /DATABASE_URL=postgres:\/\/\*\*\*@127\.0\.0\.1:1\/hub cannot be reached/,
       );
       expect(unreachable.stderr).not.toContain('secret');
+      const apiAlone = hubCli(['start', '--role', 'api'], { HUB_DATA_DIR: dataDir });
+      expect(apiAlone.status).toBe(2);
+      expect(apiAlone.stderr).toMatch(/--role api needs DATABASE_URL/);
+      const unknownRole = hubCli(['start', '--role', 'worker'], { HUB_DATA_DIR: dataDir });
+      expect(unknownRole.status).toBe(2);
+      expect(unknownRole.stderr).toMatch(/--role must be one of all\|api\|projector\|bridge/);
     });
   },
 );

@@ -105,6 +105,8 @@ COMMIT;`;
  */
 export class PostgresEventStore implements EventStore {
   private readonly pool: pg.Pool;
+  /** The one connection appends go through, pipelined: a group costs two round trips. */
+  private readonly writer: pg.Pool;
   private readonly schema: string;
   private readonly ready: Promise<void>;
   private readonly appended = new EventEmitter();
@@ -130,12 +132,19 @@ export class PostgresEventStore implements EventStore {
       max: options.poolSize ?? 4,
       connectionTimeoutMillis: 10_000,
     });
+    this.writer = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 1,
+      pipeline: true,
+      connectionTimeoutMillis: 10_000,
+    });
     // An idle connection that breaks is replaced by the pool; the next query reports it.
     this.pool.on('error', () => undefined);
+    this.writer.on('error', () => undefined);
     this.appended.setMaxListeners(0);
     const s = schema;
     this.sql = {
-      lockTail: `BEGIN; SELECT position, chain, clock_timestamp() AS now FROM ${s}.event_log_tail FOR UPDATE`,
+      lockTail: `SELECT position, chain, clock_timestamp() AS now FROM ${s}.event_log_tail FOR UPDATE`,
       known: `SELECT stream, revision, NULL::bigint AS position, NULL AS event_id, NULL AS type,
                      NULL AS data, NULL AS metadata, NULL AS recorded_at, NULL AS chain
                 FROM ${s}.event_streams WHERE stream = ANY($1::text[])
@@ -225,12 +234,17 @@ export class PostgresEventStore implements EventStore {
     let head: bigint | undefined;
     try {
       await this.ready;
-      client = await this.pool.connect();
-      const locked = (await client.query(this.sql.lockTail)) as unknown as pg.QueryResult[];
-      const tailRow = locked[1]!.rows[0] as { position: string; chain: string | null; now: Date };
+      client = await this.writer.connect();
       const streams = [...new Set(batch.flatMap((j) => j.requests.map((r) => r.stream)))];
       const ids = batch.flatMap((j) => j.requests.flatMap((r) => r.events.map((e) => e.id)));
-      const { rows } = await client.query<EventRow>(this.sql.known, [streams, ids]);
+      // Sent together (pipelined); the server runs them in order: what is already recorded is
+      // read once the tail lock is held, so it includes the previous writer's commit.
+      const [, locked, { rows }] = await Promise.all([
+        client.query('BEGIN'),
+        client.query<{ position: string; chain: string | null; now: Date }>(this.sql.lockTail),
+        client.query<EventRow>(this.sql.known, [streams, ids]),
+      ]);
+      const tailRow = locked.rows[0]!;
       const revisions = new Map<string, number>();
       const recorded = new Map<string, StoredRow>();
       for (const row of rows) {
@@ -255,26 +269,32 @@ export class PostgresEventStore implements EventStore {
           return { ok: false, error };
         }
       });
-      if (state.rows.length > 0) {
-        const r = state.rows;
-        await client.query(this.sql.write, [
-          r.map((e) => e.position.toString()),
-          r.map((e) => e.eventId),
-          r.map((e) => e.stream),
-          r.map((e) => e.revision),
-          r.map((e) => e.type),
-          r.map((e) => e.data),
-          r.map((e) => e.metadata),
-          r.map((e) => e.recordedAt),
-          r.map((e) => e.chain),
-          [...state.written.keys()],
-          [...state.written.values()],
-          state.tailPosition.toString(),
-          state.tailChain,
-        ]);
-        head = state.tailPosition;
-      }
-      await client.query('COMMIT');
+      const r = state.rows;
+      // The write and the COMMIT go out together: if the write fails, the server answers the
+      // COMMIT with a rollback, and the write's error is what is reported.
+      const [, committed] = await Promise.all([
+        r.length > 0
+          ? client.query(this.sql.write, [
+              r.map((e) => e.position.toString()),
+              r.map((e) => e.eventId),
+              r.map((e) => e.stream),
+              r.map((e) => e.revision),
+              r.map((e) => e.type),
+              r.map((e) => e.data),
+              r.map((e) => e.metadata),
+              r.map((e) => e.recordedAt),
+              r.map((e) => e.chain),
+              [...state.written.keys()],
+              [...state.written.values()],
+              state.tailPosition.toString(),
+              state.tailChain,
+            ])
+          : undefined,
+        client.query('COMMIT'),
+      ]);
+      if (committed.command !== 'COMMIT')
+        throw new Error(`the append transaction ended with ${committed.command}, not COMMIT`);
+      if (r.length > 0) head = state.tailPosition;
     } catch (error) {
       // The outcome of a COMMIT lost with its connection is unknown: a retry is safe (idempotent).
       await client?.query('ROLLBACK').catch(() => undefined);
@@ -371,6 +391,7 @@ export class PostgresEventStore implements EventStore {
     this.appended.emit('closed');
     await this.listenerStarting;
     await this.listener?.end().catch(() => undefined);
+    await this.writer.end();
     await this.pool.end();
   }
 }

@@ -14,6 +14,8 @@ const SUITES: Record<string, () => Promise<void>> = {
   projections: projectionsSuite,
   certificates: certificatesSuite,
   graphql: graphqlSuite,
+  // Its peer (Emmett PostgreSQL 0.42) needs an Emmett of its own: a workspace apart.
+  postgres: () => import('@hub/bench-postgres').then((m) => m.postgresSuite()),
 };
 
 const requested = process.argv.slice(2);

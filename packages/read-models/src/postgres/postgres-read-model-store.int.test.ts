@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { readModelStoreContract } from '../contract/index.js';
+import { CheckpointConflictError } from '../port.js';
 import { PostgresReadModelStore } from './postgres-read-model-store.js';
 
 const url = process.env.TEST_POSTGRES_URL;
@@ -14,6 +15,35 @@ const schemas: string[] = [];
       await client.connect();
       for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
       await client.end();
+    });
+    it('of two runners committing the first page of a projection at once, one is refused (no page applied twice)', async () => {
+      const schema = `hub_test_${process.pid}_${schemas.length}`;
+      schemas.push(schema);
+      const a = new PostgresReadModelStore({ connectionString: url!, schema });
+      await a.checkpoints(); // the schema exists before the second store and the race
+      const b = new PostgresReadModelStore({ connectionString: url!, schema });
+      try {
+        await b.checkpoints();
+        for (const projection of ['statistics', 'clue-ledger', 'case-tracking']) {
+          const first = (value: number) => [
+            {
+              projection,
+              version: 1,
+              after: undefined,
+              position: 10n,
+              documents: [{ key: 'k', value }],
+              facts: [],
+            },
+          ];
+          const outcomes = await Promise.allSettled([a.commit(first(1)), b.commit(first(2))]);
+          expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+          const refused = outcomes.find((o) => o.status === 'rejected');
+          expect(refused?.reason).toBeInstanceOf(CheckpointConflictError);
+        }
+      } finally {
+        await a.close();
+        await b.close();
+      }
     });
     readModelStoreContract(async () => {
       const schema = `hub_test_${process.pid}_${schemas.length}`;

@@ -113,8 +113,13 @@ export class PostgresReadModelStore implements ReadModelStore {
   async commit(batches: readonly ProjectionBatch[]): Promise<void> {
     await this.transaction(async (client) => {
       for (const batch of batches) {
+        // A lock per projection, held to the commit: two runners' first pages (no checkpoint
+        // row to lock yet) are then serialised too, and the second is refused.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('rm_checkpoint:' || $1))", [
+          batch.projection,
+        ]);
         const { rows } = await client.query<{ position: string }>(
-          'SELECT position FROM rm_checkpoints WHERE projection = $1 FOR UPDATE',
+          'SELECT position FROM rm_checkpoints WHERE projection = $1',
           [batch.projection],
         );
         const current = rows[0] ? BigInt(rows[0].position) : undefined;
