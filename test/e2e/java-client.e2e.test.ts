@@ -26,11 +26,13 @@ const HAVE_MAVEN = spawnSync('mvn', ['-v'], { encoding: 'utf8' }).status === 0;
     const mvn = (args: string[]) =>
       spawnSync('mvn', ['-q', '-B', '-o', ...args], {
         cwd: JAVA_DIR,
-        env: { ...process.env, HUB_URL: hub.url, HUB_TOKEN: token },
+        env: { ...process.env, AGENCY_HUB_URL: hub.url, AGENCY_TOKEN: token },
         encoding: 'utf8',
       });
 
     beforeAll(async () => {
+      // Compiled afresh: classes left by another checkout or JDK are not what is tested.
+      rmSync(join(JAVA_DIR, 'target'), { recursive: true, force: true });
       dataDir = tempDataDir();
       token = createTokens(dataDir, ['emergency'] as const, '310000').emergency;
       hub = await startHubProcess({ HUB_DATA_DIR: dataDir });
@@ -63,7 +65,7 @@ const HAVE_MAVEN = spawnSync('mvn', ['-v'], { encoding: 'utf8' }).status === 0;
       const classpath = `target/classes:${readFileSync(join(JAVA_DIR, 'target/cp.txt'), 'utf8').trim()}`;
       const run = spawnSync('java', ['-cp', classpath, 'cn.hub.client.Example', 'INS-JAVA-E2E'], {
         cwd: JAVA_DIR,
-        env: { ...process.env, HUB_URL: hub.url, HUB_TOKEN: token },
+        env: { ...process.env, AGENCY_HUB_URL: hub.url, AGENCY_TOKEN: token },
         encoding: 'utf8',
       });
       expect({ status: run.status, err: run.stderr }).toMatchObject({ status: 0 });

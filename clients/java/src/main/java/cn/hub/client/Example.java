@@ -6,15 +6,15 @@ import java.util.List;
 
 /**
  * Publishes one inspection, then the same event again to show that a resend records nothing
- * twice. HUB_URL (default http://127.0.0.1:4000) and HUB_TOKEN (an emergency-bureau credential
+ * twice. AGENCY_HUB_URL (default http://127.0.0.1:4000) and AGENCY_TOKEN (an emergency-bureau credential
  * for 310105: {@code npm run hub -- token create --agency emergency --units 310105}).
  */
 public final class Example {
   public static void main(String[] args) throws Exception {
-    String url = System.getenv().getOrDefault("HUB_URL", "http://127.0.0.1:4000");
-    String token = System.getenv("HUB_TOKEN");
+    String url = System.getenv().getOrDefault("AGENCY_HUB_URL", "http://127.0.0.1:4000");
+    String token = System.getenv("AGENCY_TOKEN");
     if (token == null || token.isBlank()) {
-      System.err.println("请设置 HUB_TOKEN / set HUB_TOKEN to an agency credential");
+      System.err.println("请设置 AGENCY_TOKEN / set AGENCY_TOKEN to an agency credential");
       System.exit(2);
     }
     HubClient hub = new HubClient(URI.create(url), token);

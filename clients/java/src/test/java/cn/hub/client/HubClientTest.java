@@ -21,20 +21,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Against a running hub: HUB_URL and HUB_TOKEN (an emergency credential for 310000 or 310105). */
+/** Against a running hub: AGENCY_HUB_URL and AGENCY_TOKEN (an emergency credential for 310000 or 310105). */
 class HubClientTest {
   static URI hub;
   static String token;
 
   @BeforeAll
   static void hubFromEnvironment() {
-    String url = System.getenv("HUB_URL");
-    token = System.getenv("HUB_TOKEN");
+    String url = System.getenv("AGENCY_HUB_URL");
+    token = System.getenv("AGENCY_TOKEN");
     // Without a hub (as when .ci/run fetches the Maven artifacts) every test is skipped, saying
     // why; test/e2e/java-client.e2e.test.ts starts a hub, sets both, and requires 0 skipped.
     assumeTrue(
         url != null && token != null,
-        "skipped: HUB_URL and HUB_TOKEN name no hub to test against (test/e2e/java-client.e2e.test.ts sets them)");
+        "skipped: AGENCY_HUB_URL and AGENCY_TOKEN name no hub to test against (test/e2e/java-client.e2e.test.ts sets them)");
     hub = URI.create(url);
   }
 
