@@ -60,6 +60,31 @@ function headersOf(headers: Map<Buffer, Buffer>): KafkaHeaders {
   return out;
 }
 
+/** Whether the client marks a failure, or any failure it gathers, as one to try again. */
+function retriable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as { canRetry?: unknown }).canRetry === true) return true;
+  const inner = (error as { errors?: unknown }).errors;
+  return Array.isArray(inner) && inner.some(retriable);
+}
+
+/**
+ * Runs a group operation again while the broker answers that it cannot yet (a fresh cluster
+ * creates its offsets topic on the first group: NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS
+ * for a few seconds). Other failures, and one lasting past the wait, are thrown.
+ */
+async function whileCoordinatorLoads<T>(operation: () => Promise<T>, waitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!retriable(error) || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Closes a consumer at once (no wait for its streams), never throwing. */
 function closeNow(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
   return new Promise((resolve) => consumer.close(true, () => resolve()));
@@ -187,7 +212,7 @@ export class PlatformaticKafka implements KafkaPort {
         // comment); partitions without one from the beginning.
         mode: 'manual',
         fallbackMode: 'earliest',
-        offsets: await this.startOffsets(consumer, options.topics),
+        offsets: await whileCoordinatorLoads(() => this.startOffsets(consumer, options.topics)),
       });
     } catch (error) {
       await closeNow(consumer);
@@ -217,7 +242,9 @@ export class PlatformaticKafka implements KafkaPort {
     try {
       const metadata = await consumer.metadata({ topics: [topic], forceUpdate: true });
       const partitions = [...Array(metadata.topics.get(topic)?.partitionsCount ?? 0).keys()];
-      const committed = await consumer.listCommittedOffsets({ topics: [{ topic, partitions }] });
+      const committed = await whileCoordinatorLoads(() =>
+        consumer.listCommittedOffsets({ topics: [{ topic, partitions }] }),
+      );
       return new Map(
         (committed.get(topic) ?? []).flatMap((o, p) => (o >= 0n ? [[p, o] as const] : [])),
       );
