@@ -12,6 +12,7 @@ const IO_MODULES = [
   'child_process',
   'express',
   'kafkajs',
+  '@platformatic/kafka',
   'better-sqlite3',
   'pino',
   'pg',

@@ -5,7 +5,13 @@ const swc = [
   { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
 ];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    // ES-module-only packages (the Kafka bridge's client), compiled to CommonJS for Jest.
+    '/node_modules/@platformatic/kafka/.+\\.js$':
+      '<rootDir>/test/support/esm-package-transform.cjs',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/kafka/)'],
   moduleNameMapper: {
     // Sources import siblings as './x.js' (NodeNext); Jest resolves the .ts file.
     '^(\\.{1,2}/.*)\\.js$': '$1',

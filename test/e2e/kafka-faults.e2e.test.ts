@@ -1,11 +1,15 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { inspection, published } from '@hub/domain/testing';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { ensureTopics, KafkaEgress, SqliteCheckpointStore } from '@hub/kafka-bridge';
+import {
+  ensureTopics,
+  KafkaEgress,
+  PlatformaticKafka,
+  SqliteCheckpointStore,
+} from '@hub/kafka-bridge';
 import { collectMessages, eventually, testKafka } from '@hub/kafka-bridge/testing';
 import {
   startBridgeProcess,
@@ -18,6 +22,7 @@ import {
 const { launchBroker, javaAvailable } = require('../support/kafka-broker.cjs') as {
   launchBroker: () => Promise<{
     brokers: string;
+    version: string;
     start: () => Promise<void>;
     stop: () => Promise<void>;
     destroy: () => Promise<void>;
@@ -71,29 +76,23 @@ async function storedIds(dataDir: string): Promise<string[]> {
         LOG_LEVEL: 'info',
       });
       const kafka = testKafka(broker.brokers);
-      const producer = kafka.producer();
-      await producer.connect();
+      const producer = await kafka.producer();
       const first = Array.from({ length: 50 }, (_, i) => inspection(`B1-${i}`));
-      await producer.send({
-        topic: 'hub.ingress.emergency',
-        acks: -1,
-        messages: first.map((e) => ({ value: JSON.stringify(e) })),
-      });
-      await producer.disconnect();
+      await producer.send(
+        first.map((e) => ({ topic: 'hub.ingress.emergency', value: JSON.stringify(e) })),
+      );
+      await producer.close();
 
       await broker.stop();
       await new Promise((r) => setTimeout(r, 3000));
       await broker.start();
 
-      const again = testKafka(broker.brokers).producer();
-      await again.connect();
+      const again = await testKafka(broker.brokers).producer();
       const second = Array.from({ length: 50 }, (_, i) => inspection(`B2-${i}`));
-      await again.send({
-        topic: 'hub.ingress.emergency',
-        acks: -1,
-        messages: second.map((e) => ({ value: JSON.stringify(e) })),
-      });
-      await again.disconnect();
+      await again.send(
+        second.map((e) => ({ topic: 'hub.ingress.emergency', value: JSON.stringify(e) })),
+      );
+      await again.close();
 
       const wanted = [...first, ...second].map((e) => e.id);
       let output = '';
@@ -117,18 +116,15 @@ async function storedIds(dataDir: string): Promise<string[]> {
 
     it('stores every message exactly once when the hub is killed in the middle of a batch and restarted', async () => {
       hub = await startHubProcess({ HUB_DATA_DIR: dataDir, KAFKA_BROKERS: broker.brokers });
-      const producer = testKafka(broker.brokers).producer();
-      await producer.connect();
+      const producer = await testKafka(broker.brokers).producer();
       const events = Array.from({ length: 2000 }, (_, i) => inspection(`K-${i}`));
-      const sending = producer.send({
-        topic: 'hub.ingress.emergency',
-        acks: -1,
-        messages: events.map((e) => ({ value: JSON.stringify(e) })),
-      });
+      const sending = producer.send(
+        events.map((e) => ({ topic: 'hub.ingress.emergency', value: JSON.stringify(e) })),
+      );
       await new Promise((r) => setTimeout(r, 300));
       hub.child.kill('SIGKILL');
       await sending;
-      await producer.disconnect();
+      await producer.close();
 
       hub = await startHubProcess({ HUB_DATA_DIR: dataDir, KAFKA_BROKERS: broker.brokers });
       await eventually(async () => (await storedIds(dataDir)).length >= events.length, 120_000);
@@ -140,11 +136,12 @@ async function storedIds(dataDir: string): Promise<string[]> {
     it('relays every addressed event after the broker stops during egress: no batch skipped past a failed send', async () => {
       // Sends give up after a few seconds here (the hub retries for minutes), so the egress
       // meets failed sends while the broker is away, and successful ones as soon as it is back.
-      const kafka = new Kafka({
+      const kafka = new PlatformaticKafka({
         clientId: 'egress-under-faults',
         brokers: [broker.brokers],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 6, initialRetryTime: 300, maxRetryTime: 5000 },
+        retries: 6,
+        retryDelayMs: 300,
+        sendTimeoutMs: 5000,
       });
       await ensureTopics(kafka);
       const warnings: string[] = [];
@@ -216,21 +213,16 @@ async function storedIds(dataDir: string): Promise<string[]> {
     it('runs as a bridge-only process (`hub bridge`) beside the store: agency topic in, addressee inbox out', async () => {
       hub = await startBridgeProcess({ HUB_DATA_DIR: dataDir, KAFKA_BROKERS: broker.brokers });
       const kafka = testKafka(broker.brokers);
-      const admin = kafka.admin();
-      await admin.connect();
       // The bridge creates its topics once it is up; subscribing earlier would fail.
-      await eventually(async () => (await admin.listTopics()).includes('hub.inbox.police'), 60_000);
-      await admin.disconnect();
+      await eventually(
+        async () => (await kafka.endOffsets('hub.inbox.police').catch(() => new Map())).size > 0,
+        60_000,
+      );
       const inbox = await collectMessages(kafka, ['hub.inbox.police']);
-      const producer = kafka.producer();
-      await producer.connect();
+      const producer = await kafka.producer();
       const transfer = published('ClueTransferred', TRANSFER, { reportingUnit: '310105' });
-      await producer.send({
-        topic: 'hub.ingress.emergency',
-        acks: -1,
-        messages: [{ value: JSON.stringify(transfer) }],
-      });
-      await producer.disconnect();
+      await producer.send([{ topic: 'hub.ingress.emergency', value: JSON.stringify(transfer) }]);
+      await producer.close();
       try {
         await eventually(() => inbox.messages.length > 0, 120_000);
         expect(inbox.messages[0]!.headers?.['hub-event-id']?.toString()).toBe(transfer.id);

@@ -1,7 +1,8 @@
 // Runs a real Apache Kafka broker (KRaft, one combined broker+controller node on 127.0.0.1)
 // from the jars that test/kafka/pom.xml fetches from Maven Central. Used by the test setup,
-// the fault tests (stop/restart) and by hand:  node test/support/kafka-broker.cjs [fetch|secure]
+// the fault tests (stop/restart) and by hand:  node test/support/kafka-broker.cjs [fetch|secure] [3|4]
 // Plain by default; { secure: true } runs it as deploy/ does: SASL over TLS with ACLs.
+// { line: '4' } (the default) runs the current 4.x line, { line: '3' } Kafka 3.9.
 const { spawn, spawnSync } = require('node:child_process');
 const {
   chmodSync,
@@ -18,29 +19,44 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const KAFKA_DIR = join(__dirname, '..', 'kafka');
-const LIBS = join(KAFKA_DIR, 'libs');
+/** The broker lines the tests run, by the test/kafka/pom.xml profile that fetches each. */
+const LINES = {
+  4: { profile: 'kafka4', version: '4.4.0' },
+  3: { profile: 'kafka3', version: '3.9.1' },
+};
+const libsOf = (line) => join(KAFKA_DIR, 'libs', String(line));
 const DEPLOY_KAFKA = join(__dirname, '..', '..', 'deploy', 'kafka');
 
 function javaAvailable() {
   return spawnSync('java', ['-version']).status === 0;
 }
 
-/** Fetches the broker jars once (mvn dependency:copy-dependencies). */
-function fetchJars() {
-  if (existsSync(LIBS) && readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-'))) return;
+/** Fetches a line's broker jars once (mvn dependency:copy-dependencies). */
+function fetchJars(line = '4') {
+  const { profile, version } = LINES[line];
+  const libs = libsOf(line);
+  if (existsSync(libs) && readdirSync(libs).includes(`kafka_2.13-${version}.jar`)) return;
   const r = spawnSync(
     'mvn',
     [
       '-q',
       '-B',
+      '-P',
+      profile,
       'dependency:copy-dependencies',
-      '-DoutputDirectory=libs',
+      `-DoutputDirectory=libs/${line}`,
       '-DincludeScope=runtime',
     ],
     { cwd: KAFKA_DIR, stdio: 'inherit' },
   );
-  if (r.status !== 0) throw new Error('mvn could not fetch the Kafka jars');
+  if (r.status !== 0) throw new Error(`mvn could not fetch the Kafka ${version} jars`);
 }
+
+/** The JVM's logging settings: Kafka 4 logs through log4j2, 3.9 through reload4j. */
+const loggingOf = (line) =>
+  line === '3'
+    ? `-Dlog4j.configuration=file:${join(KAFKA_DIR, 'log4j.properties')}`
+    : `-Dlog4j2.configurationFile=${join(KAFKA_DIR, 'log4j2.properties')}`;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -61,8 +77,11 @@ function portOpen(port) {
   });
 }
 
-const java = (args, options = {}) =>
-  spawnSync('java', ['-cp', `${LIBS}/*`, ...args], { encoding: 'utf8', ...options });
+const java = (line, args, options = {}) =>
+  spawnSync('java', [loggingOf(line), '-cp', `${libsOf(line)}/*`, ...args], {
+    encoding: 'utf8',
+    ...options,
+  });
 
 /** Settings every test broker has, whatever its listeners. */
 const COMMON = (dir) => [
@@ -84,7 +103,9 @@ const COMMON = (dir) => [
  * users and ACLs are made with deploy/kafka/kafka-access.sh, through two-line stand-ins for
  * kafka-configs.sh and kafka-acls.sh.
  */
-function secureSetup(dir, port, internalPort, controllerPort) {
+function secureSetup(line, dir, port, internalPort, controllerPort) {
+  if (line !== '3')
+    throw new Error('the secured test broker runs Kafka 3.9 (its ACL tools are kafka.admin.*)');
   const made = spawnSync(
     'bash',
     [join(DEPLOY_KAFKA, 'make-dev-secrets.sh'), join(dir, 'secrets'), 'ip:127.0.0.1'],
@@ -105,7 +126,7 @@ function secureSetup(dir, port, internalPort, controllerPort) {
   ]) {
     writeFileSync(
       join(bin, script),
-      `#!/bin/sh\nexec java -Dlog4j.configuration=file:${join(KAFKA_DIR, 'log4j.properties')} -cp '${LIBS}/*' ${main} "$@"\n`,
+      `#!/bin/sh\nexec java ${loggingOf(line)} -cp '${libsOf(line)}/*' ${main} "$@"\n`,
     );
     chmodSync(join(bin, script), 0o755);
   }
@@ -147,12 +168,14 @@ function secureSetup(dir, port, internalPort, controllerPort) {
  * kept), start() runs it again on the same ports and data.
  */
 async function launchBroker(options = {}) {
-  fetchJars();
+  const line = String(options.line ?? (options.secure ? '3' : '4'));
+  if (!LINES[line]) throw new Error(`no Kafka line ${line}: 3 or 4`);
+  fetchJars(line);
   const dir = mkdtempSync(join(tmpdir(), 'hub-kafka-'));
   const port = await freePort();
   const controllerPort = await freePort();
   const setup = options.secure
-    ? secureSetup(dir, port, await freePort(), controllerPort)
+    ? secureSetup(line, dir, port, await freePort(), controllerPort)
     : {
         lines: [
           `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
@@ -164,8 +187,8 @@ async function launchBroker(options = {}) {
       };
   const config = join(dir, 'server.properties');
   writeFileSync(config, [...COMMON(dir), ...setup.lines].join('\n'));
-  const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
-  const format = java([
+  const clusterId = java(line, ['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
+  const format = java(line, [
     'kafka.tools.StorageTool',
     'format',
     '-t',
@@ -180,15 +203,7 @@ async function launchBroker(options = {}) {
   const start = async () => {
     child = spawn(
       'java',
-      [
-        '-Xms256m',
-        '-Xmx512m',
-        `-Dlog4j.configuration=file:${join(KAFKA_DIR, 'log4j.properties')}`,
-        '-cp',
-        `${LIBS}/*`,
-        'kafka.Kafka',
-        config,
-      ],
+      ['-Xms256m', '-Xmx512m', loggingOf(line), '-cp', `${libsOf(line)}/*`, 'kafka.Kafka', config],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
@@ -211,6 +226,7 @@ async function launchBroker(options = {}) {
   await start();
   return {
     brokers: `127.0.0.1:${port}`,
+    version: LINES[line].version,
     dir,
     ...(setup.secure ? { secure: setup.secure } : {}),
     start,
@@ -225,11 +241,15 @@ async function launchBroker(options = {}) {
 module.exports = { launchBroker, javaAvailable, fetchJars };
 
 if (require.main === module) {
-  if (process.argv[2] === 'fetch') {
-    fetchJars();
+  const args = process.argv.slice(2);
+  const line = args.find((a) => a in LINES);
+  if (args.includes('fetch')) {
+    for (const l of line ? [line] : Object.keys(LINES)) fetchJars(l);
   } else {
-    launchBroker({ secure: process.argv[2] === 'secure' }).then((b) => {
-      process.stdout.write(`KAFKA_BROKERS=${b.brokers}\n(data in ${b.dir}; Ctrl-C stops it)\n`);
+    launchBroker({ secure: args.includes('secure'), ...(line ? { line } : {}) }).then((b) => {
+      process.stdout.write(
+        `KAFKA_BROKERS=${b.brokers}\n(Kafka ${b.version}, KRaft; data in ${b.dir}; Ctrl-C stops it)\n`,
+      );
       if (b.secure)
         process.stdout.write(
           `SASL_SSL with SCRAM-SHA-512, CA ${b.secure.caFile}; users and ACLs: ${Object.entries(

@@ -5,12 +5,15 @@ import {
   END,
   FORWARDS,
   jsonEvent,
+  AppendRecordSizeExceededError,
   KurrentDBClient,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   START,
   STREAM_EXISTS,
   StreamNotFoundError,
   streamNameFilter,
+  TransactionMaxSizeExceededError,
   WrongExpectedVersionError,
   type AppendStreamRequest,
   type AppendStreamState,
@@ -18,6 +21,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import {
+  AppendTooLargeError,
   canonicalJson,
   EventTooLargeError,
   IdempotencyConflictError,
@@ -34,16 +38,25 @@ import {
   type RecordedEvent,
   type Subscription,
   type SubscriptionOptions,
+  UnreadableEventError,
 } from '@hub/event-store';
+import type { KurrentClient, KurrentLogger } from './kurrent-client.js';
 import { fromGlobalPosition, toGlobalPosition } from './positions.js';
 
 export interface KurrentDbEventStoreOptions {
   /** `esdb://`, `esdb+discover://`, `kurrentdb://` or `kurrentdb+discover://` connection string. */
   connectionString: string;
   maxEventBytes?: number;
-  /** Delay before a dropped subscription reconnects (doubles up to 30 s). */
+  /** Delay before a dropped or ended subscription reconnects (doubles up to 30 s). */
   reconnectDelayMs?: number;
+  /** The client to use instead of one made from the connection string (tests pass a fake). */
+  client?: KurrentClient;
+  /** Where subscription drops and reconnects are told (none: silent). */
+  logger?: KurrentLogger;
 }
+
+/** A user stream read to tell that the server answers: needs no admin rights, unlike $all. */
+const READINESS_STREAM = 'hub-readiness-probe';
 
 /**
  * Each event id is claimed by a one-event stream, written with `no_stream` in the same atomic
@@ -91,10 +104,40 @@ function toEventData(event: NewEvent): EventData {
   });
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  !(value instanceof Uint8Array);
+
+/**
+ * The port's metadata of a stored event. The client hands back whatever the server holds
+ * (nothing, a parsed JSON value of any shape, or raw bytes); anything but the object this
+ * adapter wrote is refused loudly rather than read as `{}`, which would drop the agency,
+ * correlation and schema version without a trace.
+ */
+function hubMetadataOf(
+  stream: string,
+  revision: bigint,
+  metadata: unknown,
+): Record<string, unknown> {
+  const fail = (reason: string) => new UnreadableEventError(stream, revision, reason);
+  if (!isObject(metadata)) throw fail('its metadata is not a JSON object');
+  const hub = metadata.hub;
+  if (typeof hub !== 'string') throw fail('its metadata has no "hub" field of type string');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(hub);
+  } catch {
+    throw fail('its "hub" metadata is not valid JSON');
+  }
+  if (!isObject(parsed)) throw fail('its "hub" metadata is not a JSON object');
+  return parsed;
+}
+
 function toRecorded(resolved: ResolvedEvent): RecordedEvent | undefined {
   const e = resolved.event;
   if (!e || !e.isJson) return undefined;
-  const raw = (e.metadata ?? {}) as { hub?: string };
   const commit = resolved.commitPosition;
   const position = e.position ?? (commit === undefined ? undefined : { commit, prepare: commit });
   if (!position) return undefined;
@@ -102,7 +145,7 @@ function toRecorded(resolved: ResolvedEvent): RecordedEvent | undefined {
     id: e.id,
     type: e.type,
     data: e.data,
-    metadata: raw.hub ? (JSON.parse(raw.hub) as Record<string, unknown>) : {},
+    metadata: hubMetadataOf(e.streamId, e.revision, e.metadata),
     streamName: e.streamId,
     revision: Number(e.revision),
     position: toGlobalPosition(position),
@@ -112,11 +155,11 @@ function toRecorded(resolved: ResolvedEvent): RecordedEvent | undefined {
 
 /** The event-store port on EventStoreDB / KurrentDB (server 25.1 or later: multi-stream appends). */
 export class KurrentDbEventStore implements EventStore {
-  private readonly client: KurrentDBClient;
+  private readonly client: KurrentClient;
   private readonly maxEventBytes: number;
 
   constructor(private readonly options: KurrentDbEventStoreOptions) {
-    this.client = KurrentDBClient.connectionString`${options.connectionString}`;
+    this.client = options.client ?? KurrentDBClient.connectionString`${options.connectionString}`;
     this.maxEventBytes = options.maxEventBytes ?? 1024 * 1024;
   }
 
@@ -135,8 +178,8 @@ export class KurrentDbEventStore implements EventStore {
     try {
       return await this.write(requests);
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-      return this.resolveConflict(requests, error);
+      if (error instanceof WrongExpectedVersionError) return this.resolveConflict(requests, error);
+      throw sizeLimitError(error) ?? error;
     }
   }
 
@@ -178,16 +221,42 @@ export class KurrentDbEventStore implements EventStore {
       })),
       ...claims,
     ]);
-    return requests.map((r) => {
-      const response = result.responses.find((x) => x.streamName === r.stream);
-      return {
-        stream: r.stream,
-        nextExpectedRevision: Number(response?.revision ?? -1n),
-        // The append's commit position; events read back carry their own (commit, prepare).
-        position: toGlobalPosition({ commit: result.position, prepare: result.position }),
-        duplicate: false,
-      };
-    });
+    return Promise.all(
+      requests.map(async (r) => {
+        const response = result.responses.find((x) => x.streamName === r.stream);
+        if (!response)
+          throw new UnreadableEventError(r.stream, -1, 'the append answered no revision for it');
+        return {
+          stream: r.stream,
+          nextExpectedRevision: Number(response.revision),
+          position: await this.positionOf(r.stream, response.revision, r.events.at(-1)!.id),
+          duplicate: false,
+        };
+      }),
+    );
+  }
+
+  /**
+   * The global position of the event at a revision, as every read and subscription reports it.
+   * The append answers only the transaction's commit position, while each event read back
+   * carries (commit, prepare); an answer packed as (commit, commit) differs from both, so a
+   * retry answered from the claims, or a checkpoint taken from an append, would disagree with
+   * the subscription. One read of the last event per stream makes them the same.
+   */
+  private async positionOf(stream: string, revision: bigint, eventId: string): Promise<bigint> {
+    for await (const resolved of this.client.readStream(stream, {
+      direction: FORWARDS,
+      fromRevision: revision,
+      maxCount: 1,
+    })) {
+      const e = resolved.event;
+      if (e?.id === eventId && e.position) return toGlobalPosition(e.position);
+    }
+    throw new UnreadableEventError(
+      stream,
+      revision,
+      `the event just appended (${eventId}) was not read back with its position`,
+    );
   }
 
   /** A claim or a revision did not hold: tell a retry from a conflict, as the embedded store does. */
@@ -242,9 +311,28 @@ export class KurrentDbEventStore implements EventStore {
     return requests.map((r) => results.find((x) => x.stream === r.stream)!);
   }
 
+  /** Claims carry no hub metadata: read raw. */
   private async readClaim(eventId: string): Promise<{ stream: string; hash: string } | undefined> {
-    const [claim] = await this.readStream(claimStream(eventId), { maxCount: 1 });
-    return claim?.data as { stream: string; hash: string } | undefined;
+    try {
+      for await (const resolved of this.client.readStream(claimStream(eventId), {
+        direction: FORWARDS,
+        fromRevision: START,
+        maxCount: 1,
+      })) {
+        const data = resolved.event?.data;
+        if (isObject(data) && typeof data.stream === 'string' && typeof data.hash === 'string')
+          return { stream: data.stream, hash: data.hash };
+        throw new UnreadableEventError(
+          claimStream(eventId),
+          0,
+          'the claim holds no stream and hash',
+        );
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
+    return undefined;
   }
 
   private async originalResult(stream: string, ids: Set<string>): Promise<AppendResult> {
@@ -324,10 +412,13 @@ export class KurrentDbEventStore implements EventStore {
     let checkpoint = options.after;
     let stopped = false;
     let current: { unsubscribe(): Promise<void> } | undefined;
-    let delay = this.options.reconnectDelayMs ?? 500;
+    const firstDelay = this.options.reconnectDelayMs ?? 500;
+    let delay = firstDelay;
+    const logger = this.options.logger;
 
     const run = async () => {
       while (!stopped) {
+        let dropped: unknown;
         const subscription = this.client.subscribeToAll({
           fromPosition: checkpoint === undefined ? START : fromGlobalPosition(checkpoint),
           filter: streamNameFilter({ regex: USER_STREAMS }),
@@ -337,31 +428,57 @@ export class KurrentDbEventStore implements EventStore {
         try {
           for await (const resolved of subscription) {
             if (stopped) break;
-            const e = toRecorded(resolved);
-            if (!e || (checkpoint !== undefined && e.position <= checkpoint)) continue;
+            let e: RecordedEvent | undefined;
             try {
+              e = toRecorded(resolved);
+              if (!e || (checkpoint !== undefined && e.position <= checkpoint)) continue;
               await handler(e);
             } catch (error) {
+              // The handler failed, or the event cannot be read: reconnecting would only
+              // meet it again, so the subscription ends and says why.
               stopped = true;
               options.onError?.(error);
               break;
             }
             checkpoint = e.position;
-            delay = this.options.reconnectDelayMs ?? 500;
+            delay = firstDelay;
           }
-        } catch {
-          // The connection dropped: resume from the checkpoint after a pause.
-          if (!stopped) await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 30_000);
+        } catch (error) {
+          dropped = error;
         } finally {
           await subscription.unsubscribe().catch(() => undefined);
         }
+        if (stopped) break;
+        // Dropped, or ended by the server without an error (a leader change, a restart): both
+        // resume from the checkpoint after a pause that doubles while nothing is delivered,
+        // so a server that keeps ending it is not called in a tight loop.
+        logger?.warn(
+          {
+            after: checkpoint?.toString() ?? null,
+            reconnectInMs: delay,
+            ...(dropped === undefined ? { ended: true } : { err: dropped }),
+          },
+          dropped === undefined
+            ? 'event store subscription ended by the server; reconnecting'
+            : 'event store subscription dropped; reconnecting',
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeUp = undefined;
+        delay = Math.min(delay * 2, 30_000);
       }
     };
+    let wakeUp: (() => void) | undefined;
     const loop = run();
     return {
       async stop() {
         stopped = true;
+        wakeUp?.();
         await current?.unsubscribe().catch(() => undefined);
         await loop;
       },
@@ -382,7 +499,33 @@ export class KurrentDbEventStore implements EventStore {
     return undefined;
   }
 
+  /**
+   * Tells that the server answers and lets this user read, without reading $all (which the
+   * server allows only to admins by default): one read of a user stream that need not exist.
+   */
+  async checkReachable(): Promise<void> {
+    try {
+      for await (const _ of this.client.readStream(READINESS_STREAM, { maxCount: 1 })) break;
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.dispose();
   }
+}
+
+/**
+ * The server's size limits, as the store's own error (413 in the error table): the whole
+ * append was refused, so nothing was written. A batch is atomic and is not split.
+ */
+function sizeLimitError(error: unknown): AppendTooLargeError | EventTooLargeError | undefined {
+  if (error instanceof TransactionMaxSizeExceededError)
+    return new AppendTooLargeError(error.size, error.maxSize, { cause: error });
+  if (error instanceof MaxAppendSizeExceededError)
+    return new AppendTooLargeError(undefined, error.maxAppendSize, { cause: error });
+  if (error instanceof AppendRecordSizeExceededError)
+    return new EventTooLargeError(error.recordId, error.size, error.maxSize);
+  return undefined;
 }

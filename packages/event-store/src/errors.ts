@@ -64,3 +64,34 @@ export class EventStoreFullError extends EventStoreError {
     );
   }
 }
+
+/**
+ * The server refused the append as larger than it takes in one transaction. A batch is
+ * all-or-nothing, so it is not split behind the caller's back: nothing was written, and
+ * smaller batches will go in.
+ */
+export class AppendTooLargeError extends EventStoreError {
+  readonly code = 'APPEND_TOO_LARGE';
+  constructor(
+    readonly bytes: number | undefined,
+    readonly limit: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `追加过大，未写入任何事件，请拆成较小的批次 / the append${bytes === undefined ? '' : ` of ${bytes} bytes`} is over the server's limit${limit === undefined ? '' : ` of ${limit} bytes`} for one transaction; nothing was written, send smaller batches`,
+      options,
+    );
+  }
+}
+
+/** A stored event came back in a shape the store cannot read (e.g. its metadata is not a JSON object). */
+export class UnreadableEventError extends EventStoreError {
+  readonly code = 'EVENT_UNREADABLE';
+  constructor(
+    readonly stream: string,
+    readonly revision: bigint | number,
+    readonly reason: string,
+  ) {
+    super(`event ${String(revision)} of stream ${stream} cannot be read: ${reason}`);
+  }
+}

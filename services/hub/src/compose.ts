@@ -77,7 +77,11 @@ export interface HubStores {
 const REACH_TIMEOUT_MS = 10_000;
 
 /** Opens the event store the configuration names, and proves it answers before anything uses it. */
-async function openEventStore(config: HubConfig, now?: () => Date): Promise<EventStore> {
+async function openEventStore(
+  config: HubConfig,
+  now?: () => Date,
+  logger?: Logger,
+): Promise<EventStore> {
   if (config.EVENT_STORE === 'embedded') {
     return new SqliteEventStore({
       filename: join(config.dataDir, 'events.db'),
@@ -95,11 +99,16 @@ async function openEventStore(config: HubConfig, now?: () => Date): Promise<Even
         maxEventBytes: config.MAX_EVENT_BYTES,
         ...(now ? { now } : {}),
       })
-    : new KurrentDbEventStore({ connectionString: url, maxEventBytes: config.MAX_EVENT_BYTES });
+    : new KurrentDbEventStore({
+        connectionString: url,
+        maxEventBytes: config.MAX_EVENT_BYTES,
+        ...(logger ? { logger: logger.child({ component: 'event-store' }) } : {}),
+      });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      store.headPosition(),
+      // A read of one user stream: the hub's user need not be an admin, as a $all read needs.
+      store.checkReachable(),
       new Promise(
         (_, reject) =>
           (timer = setTimeout(
@@ -128,10 +137,10 @@ async function openEventStore(config: HubConfig, now?: () => Date): Promise<Even
  */
 export async function openStores(
   config: HubConfig,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; logger?: Logger } = {},
 ): Promise<HubStores> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openEventStore(config, options.now);
+  const store = await openEventStore(config, options.now, options.logger);
   const credentials = new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
   return {
     store,
@@ -298,7 +307,7 @@ export async function startHub(
   const rules = loadRules(config.HUB_RULES_FILE);
   // API processes share the data directory's hub state; only the all-in-one hub locks it.
   const locks = apiOnly ? [] : lockHub(config);
-  const stores = await openStores(config).catch((error: unknown) => {
+  const stores = await openStores(config, { logger }).catch((error: unknown) => {
     locks.forEach((l) => l.release());
     throw error;
   });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventStore } from '@hub/event-store';
 import type { PersonalDataVault } from '@hub/personal-data';
@@ -9,7 +8,9 @@ import {
   ensureTopics,
   KafkaEgress,
   KafkaIngress,
+  PlatformaticKafka,
   SqliteCheckpointStore,
+  type PlatformaticKafkaOptions,
   type InboxOpener,
 } from '@hub/kafka-bridge';
 import { ConfigError, recordingClockOf, type HubConfig } from './config.js';
@@ -21,19 +22,25 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-function sasl(config: HubConfig): SASLOptions | undefined {
+const SASL_MECHANISMS = {
+  plain: 'PLAIN',
+  'scram-sha-256': 'SCRAM-SHA-256',
+  'scram-sha-512': 'SCRAM-SHA-512',
+} as const;
+
+function sasl(config: HubConfig): PlatformaticKafkaOptions['sasl'] {
   if (!config.KAFKA_SASL_MECHANISM) return undefined;
   return {
-    mechanism: config.KAFKA_SASL_MECHANISM,
+    mechanism: SASL_MECHANISMS[config.KAFKA_SASL_MECHANISM],
     username: config.KAFKA_SASL_USERNAME!,
     password: config.KAFKA_SASL_PASSWORD!,
   };
 }
 
 /** TLS towards the brokers, trusting the CA file when one is configured. */
-function tls(config: HubConfig): ConnectionOptions | boolean {
-  if (config.KAFKA_SSL !== 'true') return false;
-  if (!config.KAFKA_SSL_CA_FILE) return true;
+function tls(config: HubConfig): ConnectionOptions | undefined {
+  if (config.KAFKA_SSL !== 'true') return undefined;
+  if (!config.KAFKA_SSL_CA_FILE) return {};
   try {
     return { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] };
   } catch (error) {
@@ -60,14 +67,15 @@ export function startKafkaBridge(
 ): RunningBridge | undefined {
   if (!config.KAFKA_BROKERS) return undefined;
   const mechanism = sasl(config);
-  const kafka = new Kafka({
+  const secure = tls(config);
+  const kafka = new PlatformaticKafka({
     clientId: 'hub',
     brokers: config.KAFKA_BROKERS.split(','),
-    ssl: tls(config),
+    ...(secure ? { tls: secure } : {}),
     ...(mechanism ? { sasl: mechanism } : {}),
-    logLevel: logLevel.ERROR,
-    // Keep retrying while a broker restarts, instead of failing the hub.
-    retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 10_000 },
+    // Keep retrying while a broker restarts; past that the part restarts itself.
+    retries: 10,
+    retryDelayMs: 1000,
   });
   const bridgeLogger = logger.child({ component: 'kafka-bridge' });
   const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));

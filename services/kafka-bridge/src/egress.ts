@@ -1,12 +1,12 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { EventStore } from '@hub/event-store';
 import type { Logger } from 'pino';
+import type { KafkaPort, KafkaProducerPort } from './client/kafka-port.js';
 import type { CheckpointStore } from './checkpoints.js';
 import type { InboxOpener } from './inbox-opener.js';
 import { RelayPass } from './relay-pass.js';
 
 export interface EgressDeps {
-  kafka: Kafka;
+  kafka: KafkaPort;
   store: EventStore;
   checkpoints: CheckpointStore;
   logger: Logger;
@@ -27,7 +27,7 @@ const CHECKPOINT = 'kafka-egress';
  * a new one, with a new producer, starts again from the saved checkpoint.
  */
 export class KafkaEgress {
-  private pass: { relay: RelayPass; producer: Producer } | undefined;
+  private pass: { relay: RelayPass; producer: KafkaProducerPort } | undefined;
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
@@ -41,15 +41,10 @@ export class KafkaEgress {
   }
 
   private async startPass(): Promise<void> {
-    const producer = this.deps.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
+    const producer = await this.deps.kafka.producer();
     const after = await this.deps.checkpoints.load(CHECKPOINT);
     if (this.stopped) {
-      await producer.disconnect();
+      await producer.close();
       return;
     }
     const relay: RelayPass = new RelayPass({
@@ -100,7 +95,7 @@ export class KafkaEgress {
     this.pass = undefined;
     if (!pass) return;
     await pass.relay.stop();
-    await pass.producer.disconnect();
+    await pass.producer.close();
   }
 
   /** Sends what is pending (or leaves it to the next start if that fails), then disconnects. */

@@ -1,12 +1,12 @@
-import type { Message } from 'kafkajs';
 import { addresseesOf, parseSealedRef, readRecordedEvent, type Agency } from '@hub/domain';
 import type { RecordedEvent } from '@hub/event-store';
+import type { ProducedMessage } from './client/kafka-port.js';
 import type { InboxOpener, InboxOpening } from './inbox-opener.js';
 import { inboxTopic } from './topics.js';
 
 export interface InboxMessage {
   topic: string;
-  message: Message;
+  message: Omit<ProducedMessage, 'topic'> & { value: string };
   /** Set when the message is to carry personal data in clear: opened just before it is sent. */
   opening?: InboxOpening & { payload: InboxPayload };
 }

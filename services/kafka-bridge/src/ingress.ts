@@ -1,12 +1,4 @@
 import {
-  Partitioners,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
-import {
   AGENCIES,
   clockAt,
   isAgency,
@@ -18,10 +10,17 @@ import {
 import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
 import { appendAccepted, type PersonalDataSealing } from '@hub/ingestion';
 import type { Logger } from 'pino';
+import type {
+  ConsumedBatch,
+  ConsumedMessage,
+  KafkaConsumerPort,
+  KafkaPort,
+  KafkaProducerPort,
+} from './client/kafka-port.js';
 import { agencyOfIngressTopic, DEAD_LETTER_TOPIC, ingressTopic } from './topics.js';
 
 export interface IngressDeps {
-  kafka: Kafka;
+  kafka: KafkaPort;
   store: EventStore;
   logger: Logger;
   groupId?: string;
@@ -32,7 +31,7 @@ export interface IngressDeps {
 }
 
 export interface Rejected {
-  message: KafkaMessage;
+  message: ConsumedMessage;
   reason: string;
 }
 
@@ -43,11 +42,11 @@ export interface Rejected {
  */
 export function readIngressBatch(
   topic: string,
-  messages: readonly KafkaMessage[],
+  messages: readonly ConsumedMessage[],
   context: ValidationContext,
-): { accepted: Array<{ event: AcceptedEvent; message: KafkaMessage }>; rejected: Rejected[] } {
+): { accepted: Array<{ event: AcceptedEvent; message: ConsumedMessage }>; rejected: Rejected[] } {
   const agency = agencyOfIngressTopic(topic);
-  const accepted: Array<{ event: AcceptedEvent; message: KafkaMessage }> = [];
+  const accepted: Array<{ event: AcceptedEvent; message: ConsumedMessage }> = [];
   const rejected: Rejected[] = [];
   for (const [index, message] of messages.entries()) {
     if (!agency || !isAgency(agency)) {
@@ -81,17 +80,17 @@ export function readIngressBatch(
  * dead-letter topic with the reason in headers; they never block the partition.
  */
 export class KafkaIngress {
-  private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private consumer: KafkaConsumerPort | undefined;
+  private producer: KafkaProducerPort | undefined;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: IngressDeps) {}
 
   /**
-   * kafkajs gives up on a consumer after its retries (e.g. a broker down for longer than they
-   * last) and says whether it will restart it; when it will not, the bridge does, so a broker
-   * restart never needs a hub restart.
+   * The consumer ends when a batch fails (nothing of it committed) or the client gives up (a
+   * broker down for longer than its retries); the bridge starts a new one from the committed
+   * offsets, so a broker restart never needs a hub restart.
    */
   private restartLater(error: unknown): void {
     if (this.stopped || this.restartTimer) return;
@@ -107,31 +106,16 @@ export class KafkaIngress {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.producer = this.deps.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await this.producer.connect();
-    this.consumer = this.deps.kafka.consumer({
+    this.producer = await this.deps.kafka.producer();
+    this.consumer = await this.deps.kafka.consume({
       groupId: this.deps.groupId ?? 'hub-ingress',
-      allowAutoTopicCreation: false,
-    });
-    const consumer = this.consumer;
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.restartLater(payload.error);
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: AGENCIES.map(ingressTopic), fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload),
+      topics: AGENCIES.map(ingressTopic),
+      onBatch: (batch) => this.onBatch(batch),
+      onFailure: (error) => this.restartLater(error),
     });
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
+  private async onBatch(batch: ConsumedBatch): Promise<void> {
     const { accepted, rejected } = readIngressBatch(batch.topic, batch.messages, {
       clock: this.deps.recordingClock?.() ?? clockAt(new Date()),
       sealer: this.deps.sealing,
@@ -139,6 +123,10 @@ export class KafkaIngress {
 
     if (accepted.length > 0) {
       try {
+        // One append may not name an event twice: a batch that repeats a message (a producer
+        // retry, an agency sending it twice) goes in one by one, each repeat a harmless no-op.
+        if (new Set(accepted.map((a) => a.event.id)).size < accepted.length)
+          throw new IdempotencyConflictError(accepted[0]!.event.id, 'is repeated in the batch');
         await appendAccepted(
           this.deps.store,
           this.deps.sealing,
@@ -159,22 +147,7 @@ export class KafkaIngress {
     }
     if (rejected.length > 0) await this.deadLetter(batch.topic, batch.partition, rejected);
 
-    const last = batch.messages[batch.messages.length - 1];
-    if (last) {
-      payload.resolveOffset(last.offset);
-      // Committed by name: with autoCommit off and no interval or threshold, kafkajs'
-      // commitOffsetsIfNecessary() without offsets never commits, and every restart read the
-      // topics again from the beginning (dead-lettering each refused message once more).
-      await payload.commitOffsetsIfNecessary({
-        topics: [
-          {
-            topic: batch.topic,
-            partitions: [{ partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }],
-          },
-        ],
-      });
-    }
-    await payload.heartbeat();
+    // The port commits the offset after the batch once this resolves: never before the append.
     this.deps.logger.info(
       {
         topic: batch.topic,
@@ -187,12 +160,11 @@ export class KafkaIngress {
   }
 
   private async deadLetter(topic: string, partition: number, rejected: Rejected[]): Promise<void> {
-    await this.producer!.send({
-      topic: DEAD_LETTER_TOPIC,
-      acks: -1,
-      messages: rejected.map(({ message, reason }) => ({
+    await this.producer!.send(
+      rejected.map(({ message, reason }) => ({
+        topic: DEAD_LETTER_TOPIC,
         key: message.key,
-        value: message.value,
+        value: message.value ?? '',
         headers: {
           'hub-reason': reason,
           'hub-source-topic': topic,
@@ -200,7 +172,7 @@ export class KafkaIngress {
           'hub-source-offset': message.offset,
         },
       })),
-    });
+    );
     for (const r of rejected)
       this.deps.logger.warn(
         { topic, partition, offset: r.message.offset },
@@ -212,7 +184,7 @@ export class KafkaIngress {
   private async disconnect(): Promise<void> {
     for (const client of [this.consumer, this.producer]) {
       try {
-        await client?.disconnect();
+        await client?.close();
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'ingress client did not disconnect');
       }

@@ -1,16 +1,14 @@
-import type { KafkaMessage } from 'kafkajs';
 import { clockAt } from '@hub/domain';
 import { inspection, TEST_SEALER } from '@hub/domain/testing';
+import type { ConsumedMessage } from './client/kafka-port.js';
 import { readIngressBatch } from './ingress.js';
 
 /** The hub's clock: 2024-07-01 08:00 in Shanghai, five minutes' tolerance. */
 const clock = clockAt('2024-07-01T00:00:00Z');
-const message = (value: unknown, offset: number): KafkaMessage => ({
+const message = (value: unknown, offset: number): ConsumedMessage => ({
   key: null,
   value: Buffer.from(JSON.stringify(value)),
   offset: String(offset),
-  timestamp: '0',
-  attributes: 0,
   headers: {},
 });
 

@@ -1,6 +1,6 @@
-import type { Message, Producer } from 'kafkajs';
 import type { EventStore, RecordedEvent, Subscription } from '@hub/event-store';
 import type { Logger } from 'pino';
+import type { KafkaProducerPort } from './client/kafka-port.js';
 import type { CheckpointStore } from './checkpoints.js';
 import { inboxMessagesOf, openedCopy, type InboxMessage } from './inbox-messages.js';
 import type { InboxOpener } from './inbox-opener.js';
@@ -9,7 +9,7 @@ export interface RelayPassDeps {
   store: EventStore;
   checkpoints: CheckpointStore;
   checkpointName: string;
-  producer: Producer;
+  producer: KafkaProducerPort;
   logger: Logger;
   batchSize: number;
   /** The saved checkpoint this pass starts after; from the beginning when absent. */
@@ -68,16 +68,7 @@ export class RelayPass {
     this.pendingPosition = undefined;
     if (batch.length > 0) {
       await this.openOnTheRecord(batch);
-      const byTopic = new Map<string, Message[]>();
-      for (const { topic, message } of batch) {
-        const messages = byTopic.get(topic);
-        if (messages) messages.push(message);
-        else byTopic.set(topic, [message]);
-      }
-      await this.deps.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await this.deps.producer.send(batch.map(({ topic, message }) => ({ topic, ...message })));
       this.deps.logger.info(
         { messages: batch.length, position: position.toString() },
         'egress relayed',

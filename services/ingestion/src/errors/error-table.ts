@@ -22,6 +22,20 @@ export const ERROR_TABLE = {
   WRONG_EXPECTED_REVISION: answer(409, 'CONFLICT', '流版本与预期不符', 'Wrong expected revision'),
   IDEMPOTENCY_CONFLICT: answer(409, 'CONFLICT', '同一事件编号已有不同内容', 'Idempotency conflict'),
   EVENT_TOO_LARGE: answer(413, 'PAYLOAD_TOO_LARGE', '事件过大', 'Event too large'),
+  // The server's limit for one transaction (KurrentDB): nothing written; smaller batches go in.
+  APPEND_TOO_LARGE: answer(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    '批次过大，请拆小后重试',
+    'Append too large for one transaction',
+  ),
+  // A stored event the store cannot read back (metadata not a JSON object): never guessed at.
+  EVENT_UNREADABLE: answer(
+    500,
+    'INTERNAL_SERVER_ERROR',
+    '事件库中的事件无法读取',
+    'Stored event unreadable',
+  ),
   INVALID_APPEND: answer(400, 'BAD_USER_INPUT', '追加请求无效', 'Invalid append'),
   EVENT_STORE_UNAVAILABLE: answer(
     503,

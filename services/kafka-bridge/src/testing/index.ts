@@ -1,28 +1,31 @@
-import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import type { ConsumedMessage, KafkaPort } from '../client/kafka-port.js';
+import { PlatformaticKafka } from '../client/platformatic-kafka.js';
 
-/** A kafkajs client for tests, quiet unless something is wrong. */
-export function testKafka(brokers: string, clientId = 'hub-test'): Kafka {
-  return new Kafka({
+/** The bridge's Kafka client for tests, retrying briefly. */
+export function testKafka(brokers: string, clientId = 'hub-test'): PlatformaticKafka {
+  return new PlatformaticKafka({
     clientId,
     brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 200 },
+    retries: 8,
+    retryDelayMs: 200,
+    maxWaitMs: 200,
   });
 }
 
-/** Collects every message of some topics from the beginning. */
+/** Collects every message of some topics from the beginning (a group of its own). */
 export async function collectMessages(
-  kafka: Kafka,
+  kafka: KafkaPort,
   topics: string[],
-): Promise<{ messages: Array<KafkaMessage & { topic: string }>; stop: () => Promise<void> }> {
-  const consumer: Consumer = kafka.consumer({ groupId: `collector-${Math.random()}` });
-  const messages: Array<KafkaMessage & { topic: string }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => void messages.push({ ...message, topic }),
+): Promise<{ messages: Array<ConsumedMessage & { topic: string }>; stop: () => Promise<void> }> {
+  const messages: Array<ConsumedMessage & { topic: string }> = [];
+  const consumer = await kafka.consume({
+    groupId: `collector-${Math.random()}`,
+    topics,
+    onBatch: async (batch) =>
+      void messages.push(...batch.messages.map((m) => ({ ...m, topic: batch.topic }))),
+    onFailure: () => undefined,
   });
-  return { messages, stop: () => consumer.disconnect() };
+  return { messages, stop: () => consumer.close() };
 }
 
 export async function eventually(
