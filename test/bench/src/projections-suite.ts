@@ -19,7 +19,7 @@ const FIRST_DAY = Date.parse('2023-07-01T10:00:00+08:00');
  * measures, a clue through filing, and a case through judgment. Linkage-heavy on purpose: the
  * document projections are the expensive part.
  */
-function block(b: number, blocks: number): Array<{ stream: string; event: NewEvent }> {
+export function block(b: number, blocks: number): Array<{ stream: string; event: NewEvent }> {
   const unit = String(310101 + (b % 16));
   const occurredAt = new Date(FIRST_DAY + Math.floor((b / blocks) * 540) * DAY_MS).toISOString();
   const creditCode = `91${unit}${String(b).padStart(9, '0')}X`.slice(0, 18);

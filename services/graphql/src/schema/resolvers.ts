@@ -33,6 +33,7 @@ import {
 import {
   assertKnownUnit,
   cachedForm,
+  computeForm,
   formTemplate,
   procuratorWorklist,
   traceFormCell,
@@ -240,7 +241,11 @@ export const resolvers = {
       if (!inUnits(ctx.viewer, args.unit))
         throw forbidden(`unit ${args.unit} is outside your units`);
       await assertKnownUnit(ctx.deps.readModels, args.unit);
-      const form = await cachedForm(ctx.deps.readModels, formRequest(ctx, args), divisionName);
+      const form = await (ctx.deps.formCache === false ? computeForm : cachedForm)(
+        ctx.deps.readModels,
+        formRequest(ctx, args),
+        divisionName,
+      );
       return {
         ...form,
         formId: form.template.id,
