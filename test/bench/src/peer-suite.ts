@@ -124,7 +124,7 @@ const toEmmett = (e: ReturnType<typeof benchEvent>) => ({
 });
 
 let emmettUncaught = 0;
-let emmettRunsFailed = 0;
+const emmettRunsFailed = { '0.38.5': 0, '0.42.4': 0 };
 const countUncaught = () => {
   emmettUncaught += 1;
 };
@@ -133,7 +133,10 @@ const countUncaught = () => {
  * Runs an Emmett workload with its failures counted, not fatal, and its own logging muted; a
  * run that fails outright (a sequential append or a read rejected) is counted and left out.
  */
-async function emmettGuarded<T>(run: () => Promise<T>): Promise<T | undefined> {
+async function emmettGuarded<T>(
+  version: keyof typeof emmettRunsFailed,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
   // Under concurrency Emmett 0.38.5 rejects promises nobody awaits; count them instead of dying.
   process.on('unhandledRejection', countUncaught);
   process.on('uncaughtException', countUncaught);
@@ -143,7 +146,7 @@ async function emmettGuarded<T>(run: () => Promise<T>): Promise<T | undefined> {
   try {
     return await run();
   } catch {
-    emmettRunsFailed += 1;
+    emmettRunsFailed[version] += 1;
     return undefined;
   } finally {
     console.log = log;
@@ -156,7 +159,7 @@ async function emmettGuarded<T>(run: () => Promise<T>): Promise<T | undefined> {
 /** Emmett SQLite 0.38.5 in its default (file) mode: a connection opened per call. */
 async function emmett038(): Promise<Figures | undefined> {
   return withTempDir((dir) =>
-    emmettGuarded(async () => {
+    emmettGuarded('0.38.5', async () => {
       const fileName = join(dir, 'emmett.db');
       const store = getSQLiteEventStore({ fileName, schema: { autoMigration: 'CreateOrUpdate' } });
       // Read back with a store of its own: the one written through may have failed.
@@ -186,7 +189,7 @@ async function emmett038(): Promise<Figures | undefined> {
  */
 async function emmett042Shared(): Promise<Figures | undefined> {
   return withTempDir((dir) =>
-    emmettGuarded(async () => {
+    emmettGuarded('0.42.4', async () => {
       const fileName = join(dir, 'emmett.db');
       const connection = sqliteConnection042({ fileName });
       await connection.command('PRAGMA journal_mode = WAL');
@@ -284,5 +287,6 @@ export async function peerSuite(): Promise<void> {
     'appends',
   );
   bench('store', 'emmett_unhandled_errors_3_runs', emmettUncaught, 'errors');
-  bench('store', 'emmett_runs_failed_of_6', emmettRunsFailed, 'runs');
+  bench('store', 'emmett_0_42_4_runs_failed_of_3', emmettRunsFailed['0.42.4'], 'runs');
+  bench('store', 'emmett_0_38_5_runs_failed_of_3', emmettRunsFailed['0.38.5'], 'runs');
 }

@@ -20,6 +20,7 @@ import {
   registryKey,
   shanghaiDay,
   verifyCertificate,
+  withinUnits,
   type AgencyActivityDocument,
   type CaseDocument,
   type CaseView,
@@ -182,6 +183,23 @@ function clueView(ctx: GraphqlContext, doc: unknown, asOf?: string): ClueLedgerV
   return clueLedgerView(known, ctx.deps.deadlineRules, asOf ?? ctx.now, lateAfterDays(ctx));
 }
 
+/**
+ * Whether a clue document can concern the viewer's units at all. Every unit its ledger view
+ * and the scope check take (the reporting unit of each entry, the police unit it went to) is
+ * looked at here, so a document that touches none is skipped before its view is computed: a
+ * district's page no longer builds the views of every other district's clues. The exact check
+ * (mayReadClue on the view) still decides for the rest.
+ */
+function mayConcern(ctx: GraphqlContext, doc: unknown): boolean {
+  const units = ctx.viewer.units ?? [];
+  for (const entry of (doc as ClueLedgerDocument).timeline) {
+    if (withinUnits(units, entry.reportingUnit)) return true;
+    const police = entry.facts.toPoliceUnit;
+    if (police !== undefined && withinUnits(units, String(police))) return true;
+  }
+  return false;
+}
+
 interface FormArgs {
   formId: string;
   unit: string;
@@ -303,6 +321,7 @@ export const resolvers = {
       const first = pageSize(args.first);
       const asOf = asOfOf(args.asOf);
       return pageOf(ctx, 'clue-ledger', args.after, first, (_key, value) => {
+        if (!mayConcern(ctx, value)) return undefined;
         const view = clueView(ctx, value, asOf);
         return view && mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {})
           ? view
