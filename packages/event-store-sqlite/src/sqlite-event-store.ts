@@ -260,7 +260,9 @@ export class SqliteEventStore implements EventStore {
       }
     }
     // Always in a savepoint: a retry that writes some events and then fails (one too large)
-    // must leave nothing behind beside the appends it is committed with.
+    // must leave nothing behind beside the appends it is committed with. A single request has
+    // one already (applyOne's), so it is spared a second: two statements fewer per append.
+    if (requests.length === 1) return [this.applyOne(requests[0]!)];
     return this.inSavepoint(() => requests.map((r) => this.applyOne(r)));
   }
 
@@ -286,7 +288,10 @@ export class SqliteEventStore implements EventStore {
       return this.inSavepoint(() => this.writeFast(request));
     } catch (error) {
       if (!(error instanceof PossibleRetry)) throw error;
-      return this.writeRetry(request, error.original);
+      // In a savepoint of its own: a retry that writes its new events and then fails leaves
+      // nothing behind.
+      const original = error.original;
+      return this.inSavepoint(() => this.writeRetry(request, original));
     }
   }
 
