@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { bench, medianOf3, perSecond } from './report.js';
+import { bench, interleavedMedians, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
 
@@ -80,12 +80,18 @@ async function httpIngestion(): Promise<number> {
   });
 }
 
-/** The same batches appended directly to the store, with the same concurrency. */
+/**
+ * The same batches appended directly to the store, with the same concurrency and the same
+ * shape: ten streams of ten events in one atomic append per batch, as the hub records them.
+ */
 async function directAppends(): Promise<number> {
   return withTempDir(async (dir) => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     const batches = Array.from({ length: BATCHES }, (_, b) =>
-      Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
+      Array.from({ length: 10 }, (_, s) => ({
+        stream: `inspection-INS-${b}-${s}`,
+        events: Array.from({ length: BATCH / 10 }, (_, i) => benchEvent(b * BATCH + s * 10 + i)),
+      })),
     );
     let next = 0;
     const started = process.hrtime.bigint();
@@ -93,7 +99,7 @@ async function directAppends(): Promise<number> {
       Array.from({ length: CLIENTS }, async () => {
         while (next < batches.length) {
           const b = next++;
-          await store.append(`inspection-${b}`, batches[b]!);
+          await store.appendMany(batches[b]!);
         }
       }),
     );
@@ -104,8 +110,11 @@ async function directAppends(): Promise<number> {
 }
 
 export async function httpSuite(): Promise<void> {
-  const http = await medianOf3(httpIngestion);
-  const direct = await medianOf3(directAppends);
+  // In turns, median of three each (see interleavedMedians).
+  const { http, direct } = await interleavedMedians(
+    { http: httpIngestion, direct: directAppends },
+    3,
+  );
   bench('http', 'ingest_batches_of_100', http, 'events/s');
   bench('http', 'baseline_direct_append_batches_of_100', direct, 'events/s');
   bench('http', 'ingest_vs_direct', http / direct, 'ratio');
