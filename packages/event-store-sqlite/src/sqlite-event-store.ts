@@ -84,6 +84,9 @@ CREATE TABLE IF NOT EXISTS streams (
 `;
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+/** Rows per INSERT statement: 100 × 9 parameters, well under SQLite's limit of 32,766. */
+const INSERT_ROWS = 100;
+const INSERT_COLUMNS = 9;
 
 /** Thrown inside a savepoint to fall back from the fast path to the duplicate check. */
 class PossibleRetry extends Error {
@@ -106,6 +109,8 @@ export class SqliteEventStore implements EventStore {
   private readonly now: () => Date;
   private readonly statements;
   private readonly chainAlg: ChainAlg | false;
+  /** INSERT statements of 1 … INSERT_ROWS rows, prepared when first needed. */
+  private readonly inserts = new Map<number, Database.Statement>();
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
 
@@ -115,6 +120,9 @@ export class SqliteEventStore implements EventStore {
     // better-sqlite3 defaults WAL to NORMAL, which may lose the last commits on power loss.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    // Fewer, larger checkpoints (40 MB of WAL instead of 4): each one syncs the database file,
+    // and batches touch the same index pages again and again. Every commit still syncs the WAL.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     // Stores made before the chain existed gain the column; their earlier records stay unchained.
     const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
@@ -130,9 +138,6 @@ export class SqliteEventStore implements EventStore {
       ),
       setStreamRevision: this.db.prepare(
         'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
-      ),
-      insert: this.db.prepare(
-        'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       tail: this.db.prepare<[], { position: number; chain: string | null }>(
         'SELECT position, chain FROM events ORDER BY position DESC LIMIT 1',
@@ -255,7 +260,9 @@ export class SqliteEventStore implements EventStore {
       }
     }
     // Always in a savepoint: a retry that writes some events and then fails (one too large)
-    // must leave nothing behind beside the appends it is committed with.
+    // must leave nothing behind beside the appends it is committed with. A single request has
+    // one already (applyOne's), so it is spared a second: two statements fewer per append.
+    if (requests.length === 1) return [this.applyOne(requests[0]!)];
     return this.inSavepoint(() => requests.map((r) => this.applyOne(r)));
   }
 
@@ -281,7 +288,10 @@ export class SqliteEventStore implements EventStore {
       return this.inSavepoint(() => this.writeFast(request));
     } catch (error) {
       if (!(error instanceof PossibleRetry)) throw error;
-      return this.writeRetry(request, error.original);
+      // In a savepoint of its own: a retry that writes its new events and then fails leaves
+      // nothing behind.
+      const original = error.original;
+      return this.inSavepoint(() => this.writeRetry(request, original));
     }
   }
 
@@ -298,6 +308,9 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.now().toISOString();
     let revision = current ?? -1;
     let position = 0;
+    // One multi-row INSERT per INSERT_ROWS events: a statement per event costs more than the
+    // rows themselves. Any unique violation undoes the whole request (its savepoint).
+    const rows: unknown[] = [];
     for (const event of events) {
       const data = JSON.stringify(event.data ?? null);
       const metadata = JSON.stringify(event.metadata ?? {});
@@ -322,26 +335,44 @@ export class SqliteEventStore implements EventStore {
             }),
           )}`
         : null;
-      try {
-        this.statements.insert.run(
-          position,
-          event.id,
-          stream,
-          revision,
-          event.type,
-          data,
-          metadata,
-          recordedAt,
-          chain,
-        );
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new PossibleRetry(error);
-        throw error;
-      }
+      rows.push(
+        position,
+        event.id,
+        stream,
+        revision,
+        event.type,
+        data,
+        metadata,
+        recordedAt,
+        chain,
+      );
       this.tail = { position, chain };
+    }
+    try {
+      for (let at = 0; at < rows.length; at += INSERT_ROWS * INSERT_COLUMNS) {
+        const chunk = rows.slice(at, at + INSERT_ROWS * INSERT_COLUMNS);
+        this.insertStatement(chunk.length / INSERT_COLUMNS).run(chunk);
+      }
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new PossibleRetry(error);
+      throw error;
     }
     this.statements.setStreamRevision.run(stream, revision);
     return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
+  }
+
+  private insertStatement(count: number): Database.Statement {
+    let statement = this.inserts.get(count);
+    if (!statement) {
+      statement = this.db.prepare(
+        `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at, chain) VALUES ${Array.from(
+          { length: count },
+          () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).join(', ')}`,
+      );
+      this.inserts.set(count, statement);
+    }
+    return statement;
   }
 
   /**

@@ -23,6 +23,11 @@ export interface GraphqlDeps {
   lateAfterDays?: number;
   /** How the Shanghai form's bimonthly note is read (HUB_SHANGHAI_BIMONTHLY). */
   bimonthlyReading?: BimonthlyReading;
+  /**
+   * Keep computed forms per statistics checkpoint (default true). `false` computes every form
+   * afresh: only for measuring what a form costs with every cache off.
+   */
+  formCache?: boolean;
 }
 
 export interface GraphqlContext {

@@ -108,7 +108,11 @@ async function importRate(dir: string, vault: PersonalDataVault): Promise<number
   return rate;
 }
 
-/** Baseline: the same roster read and keyed the same way, looked up in a plain Map. */
+/**
+ * For reference only: the same roster read and keyed the same way, looked up in a plain Map.
+ * It skips what screening does per row (check digits, the holder's match key, the finding,
+ * the result line), so no ratio is drawn against it.
+ */
 async function mapBaseline(rosterFile: string, vault: PersonalDataVault): Promise<number> {
   const map = new Map<string, number>();
   for (let i = 0; i < REGISTRY; i++)
@@ -186,10 +190,20 @@ export async function certificatesSuite(): Promise<void> {
     }
     const rate = Math.round(screened.rows / screened.seconds);
     bench('certificates', 'screen_roster_rows', screened.rows, 'rows');
-    bench('certificates', 'screen_roster', rate, 'rows/s');
+    // Rows from the first read to the last result written, the registry already in memory.
+    bench('certificates', 'screen_roster_excluding_index_load', rate, 'rows/s');
+    bench(
+      'certificates',
+      'screen_roster_including_index_load',
+      Math.round(screened.rows / (screened.seconds + screened.indexLoadSeconds)),
+      'rows/s',
+    );
     bench('certificates', 'screen_roster_peak_rss', screened.maxRssMiB, 'MiB');
-    const baseline = await mapBaseline(roster, vault);
-    bench('certificates', 'baseline_map_lookup', baseline, 'rows/s');
-    bench('certificates', 'screen_vs_map', rate / baseline, 'ratio');
+    bench(
+      'certificates',
+      'reference_map_lookup_only_not_same_work',
+      await mapBaseline(roster, vault),
+      'rows/s',
+    );
   });
 }

@@ -1,18 +1,22 @@
 /**
  * HTTP load from a process of its own, so the server under test keeps its CPU:
- * `node graphql-load-worker.js <url> <token> <clients> <seconds>` with the query on stdin;
- * prints `{ p50, p99, rate }`. Plain node:http with keep-alive: the lightest client there is,
+ * `node graphql-load-worker.js <url> <clients> <seconds>` with a JSON list of
+ * `{ token, query }` on stdin (several viewers, units and periods; each client walks the list
+ * from its own place); prints `{ p50, p99, rate }`. Plain node:http with keep-alive: the lightest client there is,
  * so the figures are the server's, not the load generator's.
  */
 import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 
-const [url, token, clients, seconds] = process.argv.slice(2) as [string, string, string, string];
-const body = JSON.stringify({ query: readFileSync(0, 'utf8') });
+const [url, clients, seconds] = process.argv.slice(2) as [string, string, string];
+const requests = (
+  JSON.parse(readFileSync(0, 'utf8')) as Array<{ token: string; query: string }>
+).map((r) => ({ token: r.token, body: JSON.stringify({ query: r.query }) }));
 const agent = new Agent({ keepAlive: true, maxSockets: Number(clients) });
 const target = new URL(url);
 
-function post(): Promise<void> {
+function post(n: number): Promise<void> {
+  const { token, body } = requests[n % requests.length]!;
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -47,10 +51,10 @@ const latencies: number[] = [];
 const deadline = Date.now() + Number(seconds) * 1000;
 const started = process.hrtime.bigint();
 await Promise.all(
-  Array.from({ length: Number(clients) }, async () => {
-    while (Date.now() < deadline) {
+  Array.from({ length: Number(clients) }, async (_, client) => {
+    for (let n = client; Date.now() < deadline; n++) {
       const t = process.hrtime.bigint();
-      await post();
+      await post(n);
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   }),

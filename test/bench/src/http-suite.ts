@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { bench, medianOf3, perSecond } from './report.js';
+import { bench, interleavedMedians, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
 
@@ -57,22 +58,47 @@ async function httpIngestion(): Promise<number> {
       const bodies = Array.from({ length: BATCHES }, (_, b) =>
         JSON.stringify({ events: publishedBatch(b) }),
       );
+      // node:http with keep-alive: the lightest client there is, so the figure is the hub's.
+      const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+      const target = new URL(`${hub.url}/v1/events`);
+      const post = (body: string) =>
+        new Promise<void>((resolve, reject) => {
+          const req = request(
+            {
+              agent,
+              host: target.hostname,
+              port: target.port,
+              path: target.pathname,
+              method: 'POST',
+              headers: {
+                'Content-Type': 'application/json',
+                'Content-Length': Buffer.byteLength(body),
+                Authorization: `Bearer ${token}`,
+              },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                res.statusCode === 201
+                  ? resolve()
+                  : reject(
+                      new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`),
+                    ),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
       let next = 0;
       const started = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
-          while (next < bodies.length) {
-            const body = bodies[next++]!;
-            const res = await fetch(`${hub.url}/v1/events`, {
-              method: 'POST',
-              headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-              body,
-            });
-            if (res.status !== 201) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-            await res.arrayBuffer();
-          }
+          while (next < bodies.length) await post(bodies[next++]!);
         }),
       );
+      agent.destroy();
       return perSecond(BATCHES * BATCH, started);
     } finally {
       hub.stop();
@@ -80,12 +106,18 @@ async function httpIngestion(): Promise<number> {
   });
 }
 
-/** The same batches appended directly to the store, with the same concurrency. */
+/**
+ * The same batches appended directly to the store, with the same concurrency and the same
+ * shape: ten streams of ten events in one atomic append per batch, as the hub records them.
+ */
 async function directAppends(): Promise<number> {
   return withTempDir(async (dir) => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     const batches = Array.from({ length: BATCHES }, (_, b) =>
-      Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
+      Array.from({ length: 10 }, (_, s) => ({
+        stream: `inspection-INS-${b}-${s}`,
+        events: Array.from({ length: BATCH / 10 }, (_, i) => benchEvent(b * BATCH + s * 10 + i)),
+      })),
     );
     let next = 0;
     const started = process.hrtime.bigint();
@@ -93,7 +125,7 @@ async function directAppends(): Promise<number> {
       Array.from({ length: CLIENTS }, async () => {
         while (next < batches.length) {
           const b = next++;
-          await store.append(`inspection-${b}`, batches[b]!);
+          await store.appendMany(batches[b]!);
         }
       }),
     );
@@ -104,8 +136,11 @@ async function directAppends(): Promise<number> {
 }
 
 export async function httpSuite(): Promise<void> {
-  const http = await medianOf3(httpIngestion);
-  const direct = await medianOf3(directAppends);
+  // In turns, median of three each (see interleavedMedians).
+  const { http, direct } = await interleavedMedians(
+    { http: httpIngestion, direct: directAppends },
+    3,
+  );
   bench('http', 'ingest_batches_of_100', http, 'events/s');
   bench('http', 'baseline_direct_append_batches_of_100', direct, 'events/s');
   bench('http', 'ingest_vs_direct', http / direct, 'ratio');

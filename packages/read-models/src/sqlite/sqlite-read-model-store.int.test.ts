@@ -16,3 +16,45 @@ describe.each([
     return new SqliteReadModelStore(join(dir, 'hub.db'), { writerThread });
   });
 });
+
+describe('SqliteReadModelStore.pageDocumentsIf', () => {
+  let dir: string;
+  let store: SqliteReadModelStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hub-rm-'));
+    store = new SqliteReadModelStore(join(dir, 'hub.db'));
+    const documents = ['a', 'b', 'c', 'd'].map((key, i) => ({
+      key,
+      value: { key, unit: i % 2 === 0 ? '310101' : '320102' },
+    }));
+    await store.commit([
+      {
+        projection: 'clue-ledger',
+        version: 1,
+        after: undefined,
+        position: 1n,
+        documents,
+        facts: [],
+      },
+    ]);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('parses only what the text test lets through and keeps the others as keys, in order', async () => {
+    const page = await store.pageDocumentsIf('clue-ledger', { limit: 3 }, (json) =>
+      json.includes('3101'),
+    );
+    expect(page).toEqual([
+      { key: 'a', value: { key: 'a', unit: '310101' } },
+      { key: 'b', skipped: true },
+      { key: 'c', value: { key: 'c', unit: '310101' } },
+    ]);
+    // The next page goes on after the last key scanned, skipped or not.
+    expect(
+      await store.pageDocumentsIf('clue-ledger', { after: 'c', limit: 3 }, () => true),
+    ).toEqual([{ key: 'd', value: { key: 'd', unit: '320102' } }]);
+  });
+});

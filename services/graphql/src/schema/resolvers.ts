@@ -20,6 +20,8 @@ import {
   registryKey,
   shanghaiDay,
   verifyCertificate,
+  withinUnits,
+  NATIONWIDE,
   type AgencyActivityDocument,
   type CaseDocument,
   type CaseView,
@@ -33,8 +35,10 @@ import {
 import {
   assertKnownUnit,
   cachedForm,
+  computeForm,
   formTemplate,
   procuratorWorklist,
+  type PagedDocument,
   traceFormCell,
   traceFormCellEvents,
   UnknownFormError,
@@ -85,17 +89,21 @@ async function pageOf<T>(
   after: string | undefined,
   first: number,
   view: (key: string, value: unknown) => T | undefined,
+  mayMatch?: (json: string) => boolean,
 ) {
   const nodes: Array<{ key: string; node: T }> = [];
   let cursor = keyOf(after);
   // The first read asks for one page (plus one to know if there is more); filters read on.
   let limit = first + 1;
+  const { readModels } = ctx.deps;
   for (;;) {
-    const batch = await ctx.deps.readModels.pageDocuments(collection, {
-      ...(cursor ? { after: cursor } : {}),
-      limit,
-    });
+    const page = { ...(cursor ? { after: cursor } : {}), limit };
+    const batch: PagedDocument[] =
+      mayMatch && readModels.pageDocumentsIf
+        ? await readModels.pageDocumentsIf(collection, page, mayMatch)
+        : await readModels.pageDocuments(collection, page);
     for (const d of batch) {
+      if ('skipped' in d) continue;
       const node = view(d.key, d.value);
       if (node !== undefined) nodes.push({ key: d.key, node });
       if (nodes.length > first) break;
@@ -181,6 +189,38 @@ function clueView(ctx: GraphqlContext, doc: unknown, asOf?: string): ClueLedgerV
   return clueLedgerView(known, ctx.deps.deadlineRules, asOf ?? ctx.now, lateAfterDays(ctx));
 }
 
+/**
+ * Whether a clue document can concern the viewer's units at all. Every unit its ledger view
+ * and the scope check take (the reporting unit of each entry, the police unit it went to) is
+ * looked at here, so a document that touches none is skipped before its view is computed: a
+ * district's page no longer builds the views of every other district's clues. The exact check
+ * (mayReadClue on the view) still decides for the rest.
+ */
+/**
+ * A test on a clue document's JSON text that lets through every document that can concern
+ * the viewer's units: a code inside a unit begins with the unit's province (2 digits), city
+ * (4) or district (6) digits, and those digits stand in the text as they are. Undefined for
+ * nationwide viewers, who keep every document.
+ */
+function unitsTextTest(ctx: GraphqlContext): ((json: string) => boolean) | undefined {
+  const units = ctx.viewer.units ?? [];
+  if (units.includes(NATIONWIDE)) return undefined;
+  const prefixes = units.map((unit) =>
+    unit.endsWith('0000') ? unit.slice(0, 2) : unit.endsWith('00') ? unit.slice(0, 4) : unit,
+  );
+  return (json) => prefixes.some((prefix) => json.includes(prefix));
+}
+
+function mayConcern(ctx: GraphqlContext, doc: unknown): boolean {
+  const units = ctx.viewer.units ?? [];
+  for (const entry of (doc as ClueLedgerDocument).timeline) {
+    if (withinUnits(units, entry.reportingUnit)) return true;
+    const police = entry.facts.toPoliceUnit;
+    if (police !== undefined && withinUnits(units, String(police))) return true;
+  }
+  return false;
+}
+
 interface FormArgs {
   formId: string;
   unit: string;
@@ -240,7 +280,11 @@ export const resolvers = {
       if (!inUnits(ctx.viewer, args.unit))
         throw forbidden(`unit ${args.unit} is outside your units`);
       await assertKnownUnit(ctx.deps.readModels, args.unit);
-      const form = await cachedForm(ctx.deps.readModels, formRequest(ctx, args), divisionName);
+      const form = await (ctx.deps.formCache === false ? computeForm : cachedForm)(
+        ctx.deps.readModels,
+        formRequest(ctx, args),
+        divisionName,
+      );
       return {
         ...form,
         formId: form.template.id,
@@ -297,12 +341,20 @@ export const resolvers = {
       authorize(ctx.viewer, 'clues');
       const first = pageSize(args.first);
       const asOf = asOfOf(args.asOf);
-      return pageOf(ctx, 'clue-ledger', args.after, first, (_key, value) => {
-        const view = clueView(ctx, value, asOf);
-        return view && mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {})
-          ? view
-          : undefined;
-      });
+      return pageOf(
+        ctx,
+        'clue-ledger',
+        args.after,
+        first,
+        (_key, value) => {
+          if (!mayConcern(ctx, value)) return undefined;
+          const view = clueView(ctx, value, asOf);
+          return view && mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {})
+            ? view
+            : undefined;
+        },
+        unitsTextTest(ctx),
+      );
     },
     clue: async (_: unknown, args: { clueId: string; asOf?: string }, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'clue');
