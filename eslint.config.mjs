@@ -42,6 +42,7 @@ export default tseslint.config(
           './services/*/tsconfig.test.json',
           './test/tsconfig.json',
           './test/bench/tsconfig.json',
+          './services/console/src/web/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },

@@ -52,6 +52,7 @@ import {
 } from '@hub/evidence';
 import { AuditTrail, SqliteAuditLog } from '@hub/audit';
 import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
+import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
 import {
   recordingClockOf,
   redactUrl,
@@ -252,6 +253,12 @@ export function openUsers(config: HubConfig): UserDirectory {
   );
 }
 
+/** Console sign-in state (user names, password hashes, links, sessions): hub state in hub.db. */
+export function openConsoleStore(config: HubConfig): ConsoleStore {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new ConsoleStore(join(config.dataDir, 'hub.db'));
+}
+
 export interface RunningHub {
   url: string;
   server: Server;
@@ -368,6 +375,17 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     onSigned: (c) =>
       notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
   });
+  const consoleStore = openConsoleStore(config);
+  const webConsole = consoleRouter({
+    users,
+    store: consoleStore,
+    credentials: stores.credentials,
+    readModels,
+    audit,
+    transferCriteria: rules.transferCriteria,
+    bimonthlyReading,
+    webDir: CONSOLE_WEB_DIR,
+  });
   const app = createIngestionApp({
     audit,
     store,
@@ -389,6 +407,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       async () => void (await readModels.checkpoints()),
     ],
     userRouters: [
+      // The console at /; its session cookie stands for the user's token on /graphql.
+      webConsole.router,
       auditRouter({
         users,
         audit,
@@ -449,6 +469,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       await screeningThreads?.close();
       jobs.close();
       users.close();
+      consoleStore.close();
       await readModels.close();
       await stores.close();
       vault.close();

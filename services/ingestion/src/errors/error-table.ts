@@ -91,6 +91,13 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorAnswer>> = {
   // Reading outside one's units.
   OUT_OF_SCOPE: answer(403, 'FORBIDDEN', '超出本单位辖区', 'Outside your units'),
   RATE_LIMITED: answer(429, 'RATE_LIMITED', '请求过于频繁', 'Too many requests'),
+  // The console: sign-in, sessions, administration.
+  SIGN_IN_FAILED: answer(401, 'UNAUTHENTICATED', '登录失败', 'Sign-in failed'),
+  SESSION_EXPIRED: answer(401, 'UNAUTHENTICATED', '登录已过期', 'Session expired'),
+  CSRF_REJECTED: answer(403, 'FORBIDDEN', '请求来源校验失败', 'Cross-site request refused'),
+  ACCOUNT_INVALID: answer(400, 'BAD_USER_INPUT', '账户信息有误', 'Invalid account details'),
+  LOGIN_TAKEN: answer(409, 'CONFLICT', '登录名已被使用', 'User name already taken'),
+  USER_NOT_FOUND: answer(404, 'NOT_FOUND', '无此用户', 'No such user'),
 };
 
 /** The answer for an error that carries a known code, or undefined for an unexpected failure. */
