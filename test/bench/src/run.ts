@@ -1,6 +1,7 @@
 // Measure what the hub runs: production mode for the libraries that read NODE_ENV at load.
 import './production-env.js';
 import { certificatesSuite } from './certificates-suite.js';
+import { consoleSuite } from './console-suite.js';
 import { graphqlSuite } from './graphql-suite.js';
 import { httpSuite } from './http-suite.js';
 import { kafkaSuite } from './kafka-suite.js';
@@ -14,6 +15,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   projections: projectionsSuite,
   certificates: certificatesSuite,
   graphql: graphqlSuite,
+  console: consoleSuite,
 };
 
 const requested = process.argv.slice(2);

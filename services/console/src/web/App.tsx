@@ -1,4 +1,13 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import {
+  lazy,
+  Suspense,
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+  type ComponentType,
+  type ReactNode,
+} from 'react';
 import {
   Alert,
   Button,
@@ -16,20 +25,30 @@ import { HubError, rest, setCsrf } from './api';
 import { LangContext, ROLE_ZH, inLang, label, useT, type Lang, type TextKey } from './i18n';
 import { navigate, UserContext, type User } from './session';
 import { SignIn } from './pages/SignIn';
+import { prefetchPage } from './queries';
+// Styles as a file, not computed in the browser at each render (antd's zero-runtime mode).
+import 'antd/dist/antd.css';
 
 // Each page is its own chunk: the first load carries the shell and the sign-in page only.
-const PAGES: Record<string, ReturnType<typeof lazy>> = {
-  '/dashboard': lazy(() => import('./pages/Dashboard')),
-  '/forms': lazy(() => import('./pages/Forms')),
-  '/ledger': lazy(() => import('./pages/Ledger')),
-  '/worklist': lazy(() => import('./pages/Worklist')),
-  '/penalty': lazy(() => import('./pages/Penalty')),
-  '/check': lazy(() => import('./pages/Check')),
-  '/activity': lazy(() => import('./pages/Activity')),
-  '/audit-trail': lazy(() => import('./pages/AuditTrail')),
-  '/admin': lazy(() => import('./pages/Admin')),
-  '/account': lazy(() => import('./pages/Account')),
+const LOADERS: Record<string, () => Promise<{ default: ComponentType }>> = {
+  '/dashboard': () => import('./pages/Dashboard'),
+  '/forms': () => import('./pages/Forms'),
+  '/ledger': () => import('./pages/Ledger'),
+  '/worklist': () => import('./pages/Worklist'),
+  '/penalty': () => import('./pages/Penalty'),
+  '/check': () => import('./pages/Check'),
+  '/activity': () => import('./pages/Activity'),
+  '/audit-trail': () => import('./pages/AuditTrail'),
+  '/admin': () => import('./pages/Admin'),
+  '/account': () => import('./pages/Account'),
 };
+const PAGES = Object.fromEntries(Object.entries(LOADERS).map(([path, load]) => [path, lazy(load)]));
+
+// At once, in parallel: who is signed in, and the code of the page at this address.
+const firstPath = window.location.pathname;
+const session = rest<{ user: User; csrf: string }>('/console/api/session');
+session.catch(() => undefined);
+void LOADERS[firstPath]?.().catch(() => undefined);
 
 /** Each role's menu: only what its GraphQL permissions let it use. */
 const MENUS: Record<string, TextKey[]> = {
@@ -62,9 +81,11 @@ export function App() {
   const path = usePath();
 
   const load = useCallback(() => {
-    rest<{ user: User; csrf: string }>('/console/api/session')
+    session
       .then((s) => {
         setCsrf(s.csrf);
+        // The page's data is asked for while its code may still be loading.
+        if (window.location.pathname === firstPath) prefetchPage(firstPath, window.location.search);
         setUser(s.user);
       })
       .catch((e: unknown) => {
@@ -104,10 +125,7 @@ export function App() {
     );
 
   return (
-    <ConfigProvider
-      locale={lang === 'zh' ? zhCN : enUS}
-      theme={{ token: { colorPrimary: '#1f4e9c' } }}
-    >
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ zeroRuntime: true }}>
       <LangContext.Provider value={lang}>
         {user ? (
           body

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { Button, Drawer, Input, Radio, Select, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { download, gql } from '../api';
+import { FORM_QUERY, FORMS_LIST_QUERY, formVariables, gqlOnce } from '../queries';
 import { useLang, useT } from '../i18n';
 import { useUser } from '../session';
 import { shanghai } from '../time';
@@ -40,11 +41,6 @@ interface Picked {
   to?: string;
 }
 
-const FORM_QUERY = `query($formId:ID!,$unit:String!,$period:String,$from:String,$to:String){
-  form(formId:$formId, unit:$unit, period:$period, from:$from, to:$to){
-    formId titleZh periodLabelZh periodNoteZh basisZh columns{ column }
-    rows{ unit labelZh kind serial cells{ figureId column display headerZh subHeaderZh groupZh columnZh } } } }`;
-
 /** The header over each value, nested as printed: group, header, 件/人, column. */
 function headerPath(cell: Cell, columns: number): string[] {
   return [
@@ -69,8 +65,9 @@ export default function Forms() {
   const [period, setPeriod] = useState(params.get('period') ?? '');
   const [from, setFrom] = useState(params.get('from') ?? '');
   const [to, setTo] = useState(params.get('to') ?? '');
+  // The address names the form: the same variables the shell may have asked for already.
   const [picked, setPicked] = useState<Picked | undefined>(() =>
-    params.get('form') ? read() : undefined,
+    formVariables(window.location.search),
   );
   const [cell, setCell] = useState<{ row: Row; cell: Cell }>();
 
@@ -79,14 +76,14 @@ export default function Forms() {
   }
   const templates = useAsync(
     () =>
-      gql<{ forms: Array<{ formId: string; titleZh: string; namedPeriodZh: string }> }>(
-        '{ forms { formId titleZh namedPeriodZh } }',
+      gqlOnce<{ forms: Array<{ formId: string; titleZh: string; namedPeriodZh: string }> }>(
+        FORMS_LIST_QUERY,
       ),
     [],
   );
   const form = useAsync(
     async () =>
-      picked ? (await gql<{ form: FormData }>(FORM_QUERY, { ...picked })).form : undefined,
+      picked ? (await gqlOnce<{ form: FormData }>(FORM_QUERY, { ...picked })).form : undefined,
     [picked],
   );
   const show = () => {
@@ -134,13 +131,11 @@ export default function Forms() {
         title: '序号',
         key: 'serial',
         width: 56,
-        fixed: 'left',
         render: (_: unknown, r: Row) => r.serial ?? '',
       },
       {
         title: zh ? '单位' : 'Unit',
         key: 'unit',
-        fixed: 'left',
         width: 140,
         render: (_: unknown, r: Row) =>
           r.kind === 'total' ? <strong>{r.labelZh}</strong> : r.labelZh,
@@ -302,8 +297,9 @@ export default function Forms() {
             bordered
             size="small"
             rowKey={(r) => `${r.kind}-${r.unit}`}
+            rowClassName={(r) => (r.kind === 'total' ? 'form-total' : '')}
             pagination={false}
-            scroll={{ x: 'max-content' }}
+            style={{ overflowX: 'auto' }}
             columns={columns}
             dataSource={form.data.rows}
             loading={form.loading}

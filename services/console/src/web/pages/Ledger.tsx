@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Button, Descriptions, Drawer, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { gql } from '../api';
+import { CLUES_QUERY, gqlOnce } from '../queries';
 import { AGENCY_ZH, STAGE_ZH, STATUS_ZH, label, useLang, useT } from '../i18n';
 import { shanghai } from '../time';
 import { ErrorBox, useAsync } from '../ui';
@@ -29,11 +30,6 @@ interface Clue {
 interface Page {
   clues: { edges: Array<{ node: Clue }>; pageInfo: { hasNextPage: boolean; endCursor?: string } };
 }
-
-const CLUES = `query($filter:ClueFilter,$after:String){ clues(filter:$filter, first:50, after:$after){
-  edges{ node{ clueId transferringAgency reportingUnit toPoliceUnit fakeCertificates suspects stage open
-    steps{ ruleId labelZh party startedAt dueBy endedAt status source } } }
-  pageInfo{ hasNextPage endCursor } } }`;
 
 const isOverdue = (c: Clue) => c.steps.some((s) => s.status === 'overdue');
 
@@ -65,7 +61,7 @@ export default function Ledger() {
   const [more, setMore] = useState<Clue[]>([]);
   const [open, setOpen] = useState<string>();
   const query = (after?: string) =>
-    gql<Page>(CLUES, {
+    gqlOnce<Page>(CLUES_QUERY, {
       filter: Object.fromEntries(Object.entries(filter).filter(([, v]) => v)),
       ...(after ? { after } : {}),
     });
