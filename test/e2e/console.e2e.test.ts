@@ -72,6 +72,21 @@ const ARTIFACTS = join(__dirname, '../artifacts/console');
       mkdirSync(ARTIFACTS, { recursive: true });
       dataDir = tempDataDir();
       expect(hubCli(['demo'], { HUB_DATA_DIR: dataDir }).status).toBe(0);
+      // The issuer's export the sample roster is screened against (some valid, some not).
+      const imported = hubCli(
+        [
+          'certificates',
+          'import',
+          '--agency',
+          'emergency',
+          '--unit',
+          '310000',
+          '--file',
+          join(__dirname, '../../samples/certificates-import-special-operations.csv'),
+        ],
+        { HUB_DATA_DIR: dataDir },
+      );
+      expect(imported.status).toBe(0);
       links.admin = createUser('administrator', 'admin1', '000000');
       links.analyst = createUser('analyst', 'analyst1', '310000');
       links.procurator = createUser('procurator', 'procurator1', '310000');
@@ -184,6 +199,53 @@ const ARTIFACTS = join(__dirname, '../artifacts/console');
         .getByText(/达到 3 本即应移送公安机关|查出假证即应移送/)
         .first()
         .waitFor();
+    });
+
+    it('agency officer: screens a roster with progress shown, filters the results and downloads them as XLSX', async () => {
+      const page = await newPage();
+      await signInWithLink(page, createUser('agency_officer', 'officer2', '310105', 'emergency'));
+      await page.goto(`${hub.url}/screening`);
+      await page.fill('#screen-purpose', '专项检查在岗人员核查');
+      await page.setInputFiles(
+        '#screen-file',
+        join(__dirname, '../../samples/certificates-screening-roster.csv'),
+      );
+      await page.click('#screen-start');
+      await page
+        .getByRole('progressbar', { name: '上传进度' })
+        .or(page.getByLabel('上传进度'))
+        .first()
+        .waitFor();
+      await page.getByText(/比对完成：共 \d+ 行/).waitFor();
+      const summary = (await page.getByText(/比对完成：共 \d+ 行/).textContent()) ?? '';
+      const total = Number(/共 (\d+) 行/.exec(summary)?.[1]);
+      expect(total).toBeGreaterThan(0);
+      const rows = page.locator('tbody tr.ant-table-row');
+      await rows.first().waitFor();
+      const all = await rows.count();
+      expect(all).toBe(Math.min(total, 50));
+      // One result only: the rows the unfiltered table showed with it, and no other.
+      const unknown = await page.locator('tbody').getByText('查无此证号', { exact: true }).count();
+      expect(unknown).toBeGreaterThan(0);
+      expect(unknown).toBeLessThan(all);
+      await page.click('#screen-filter');
+      await page.locator('.ant-select-item-option', { hasText: '查无此证号' }).click();
+      await page.waitForFunction(
+        `document.querySelectorAll('tbody tr.ant-table-row').length === ${unknown}`,
+      );
+      expect(await page.locator('tbody').getByText('查无此证号', { exact: true }).count()).toBe(
+        unknown,
+      );
+      await shot(page, 'screening');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#screen-xlsx'),
+      ]);
+      expect(
+        readFileSync(await download.path())
+          .subarray(0, 2)
+          .toString(),
+      ).toBe('PK');
     });
 
     it('agency officer: checks a certificate and reads the verdict in plain Chinese', async () => {

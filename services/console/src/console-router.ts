@@ -32,6 +32,8 @@ import {
 } from '@hub/read-models';
 import { formGrid, formToCsv, formToXlsx } from '@hub/reporting';
 import type { ConsoleStore } from './console-store.js';
+import type { CertificatesDeps } from '@hub/certificates';
+import { screeningRoutes } from './console-screenings.js';
 import { ConsoleError, roleForbidden, signInFailed } from './errors.js';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { clearedCookie, SessionAuth, sessionCookie, type SignedIn } from './session-auth.js';
@@ -47,6 +49,8 @@ export interface ConsoleDeps {
   bimonthlyReading?: 'ending' | 'preceding';
   /** The built web application (index.html and assets); none: the API alone. */
   webDir?: string;
+  /** Roster screening for officers (the certificates service's own dependencies). */
+  screening?: CertificatesDeps;
   /** Cookies marked Secure (the hub behind HTTPS). */
   secureCookies?: boolean;
 }
@@ -487,6 +491,13 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       ['analyst', 'procurator'],
     ),
   );
+
+  if (deps.screening)
+    router.use(
+      screeningRoutes(auth, deps.screening, (req, viewer, action, subject) =>
+        record(req, viewer, action, subject),
+      ),
+    );
 
   router.use('/console/api', (_req, res) =>
     sendProblem(res, { status: 404, title: '无此接口 / Not Found' }),

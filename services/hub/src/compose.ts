@@ -375,6 +375,17 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     onSigned: (c) =>
       notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
   });
+  const certificates = {
+    audit,
+    recorder,
+    readModels,
+    vault,
+    jobs,
+    rosterLimit: config.ROSTER_LIMIT,
+    inflation: xlsxLimitsOf(config),
+    ...(screeningThreads ? { screeningThreads } : {}),
+    onScreeningError: (err: unknown) => certificatesLogger.error({ err }, 'screening failed'),
+  };
   const consoleStore = openConsoleStore(config);
   const webConsole = consoleRouter({
     users,
@@ -385,6 +396,8 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
     transferCriteria: rules.transferCriteria,
     bimonthlyReading,
     webDir: CONSOLE_WEB_DIR,
+    // Officers screen rosters from the console with the same service as agency systems.
+    screening: certificates,
   });
   const app = createIngestionApp({
     audit,
@@ -420,17 +433,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
       graphql.router,
       evidenceRouter({ notary, checkpoints, key: hubKey, audit }),
       reportingRouter({ readModels, ...rules, lateAfterDays, bimonthlyReading, audit }),
-      certificatesRouter({
-        audit,
-        recorder,
-        readModels,
-        vault,
-        jobs,
-        rosterLimit: config.ROSTER_LIMIT,
-        inflation: xlsxLimitsOf(config),
-        ...(screeningThreads ? { screeningThreads } : {}),
-        onScreeningError: (err) => certificatesLogger.error({ err }, 'screening failed'),
-      }),
+      certificatesRouter(certificates),
     ],
   });
   // Not app.listen: express 5 hands a listen error (port in use) to the callback it calls

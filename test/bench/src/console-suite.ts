@@ -56,7 +56,9 @@ async function usableAfter(page: Page, url: string, selector: string): Promise<n
   return page.evaluate<number>('window.__ready');
 }
 
-function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function startHub(
+  dataDir: string,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [HUB_MAIN, 'start'], {
     env: {
       ...process.env,
@@ -71,16 +73,22 @@ function startHub(dataDir: string): Promise<{ child: ChildProcess; url: string }
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const url = /hub listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve({ child, url });
+      if (url) resolve({ child, url, output: () => out });
     });
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
+    child.once('exit', (code) => {
+      process.stderr.write(`console bench: the hub exited with ${code}: ${out.slice(-2000)}\n`);
+      reject(new Error(`hub exited with ${code}`));
+    });
   });
 }
 
 async function caughtUp(url: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+  for (let i = 0; i < 3600; i++) {
+    // A hub catching up on a million events may be slow to answer: ask again.
+    const metrics = await fetch(`${url}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
     const lags = [...metrics.matchAll(/^hub_projection_lag_events\{[^}]*\} (\d+)$/gm)];
     if (lags.length >= 4 && lags.every((m) => m[1] === '0')) return;
     await new Promise((r) => setTimeout(r, 500));

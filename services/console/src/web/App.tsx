@@ -37,6 +37,7 @@ const LOADERS: Record<string, () => Promise<{ default: ComponentType }>> = {
   '/worklist': () => import('./pages/Worklist'),
   '/penalty': () => import('./pages/Penalty'),
   '/check': () => import('./pages/Check'),
+  '/screening': () => import('./pages/Screening'),
   '/activity': () => import('./pages/Activity'),
   '/audit-trail': () => import('./pages/AuditTrail'),
   '/admin': () => import('./pages/Admin'),
@@ -54,7 +55,7 @@ void LOADERS[firstPath]?.().catch(() => undefined);
 const MENUS: Record<string, TextKey[]> = {
   analyst: ['dashboard', 'forms', 'ledger', 'penalty', 'check', 'activity'],
   procurator: ['worklist', 'ledger', 'penalty', 'forms'],
-  agency_officer: ['ledger', 'check', 'forms'],
+  agency_officer: ['ledger', 'check', 'screening', 'forms'],
   court_clerk: ['worklist'],
   auditor: ['activity', 'auditTrail'],
   administrator: ['admin'],

@@ -4,6 +4,7 @@
  */
 let csrf = '';
 export const setCsrf = (token: string) => void (csrf = token);
+export const getCsrf = () => csrf;
 
 /** A failure for people: the message in both languages ("中文 / English"), and its code. */
 export class HubError extends Error {

@@ -16,6 +16,7 @@ const TEXT = {
   worklist: ['检察工作清单', 'Worklist'],
   penalty: ['以罚代刑线索', 'Penalty instead of prosecution'],
   check: ['证书核验', 'Certificate check'],
+  screening: ['名单比对', 'Roster screening'],
   activity: ['部门发布情况', 'Agency activity'],
   auditTrail: ['审计记录', 'Audit trail'],
   admin: ['用户与凭证管理', 'Users and credentials'],

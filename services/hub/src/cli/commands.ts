@@ -45,6 +45,9 @@ export async function startCommand(config: HubConfig, out: Out): Promise<void> {
   out(
     `GraphQL: ${hub.url}/graphql (query page ${hub.url}/graphql/ui; user token: npm run hub -- user create --role analyst --name <name> --units <division codes>)`,
   );
+  out(
+    `控制台 console: ${hub.url}/ (sign in with the one-time link printed by: npm run hub -- user create --role analyst --name <name> --units <division codes>)`,
+  );
   if (config.KAFKA_BROKERS)
     out(
       `kafka bridge: ${config.KAFKA_BROKERS} (topics hub.ingress.<agency> → store → hub.inbox.<agency>)`,
