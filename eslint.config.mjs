@@ -44,6 +44,7 @@ export default tseslint.config(
           './test/tsconfig.json',
           './test/bench/tsconfig.json',
           './test/bench-postgres/tsconfig.json',
+          './services/console/src/web/tsconfig.json',
         ],
         tsconfigRootDir: import.meta.dirname,
       },

@@ -54,6 +54,7 @@ import {
 } from '@hub/evidence';
 import { AuditTrail, SqliteAuditLog } from '@hub/audit';
 import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
+import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
 import {
   recordingClockOf,
   redactUrl,
@@ -269,6 +270,12 @@ export function openUsers(config: HubConfig): UserDirectory {
   );
 }
 
+/** Console sign-in state (user names, password hashes, links, sessions): hub state in hub.db. */
+export function openConsoleStore(config: HubConfig): ConsoleStore {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new ConsoleStore(join(config.dataDir, 'hub.db'));
+}
+
 export interface RunningHub {
   url: string;
   server: Server;
@@ -396,6 +403,30 @@ export async function startHub(
     onSigned: (c) =>
       notaryLogger.info({ position: c.position, count: c.count }, 'chain checkpoint signed'),
   });
+  const certificates = {
+    audit,
+    recorder,
+    readModels,
+    vault,
+    jobs,
+    rosterLimit: config.ROSTER_LIMIT,
+    inflation: xlsxLimitsOf(config),
+    ...(screeningThreads ? { screeningThreads } : {}),
+    onScreeningError: (err: unknown) => certificatesLogger.error({ err }, 'screening failed'),
+  };
+  const consoleStore = openConsoleStore(config);
+  const webConsole = consoleRouter({
+    users,
+    store: consoleStore,
+    credentials: stores.credentials,
+    readModels,
+    audit,
+    transferCriteria: rules.transferCriteria,
+    bimonthlyReading,
+    webDir: CONSOLE_WEB_DIR,
+    // Officers screen rosters from the console with the same service as agency systems.
+    screening: certificates,
+  });
   const app = createIngestionApp({
     audit,
     store,
@@ -419,6 +450,8 @@ export async function startHub(
     userRouters: [
       // The OpenAPI document, the event catalogue and the reference page need no credential.
       openApiRouter(),
+      // The console at /; its session cookie stands for the user's token on /graphql.
+      webConsole.router,
       auditRouter({
         users,
         audit,
@@ -430,17 +463,7 @@ export async function startHub(
       graphql.router,
       evidenceRouter({ notary, checkpoints, key: hubKey, audit }),
       reportingRouter({ readModels, ...rules, lateAfterDays, bimonthlyReading, audit }),
-      certificatesRouter({
-        audit,
-        recorder,
-        readModels,
-        vault,
-        jobs,
-        rosterLimit: config.ROSTER_LIMIT,
-        inflation: xlsxLimitsOf(config),
-        ...(screeningThreads ? { screeningThreads } : {}),
-        onScreeningError: (err) => certificatesLogger.error({ err }, 'screening failed'),
-      }),
+      certificatesRouter(certificates),
     ],
   });
   // Not app.listen: express 5 hands a listen error (port in use) to the callback it calls
@@ -488,6 +511,7 @@ export async function startHub(
       await screeningThreads?.close();
       jobs.close();
       users.close();
+      consoleStore.close();
       await readModels.close();
       await stores.close();
       vault.close();

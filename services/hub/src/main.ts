@@ -96,7 +96,7 @@ const FLAGS: Record<string, readonly string[]> = {
   report: ['unit', 'period', 'from', 'to', 'as-of', 'format', 'out', 'filled-by', 'contact'],
   ledger: ['unit', 'due', 'penalty', 'as-of'],
   worklist: ['unit', 'as-of'],
-  user: ['role', 'name', 'agency', 'units', 'days'],
+  user: ['role', 'name', 'agency', 'units', 'days', 'login'],
   certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
   import: ['agency', 'file', 'sheet'],
   projections: [],

@@ -1,6 +1,7 @@
 // Measure what the hub runs: production mode for the libraries that read NODE_ENV at load.
 import './production-env.js';
 import { certificatesSuite } from './certificates-suite.js';
+import { consoleSuite } from './console-suite.js';
 import { graphqlSuite } from './graphql-suite.js';
 import { httpSuite } from './http-suite.js';
 import { kafkaSuite } from './kafka-suite.js';
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   graphql: graphqlSuite,
   // Its peer (Emmett PostgreSQL 0.42) needs an Emmett of its own: a workspace apart.
   postgres: () => import('@hub/bench-postgres').then((m) => m.postgresSuite()),
+  console: consoleSuite,
 };
 
 const requested = process.argv.slice(2);

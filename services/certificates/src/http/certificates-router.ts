@@ -5,6 +5,7 @@ import {
   certificateTypeChoicesZh,
   certificateTypeOf,
   type CertificateType,
+  type Agency,
   DivisionCode,
   ExternalId,
   maskCertificateNumber,
@@ -289,56 +290,17 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
           .json({ screeningId: id, status: location, resubmitted: true });
         return;
       }
-      const actor = actorOf(req);
-      void (async () => {
-        let summary = { rows: 0, rejectedRows: 0, negativeRows: 0, anomalies: 0, byResult: {} };
-        let failure: string | undefined;
-        try {
-          summary = await deps.jobs.writeResults(
-            id,
-            screenRoster(rosterRuns(source, format, undefined, xlsxLimits), {
-              protector: deps.vault,
-              lookup: (keys) => deps.readModels.getDocuments('certificate-registry', keys),
-              today: today(),
-              ...(query.type ? { certificateType: query.type } : {}),
-              ...(deps.screeningThreads ? { threads: deps.screeningThreads } : {}),
-            }),
-          );
-        } catch (error) {
-          failure =
-            error instanceof TableError
-              ? error.message
-              : `screening failed: ${(error as Error).message}`;
-          if (!(error instanceof TableError)) deps.onScreeningError?.(error);
-        }
-        // Every screening is on record, with who asked, why, and what came of it; results
-        // that cannot be put on record are not handed out.
-        try {
-          await deps.recorder.record(agency, [
-            {
-              id: deterministicUuid(`${agency}|screened|${id}`),
-              type: 'RosterScreened',
-              schemaVersion: 1,
-              reportingUnit: query.reportingUnit,
-              occurredAt: now().toISOString(),
-              actor,
-              data: {
-                screeningId: id,
-                purpose: query.purpose,
-                ...(query.caseId ? { caseId: query.caseId } : {}),
-                rows: summary.rows,
-                rejectedRows: summary.rejectedRows,
-                negativeRows: summary.negativeRows,
-                anomalies: summary.anomalies,
-              },
-            },
-          ]);
-        } catch (error) {
-          deps.onScreeningError?.(error);
-          failure = `比对未能记录，结果不予提供 / the screening could not be put on record, so its results are withheld: ${(error as Error).message}`;
-        }
-        deps.jobs.finish(id, summary, failure);
-      })();
+      void screenInBackground(deps, {
+        id,
+        agency,
+        actor: actorOf(req),
+        purpose: query.purpose,
+        reportingUnit: query.reportingUnit,
+        ...(query.caseId ? { caseId: query.caseId } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        source,
+        format,
+      });
       res.status(202).location(location).json({ screeningId: id, status: location });
     }),
   );
@@ -414,4 +376,82 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
     }),
   );
   return router;
+}
+
+/** What a screening screens, for whom, and why (the job is created already). */
+export interface ScreeningRequest {
+  id: string;
+  agency: Agency;
+  actor: { officerId: string };
+  purpose: string;
+  reportingUnit: string;
+  caseId?: string;
+  type?: CertificateType;
+  source: ReturnType<typeof bufferSource>;
+  format: 'csv' | 'xlsx';
+}
+
+/**
+ * Screens a roster into its job's results, puts the screening on record (RosterScreened) and
+ * finishes the job; results that cannot be put on record are withheld. For agency systems
+ * (HTTP) and officers in the console alike.
+ */
+export async function screenInBackground(
+  deps: CertificatesDeps,
+  request: ScreeningRequest,
+): Promise<void> {
+  const now = () => (deps.now ?? (() => new Date()))();
+  const today = () => dayString(shanghaiDay(now().toISOString()));
+  const xlsxLimits: XlsxLimits = {
+    ...DEFAULT_XLSX_LIMITS,
+    ...deps.inflation,
+    maxBytes: parseSize(deps.rosterLimit ?? '200mb'),
+  };
+  const { id, agency, actor, source, format } = request;
+  const query = request;
+  let summary = { rows: 0, rejectedRows: 0, negativeRows: 0, anomalies: 0, byResult: {} };
+  let failure: string | undefined;
+  try {
+    summary = await deps.jobs.writeResults(
+      id,
+      screenRoster(rosterRuns(source, format, undefined, xlsxLimits), {
+        protector: deps.vault,
+        lookup: (keys) => deps.readModels.getDocuments('certificate-registry', keys),
+        today: today(),
+        ...(query.type ? { certificateType: query.type } : {}),
+        ...(deps.screeningThreads ? { threads: deps.screeningThreads } : {}),
+      }),
+    );
+  } catch (error) {
+    failure =
+      error instanceof TableError ? error.message : `screening failed: ${(error as Error).message}`;
+    if (!(error instanceof TableError)) deps.onScreeningError?.(error);
+  }
+  // Every screening is on record, with who asked, why, and what came of it; results
+  // that cannot be put on record are not handed out.
+  try {
+    await deps.recorder.record(agency, [
+      {
+        id: deterministicUuid(`${agency}|screened|${id}`),
+        type: 'RosterScreened',
+        schemaVersion: 1,
+        reportingUnit: query.reportingUnit,
+        occurredAt: now().toISOString(),
+        actor,
+        data: {
+          screeningId: id,
+          purpose: query.purpose,
+          ...(query.caseId ? { caseId: query.caseId } : {}),
+          rows: summary.rows,
+          rejectedRows: summary.rejectedRows,
+          negativeRows: summary.negativeRows,
+          anomalies: summary.anomalies,
+        },
+      },
+    ]);
+  } catch (error) {
+    deps.onScreeningError?.(error);
+    failure = `比对未能记录，结果不予提供 / the screening could not be put on record, so its results are withheld: ${(error as Error).message}`;
+  }
+  deps.jobs.finish(id, summary, failure);
 }

@@ -13,7 +13,7 @@ import type { Role, Viewer } from './roles.js';
  * Anything not listed is denied (deny by default); rows are then scoped per role.
  */
 export const OPERATION_ROLES: Record<string, readonly Role[]> = {
-  me: ['analyst', 'procurator', 'agency_officer', 'court_clerk', 'auditor'],
+  me: ['analyst', 'procurator', 'agency_officer', 'court_clerk', 'auditor', 'administrator'],
   forms: ['analyst', 'procurator', 'agency_officer'],
   form: ['analyst', 'procurator', 'agency_officer'],
   formCellEvents: ['analyst', 'procurator'],

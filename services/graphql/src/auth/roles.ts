@@ -1,7 +1,15 @@
 import type { Agency } from '@hub/domain';
 
 /** Who reads through GraphQL (people, not agency systems). */
-export const ROLES = ['analyst', 'procurator', 'agency_officer', 'court_clerk', 'auditor'] as const;
+export const ROLES = [
+  'analyst',
+  'procurator',
+  'agency_officer',
+  'court_clerk',
+  'auditor',
+  // Manages users and agency credentials in the console; reads no rows.
+  'administrator',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export const isRole = (value: unknown): value is Role =>

@@ -13,7 +13,14 @@ import {
 } from '@hub/domain';
 import { DEMO_REFERENCE_DATE, generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
-import { openAuditLog, openStores, openUsers, openVault, startHub } from '../compose.js';
+import {
+  openAuditLog,
+  openConsoleStore,
+  openStores,
+  openUsers,
+  openVault,
+  startHub,
+} from '../compose.js';
 import { AuditTrail } from '@hub/audit';
 import { inboxOpener } from '@hub/certificates';
 import { isRole, ROLES } from '@hub/graphql';
@@ -58,6 +65,9 @@ export async function startCommand(
   out(`demo data: npm run hub -- demo`);
   out(
     `GraphQL: ${hub.url}/graphql (query page ${hub.url}/graphql/ui; user token: npm run hub -- user create --role analyst --name <name> --units <division codes>)`,
+  );
+  out(
+    `控制台 console: ${hub.url}/ (sign in with the one-time link printed by: npm run hub -- user create --role analyst --name <name> --units <division codes>)`,
   );
   if (config.KAFKA_BROKERS)
     out(
@@ -309,7 +319,7 @@ export function staleSchemas(
   return [...stale, ...extra];
 }
 
-const USER_USAGE = `hub user create --role <${ROLES.join('|')}> --name <name> --units <division codes, comma-separated; 000000 for the whole country> [--agency <code>] [--days 90] | hub user list | hub user revoke <id>`;
+const USER_USAGE = `hub user create --role <${ROLES.join('|')}> --name <name> --units <division codes, comma-separated; 000000 for the whole country> [--agency <code>] [--login <console user name>] [--days 90] | hub user list | hub user revoke <id>`;
 
 /** `hub user create --role <role> --name <name> --units a,b [--agency <code>] [--days 90]`, `list`, `revoke <id>`. */
 export async function userCommand(
@@ -326,6 +336,12 @@ export async function userCommand(
   const name = flagValue(flags, 'name');
   const agency = agencyFlag(flags);
   const units = unitsFlag(flags);
+  const login = flagValue(flags, 'login');
+  if (login !== undefined && !/^[A-Za-z0-9._@-]{3,64}$/.test(login))
+    throw usage(
+      `--login 应为 3 到 64 个字母、数字或 . _ @ -，收到 "${login}"`,
+      `--login must be 3 to 64 letters, digits or . _ @ -, got "${login}"`,
+    );
   const daysText = flagValue(flags, 'days');
   const days = daysText === undefined ? 90 : Number(daysText);
   if (!/^\d+$/.test(daysText ?? '90') || days < 1 || days > 3650)
@@ -358,6 +374,17 @@ export async function userCommand(
             throw usage(`无法创建用户：${(error as Error).message}`, (error as Error).message);
           });
         note({ subject: { userId: id } });
+        // The console: a one-time sign-in link (then the person sets a user name and password).
+        const consoleStore = openConsoleStore(config);
+        try {
+          consoleStore.setAccount(id, login ?? `user-${id.slice(0, 8)}`, null);
+          const link = consoleStore.createLink(id);
+          out(
+            `控制台一次性登录链接（7 天内有效）/ one-time console sign-in link (valid 7 days): http://${config.HOST}:${config.PORT}/signin#link=${link}`,
+          );
+        } finally {
+          consoleStore.close();
+        }
         out(
           `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
         );

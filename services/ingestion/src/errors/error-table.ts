@@ -140,6 +140,13 @@ export const ERROR_TABLE = {
   // The hub itself.
   NOT_READY: answer(503, 'SERVICE_UNAVAILABLE', '服务尚未就绪', 'Not ready'),
   INTERNAL_ERROR: answer(500, 'INTERNAL_SERVER_ERROR', '服务器内部错误', 'Internal server error'),
+  // The console: sign-in, sessions, administration.
+  SIGN_IN_FAILED: answer(401, 'UNAUTHENTICATED', '登录失败', 'Sign-in failed'),
+  SESSION_EXPIRED: answer(401, 'UNAUTHENTICATED', '登录已过期', 'Session expired'),
+  CSRF_REJECTED: answer(403, 'FORBIDDEN', '请求来源校验失败', 'Cross-site request refused'),
+  ACCOUNT_INVALID: answer(400, 'BAD_USER_INPUT', '账户信息有误', 'Invalid account details'),
+  LOGIN_TAKEN: answer(409, 'CONFLICT', '登录名已被使用', 'User name already taken'),
+  USER_NOT_FOUND: answer(404, 'NOT_FOUND', '无此用户', 'No such user'),
 };
 
 /** The stable codes of the table: every problem+json answer carries one. */
