@@ -128,10 +128,9 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     if (wait === 0) return next();
     res.setHeader('Retry-After', String(wait));
     sendProblem(res, {
-      status: 429,
       code: 'RATE_LIMITED',
-      title: '请求过于频繁 / Too many requests',
-      detail: `登录尝试过于频繁，请 ${wait} 秒后再试 / too many sign-in attempts: try again in ${wait} s`,
+      detail: `too many sign-in attempts: try again in ${wait} s`,
+      detailZh: `登录尝试过于频繁，请 ${wait} 秒后再试`,
     });
   });
 
@@ -500,14 +499,12 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     );
 
   router.use('/console/api', (_req, res) =>
-    sendProblem(res, { status: 404, title: '无此接口 / Not Found' }),
+    sendProblem(res, { code: 'NOT_FOUND', detail: 'no such console API', detailZh: '无此接口' }),
   );
   router.use('/console/api', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof z.ZodError) {
       sendProblem(res, {
-        status: 400,
         code: 'ACCOUNT_INVALID',
-        title: '请求参数有误 / Invalid request',
         detail: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       });
       return;

@@ -93,7 +93,7 @@ async function openEventStore(
   }
   const postgres = config.EVENT_STORE === 'postgres';
   const url = postgres ? config.DATABASE_URL! : config.EVENTSTORE_URL!;
-  const store: EventStore = postgres
+  const store = postgres
     ? new PostgresEventStore({
         connectionString: url,
         chain: chainAlgOf(config),
@@ -108,8 +108,9 @@ async function openEventStore(
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      // A read of one user stream: the hub's user need not be an admin, as a $all read needs.
-      store.checkReachable(),
+      // KurrentDB: a read of one user stream (the hub's user need not be an admin, as a $all
+      // read needs); PostgreSQL: the head of the log.
+      store instanceof KurrentDbEventStore ? store.checkReachable() : store.headPosition(),
       new Promise(
         (_, reject) =>
           (timer = setTimeout(

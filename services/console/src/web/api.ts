@@ -20,21 +20,33 @@ export class HubError extends Error {
 const NETWORK =
   '无法连接平台，请检查网络后重试 / the hub cannot be reached: check the network and try again';
 
+/** A problem+json body's message for a person: Chinese first (detailZh or titleZh), English after. */
+export function problemMessage(body: ProblemBody): string | undefined {
+  const han = /[\u4e00-\u9fff]/;
+  const zh = body.detailZh ?? (body.detail && han.test(body.detail) ? body.detail : body.titleZh);
+  const en = body.detail && !han.test(body.detail) ? body.detail : body.title;
+  if (zh && en) return `${zh} / ${en}`;
+  return zh ?? en;
+}
+
+export interface ProblemBody {
+  title?: string;
+  titleZh?: string;
+  detail?: string;
+  detailZh?: string;
+  code?: string;
+}
+
 async function problemOf(res: Response): Promise<HubError> {
-  const body = (await res.json().catch(() => ({}))) as {
-    title?: string;
-    detail?: string;
-    code?: string;
-  };
+  const body = (await res.json().catch(() => ({}))) as ProblemBody;
   if (res.status === 401)
     return new HubError(
-      body.detail ?? '登录已过期，请重新登录 / the session has expired: sign in again',
+      problemMessage(body) ?? '登录已过期，请重新登录 / the session has expired: sign in again',
       body.code ?? 'SESSION_EXPIRED',
       401,
     );
-  const detail = body.detail && /[\u4e00-\u9fff]/.test(body.detail) ? body.detail : body.title;
   return new HubError(
-    detail ??
+    problemMessage(body) ??
       `平台暂时无法处理该请求（${res.status}），请稍后重试 / the hub could not do this (${res.status}): try again later`,
     body.code,
     res.status,

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Card, Input, Progress, Select, Space, Table, Tag, Typography } from 'antd';
-import { download, getCsrf, gql, HubError } from '../api';
+import { download, getCsrf, gql, HubError, problemMessage, type ProblemBody } from '../api';
 import { inLang, useLang, useT } from '../i18n';
 import { useUser } from '../session';
 import { ErrorBox, UnitSelect } from '../ui';
@@ -58,16 +58,12 @@ function upload(
     xhr.onload = () => {
       const body = JSON.parse(xhr.responseText || '{}') as {
         screeningId?: string;
-        detail?: string;
-        title?: string;
-        code?: string;
-      };
+      } & ProblemBody;
       if (xhr.status === 202 && body.screeningId) resolve({ screeningId: body.screeningId });
       else
         reject(
           new HubError(
-            body.detail ??
-              body.title ??
+            problemMessage(body) ??
               `上传失败（${xhr.status}），请重试 / the upload failed (${xhr.status}): try again`,
             body.code,
             xhr.status,
