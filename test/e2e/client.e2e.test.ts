@@ -3,15 +3,16 @@
  * publishing, a resend after a lost answer recording nothing twice, retries with backoff on
  * 503 and dropped connections, problem+json as typed errors, batching, reads of the ledger.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HubClient, HubProblemError, HubUnavailableError } from '@hub/client';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createTokens,
+  hubCli,
   startHubProcess,
   tempDataDir,
   waitForProjections,
@@ -189,5 +190,67 @@ describe('HubClient', () => {
     expect(JSON.stringify(clue)).toContain('CL-CLUE-1');
     const forms = await client.forms.list();
     expect(forms.map((f) => f.id)).toContain('shanghai-2024');
+  });
+});
+
+describe('HubClient signing batches', () => {
+  let signedDir: string;
+  let signedHub: HubProcess;
+  let signedToken: string;
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  beforeAll(async () => {
+    signedDir = tempDataDir();
+    signedToken = createTokens(signedDir, ['emergency'] as const, '310000').emergency;
+    const pem = join(signedDir, 'emergency-sign.pub.pem');
+    writeFileSync(pem, publicKey.export({ type: 'spki', format: 'pem' }));
+    const registered = hubCli(
+      ['agency-key', 'register', '--agency', 'emergency', '--public-key', pem],
+      {
+        HUB_DATA_DIR: signedDir,
+      },
+    );
+    expect(registered.status).toBe(0);
+    signedHub = await startHubProcess({
+      HUB_DATA_DIR: signedDir,
+      HUB_SIGNATURES_REQUIRED: 'emergency',
+    });
+  });
+  afterAll(() => {
+    signedHub?.child.kill('SIGKILL');
+    rmSync(signedDir, { recursive: true, force: true });
+  });
+
+  it('signs every batch with the agency key, where the hub requires it', async () => {
+    const signing = new HubClient({
+      baseUrl: signedHub.url,
+      token: signedToken,
+      signingKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    expect(await signing.publish('InspectionConducted', inspection('SIGNED-1'))).toMatchObject({
+      accepted: 1,
+      duplicate: false,
+    });
+    // Control: the same client without the key is refused.
+    const unsigned = new HubClient({ baseUrl: signedHub.url, token: signedToken });
+    await expect(
+      unsigned.publish('InspectionConducted', inspection('SIGNED-2')),
+    ).rejects.toMatchObject({
+      code: 'SIGNATURE_REQUIRED',
+      status: 401,
+    });
+    // Another key than the registered one: refused as invalid.
+    const other = generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const wrongKey = new HubClient({
+      baseUrl: signedHub.url,
+      token: signedToken,
+      signingKeyPem: other,
+    });
+    await expect(
+      wrongKey.publish('InspectionConducted', inspection('SIGNED-3')),
+    ).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, sign } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HubProblemError, HubUnavailableError, type HubProblem } from './errors.js';
 import { SCHEMA_VERSIONS, type EventDataByType, type EventType } from './generated/event-types.js';
@@ -15,6 +15,11 @@ export interface HubClientOptions {
   /** Longest wait between attempts (default 10 s); a Retry-After the hub sends is honoured. */
   maxDelayMs?: number;
   fetch?: typeof fetch;
+  /**
+   * The agency's Ed25519 signing key (PKCS#8 PEM), registered with `hub agency-key register`:
+   * every batch is then signed (Hub-Signature), as agencies in HUB_SIGNATURES_REQUIRED must.
+   */
+  signingKeyPem?: string;
 }
 
 /** Who did it, inside the agency. */
@@ -106,7 +111,11 @@ export class HubClient {
       events: envelopes,
       ...(expectedRevisions ? { expectedRevisions } : {}),
     });
-    const answer = (await this.request('POST', '/v1/events', body)) as Omit<
+    // Signed once: every attempt sends the same bytes, so the same signature holds.
+    const headers: Record<string, string> = this.options.signingKeyPem
+      ? { 'Hub-Signature': batchSignature(this.options.signingKeyPem, body) }
+      : {};
+    const answer = (await this.request('POST', '/v1/events', body, headers)) as Omit<
       PublishResult,
       'duplicate' | 'eventIds'
     >;
@@ -155,7 +164,12 @@ export class HubClient {
       this.get<unknown>('/v1/ledger/due', query),
   };
 
-  private async request(method: string, path: string, body?: string): Promise<unknown> {
+  private async request(
+    method: string,
+    path: string,
+    body?: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<unknown> {
     let lastFailure: unknown;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       let wait = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
@@ -167,6 +181,7 @@ export class HubClient {
             Authorization: `Bearer ${this.options.token}`,
             Accept: 'application/json, application/problem+json',
             ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...extraHeaders,
           },
           ...(body !== undefined ? { body } : {}),
         });
@@ -195,6 +210,19 @@ export class HubClient {
       lastFailure,
     );
   }
+}
+
+/**
+ * `Hub-Signature` for a body: Ed25519 over `hub-batch-v1\n<SHA-256 of the body, hex>`, with the
+ * key id the hub gives a registered key (the first 16 hex digits of its SPKI's SHA-256).
+ */
+export function batchSignature(privateKeyPem: string, body: string): string {
+  const key = createPrivateKey(privateKeyPem);
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const keyId = createHash('sha256').update(spki).digest('hex').slice(0, 16);
+  const digest = createHash('sha256').update(body, 'utf8').digest('hex');
+  const sig = sign(null, Buffer.from(`hub-batch-v1\n${digest}`, 'utf8'), key).toString('base64');
+  return `keyId=${keyId}, alg=ed25519, sig=${sig}`;
 }
 
 function parseProblem(text: string, status: number): HubProblem {
