@@ -132,6 +132,17 @@ const ARTIFACTS = join(__dirname, '../artifacts/console');
       await page.getByRole('cell', { name: 'analyst2' }).waitFor();
       await shot(page, 'admin');
 
+      // An agency credential: its token shown once, then revoked.
+      await page.click('#cred-agency');
+      await page.locator('.ant-select-item-option', { hasText: '应急管理' }).click();
+      await page.fill('#cred-units', '310105');
+      await page.fill('#cred-label', '长宁区应急局执法系统');
+      await page.click('#cred-create');
+      await page.locator('#admin-secret', { hasText: /^hub_emergency_/ }).waitFor();
+      const credential = page.getByRole('row', { name: /长宁区应急局执法系统/ });
+      await credential.getByRole('button').click();
+      await credential.getByText('已吊销').waitFor();
+
       // The new user's link signs in once; the same link again is refused.
       const other = await newPage();
       await other.goto(secret.replace(/^https?:\/\/[^/]+/, hub.url));

@@ -7,6 +7,7 @@ import {
   AGENCIES,
   DEFAULT_TRANSFER_CRITERIA,
   DivisionCode,
+  EVENT_DEFINITIONS,
   dayString,
   divisionName,
   inspectionInUnits,
@@ -497,6 +498,13 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         record(req, viewer, action, subject),
       ),
     );
+
+  // What each event type is called on the forms and in the documents (the catalogue's titles).
+  const titles = Object.fromEntries(EVENT_DEFINITIONS.map((d) => [d.type, d.titleZh]));
+  router.get(
+    '/console/api/event-titles',
+    signed(async (_req, res) => void res.json(titles)),
+  );
 
   router.use('/console/api', (_req, res) =>
     sendProblem(res, { code: 'NOT_FOUND', detail: 'no such console API', detailZh: '无此接口' }),

@@ -76,10 +76,8 @@ function startHub(
       if (url) resolve({ child, url, output: () => out });
     });
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      process.stderr.write(`console bench: the hub exited with ${code}: ${out.slice(-2000)}\n`);
-      reject(new Error(`hub exited with ${code}`));
-    });
+    // Before it listens only: the suite stops it itself at the end.
+    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out.slice(-2000)}`)));
   });
 }
 

@@ -148,3 +148,10 @@ export async function download(path: string, onProgress: (bytes: number) => void
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+let titles: Promise<Record<string, string>> | undefined;
+/** Event types as the documents name them (移送涉嫌犯罪案件线索 …), asked once. */
+export function eventTitles(): Promise<Record<string, string>> {
+  titles ??= rest<Record<string, string>>('/console/api/event-titles').catch(() => ({}));
+  return titles;
+}

@@ -104,11 +104,14 @@ export const STAGE_ZH: Record<string, string> = {
   unknown: '不明',
 };
 export const STATUS_ZH: Record<string, string> = {
-  pending: '进行中',
-  overdue: '已超期',
+  met: '按期办结',
+  late: '超期办结',
   done: '已办结',
-  done_late: '超期办结',
-  expired: '已过期',
+  due: '办理中',
+  overdue: '已超期',
+  open: '待办',
+  expired: '期限已过（未行使）',
+  pending_no_deadline: '办理中（未设期限）',
 };
 export const label = (table: Record<string, string>, key: string | null | undefined, lang: Lang) =>
   key ? (lang === 'zh' ? (table[key] ?? key) : key) : '—';

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Select } from 'antd';
+import { eventTitles } from './api';
 import { inLang, useLang } from './i18n';
 import { useUser } from './session';
 
@@ -50,4 +51,11 @@ export function UnitSelect(props: { value: string; onChange: (v: string) => void
       options={(user.units ?? []).map((u) => ({ value: u, label: u }))}
     />
   );
+}
+
+/** An event type in the reader's language: its catalogue title in Chinese, its code in English. */
+export function EventType({ type }: { type: string }) {
+  const zh = useLang() === 'zh';
+  const titles = useAsync(() => eventTitles(), []);
+  return <span title={type}>{zh ? (titles.data?.[type] ?? type) : type}</span>;
 }

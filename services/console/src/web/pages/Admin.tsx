@@ -249,7 +249,9 @@ export default function Admin() {
           <Form.Item label={zh ? '说明' : 'Label'} name="label">
             <Input id="cred-label" />
           </Form.Item>
-          <Button htmlType="submit">{zh ? '创建凭证' : 'Create credential'}</Button>
+          <Button htmlType="submit" id="cred-create">
+            {zh ? '创建凭证' : 'Create credential'}
+          </Button>
         </Form>
         <Table<Cred>
           size="small"

@@ -4,7 +4,7 @@ import { gql } from '../api';
 import { CLUES_QUERY, gqlOnce } from '../queries';
 import { AGENCY_ZH, STAGE_ZH, STATUS_ZH, label, useLang, useT } from '../i18n';
 import { shanghai } from '../time';
-import { ErrorBox, useAsync } from '../ui';
+import { ErrorBox, EventType, useAsync } from '../ui';
 
 interface Step {
   ruleId: string;
@@ -38,11 +38,13 @@ export function StepStatus({ status }: { status: string }) {
   const color =
     status === 'overdue'
       ? 'red'
-      : status === 'pending'
-        ? 'blue'
-        : status === 'done_late'
-          ? 'orange'
-          : 'green';
+      : status === 'late'
+        ? 'orange'
+        : ['due', 'open', 'pending_no_deadline'].includes(status)
+          ? 'blue'
+          : status === 'expired'
+            ? 'default'
+            : 'green';
   return <Tag color={color}>{label(STATUS_ZH, status, lang)}</Tag>;
 }
 
@@ -184,7 +186,7 @@ export default function Ledger() {
             render: (_: unknown, c) => {
               const s =
                 c.steps.find((x) => x.status === 'overdue') ??
-                c.steps.find((x) => x.status === 'pending');
+                c.steps.find((x) => ['due', 'open', 'pending_no_deadline'].includes(x.status));
               return s ? (
                 <>
                   {s.labelZh} <StepStatus status={s.status} /> {s.dueBy ? shanghai(s.dueBy) : ''}
@@ -308,7 +310,11 @@ export function ClueTimeline({ clueId }: { clueId: string }) {
                 dataIndex: 'agency',
                 render: (a: string) => label(AGENCY_ZH, a, lang),
               },
-              { title: zh ? '事项' : 'Event', dataIndex: 'type' },
+              {
+                title: zh ? '事项' : 'Event',
+                dataIndex: 'type',
+                render: (type: string) => <EventType type={type} />,
+              },
               { title: t('unit'), dataIndex: 'reportingUnit' },
             ]}
           />

@@ -3,7 +3,7 @@ import { Descriptions, Drawer, Space, Table, Tag, Typography } from 'antd';
 import { gql } from '../api';
 import { AGENCY_ZH, STAGE_ZH, label, useLang, useT } from '../i18n';
 import { shanghai } from '../time';
-import { ErrorBox, useAsync } from '../ui';
+import { ErrorBox, EventType, useAsync } from '../ui';
 import { ClueTimeline, StepStatus } from './Ledger';
 
 const REASON_ZH: Record<string, string> = {
@@ -54,7 +54,8 @@ export default function Worklist() {
             c.steps
               .filter(
                 (s) =>
-                  s.party === 'procuratorate' && (s.status === 'pending' || s.status === 'overdue'),
+                  s.party === 'procuratorate' &&
+                  ['due', 'open', 'overdue', 'pending_no_deadline'].includes(s.status),
               )
               .map((s) => ({ clueId: c.clueId, unit: c.reportingUnit, ...s })),
           ),
@@ -235,7 +236,11 @@ function CasePage({ caseId }: { caseId: string }) {
                 dataIndex: 'agency',
                 render: (a: string) => label(AGENCY_ZH, a, lang),
               },
-              { title: zh ? '事项' : 'Event', dataIndex: 'type' },
+              {
+                title: zh ? '事项' : 'Event',
+                dataIndex: 'type',
+                render: (type: string) => <EventType type={type} />,
+              },
             ]}
           />
           {c.clueId ? (
