@@ -241,8 +241,11 @@ export class PostgresEventStore implements EventStore {
       // read once the tail lock is held, so it includes the previous writer's commit.
       const [, locked, { rows }] = await Promise.all([
         client.query('BEGIN'),
-        client.query<{ position: string; chain: string | null; now: Date }>(this.sql.lockTail),
-        client.query<EventRow>(this.sql.known, [streams, ids]),
+        client.query<{ position: string; chain: string | null; now: Date }>({
+          name: 'hub-lock-tail',
+          text: this.sql.lockTail,
+        }),
+        client.query<EventRow>({ name: 'hub-known', text: this.sql.known, values: [streams, ids] }),
       ]);
       const tailRow = locked.rows[0]!;
       const revisions = new Map<string, number>();
@@ -274,21 +277,26 @@ export class PostgresEventStore implements EventStore {
       // COMMIT with a rollback, and the write's error is what is reported.
       const [, committed] = await Promise.all([
         r.length > 0
-          ? client.query(this.sql.write, [
-              r.map((e) => e.position.toString()),
-              r.map((e) => e.eventId),
-              r.map((e) => e.stream),
-              r.map((e) => e.revision),
-              r.map((e) => e.type),
-              r.map((e) => e.data),
-              r.map((e) => e.metadata),
-              r.map((e) => e.recordedAt),
-              r.map((e) => e.chain),
-              [...state.written.keys()],
-              [...state.written.values()],
-              state.tailPosition.toString(),
-              state.tailChain,
-            ])
+          ? client.query({
+              // Prepared once on the writer's connection: parsed and planned once, not per group.
+              name: 'hub-write',
+              text: this.sql.write,
+              values: [
+                r.map((e) => e.position.toString()),
+                r.map((e) => e.eventId),
+                r.map((e) => e.stream),
+                r.map((e) => e.revision),
+                r.map((e) => e.type),
+                r.map((e) => e.data),
+                r.map((e) => e.metadata),
+                r.map((e) => e.recordedAt),
+                r.map((e) => e.chain),
+                [...state.written.keys()],
+                [...state.written.values()],
+                state.tailPosition.toString(),
+                state.tailChain,
+              ],
+            })
           : undefined,
         client.query('COMMIT'),
       ]);
