@@ -74,6 +74,31 @@ if (adminUrl) {
     });
   });
 
+  describe('PostgreSQL event store: large appends', () => {
+    it('writes an append beyond one statement (over 5,000 events, 65,535 parameters) whole, chained', async () => {
+      const { url } = await testDatabase();
+      const schema = `large_${schemas++}`;
+      const store = new PostgresEventStore({
+        connectionString: url,
+        schema,
+        maxGroupEvents: 20_000,
+      });
+      try {
+        const events = Array.from({ length: 12_000 }, () => anEvent());
+        const [a, b] = await store.appendMany([
+          { stream: 'large-a', events: events.slice(0, 7_000) },
+          { stream: 'large-b', events: events.slice(7_000) },
+        ]);
+        expect([a!.nextExpectedRevision, b!.nextExpectedRevision]).toEqual([6_999, 4_999]);
+        expect(await store.headPosition()).toBe(12_000n);
+        const report = await verifyChain(store);
+        expect(report).toMatchObject({ records: 12_000, problems: [] });
+      } finally {
+        await store.close();
+      }
+    }, 60_000);
+  });
+
   describe('the trap this store avoids (positive control for the concurrent-writers test)', () => {
     it('a table numbered by a sequence lets a reader skip an event that commits late', async () => {
       const { url } = await testDatabase();

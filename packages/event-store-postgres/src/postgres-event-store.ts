@@ -151,21 +151,24 @@ export class PostgresEventStore implements EventStore {
               UNION ALL
               SELECT stream, revision, position, event_id, type, data, metadata, recorded_at, chain
                 FROM ${s}.event_log WHERE event_id = ANY($2::text[])`,
-      // One statement writes the events, the streams' revisions and the tail, and notifies
-      // listeners (delivered at commit).
-      write: `WITH events AS (
+      // One statement writes the events (rows from writeValues), the streams' revisions and the
+      // tail, and notifies listeners (delivered at commit).
+      insert: (values: string) =>
+        `INSERT INTO ${s}.event_log
+           (position, event_id, stream, revision, type, data, metadata, recorded_at, chain)
+         VALUES ${values}`,
+      write: (values: string) => `WITH events AS (
                 INSERT INTO ${s}.event_log
                   (position, event_id, stream, revision, type, data, metadata, recorded_at, chain)
-                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[],
-                                     $6::text[], $7::text[], $8::text[], $9::text[])
+                VALUES ${values}
               ), streams AS (
                 INSERT INTO ${s}.event_streams (stream, revision)
-                SELECT * FROM unnest($10::text[], $11::int[])
+                SELECT * FROM unnest($3::text[], $4::int[])
                 ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
               ), tail AS (
-                UPDATE ${s}.event_log_tail SET position = $12, chain = $13
+                UPDATE ${s}.event_log_tail SET position = $1, chain = $2
               )
-              SELECT pg_notify('${this.channel}', $12::text)`,
+              SELECT pg_notify('${this.channel}', $1::text)`,
       readAll: `SELECT * FROM ${s}.event_log WHERE position > $1 ORDER BY position LIMIT $2`,
       readStream: `SELECT * FROM ${s}.event_log WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
       head: `SELECT position FROM ${s}.event_log_tail`,
@@ -269,32 +272,34 @@ export class PostgresEventStore implements EventStore {
           return { ok: false, error };
         }
       });
-      const r = state.rows;
-      // The write and the COMMIT go out together: if the write fails, the server answers the
-      // COMMIT with a rollback, and the write's error is what is reported.
-      const [, committed] = await Promise.all([
-        r.length > 0
-          ? client.query(this.sql.write, [
-              r.map((e) => e.position.toString()),
-              r.map((e) => e.eventId),
-              r.map((e) => e.stream),
-              r.map((e) => e.revision),
-              r.map((e) => e.type),
-              r.map((e) => e.data),
-              r.map((e) => e.metadata),
-              r.map((e) => e.recordedAt),
-              r.map((e) => e.chain),
-              [...state.written.keys()],
-              [...state.written.values()],
+      // PostgreSQL takes at most 65,535 parameters a statement: events beyond the last chunk's
+      // go first in statements of their own, all sent with the commit (pipelined).
+      const chunks: StoredRow[][] = [];
+      for (let i = 0; i < state.rows.length; i += ROWS_PER_STATEMENT)
+        chunks.push(state.rows.slice(i, i + ROWS_PER_STATEMENT));
+      const last = chunks.pop();
+      const writer = client;
+      // If a write fails, the server answers the COMMIT with a rollback, and the write's error
+      // is what is reported.
+      const results = await Promise.all([
+        ...chunks.map((rows) =>
+          writer.query(this.sql.insert(writeValues(rows.length, 1)), rowParams(rows)),
+        ),
+        last
+          ? client.query(this.sql.write(writeValues(last.length, 5)), [
               state.tailPosition.toString(),
               state.tailChain,
+              [...state.written.keys()],
+              [...state.written.values()],
+              ...rowParams(last),
             ])
           : undefined,
         client.query('COMMIT'),
       ]);
+      const committed = results[results.length - 1]!;
       if (committed.command !== 'COMMIT')
         throw new Error(`the append transaction ended with ${committed.command}, not COMMIT`);
-      if (r.length > 0) head = state.tailPosition;
+      if (last) head = state.tailPosition;
     } catch (error) {
       // The outcome of a COMMIT lost with its connection is unknown: a retry is safe (idempotent).
       await client?.query('ROLLBACK').catch(() => undefined);
@@ -413,6 +418,37 @@ function storeError(error: unknown): Error {
       { cause: error },
     );
   return error instanceof Error ? error : new Error(String(error));
+}
+
+const ROW_PARAMS = 9;
+const ROWS_PER_STATEMENT = 5000;
+
+/** `($first, …), (…)`: the VALUES placeholders of `rows` events, from parameter `first`. */
+function writeValues(rows: number, first: number): string {
+  const tuples: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const at = first + i * ROW_PARAMS;
+    const p = Array.from({ length: ROW_PARAMS }, (_, k) => `$${at + k}`);
+    p[0] += '::bigint';
+    p[3] += '::int';
+    tuples.push(`(${p.join(', ')})`);
+  }
+  return tuples.join(', ');
+}
+
+/** Rows as plain parameters: cheaper to send and parse than arrays of JSON text. */
+function rowParams(rows: readonly StoredRow[]): unknown[] {
+  return rows.flatMap((e) => [
+    e.position.toString(),
+    e.eventId,
+    e.stream,
+    e.revision,
+    e.type,
+    e.data,
+    e.metadata,
+    e.recordedAt,
+    e.chain,
+  ]);
 }
 
 function toStored(row: EventRow): StoredRow {

@@ -77,7 +77,12 @@ async function emmettSystem(url: string): Promise<System> {
         })),
       )),
     readStream: async (stream) => (await store.readStream(stream)).events.length,
-    close: () => store.close(),
+    // Its close does not wait for its pool's connections to end: give them time before the
+    // run's database is dropped (a connection ended by the drop would crash the run).
+    close: async () => {
+      await store.close();
+      await new Promise((r) => setTimeout(r, 1000));
+    },
   };
 }
 
