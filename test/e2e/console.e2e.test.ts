@@ -308,3 +308,98 @@ const ARTIFACTS = join(__dirname, '../artifacts/console');
     });
   },
 );
+
+/** The console's sign-in rules over plain HTTP, on a hub of their own (its own limits). */
+describe('console sign-in: passwords, sessions and guessing', () => {
+  jest.setTimeout(60_000);
+  let dataDir: string;
+  let hub: HubProcess;
+
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    hub = await startHubProcess({ HUB_DATA_DIR: dataDir });
+  });
+  afterAll(() => {
+    hub?.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  type Session = { cookie: string; csrf: string };
+  const post = (path: string, body: unknown, session?: Session) =>
+    fetch(`${hub.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(session ? { cookie: session.cookie, 'X-CSRF-Token': session.csrf } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const sessionOf = async (res: Response): Promise<Session> => {
+    expect(res.status).toBe(200);
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/^hub_console=./);
+    return { cookie, csrf: ((await res.json()) as { csrf: string }).csrf };
+  };
+  const linkFor = (login: string) => {
+    const run = hubCli(
+      ['user', 'create', '--role', 'analyst', '--name', login, '--units', '310000', '--login', login],
+      { HUB_DATA_DIR: dataDir },
+    );
+    expect(run.status).toBe(0);
+    return /#link=([A-Za-z0-9_-]+)/.exec(run.stdout)![1]!;
+  };
+  const alive = async (s: Session) =>
+    (await fetch(`${hub.url}/console/api/session`, { headers: { cookie: s.cookie } })).status;
+
+  it('changes a password only with the current one, and ends the user’s other sessions', async () => {
+    const first = await sessionOf(await post('/console/api/session/link', { link: linkFor('pw1') }));
+    // The first password after a link needs no current one (there is none).
+    const set = await post(
+      '/console/api/account/password',
+      { login: 'pw1', password: 'first password 123' },
+      first,
+    );
+    expect(set.status).toBe(200);
+    const second = await sessionOf(
+      await post('/console/api/session', { login: 'pw1', password: 'first password 123' }),
+    );
+    const change = (extra: Record<string, string>) =>
+      post(
+        '/console/api/account/password',
+        { login: 'pw1', password: 'second password 456', ...extra },
+        first,
+      );
+    const without = await change({});
+    expect(without.status).toBe(400);
+    expect(((await without.json()) as { detail: string }).detail).toContain('当前密码不正确');
+    expect((await change({ currentPassword: 'a wrong guess' })).status).toBe(400);
+    expect(await alive(second)).toBe(200);
+    // The right one: changed, this session lives on, the other one ends.
+    expect((await change({ currentPassword: 'first password 123' })).status).toBe(200);
+    expect(await alive(first)).toBe(200);
+    expect(await alive(second)).toBe(401);
+    const signIn = (password: string) => post('/console/api/session', { login: 'pw1', password });
+    expect((await signIn('first password 123')).status).toBe(401);
+    expect((await signIn('second password 456')).status).toBe(200);
+  });
+
+  it('limits guesses at one user name, whoever guesses, and leaves other names alone', async () => {
+    const guess = (login: string) =>
+      post('/console/api/session', { login, password: 'not the password' });
+    // Ten a minute per user name: the first ten are judged on the password, then a wait (the
+    // bucket refills slowly, so the limit shows within a few more even on a slow machine).
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    while (!limited && statuses.length < 14) {
+      const res = await guess('victim');
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(limited?.status).toBe(429);
+    expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await limited!.json()) as { detailZh: string }).detailZh).toContain('该用户名');
+    // Control: another user name from the same address is still judged on its password.
+    expect((await guess('someone-else')).status).toBe(401);
+  });
+});

@@ -77,6 +77,9 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
   const json = express.json({ limit: '64kb' });
   // Guessing passwords: 20 tries a minute from one address (scrypt makes each try slow too).
   const tries = new TokenBuckets(20);
+  // And 10 a minute against one account, from however many addresses (the address limit alone
+  // lets a botnet guess freely, and behind a proxy every user shares one address).
+  const accountTries = new TokenBuckets(10);
 
   const wrap =
     (handler: (req: Request, res: Response) => Promise<void>) =>
@@ -142,6 +145,18 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       const body = z
         .object({ login: z.string().max(64), password: z.string().max(200) })
         .safeParse(req.body);
+      const wait = body.success
+        ? accountTries.take(`login:${body.data.login.trim().toLowerCase()}`)
+        : 0;
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        sendProblem(res, {
+          code: 'RATE_LIMITED',
+          detail: `too many sign-in attempts for this user name: try again in ${wait} s`,
+          detailZh: `该用户名登录尝试过于频繁，请 ${wait} 秒后再试`,
+        });
+        return;
+      }
       const found = body.success ? store.byLogin(body.data.login.trim()) : undefined;
       const ok =
         body.success && found?.passwordHash
@@ -213,12 +228,38 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     '/console/api/account/password',
     json,
     signed(async (req, res, s) => {
-      const body = z.object({ login: Login, password: z.string() }).safeParse(req.body);
+      const body = z
+        .object({
+          login: Login,
+          password: z.string().max(200),
+          currentPassword: z.string().max(200).optional(),
+        })
+        .safeParse(req.body);
       if (!body.success)
         throw new ConsoleError(
           'ACCOUNT_INVALID',
           body.error.issues.map((i) => i.message).join('; '),
         );
+      // A password already set is changed only by whoever knows it: a session left open on a
+      // shared desk must not be enough to lock its owner out.
+      const existing = store.account(s.viewer.userId)?.passwordHash;
+      if (
+        existing &&
+        !(await verifyPassword(body.data.currentPassword ?? '', existing).catch(() => false))
+      ) {
+        record(
+          req,
+          s.viewer,
+          'user.reset',
+          { userId: s.viewer.userId, args: { change: 'own-password' } },
+          'refused',
+          'ACCOUNT_INVALID',
+        );
+        throw new ConsoleError(
+          'ACCOUNT_INVALID',
+          '当前密码不正确，请重新输入 / the current password is wrong',
+        );
+      }
       const problem = passwordProblem(body.data.password);
       if (problem) throw new ConsoleError('ACCOUNT_INVALID', problem);
       if (
@@ -228,6 +269,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
           'LOGIN_TAKEN',
           `用户名 ${body.data.login} 已被他人使用，请换一个 / the user name ${body.data.login} is taken: choose another`,
         );
+      // Any other session of this user (a suspected compromise is why passwords change) ends.
+      store.endOtherSessionsOf(s.viewer.userId, s.sessionId);
       record(req, s.viewer, 'user.reset', {
         userId: s.viewer.userId,
         args: { change: 'own-password' },
@@ -512,7 +555,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
   router.use('/console/api', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof z.ZodError) {
       sendProblem(res, {
-        code: 'ACCOUNT_INVALID',
+        code: 'INVALID_REQUEST',
+        detailZh: `请求参数有误：${error.issues.map((i) => i.path.join('.') || '请求').join('、')}`,
         detail: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       });
       return;

@@ -150,6 +150,13 @@ export class ConsoleStore {
       .get(sha256(id))?.user_id;
   }
 
+  /** Every session of a user but one (the one that changed the password). */
+  endOtherSessionsOf(userId: string, keepId: string): void {
+    this.db
+      .prepare('DELETE FROM console_sessions WHERE user_id = ? AND hash <> ?')
+      .run(userId, sha256(keepId));
+  }
+
   endSessionsOf(userId: string): void {
     this.db.prepare('DELETE FROM console_sessions WHERE user_id = ?').run(userId);
   }

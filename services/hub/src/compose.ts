@@ -425,10 +425,12 @@ export async function startHub(
     transferCriteria: rules.transferCriteria,
     bimonthlyReading,
     webDir: CONSOLE_WEB_DIR,
+    secureCookies: config.HUB_SECURE_COOKIES === 'true',
     // Officers screen rosters from the console with the same service as agency systems.
     screening: certificates,
   });
   const app = createIngestionApp({
+    ...(config.HUB_TRUST_PROXY ? { trustProxy: trustProxyOf(config.HUB_TRUST_PROXY) } : {}),
     audit,
     store,
     credentials: stores.credentials,
@@ -519,4 +521,9 @@ export async function startHub(
       locks.forEach((l) => l.release());
     },
   };
+}
+
+/** HUB_TRUST_PROXY as express takes it: a hop count, or addresses and subnets. */
+function trustProxyOf(value: string): number | string {
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

@@ -120,6 +120,13 @@ const ConfigSchema = z.object({
    * `preceding`, the two months before it. Printed on the form either way.
    */
   HUB_SHANGHAI_BIMONTHLY: z.enum(['ending', 'preceding']).default('ending'),
+  /** The console's session cookie is sent over HTTPS only: set wherever users reach the hub by HTTPS. */
+  HUB_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
+  /**
+   * Behind a reverse proxy or ingress: which hops to trust for the client's address (express's
+   * `trust proxy`: a hop count, or addresses/subnets), so per-address limits count clients.
+   */
+  HUB_TRUST_PROXY: z.string().optional(),
 });
 
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
@@ -137,6 +144,8 @@ const KNOWN_PREFIXED = new Set([
   'HUB_SIGNATURES_REQUIRED',
   'HUB_AUDIT_RETENTION_DAYS',
   'HUB_SHANGHAI_BIMONTHLY',
+  'HUB_SECURE_COOKIES',
+  'HUB_TRUST_PROXY',
 ]);
 
 /** Variables whose values never appear in a message or a log line. */

@@ -15,6 +15,8 @@ import type { AgencyKeyring } from '@hub/evidence';
 import type { IngestionMetrics } from './metrics.js';
 
 export interface IngestionAppDeps {
+  /** express's `trust proxy` (behind an ingress): the client's address for per-address limits. */
+  trustProxy?: number | string;
   store: EventStore;
   credentials: CredentialStore;
   logger: Logger;
@@ -54,6 +56,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createIngestionApp(deps: IngestionAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -1,5 +1,5 @@
 import { CERTIFICATE_TYPES, PROVINCE_ABBREVIATIONS, type CertificateType } from '../shared/refs.js';
-import { residentIdProblem } from '../shared/value-objects/resident-id.js';
+import { maskIdNumbersIn, residentIdProblem } from '../shared/value-objects/resident-id.js';
 
 /**
  * What is known of each certificate type, as data: how its number is formed, how long the
@@ -150,8 +150,15 @@ export function certificateNumberProblem(
   number: string,
   rules: Record<CertificateType, CertificateTypeRules> = CERTIFICATE_RULES,
 ): { kind: 'invalid' | 'format'; message: string } | undefined {
-  const invalid = (message: string) => ({ kind: 'invalid' as const, message });
-  const format = (message: string) => ({ kind: 'format' as const, message });
+  // The messages echo what was written, which may hold someone's ID number: masked.
+  const invalid = (message: string) => ({
+    kind: 'invalid' as const,
+    message: maskIdNumbersIn(message),
+  });
+  const format = (message: string) => ({
+    kind: 'format' as const,
+    message: maskIdNumbersIn(message),
+  });
   const published = rules[type].numberFormat;
   const title = rules[type].titleZh;
   if (/[０-９Ａ-Ｚａ-ｚ]/u.test(number))

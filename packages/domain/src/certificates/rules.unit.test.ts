@@ -56,8 +56,20 @@ describe('certificate numbers as issued', () => {
       /^证书编号含全角字符，请改为半角/,
     );
     expect(certificateNumberProblem('special_operations', 'X11010519491231002X')?.message).toMatch(
-      /^特种作业操作证编号应为“T”加持证人身份证号（如 T11010519491231002X）/,
+      /^特种作业操作证编号应为“T”加持证人身份证号（如 T110105\*{8}002X）/,
     );
+  });
+
+  it('never echoes an ID number in clear, typed half- or full-width (the messages reach files and screens)', () => {
+    const id = '11010519491231002X';
+    const fullWidth = 'Ｔ１１０１０５１９４９１２３１００２Ｘ';
+    for (const number of [fullWidth, `T ${id}`, `T${id}?`, `X${id}`]) {
+      const message = certificateNumberProblem('special_operations', number)?.message ?? '';
+      // Positive control: the message does show the number, masked.
+      expect([number, message]).toEqual([number, expect.stringContaining('110105')]);
+      expect([number, message]).toEqual([number, expect.not.stringContaining(id)]);
+      expect([number, message]).toEqual([number, expect.not.stringContaining('１９４９１２３１')]);
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import {
   certificateTypeOf,
   ISSUER_OF,
   clockAt,
+  maskIdNumbersIn,
   validatePublishedEvent,
   type AcceptedEvent,
   type Agency,
@@ -179,8 +180,14 @@ export async function importIssuerExport(
   };
   const headerOf = (row: TableRow, column: string) =>
     row.headers?.[column] ?? EXPORT_COLUMNS[column]?.[0] ?? column;
+  // Masked: a message may echo a cell, and a shifted column puts an ID number anywhere.
   const problem = (row: TableRow, column: string, message: string) =>
-    result.problems.push({ line: row.line, column, header: headerOf(row, column), message });
+    result.problems.push({
+      line: row.line,
+      column,
+      header: headerOf(row, column),
+      message: maskIdNumbersIn(message),
+    });
   for await (const row of rows) {
     result.rows++;
     const written = row.cells.certificateType;
@@ -219,7 +226,7 @@ export async function importIssuerExport(
         if (column) {
           const zh = /[\u4e00-\u9fff]/u.test(p.message) ? '' : `${FIX_ZH[column] ?? ''} / `;
           problem(row, column, `${zh}${p.message}`);
-        } else result.problems.push({ line: row.line, message: p.message });
+        } else result.problems.push({ line: row.line, message: maskIdNumbersIn(p.message) });
       }
       continue;
     }

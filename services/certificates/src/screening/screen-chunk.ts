@@ -8,6 +8,7 @@ import {
   maskResidentId,
   nameProblem,
   normaliseName,
+  maskIdNumbersIn,
   observationProblem,
   registryKey,
   residentIdProblem,
@@ -79,8 +80,9 @@ export async function screenChunk(
   const prepared = rows.map((row) => {
     const c = row.cells;
     // A rejection names the column as the roster wrote it, and what to write instead.
+    // Masked: a message may echo a cell, and a shifted column puts an ID number anywhere.
     const at = (column: string, message: string) =>
-      `第 ${row.line} 行「${row.headers?.[column] ?? ROSTER_HEADERS_ZH[column] ?? column}」列：${message}`;
+      `第 ${row.line} 行「${row.headers?.[column] ?? ROSTER_HEADERS_ZH[column] ?? column}」列：${maskIdNumbersIn(message)}`;
     const type = c.certificateType ? certificateTypeOf(c.certificateType) : deps.certificateType;
     if (!type)
       return at(

@@ -1,4 +1,4 @@
-import { createWriteStream, openSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import {
@@ -180,6 +180,8 @@ export async function certificatesCommand(
         out(
           `共 ${result.rows} 行：新导入 ${result.imported}，此前已导入 ${result.alreadyImported}，有问题 ${result.problems.length} / ${result.rows} rows: ${result.imported} imported, ${result.alreadyImported} already there, ${result.problems.length} problems`,
         );
+        // A report from an earlier run of this file would look like this run's: gone first.
+        rmSync(`${file}.problems.csv`, { force: true });
         if (result.problems.length > 0) {
           const report = `${file}.problems.csv`;
           // Opened by people in a spreadsheet: the line, the column as their file names it, the fix.

@@ -380,7 +380,7 @@ export async function userCommand(
           consoleStore.setAccount(id, login ?? `user-${id.slice(0, 8)}`, null);
           const link = consoleStore.createLink(id);
           out(
-            `控制台一次性登录链接（7 天内有效）/ one-time console sign-in link (valid 7 days): http://${config.HOST}:${config.PORT}/signin#link=${link}`,
+            `控制台一次性登录链接（7 天内有效）/ one-time console sign-in link (valid 7 days): ${consoleBaseOf(config)}/signin#link=${link}`,
           );
         } finally {
           consoleStore.close();
@@ -449,4 +449,13 @@ export function connectSchemasCommand(args: string[], out: Out, root = process.c
     writeFileSync(path, text);
     out(`已写入 ${path} / wrote ${path}`);
   }
+}
+
+/**
+ * Where people reach this hub's console, for the sign-in link: the configured address, but a
+ * hub listening on every interface (0.0.0.0, ::) is reached on this machine at 127.0.0.1.
+ */
+function consoleBaseOf(config: HubConfig): string {
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}`;
 }

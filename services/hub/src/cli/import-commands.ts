@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileSource, formatOf, readTable } from '@hub/certificates';
 import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
 import { openStores, openVault } from '../compose.js';
@@ -49,8 +49,10 @@ export async function importCommand(config: HubConfig, args: string[], flags: Fl
     out(
       `「${template.titleZh}」共 ${result.rows} 行：新记录事件 ${result.recorded}，此前已记录 ${result.alreadyRecorded}，有问题 ${result.problems.length} 行次 / ${result.rows} rows: ${result.recorded} events recorded, ${result.alreadyRecorded} already there, ${result.problems.length} problems`,
     );
-    if (result.problems.length === 0) return;
     const report = `${file}.problems.csv`;
+    // A report from an earlier run of this file would look like this run's: gone first.
+    rmSync(report, { force: true });
+    if (result.problems.length === 0) return;
     // Opened by people in a spreadsheet: the row, the column as their file names it, the reason.
     writeFileSync(
       report,

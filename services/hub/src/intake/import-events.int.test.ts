@@ -136,6 +136,43 @@ describe('hub import events', () => {
     expect(result.problems[1]!.message).toContain('生产经营单位、用人单位、培训机构');
   });
 
+  it('takes a copied row as the same row: recorded once, the rest of the file too', async () => {
+    const row =
+      'COPY-1,310105,2024-06-20,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,专项检查,12';
+    const result = await importCsv(
+      'inspections',
+      [
+        '检查编号,行政区划代码,检查日期,检查对象类型,单位名称,统一社会信用代码,检查方式,检查特种作业人员数',
+        row,
+        row,
+        'AFTER-1,310105,2024-06-21,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,日常检查,3',
+      ].join('\n'),
+    );
+    expect(result).toMatchObject({ rows: 3, recorded: 2, alreadyRecorded: 1, problems: [] });
+    expect(await store.readAll({ maxCount: 10 })).toHaveLength(2);
+  });
+
+  it('never repeats an ID number in a problem, whatever column it was typed in', async () => {
+    const id = ID_NUMBERS[0]!;
+    const result = await importCsv(
+      'fines',
+      [
+        '检查编号,处罚决定书文号,行政区划代码,决定日期,检查对象类型,单位名称,统一社会信用代码,处罚对象,姓名,身份证号,人员身份,罚款金额（元）,法律依据',
+        // Columns shifted: the ID number lands under 人员身份 (a choice) and 罚款金额.
+        `CN-9,沪长应急罚〔2024〕91号,310105,2024-07-05,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,个人,王伟,${id},${id},${id},《安全生产法》`,
+        // Typed full-width, as a Chinese input method writes it.
+        `CN-9,沪长应急罚〔2024〕92号,310105,2024-07-05,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,个人,王伟,${id.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))},作业人员,100,《安全生产法》`,
+      ].join('\n'),
+    );
+    expect(result.recorded).toBe(0);
+    expect(result.problems.length).toBeGreaterThanOrEqual(2);
+    const text = JSON.stringify(result.problems);
+    // Positive control: the problems do name the cells (masked), so the test reads real text.
+    expect(text).toContain(id.slice(0, 6));
+    expect(text).not.toContain(id);
+    expect(text).not.toMatch(/[０-９]{17}/u);
+  });
+
   it('refuses rows of a type the agency may not publish, as HTTP publishing does', async () => {
     const result = await importFile('fines', join(SAMPLES, 'events-fines.csv'), 'police');
     expect(result.recorded).toBe(0);

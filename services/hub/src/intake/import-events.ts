@@ -9,6 +9,7 @@
 import {
   clockAt,
   eventDefinition,
+  maskIdNumbersIn,
   validatePublishedEvent,
   type AcceptedEvent,
   type Agency,
@@ -98,10 +99,12 @@ export async function importEventSheet(
     const last = result.problems.at(-1);
     if (column && last?.line === row.line && last.column === column) return;
     const hint = column ? template.hintsZh[column] : undefined;
+    // Masked: a message may echo a cell, and a shifted column puts an ID number anywhere.
+    const masked = maskIdNumbersIn(message);
     result.problems.push({
       line: row.line,
       ...(column ? { column, header: headerOf(row, column) } : {}),
-      message: hint && !message.includes(hint) ? `${message}（应填：${hint}）` : message,
+      message: hint && !masked.includes(hint) ? `${masked}（应填：${hint}）` : masked,
     });
   };
   let chunk: Array<{ row: TableRow; events: AcceptedEvent[] }> = [];
@@ -183,6 +186,10 @@ export async function importEventSheet(
       }
     }
     if (refused) continue;
+    // One append may not name an event twice: a row repeating one already in the chunk (a
+    // copied row) goes into the next append, where it is a duplicate or a conflict of its own.
+    const inChunk = new Set(chunk.flatMap((p) => p.events.map((e) => e.id)));
+    if (accepted.some((e) => inChunk.has(e.id))) await flush();
     chunk.push({ row, events: accepted });
     if (chunk.length >= (options.chunkSize ?? 500)) await flush();
   }

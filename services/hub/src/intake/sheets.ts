@@ -216,7 +216,7 @@ export const SHEETS = {
       'workersChecked',
     ],
     hintsZh: {
-      inspectionId: '本单位的检查编号，如 INS-2024-0001（字母、数字、-）',
+      inspectionId: '检查编号须全国唯一：以本单位区划代码开头，如 310104-INS-2024-0001（字母、数字、-）',
       ...COMMON_HINTS,
       inspectedOn: '如 2024-06-20',
       ...SUBJECT_HINTS,
@@ -263,7 +263,7 @@ export const SHEETS = {
     required: ['inspectionId', 'findingId', 'reportingUnit', 'foundOn', 'subjectKind', 'kind'],
     hintsZh: {
       inspectionId: '与「执法检查」表的检查编号相同',
-      findingId: '本单位的问题编号，如 F-0001',
+      findingId: '问题编号须全国唯一：以本单位区划代码开头，如 310104-F-0001',
       ...COMMON_HINTS,
       foundOn: '如 2024-06-20',
       subjectKind: SUBJECT_HINTS.subjectKind,
@@ -462,7 +462,7 @@ export const SHEETS = {
       'fakeCertificates',
     ],
     hintsZh: {
-      clueId: '本单位的线索编号，如 CLUE-2024-001',
+      clueId: '线索编号须全国唯一：以本单位区划代码开头，如 310104-CLUE-2024-001',
       ...COMMON_HINTS,
       transferredOn: '移送公安机关的日期',
       origin: `${Object.keys(CLUE_ORIGIN).join('、')} 之一`,

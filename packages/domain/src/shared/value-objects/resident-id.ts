@@ -57,10 +57,12 @@ export function maskResidentId(id: string): string {
 
 /**
  * Runs of 17 digits and a digit or X that are not part of a longer run of digits: the shape of
- * a resident ID number, also where it follows letters (a certificate number `T` + ID). The
- * check character is deliberately not checked: a mistyped ID number is still someone's.
+ * a resident ID number, also where it follows letters (a certificate number `T` + ID), and also
+ * typed full-width (１１０１…, as a Chinese input method writes it). The check character is
+ * deliberately not checked: a mistyped ID number is still someone's.
  */
-const EMBEDDED_ID = /(?<![0-9])([1-9]\d{16}[\dXx])(?![0-9A-Za-z])/g;
+const EMBEDDED_ID =
+  /(?<![0-9０-９])([1-9１-９][0-9０-９]{16}[0-9０-９XxＸｘ])(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])/gu;
 
 /**
  * Masks every resident ID number inside a text (first 6 and last 4 characters kept), so that

@@ -6,6 +6,8 @@ import {
   enclosingDivisions,
   fenFromYuan,
   formatFen,
+  containsIdNumber,
+  maskIdNumbersIn,
   maskResidentId,
   normalisePersonName,
   PersonName,
@@ -136,5 +138,21 @@ describe('administrative division codes', () => {
     expect(enclosingDivisions('310105')).toEqual(['310100', '310000']);
     expect(enclosingDivisions('440700')).toEqual(['440000']);
     expect(enclosingDivisions('440000')).toEqual([]);
+  });
+});
+
+describe('ID numbers inside a text', () => {
+  it('masks them half-width, full-width (a Chinese input method) and after letters', () => {
+    const full = '１１０１０５１９４９１２３１００２Ｘ';
+    expect(maskIdNumbersIn(`持证人 ${STANDARD_EXAMPLE}，证号 T${STANDARD_EXAMPLE}`)).toBe(
+      '持证人 110105********002X，证号 T110105********002X',
+    );
+    expect(maskIdNumbersIn(`收到 ${full}`)).toBe('收到 １１０１０５********００２Ｘ');
+    expect(containsIdNumber(`收到 ${full}`)).toBe(true);
+  });
+
+  it('leaves longer runs of digits and shorter ones alone (control)', () => {
+    for (const text of ['1234567890123456789', '12345678901234567', '１２３４５'])
+      expect([text, maskIdNumbersIn(text), containsIdNumber(text)]).toEqual([text, text, false]);
   });
 });

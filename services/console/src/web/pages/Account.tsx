@@ -11,7 +11,7 @@ export default function Account() {
   const zh = useLang() === 'zh';
   const [error, setError] = useState<string>();
   const [done, setDone] = useState(false);
-  const save = (v: { login: string; password: string }) => {
+  const save = (v: { login: string; password: string; currentPassword?: string }) => {
     setError(undefined);
     rest('/console/api/account/password', { method: 'POST', body: JSON.stringify(v) })
       .then(() => setDone(true))
@@ -50,6 +50,15 @@ export default function Account() {
         <Form.Item label={zh ? '用户名' : 'User name'} name="login" rules={[{ required: true }]}>
           <Input id="account-login" autoComplete="username" />
         </Form.Item>
+        {user.hasPassword ? (
+          <Form.Item
+            label={zh ? '当前密码' : 'Current password'}
+            name="currentPassword"
+            rules={[{ required: true }]}
+          >
+            <Input.Password id="account-current-password" autoComplete="current-password" />
+          </Form.Item>
+        ) : null}
         <Form.Item
           label={zh ? '新密码（至少 10 个字符）' : 'New password (10 characters at least)'}
           name="password"
