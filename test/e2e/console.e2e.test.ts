@@ -342,7 +342,18 @@ describe('console sign-in: passwords, sessions and guessing', () => {
   };
   const linkFor = (login: string) => {
     const run = hubCli(
-      ['user', 'create', '--role', 'analyst', '--name', login, '--units', '310000', '--login', login],
+      [
+        'user',
+        'create',
+        '--role',
+        'analyst',
+        '--name',
+        login,
+        '--units',
+        '310000',
+        '--login',
+        login,
+      ],
       { HUB_DATA_DIR: dataDir },
     );
     expect(run.status).toBe(0);
@@ -352,7 +363,9 @@ describe('console sign-in: passwords, sessions and guessing', () => {
     (await fetch(`${hub.url}/console/api/session`, { headers: { cookie: s.cookie } })).status;
 
   it('changes a password only with the current one, and ends the user’s other sessions', async () => {
-    const first = await sessionOf(await post('/console/api/session/link', { link: linkFor('pw1') }));
+    const first = await sessionOf(
+      await post('/console/api/session/link', { link: linkFor('pw1') }),
+    );
     // The first password after a link needs no current one (there is none).
     const set = await post(
       '/console/api/account/password',

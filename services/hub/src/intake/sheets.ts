@@ -216,7 +216,8 @@ export const SHEETS = {
       'workersChecked',
     ],
     hintsZh: {
-      inspectionId: '检查编号须全国唯一：以本单位区划代码开头，如 310104-INS-2024-0001（字母、数字、-）',
+      inspectionId:
+        '检查编号须全国唯一：以本单位区划代码开头，如 310104-INS-2024-0001（字母、数字、-）',
       ...COMMON_HINTS,
       inspectedOn: '如 2024-06-20',
       ...SUBJECT_HINTS,
