@@ -21,6 +21,8 @@ export interface TracedFact {
   eventId: string;
   day: number;
   recordedMs: number;
+  /** Where the event lies in the store: its content is read from there. */
+  position: bigint;
 }
 
 /** What one projection changes for a run of events, and the checkpoint after them. */

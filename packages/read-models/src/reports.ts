@@ -132,6 +132,21 @@ export async function traceFormCellEvents(
   }));
 }
 
+/** The same events with where each lies in the store, to read their content from there. */
+export async function traceFormCellFacts(
+  readModels: ReadModelStore,
+  request: FormRequest,
+  figureId: string,
+  column = 0,
+  lateAfterDays: number = DEFAULT_RECORDING_POLICY.lateAfterDays,
+): Promise<Array<{ eventId: string; position: bigint } & RecordingFlag>> {
+  return (await tracedCell(readModels, request, figureId, column)).map((t) => ({
+    eventId: t.eventId,
+    position: t.position,
+    ...recordingFlag(t.day, t.recordedMs, lateAfterDays),
+  }));
+}
+
 export interface RateFigure {
   id: string;
   labelZh: string;

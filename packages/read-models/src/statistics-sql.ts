@@ -21,7 +21,7 @@ export function statisticsSql(
   }
   if (select === 'trace')
     return {
-      sql: `SELECT event_id, day, recorded_ms FROM rm_facts WHERE ${where} ORDER BY position`,
+      sql: `SELECT event_id, day, recorded_ms, position FROM rm_facts WHERE ${where} ORDER BY position`,
       params,
     };
   const group = query.groupDigits ? `unit / ${10 ** (6 - query.groupDigits)}` : '0';

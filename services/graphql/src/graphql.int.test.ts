@@ -869,3 +869,80 @@ describe('forms, the ledger and the worklist for any period and as of an instant
     expect(r.body.data!.verifyCertificate).toMatchObject({ result: 'unknown_number' });
   });
 });
+
+describe('a form cell’s events with their content, personal data masked (issue 16)', () => {
+  const FORM = `{ form(formId: "shanghai-2024", unit: "310000", period: "2024-08") {
+    rows { unit cells { figureId column value } } } }`;
+  const CONTENTS = `query($unit: String!, $figureId: ID!, $column: Int) {
+    formCellEventContents(formId: "shanghai-2024", figureId: $figureId, unit: $unit, period: "2024-08", column: $column) {
+      eventId type typeZh agency reportingUnit occurredAt recordedAt recordedLate data } }`;
+  type Content = {
+    eventId: string;
+    type: string;
+    typeZh: string;
+    occurredAt: string;
+    data: string;
+  };
+  // The ID numbers the demo published, in clear as the agencies sent them (before sealing).
+  const published = new Map(
+    generateDemoCampaign().map((d) => [d.event.id, JSON.stringify(d.event.data)]),
+  );
+  const idNumbersIn = (text: string) => text.match(/[1-9]\d{16}[\dX]/g) ?? [];
+
+  it('shows each event’s type, times and data, sealed ID numbers masked and never opened', async () => {
+    const form = await gql(tokens.analyst, FORM);
+    expect(form.body.errors).toBeUndefined();
+    const rows = (
+      form.body.data!.form as {
+        rows: Array<{
+          unit: string;
+          cells: Array<{ figureId: string; column: number; value: string }>;
+        }>;
+      }
+    ).rows;
+    const cells = rows
+      .filter((r) => /^31\d{4}$/.test(r.unit))
+      .flatMap((r) => r.cells.filter((c) => c.value !== '0').map((c) => ({ unit: r.unit, ...c })));
+    let shown: Content[] = [];
+    let withId: { event: Content; clear: string } | undefined;
+    for (const cell of cells) {
+      const r = await gql(tokens.analyst, CONTENTS, cell);
+      expect(r.body.errors).toBeUndefined();
+      shown = r.body.data!.formCellEventContents as Content[];
+      const event = shown.find((e) => idNumbersIn(published.get(e.eventId) ?? '').length > 0);
+      if (event) {
+        withId = { event, clear: idNumbersIn(published.get(event.eventId)!)[0]! };
+        break;
+      }
+    }
+    // Positive control: the demo published this ID number in clear, behind this cell.
+    expect(withId).toBeDefined();
+    const { event, clear } = withId!;
+    expect(published.get(event.eventId)).toContain(clear);
+    expect(event.typeZh).not.toBe(event.type);
+    expect(event.occurredAt).toMatch(/^20\d\d-\d\d-\d\d \d\d:\d\d$/);
+    // Shown: the masked number, marked sealed; never the number, nor the sealed value.
+    expect(event.data).toContain(
+      `${clear.slice(0, 6)}${'*'.repeat(8)}${clear.slice(-4)}（已加密）`,
+    );
+    expect(JSON.stringify(shown)).not.toContain(clear);
+    expect(JSON.stringify(shown)).not.toContain('pii1:');
+  });
+
+  it('keeps the drill-down’s units and puts the reading on the audit record', async () => {
+    const args = { unit: '440000', figureId: 'inspectedEnterprises', column: 0 };
+    const outside = await gql(tokens.procurator, CONTENTS, args);
+    expect(outside.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Positive control: the same query inside the procurator's units answers.
+    const inside = await gql(tokens.procurator, CONTENTS, { ...args, unit: '310105' });
+    expect(inside.body.errors).toBeUndefined();
+    expect(Array.isArray(inside.body.data!.formCellEventContents)).toBe(true);
+    const denied = await gql(tokens.agency_officer, CONTENTS, { ...args, unit: '310105' });
+    expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const { records } = await audit.query({ action: 'export.drilldown' }, { first: 1000 });
+    const content = records.filter(
+      (r) => (r.subject as { view?: string } | undefined)?.view === 'content',
+    );
+    expect(content.map((r) => r.result.outcome)).toEqual(expect.arrayContaining(['ok', 'refused']));
+  });
+});

@@ -1,5 +1,9 @@
 import { CERTIFICATE_TYPES, type CertificateType } from './refs.js';
-import { containsIdNumber, containsValidIdNumber } from './value-objects/resident-id.js';
+import {
+  containsIdNumber,
+  containsValidIdNumber,
+  maskIdNumbersIn,
+} from './value-objects/resident-id.js';
 
 /**
  * Personal data as the event store keeps it: an ID number (or a certificate number that holds
@@ -122,3 +126,40 @@ export function holdsIdNumberInClear(value: unknown): boolean {
   if (value && typeof value === 'object') return Object.values(value).some(holdsIdNumberInClear);
   return false;
 }
+
+/** How a sealed reference is shown where nothing may be opened: sealed, never its content. */
+export const SEALED_LABEL_ZH = '已加密';
+
+/**
+ * Event data as a person may read it without an unmasking (a form's drill-down): a sealed
+ * reference becomes its masked form marked 已加密 (it is never opened here), every other text
+ * has whatever is shaped like an ID number masked, and a person's name (the `name` beside an
+ * `idNumber`) keeps its first character only. Enterprises' names stay: they are no one's.
+ */
+export function maskedForDisplay(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (isSealedRef(value)) {
+      const masked = parseSealedRef(value)?.masked;
+      return masked ? `${maskIdNumbersIn(masked)}（${SEALED_LABEL_ZH}）` : SEALED_LABEL_ZH;
+    }
+    return maskIdNumbersIn(value);
+  }
+  if (Array.isArray(value)) return value.map(maskedForDisplay);
+  if (value && typeof value === 'object') {
+    const person = 'idNumber' in value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [
+        key,
+        person && key === 'name' && typeof field === 'string'
+          ? maskedName(field)
+          : maskedForDisplay(field),
+      ]),
+    );
+  }
+  return value;
+}
+
+const maskedName = (name: string): string => {
+  const chars = [...name];
+  return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
+};

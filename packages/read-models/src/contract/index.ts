@@ -212,8 +212,13 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
       }),
     ]);
     expect(await store.trace(query())).toEqual([
-      { eventId: 'late', day: 20240702, recordedMs: 1_800_000_000_000 },
-      { eventId: 'on-time', day: 20240703, recordedMs: Date.parse('2024-07-10T02:00:00Z') },
+      { eventId: 'late', day: 20240702, recordedMs: 1_800_000_000_000, position: 1n },
+      {
+        eventId: 'on-time',
+        day: 20240703,
+        recordedMs: Date.parse('2024-07-10T02:00:00Z'),
+        position: 2n,
+      },
     ]);
   });
 

@@ -215,14 +215,17 @@ export class PostgresReadModelStore implements ReadModelStore {
   async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {
     const { sql, params } = statisticsSql(query, 'trace');
     // recorded_ms is BIGINT, which pg gives as a string.
-    const { rows } = await this.query<{ event_id: string; day: number; recorded_ms: string }>(
-      `${sql} LIMIT ${Math.floor(limit)}`,
-      params,
-    );
+    const { rows } = await this.query<{
+      event_id: string;
+      day: number;
+      recorded_ms: string;
+      position: string;
+    }>(`${sql} LIMIT ${Math.floor(limit)}`, params);
     return rows.map((r) => ({
       eventId: r.event_id,
       day: r.day,
       recordedMs: Number(r.recorded_ms),
+      position: BigInt(r.position),
     }));
   }
 

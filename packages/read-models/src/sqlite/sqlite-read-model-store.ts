@@ -146,15 +146,28 @@ export class SqliteReadModelStore implements ReadModelStore {
   async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {
     const { sql, params } = statisticsSql(query, 'trace');
     return this.db
-      .prepare<unknown[], { event_id: string; day: number; recorded_ms: number }>(
-        `${sqlite(sql)} LIMIT ${Math.floor(limit)}`,
-      )
+      .prepare<
+        unknown[],
+        { event_id: string; day: bigint; recorded_ms: bigint; position: bigint | Buffer }
+      >(`${sqlite(sql)} LIMIT ${Math.floor(limit)}`)
+      .safeIntegers(true)
       .all(...params)
-      .map((r) => ({ eventId: r.event_id, day: r.day, recordedMs: r.recorded_ms }));
+      .map((r) => ({
+        eventId: r.event_id,
+        day: Number(r.day),
+        recordedMs: Number(r.recorded_ms),
+        position: positionOf(r.position),
+      }));
   }
 
   async close(): Promise<void> {
     await this.writer.close();
     this.db.close();
   }
+}
+
+/** A fact's position as stored (see sqlite-writer.ts): an integer, or 16 bytes big-endian. */
+function positionOf(stored: bigint | Buffer): bigint {
+  if (typeof stored === 'bigint') return stored;
+  return (stored.readBigUInt64BE(0) << 64n) | stored.readBigUInt64BE(8);
 }

@@ -67,6 +67,11 @@ export const FIELD_AUDIT: Record<keyof typeof resolvers.Query, FieldAudit | null
   form: { action: 'export.form', subject: formRead },
   formCellEvents: { action: 'export.drilldown', subject: formRead },
   formCellEventDetails: { action: 'export.drilldown', subject: formRead },
+  // The events' content (masked): the same action, told apart by what was read.
+  formCellEventContents: {
+    action: 'export.drilldown',
+    subject: (args) => ({ ...formRead(args), view: 'content' }),
+  },
   clues: {
     action: 'export.ledger',
     subject: (args) => {

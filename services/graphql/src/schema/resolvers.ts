@@ -11,6 +11,10 @@ import {
   dayString,
   DEFAULT_RECORDING_POLICY,
   divisionName,
+  eventDefinition,
+  maskedForDisplay,
+  readRecordedEvent,
+  shanghaiDateTime,
   flagLateEntry,
   FORM_TEMPLATES,
   InvalidObservationError,
@@ -41,6 +45,7 @@ import {
   type PagedDocument,
   traceFormCell,
   traceFormCellEvents,
+  traceFormCellFacts,
   UnknownFormError,
 } from '@hub/read-models';
 import { unmaskHolder } from '@hub/certificates';
@@ -332,6 +337,54 @@ export const resolvers = {
           throw badInput(error.message);
         throw error;
       }
+    },
+    formCellEventContents: async (_: unknown, args: CellArgs, ctx: GraphqlContext) => {
+      // The same right and units as the drill-down: the cell's events lie in the form's unit.
+      authorize(ctx.viewer, 'formCellEvents');
+      if (!inUnits(ctx.viewer, args.unit))
+        throw forbidden(`unit ${args.unit} is outside your units`);
+      const first = pageSize(args.first);
+      let facts;
+      try {
+        facts = await traceFormCellFacts(
+          ctx.deps.readModels,
+          formRequest(ctx, args),
+          args.figureId,
+          args.column ?? 0,
+          lateAfterDays(ctx),
+        );
+      } catch (error) {
+        if (
+          error instanceof UnknownFormError ||
+          error instanceof PeriodError ||
+          error instanceof RangeError
+        )
+          throw badInput(error.message);
+        throw error;
+      }
+      // Each event read at its position (one indexed read each); never unsealed here.
+      const contents = await Promise.all(
+        facts.slice(0, first).map(async (fact) => {
+          const [stored] = await ctx.deps.store.readAll({
+            after: fact.position - 1n,
+            maxCount: 1,
+          });
+          const event = stored && readRecordedEvent(stored);
+          if (!event || event.metadata.eventId !== fact.eventId) return undefined;
+          return {
+            eventId: fact.eventId,
+            type: event.type,
+            typeZh: eventDefinition(event.type)?.titleZh ?? event.type,
+            agency: event.metadata.agency,
+            reportingUnit: event.metadata.reportingUnit,
+            occurredAt: shanghaiDateTime(event.metadata.occurredAt),
+            recordedAt: shanghaiDateTime(event.recorded.recordedAt),
+            recordedLate: fact.recordedLate,
+            data: JSON.stringify(maskedForDisplay(event.data)),
+          };
+        }),
+      );
+      return contents.filter((c) => c !== undefined);
     },
     clues: (
       _: unknown,

@@ -45,6 +45,22 @@ export const typeDefs = /* GraphQL */ `
       first: Int = 50
     ): [DrillDownEvent!]!
     """
+    The events behind one cell with their content, personal data masked: a sealed ID number
+    shows as its masked form marked 已加密 and is never opened here; any other text shaped like
+    an ID number is masked. Same rights and units as the drill-down; on the audit record.
+    """
+    formCellEventContents(
+      formId: ID!
+      figureId: ID!
+      unit: String!
+      period: String
+      from: String
+      to: String
+      column: Int = 0
+      asOf: String
+      first: Int = 50
+    ): [DrillDownEventContent!]!
+    """
     The clue-transfer ledger, filtered, in pages (first at most 100). With asOf (an instant)
     it is the ledger as the hub knew it then: only events recorded by then, and due and
     overdue judged at that instant instead of now.
@@ -195,6 +211,23 @@ export const typeDefs = /* GraphQL */ `
     recordedAt: String!
     "Recorded more days after it happened than the hub's bound (HUB_LATE_EVENT_DAYS)."
     recordedLate: Boolean!
+  }
+
+  "An event behind a form cell, with its content (personal data masked)."
+  type DrillDownEventContent {
+    eventId: ID!
+    type: String!
+    "The event type's Chinese name in the catalogue."
+    typeZh: String!
+    "Publishing agency and reporting unit."
+    agency: String!
+    reportingUnit: String!
+    "When it happened and when the hub recorded it, Asia/Shanghai (YYYY-MM-DD HH:mm)."
+    occurredAt: String!
+    recordedAt: String!
+    recordedLate: Boolean!
+    "The event's data as JSON text, personal data masked."
+    data: String!
   }
 
   input ClueFilter {

@@ -48,8 +48,8 @@ const ledger = {
 const readModels = {
   checkpoints: async () => [],
   trace: async () => [
-    { eventId: 'old', day: 19950301, recordedMs: RECORDED },
-    { eventId: 'new', day: 20240731, recordedMs: RECORDED },
+    { eventId: 'old', day: 19950301, recordedMs: RECORDED, position: 1n },
+    { eventId: 'new', day: 20240731, recordedMs: RECORDED, position: 2n },
   ],
   listDocuments: async () => [{ key: 'C-1', value: ledger }],
   getDocuments: async () => new Map([['C-1', ledger]]),

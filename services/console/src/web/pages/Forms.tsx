@@ -5,7 +5,6 @@ import { download, gql } from '../api';
 import { FORM_QUERY, FORMS_LIST_QUERY, formVariables, gqlOnce } from '../queries';
 import { useLang, useT } from '../i18n';
 import { useUser } from '../session';
-import { shanghai } from '../time';
 import { ErrorBox, UnitSelect, useAsync } from '../ui';
 
 interface Cell {
@@ -326,15 +325,21 @@ function CellEvents({ picked, row, cell }: { picked: Picked; row: Row; cell: Cel
   const events = useAsync(
     () =>
       gql<{
-        formCellEventDetails: Array<{
+        formCellEventContents: Array<{
           eventId: string;
-          occurredOn: string;
+          type: string;
+          typeZh: string;
+          agency: string;
+          reportingUnit: string;
+          occurredAt: string;
           recordedAt: string;
           recordedLate: boolean;
+          data: string;
         }>;
       }>(
         `query($formId:ID!,$figureId:ID!,$unit:String!,$period:String,$from:String,$to:String,$column:Int){
-          formCellEventDetails(formId:$formId, figureId:$figureId, unit:$unit, period:$period, from:$from, to:$to, column:$column, first:50){ eventId occurredOn recordedAt recordedLate } }`,
+          formCellEventContents(formId:$formId, figureId:$figureId, unit:$unit, period:$period, from:$from, to:$to, column:$column, first:50){
+            eventId type typeZh agency reportingUnit occurredAt recordedAt recordedLate data } }`,
         { ...picked, unit: row.unit, figureId: cell.figureId, column: cell.column },
       ),
     [picked, row, cell],
@@ -351,27 +356,52 @@ function CellEvents({ picked, row, cell }: { picked: Picked; row: Row; cell: Cel
         size="small"
         rowKey="eventId"
         loading={events.loading}
-        dataSource={events.data?.formCellEventDetails ?? []}
+        dataSource={events.data?.formCellEventContents ?? []}
         pagination={false}
         columns={[
-          { title: zh ? '事件编号' : 'Event', dataIndex: 'eventId' },
-          { title: zh ? '发生日期' : 'Occurred on', dataIndex: 'occurredOn' },
+          {
+            title: zh ? '事件' : 'Event',
+            dataIndex: 'typeZh',
+            render: (v: string, e) => (
+              <>
+                {zh ? v : e.type}
+                <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+                  {e.eventId}
+                </Typography.Text>
+              </>
+            ),
+          },
+          {
+            title: zh ? '部门 / 填报单位' : 'Agency / unit',
+            dataIndex: 'agency',
+            render: (v: string, e) => `${v} / ${e.reportingUnit}`,
+          },
+          // Both already Asia/Shanghai (YYYY-MM-DD HH:mm), as the hub sends them.
+          { title: zh ? '发生时间' : 'Occurred', dataIndex: 'occurredAt' },
           {
             title: zh ? '记录时间' : 'Recorded',
             dataIndex: 'recordedAt',
             render: (v: string, e) => (
               <>
-                {shanghai(v)}{' '}
-                {e.recordedLate ? <Tag color="orange">{zh ? '迟报' : 'late'}</Tag> : null}
+                {v} {e.recordedLate ? <Tag color="orange">{zh ? '迟报' : 'late'}</Tag> : null}
               </>
+            ),
+          },
+          {
+            title: zh ? '事件内容' : 'Content',
+            dataIndex: 'data',
+            render: (v: string) => (
+              <pre className="event-data" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
+                {JSON.stringify(JSON.parse(v), null, 1)}
+              </pre>
             ),
           },
         ]}
       />
       <Typography.Paragraph type="secondary">
         {zh
-          ? '最多显示 50 条；个人信息不在此显示。'
-          : 'At most 50 shown; no personal data is shown here.'}
+          ? '最多显示 50 条；身份证号已脱敏，加密的个人信息显示为“已加密”，不在此解密。'
+          : 'At most 50 shown; ID numbers masked, sealed personal data shown as 已加密 and never opened here.'}
       </Typography.Paragraph>
     </>
   );
