@@ -273,6 +273,13 @@ const ARTIFACTS = join(__dirname, '../artifacts/console');
         await page.getByRole('button', { name: /上传并记录/ }).waitFor();
         return text;
       };
+      const [template] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#intake-template'),
+      ]);
+      expect(readFileSync(await template.path(), 'utf8')).toBe(
+        '\uFEFF检查编号,行政区划代码,执法人员编号,检查日期,检查对象类型,单位名称,统一社会信用代码,检查方式,检查特种作业人员数\r\n',
+      );
       const sample = join(__dirname, '../../samples/events-inspections.csv');
       expect(await uploadFile(sample)).toContain(
         '完成：共 3 行，新记录事件 3 个，此前已记录 0 个，问题 0 处',
