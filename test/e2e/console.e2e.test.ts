@@ -3,7 +3,7 @@
  * campaign: one test per role's main task, signed in as a person would (a one-time link from
  * `hub user create`, then a user name and password). Screenshots go to test/artifacts/console/.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { hubCli, startHubProcess, tempDataDir, type HubProcess } from '../support/hub-process';
@@ -272,6 +272,96 @@ const ARTIFACTS = join(__dirname, '../artifacts/console');
           .subarray(0, 2)
           .toString(),
       ).toBe('PK');
+    });
+
+    it('agency officer: uploads the monthly inspections sheet, sees the counts, a re-upload recorded nothing twice, and a bad row explained in Chinese', async () => {
+      const page = await newPage();
+      await signInWithLink(page, createUser('agency_officer', 'officer3', '310105', 'emergency'));
+      await page.goto(`${hub.url}/intake`);
+      // The template's columns from SHEETS, required ones marked.
+      await page.getByRole('cell', { name: /检查编号\s*必填/ }).waitFor();
+      const uploadFile = async (file: string) => {
+        await page.setInputFiles('#intake-file', file);
+        await page.click('#intake-start');
+        await page.getByText(/完成：共 \d+ 行/).waitFor();
+        const text = (await page.locator('#intake-status').textContent()) ?? '';
+        await page.getByRole('button', { name: /上传并记录/ }).waitFor();
+        return text;
+      };
+      const [template] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#intake-template'),
+      ]);
+      expect(readFileSync(await template.path(), 'utf8')).toBe(
+        '\uFEFF检查编号,行政区划代码,执法人员编号,检查日期,检查对象类型,单位名称,统一社会信用代码,检查方式,检查特种作业人员数\r\n',
+      );
+      const sample = join(__dirname, '../../samples/events-inspections.csv');
+      expect(await uploadFile(sample)).toContain(
+        '完成：共 3 行，新记录事件 3 个，此前已记录 0 个，问题 0 处',
+      );
+      await page.getByLabel('上传进度').first().waitFor();
+      await page.reload();
+      expect(await uploadFile(sample)).toContain(
+        '完成：共 3 行，新记录事件 0 个，此前已记录 3 个，问题 0 处',
+      );
+      // A good row (recorded), an impossible date, a unit outside the officer's, and an ID
+      // number typed into a column whose message quotes the cell.
+      const bad = join(dataDir, 'inspections-bad.csv');
+      writeFileSync(
+        bad,
+        [
+          '检查编号,行政区划代码,检查日期,检查对象类型,单位名称,统一社会信用代码,检查方式,检查特种作业人员数',
+          '310105-INS-E2E-1,310105,2024-06-20,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,专项检查,3',
+          '310105-INS-E2E-2,310105,2024-13-45,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,专项检查,3',
+          '310104-INS-E2E-3,310104,2024-06-20,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,专项检查,3',
+          '310105-INS-E2E-4,310105,2024-06-20,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,310105198503120079,3',
+        ].join('\n'),
+      );
+      await page.reload();
+      expect(await uploadFile(bad)).toContain(
+        '完成：共 4 行，新记录事件 1 个，此前已记录 0 个，问题 3 处',
+      );
+      const problems = page.locator('tbody tr.ant-table-row', { hasText: '不存在' });
+      await problems.first().waitFor();
+      expect(await problems.first().textContent()).toMatch(/^3检查日期日期“2024-13-45”不存在/);
+      await page.getByRole('cell', { name: /单位 310104 不在您的辖区/ }).waitFor();
+      await page.getByRole('cell', { name: /不是可选值/ }).waitFor();
+      expect(await page.content()).not.toContain('310105198503120079');
+      await shot(page, 'intake');
+      const [report] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#intake-problems'),
+      ]);
+      const csv = readFileSync(await report.path(), 'utf8');
+      expect(csv).toContain('检查日期');
+      expect(csv).toContain('不存在');
+      expect(csv).toContain('不在您的辖区');
+      expect(csv).not.toContain('310105198503120079');
+      // The uploads are on the audit record, by whom.
+      const audit = hubCli(['audit', '--action', 'events.import', '--format', 'jsonl'], {
+        HUB_DATA_DIR: dataDir,
+      });
+      expect(audit.status).toBe(0);
+      const uploads = audit.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { action: string; actor: { role?: string } });
+      expect(uploads).toHaveLength(3);
+      expect(uploads.every((u) => u.action === 'events.import')).toBe(true);
+      // Another role may not upload (the officer above was served: the positive control).
+      const other = await newPage();
+      await signInWithLink(other, createUser('analyst', 'analyst-intake', '310000'));
+      const refused = await other.evaluate(async () => {
+        const { csrf } = (await (await fetch('/console/api/session')).json()) as { csrf: string };
+        const r = await fetch('/console/api/intake?sheet=inspections', {
+          method: 'POST',
+          headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'text/csv' },
+          body: 'x',
+        });
+        return { status: r.status, body: await r.text() };
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain('您的角色无权上传业务报表');
     });
 
     it('agency officer: checks a certificate and reads the verdict in plain Chinese', async () => {

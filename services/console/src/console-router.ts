@@ -35,6 +35,7 @@ import { formGrid, formToCsv, formToXlsx } from '@hub/reporting';
 import type { ConsoleStore } from './console-store.js';
 import type { CertificatesDeps } from '@hub/certificates';
 import { screeningRoutes } from './console-screenings.js';
+import { intakeRoutes, type SheetIntake } from './console-intake.js';
 import { ConsoleError, roleForbidden, signInFailed } from './errors.js';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { clearedCookie, SessionAuth, sessionCookie, type SignedIn } from './session-auth.js';
@@ -52,6 +53,8 @@ export interface ConsoleDeps {
   webDir?: string;
   /** Roster screening for officers (the certificates service's own dependencies). */
   screening?: CertificatesDeps;
+  /** Spreadsheet intake for officers (the hub's own, as `hub import events` uses). */
+  intake?: SheetIntake;
   /** Cookies marked Secure (the hub behind HTTPS). */
   secureCookies?: boolean;
 }
@@ -538,6 +541,13 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
   if (deps.screening)
     router.use(
       screeningRoutes(auth, deps.screening, (req, viewer, action, subject) =>
+        record(req, viewer, action, subject),
+      ),
+    );
+
+  if (deps.intake)
+    router.use(
+      intakeRoutes(auth, deps.intake, (req, viewer, action, subject) =>
         record(req, viewer, action, subject),
       ),
     );

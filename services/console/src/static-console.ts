@@ -16,6 +16,7 @@ export const CONSOLE_PAGES = [
   '/penalty',
   '/check',
   '/screening',
+  '/intake',
   '/activity',
   '/audit-trail',
   '/admin',

@@ -55,6 +55,7 @@ import {
 import { AuditTrail, SqliteAuditLog } from '@hub/audit';
 import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
+import { consoleIntake } from './intake/console-intake.js';
 import {
   recordingClockOf,
   redactUrl,
@@ -428,6 +429,13 @@ export async function startHub(
     secureCookies: config.HUB_SECURE_COOKIES === 'true',
     // Officers screen rosters from the console with the same service as agency systems.
     screening: certificates,
+    // And upload their monthly sheets through the same intake as `hub import events`.
+    intake: consoleIntake({
+      store,
+      sealing: vault,
+      limits: xlsxLimitsOf(config),
+      recordingClock,
+    }),
   });
   const app = createIngestionApp({
     ...(config.HUB_TRUST_PROXY ? { trustProxy: trustProxyOf(config.HUB_TRUST_PROXY) } : {}),

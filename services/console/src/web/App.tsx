@@ -38,6 +38,7 @@ const LOADERS: Record<string, () => Promise<{ default: ComponentType }>> = {
   '/penalty': () => import('./pages/Penalty'),
   '/check': () => import('./pages/Check'),
   '/screening': () => import('./pages/Screening'),
+  '/intake': () => import('./pages/Intake'),
   '/activity': () => import('./pages/Activity'),
   '/audit-trail': () => import('./pages/AuditTrail'),
   '/admin': () => import('./pages/Admin'),
@@ -55,7 +56,7 @@ void LOADERS[firstPath]?.().catch(() => undefined);
 const MENUS: Record<string, TextKey[]> = {
   analyst: ['dashboard', 'forms', 'ledger', 'penalty', 'check', 'activity'],
   procurator: ['worklist', 'ledger', 'penalty', 'forms'],
-  agency_officer: ['ledger', 'check', 'screening', 'forms'],
+  agency_officer: ['ledger', 'check', 'screening', 'intake', 'forms'],
   court_clerk: ['worklist'],
   auditor: ['activity', 'auditTrail'],
   administrator: ['admin'],

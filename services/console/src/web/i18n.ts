@@ -17,6 +17,7 @@ const TEXT = {
   penalty: ['以罚代刑线索', 'Penalty instead of prosecution'],
   check: ['证书核验', 'Certificate check'],
   screening: ['名单比对', 'Roster screening'],
+  intake: ['上传业务报表', 'Upload sheets'],
   activity: ['部门发布情况', 'Agency activity'],
   auditTrail: ['审计记录', 'Audit trail'],
   admin: ['用户与凭证管理', 'Users and credentials'],

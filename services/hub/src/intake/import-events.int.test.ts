@@ -209,4 +209,29 @@ describe('hub import events', () => {
     expect(result).toMatchObject({ rows: 1200, recorded: 1200, problems: [] });
     expect(seen).toEqual([500, 1000, 1200]);
   });
+
+  it("refuses, row by row, the rows outside the uploader's units and records the others", async () => {
+    const header =
+      '检查编号,行政区划代码,检查日期,检查对象类型,单位名称,统一社会信用代码,检查方式,检查特种作业人员数';
+    const text = [
+      header,
+      'U-1,310105,2024-06-20,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,专项检查,3',
+      'U-2,310104,2024-06-20,生产经营单位,示例机械有限公司,91310105MA1FL3LH36,专项检查,3',
+    ].join('\n');
+    const result = await importEventSheet(
+      store,
+      readTable(
+        bufferSource(Buffer.from(text)),
+        'csv',
+        SHEETS.inspections.columns,
+        SHEETS.inspections.required,
+      ),
+      { agency: 'emergency', sheet: 'inspections', sealing: vault, units: ['310105'] },
+    );
+    expect(result).toMatchObject({ rows: 2, recorded: 1, alreadyRecorded: 0 });
+    expect(result.problems).toEqual([
+      expect.objectContaining({ line: 3, column: 'reportingUnit', header: '行政区划代码' }),
+    ]);
+    expect(result.problems[0]!.message).toContain('不在您的辖区');
+  });
 });

@@ -11,6 +11,7 @@ import {
   eventDefinition,
   maskIdNumbersIn,
   validatePublishedEvent,
+  withinUnits,
   type AcceptedEvent,
   type Agency,
   type RecordingClock,
@@ -53,6 +54,11 @@ export interface SheetImportOptions {
   /** Called with the rows read so far, after each chunk is recorded. */
   onProgress?: (rows: number) => void;
   chunkSize?: number;
+  /**
+   * The units the uploader publishes for (a console officer's); a row reporting for another
+   * unit is refused, as POST /v1/events refuses it. None: any unit (the operator's CLI).
+   */
+  units?: readonly string[];
 }
 
 /** The column an event's JSON Pointer comes from, by the last field the pointer names. */
@@ -166,6 +172,16 @@ export async function importEventSheet(
         sealer: options.sealing,
       });
       if (validated.ok) {
+        const unit = validated.event.metadata.reportingUnit;
+        if (options.units && !withinUnits(options.units, unit)) {
+          refused = true;
+          problem(
+            row,
+            'reportingUnit',
+            `单位 ${unit} 不在您的辖区（${options.units.join('、')}）内，不能代其上报 / unit ${unit} is outside your units`,
+          );
+          continue;
+        }
         accepted.push(validated.event);
         continue;
       }
