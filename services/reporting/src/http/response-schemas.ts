@@ -9,6 +9,7 @@ const Instant = z.string().describe('ISO 8601 instant');
 const Day = z.string().describe('YYYY-MM-DD, Asia/Shanghai');
 const Fen = z.string().describe('an amount in fen, a decimal integer');
 
+/** FormTemplateSummary of the domain (formTemplateSummary). */
 export const FormSummaryResponse = z.array(
   z.object({
     id: z.string(),
@@ -17,48 +18,68 @@ export const FormSummaryResponse = z.array(
     layout: z.string(),
     valueColumnsZh: z.array(z.string()),
     lines: z.array(
-      z.looseObject({
+      z.object({
         groupZh: z.array(z.string()),
         figures: z.array(
-          z.looseObject({ id: z.string(), headerZh: z.string(), unit: z.string().optional() }),
+          z.object({
+            id: z.string(),
+            headerZh: z.string(),
+            subHeaderZh: z.string().optional(),
+            unit: z.string(),
+            decimals: z.number().int().optional(),
+          }),
         ),
       }),
     ),
-    periods: z.looseObject({}).describe('the periods the form takes'),
+    periods: z.object({
+      rule: z.looseObject({ kind: z.string() }).describe('the period rule of the template'),
+      namedZh: z.string(),
+      example: z
+        .object({ period: z.string().nullable(), from: Day, to: Day })
+        .describe('an example period and the days it covers'),
+      rangeZh: z.string(),
+      bimonthlyReading: z.string().optional(),
+    }),
   }),
 );
 
+/** ComputedForm of the domain as formJson answers it. */
 export const FormResponse = z.object({
   unit: z.string(),
   period: z.string().optional(),
+  from: Day.optional(),
+  to: Day.optional(),
   titleZh: z.string(),
   periodLabelZh: z.string(),
   periodNoteZh: z.string().optional(),
   columns: z.array(
-    z.looseObject({ column: z.number().int(), headerZh: z.string(), from: Day, to: Day }),
+    z.object({ column: z.number().int(), headerZh: z.string(), from: Day, to: Day }),
   ),
   dueOn: Day.optional(),
+  asOf: z.string().optional(),
   basisZh: z.string(),
   rows: z.array(
-    z.looseObject({
+    z.object({
       unit: z.string(),
       labelZh: z.string(),
-      kind: z.string(),
+      kind: z.enum(['unit', 'own', 'other', 'total']),
       serial: z.number().int().optional(),
       cells: z.array(
-        z.looseObject({
+        z.object({
           figureId: z.string(),
           column: z.number().int(),
-          value: z.string(),
+          value: z.string().describe('an integer as decimal digits: a count, or fen'),
           display: z.string(),
           headerZh: z.string(),
+          subHeaderZh: z.string().optional(),
           groupZh: z.array(z.string()),
-          unit: z.string().optional(),
+          columnZh: z.string().optional(),
+          unit: z.string(),
         }),
       ),
     }),
   ),
-  template: z.looseObject({}).describe('the form template (as in GET /v1/reports/forms)'),
+  template: z.object({ id: z.string(), titleZh: z.string(), sourceDocument: z.string() }),
 });
 
 export const DrilldownResponse = z.object({
