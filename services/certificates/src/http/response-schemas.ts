@@ -3,15 +3,17 @@
  * converts to JSON Schema (an e2e test validates the running hub's answers against it).
  */
 import { z } from 'zod';
+import { CERTIFICATE_TYPES, VERIFICATION_RESULTS } from '@hub/domain';
 
-export const VerificationResponse = z.looseObject({
-  result: z.string().describe('valid, unknown_number, mismatch …'),
+/** The domain's Verification with the certificate masked and the events recorded. */
+export const VerificationResponse = z.object({
+  result: z.enum(VERIFICATION_RESULTS),
   evidence: z.array(z.string()).describe('why, in Chinese, ID numbers masked'),
   findingKind: z.string().optional(),
-  certificate: z.looseObject({
-    type: z.string(),
+  certificate: z.object({
+    type: z.enum(CERTIFICATE_TYPES),
     numberMasked: z.string(),
-    registryKey: z.string().optional(),
+    registryKey: z.string(),
   }),
   recordedEventIds: z.array(z.string()).describe('events recorded (empty without an inspection)'),
 });

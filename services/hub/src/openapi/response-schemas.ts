@@ -13,10 +13,20 @@ export const CatalogueResponse = z.object({
       publishers: z.array(z.string()),
       streams: z.array(z.string()).describe('stream name patterns, {field} from the data'),
       currentVersion: z.number().int(),
-      versions: z.array(z.looseObject({ version: z.number().int(), schema: z.string() })),
-      addressees: z.looseObject({
+      versions: z.array(
+        z.object({
+          version: z.number().int(),
+          schema: z.string().describe('the JSON Schema file under schemas/events'),
+          upcastTo: z
+            .number()
+            .int()
+            .optional()
+            .describe('read as this version through an upcaster'),
+        }),
+      ),
+      addressees: z.object({
         always: z.array(z.string()),
-        fromData: z.array(z.unknown()),
+        fromData: z.array(z.string()).describe('fields of the data naming an addressee'),
         dependsOnData: z.boolean(),
       }),
     }),
