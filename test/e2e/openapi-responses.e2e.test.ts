@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { published, residentIdFor } from '@hub/domain/testing';
 import {
   createTokens,
   hubCli,
@@ -44,7 +45,7 @@ function documented(path: string, method: string, status: string): Validate {
 
 let dataDir: string;
 let hub: HubProcess;
-let tokens: Record<'emergency' | 'procuratorate' | 'construction', string>;
+let tokens: Record<'emergency' | 'procuratorate' | 'construction' | 'police', string>;
 /** The documented path, method and status of each answer validated, to check coverage. */
 const checked = new Set<string>();
 
@@ -74,7 +75,11 @@ async function expectDocumented(
 beforeAll(async () => {
   dataDir = tempDataDir();
   expect(hubCli(['demo'], { HUB_DATA_DIR: dataDir }).status).toBe(0);
-  tokens = createTokens(dataDir, ['emergency', 'procuratorate', 'construction'] as const, '310000');
+  tokens = createTokens(
+    dataDir,
+    ['emergency', 'procuratorate', 'construction', 'police'] as const,
+    '310000',
+  );
   hub = await startHubProcess({ HUB_DATA_DIR: dataDir });
   await waitForProjections(hub.url);
 });
@@ -178,6 +183,71 @@ describe('each documented JSON answer, from a running hub with the demo campaign
     expect(checked).toContain('post /v1/events 201');
     expect(checked).toContain('post /v1/events 200');
 
+    // Unmasking: a certificate issued with a (synthetic) holder, checked, then opened by police.
+    const issued = published(
+      'CertificateIssued',
+      {
+        certificateType: 'construction_special_operations',
+        number: 'A900001',
+        holder: { idNumber: residentIdFor('19800101', 1), name: '工人1' },
+        operationCategory: '建筑电工',
+        operationItem: '建筑电工',
+        issuedOn: '2022-03-01',
+        validUntil: '2030-02-28',
+        issuingAuthority: '上海市住房和城乡建设管理委员会',
+      },
+      { reportingUnit: '310000', occurredAt: '2022-03-01T09:00:00+08:00' },
+    );
+    await expectDocumented(
+      '/v1/events',
+      '/v1/events',
+      {
+        as: 'construction',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ events: [issued] }),
+      },
+      'post',
+    );
+    await waitForProjections(hub.url);
+    const verified = (await expectDocumented(
+      '/v1/certificates/verifications',
+      '/v1/certificates/verifications',
+      {
+        as: 'construction',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          verificationId: 'VER-OAPI-2',
+          reportingUnit: '310105',
+          certificate: { type: 'construction_special_operations', number: 'A900001' },
+        }),
+      },
+      'post',
+    )) as { result: string; certificate: { registryKey: string } };
+    expect(verified.result).toBe('valid');
+    await expectDocumented(
+      '/v1/certificates/unmask',
+      '/v1/certificates/unmask',
+      {
+        as: 'police',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          unmaskingId: 'UNM-OAPI-1',
+          reportingUnit: '310105',
+          certificate: {
+            type: 'construction_special_operations',
+            registryKey: verified.certificate.registryKey,
+          },
+          purpose: '核查涉嫌买卖国家机关证件案',
+          caseId: 'K-77',
+        }),
+      },
+      'post',
+    );
+    expect(checked).toContain('post /v1/certificates/unmask 200');
+
     let status = 'running';
     for (let i = 0; i < 100 && status === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -196,7 +266,6 @@ describe('each documented JSON answer, from a running hub with the demo campaign
       'get /v1/openapi.json 200', // the document itself; validated by the OpenAPI validator
       'get /v1/audit 200', // needs an auditor's user token (services/hub/src/audit-trail.int.test.ts)
       'post /v1/audit/search 200', // idem
-      'post /v1/certificates/unmask 200', // needs a registered certificate and a police unmasking
     ]);
     const jsonAnswers = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).flatMap(([method, op]) =>
