@@ -82,6 +82,7 @@ export const FormResponse = z.object({
   template: z.object({ id: z.string(), titleZh: z.string(), sourceDocument: z.string() }),
 });
 
+/** The traced events with the domain's RecordingFlag each. */
 export const DrilldownResponse = z.object({
   eventIds: z.array(z.string()),
   events: z.array(
@@ -95,13 +96,18 @@ export const DrilldownResponse = z.object({
   lateAfterDays: z.number().int(),
 });
 
+/** RateFigure of the read models. */
 export const RatesResponse = z.array(
   z.object({
     id: z.string(),
     labelZh: z.string(),
     numerator: z.number().int(),
     denominator: z.number().int(),
-    perMille: z.number().int().nullable(),
+    perMille: z
+      .number()
+      .int()
+      .optional()
+      .describe('per mille, rounded down; absent when there is nothing to divide by'),
   }),
 );
 
