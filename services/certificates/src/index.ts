@@ -15,3 +15,4 @@ export * from './screening/write-results.js';
 export * from './unmasking/unmask-holder.js';
 export * from './audit-subject.js';
 export * from './unmasking/inbox-opener.js';
+export * from './http/response-schemas.js';

@@ -4,3 +4,4 @@ export * from './export/xlsx.js';
 export * from './export/json.js';
 export * from './http/reporting-router.js';
 export * from './metrics.js';
+export * from './http/response-schemas.js';

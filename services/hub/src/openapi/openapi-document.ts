@@ -15,9 +15,28 @@ import {
   DueQuery,
   FormQuery,
   RatesQuery,
+  CaseResponse,
+  ClueListResponse,
+  ClueResponse,
+  DrilldownResponse,
+  DueResponse,
+  FormResponse,
+  FormSummaryResponse,
+  PenaltyFlagsResponse,
+  RatesResponse,
+  WorklistResponse,
 } from '@hub/reporting';
-import { ScreeningQuery, Unmask, Verification } from '@hub/certificates';
+import {
+  ScreeningAccepted,
+  ScreeningQuery,
+  ScreeningStatusResponse,
+  Unmask,
+  UnmaskResponse,
+  Verification,
+  VerificationResponse,
+} from '@hub/certificates';
 import { OPENAPI_EXAMPLES } from './examples.js';
+import { AuditPage, CatalogueResponse, CheckpointResponse } from './response-schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,6 +47,15 @@ export const API_VERSION = '1.0.0';
 const input = (schema: z.ZodType): Json => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as Json;
+  return rest;
+};
+/** JSON Schema 2020-12 of what the hub answers (an unlisted field is refused unless loose). */
+const output = (schema: z.ZodType): Json => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'output',
     unrepresentable: 'any',
     target: 'draft-2020-12',
   }) as Json;
@@ -178,8 +206,6 @@ const ExpectedRevisions = input(
     .describe('optimistic concurrency per stream, e.g. { "inspection-INS-1": "no_stream" }'),
 );
 
-const anyJson = (description: string) => ({ type: 'object', description });
-
 export function openApiDocument(version = API_VERSION): Json {
   const variants = eventVariants();
   const idempotencyKey = {
@@ -200,6 +226,7 @@ export function openApiDocument(version = API_VERSION): Json {
   const read = (
     summary: string,
     query: z.ZodObject | undefined,
+    answer: z.ZodType,
     codes: ErrorCode[],
     extra: Json = {},
   ) => ({
@@ -207,7 +234,7 @@ export function openApiDocument(version = API_VERSION): Json {
       summary,
       parameters: query ? queryParameters(query) : [],
       responses: {
-        '200': jsonBody(anyJson(summary), 'the answer'),
+        '200': jsonBody(output(answer), 'the answer'),
         ...problemResponses(['INVALID_REQUEST', ...codes]),
       },
       ...extra,
@@ -319,7 +346,10 @@ export function openApiDocument(version = API_VERSION): Json {
             },
           },
           responses: {
-            '200': jsonBody(anyJson('the result, evidence and the certificate masked'), 'checked'),
+            '200': jsonBody(
+              output(VerificationResponse),
+              'the result, evidence and the certificate masked',
+            ),
             ...problemResponses([
               'INVALID_REQUEST',
               'MALFORMED_JSON',
@@ -347,16 +377,7 @@ export function openApiDocument(version = API_VERSION): Json {
             },
           },
           responses: {
-            '202': jsonBody(
-              input(
-                z.object({
-                  screeningId: z.string(),
-                  status: z.string(),
-                  resubmitted: z.boolean().optional(),
-                }),
-              ),
-              'the screening runs; poll its status',
-            ),
+            '202': jsonBody(output(ScreeningAccepted), 'the screening runs; poll its status'),
             ...problemResponses([
               'INVALID_REQUEST',
               'BODY_TOO_LARGE',
@@ -375,7 +396,7 @@ export function openApiDocument(version = API_VERSION): Json {
           summary: '比对进度 / A screening’s status',
           parameters: [pathParameter('id', 'screening id (SCR-…)')],
           responses: {
-            '200': jsonBody(anyJson('status, rows so far, summary'), 'the status'),
+            '200': jsonBody(output(ScreeningStatusResponse), 'status, rows so far, summary'),
             ...problemResponses(['UNKNOWN_SCREENING']),
           },
         },
@@ -406,10 +427,7 @@ export function openApiDocument(version = API_VERSION): Json {
             content: { 'application/json': { schema: input(Unmask) } },
           },
           responses: {
-            '200': jsonBody(
-              input(z.object({ idNumber: z.string(), numberMasked: z.string() })),
-              'the ID number, not cached',
-            ),
+            '200': jsonBody(output(UnmaskResponse), 'the ID number, not cached'),
             ...problemResponses([
               'INVALID_REQUEST',
               'MALFORMED_JSON',
@@ -423,10 +441,16 @@ export function openApiDocument(version = API_VERSION): Json {
           },
         },
       },
-      '/v1/reports/forms': read('报表目录 / The forms, their lines and periods', undefined, [], {
-        tags: ['reports'],
-        operationId: 'listForms',
-      }),
+      '/v1/reports/forms': read(
+        '报表目录 / The forms, their lines and periods',
+        undefined,
+        FormSummaryResponse,
+        [],
+        {
+          tags: ['reports'],
+          operationId: 'listForms',
+        },
+      ),
       '/v1/reports/forms/{formId}': {
         get: {
           tags: ['reports'],
@@ -440,7 +464,7 @@ export function openApiDocument(version = API_VERSION): Json {
             '200': {
               description: 'the form',
               content: {
-                'application/json': { schema: anyJson('rows, cells, titleZh, columns …') },
+                'application/json': { schema: output(FormResponse) },
                 'text/csv': { schema: { type: 'string' } },
                 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
                   schema: { type: 'string', contentMediaType: 'application/octet-stream' },
@@ -458,11 +482,12 @@ export function openApiDocument(version = API_VERSION): Json {
       },
       '/v1/reports/forms/{formId}/figures/{figureId}/events': {
         get: {
-          ...read('报表单元格所依据的事件 / The events behind a cell', DrilldownQuery, [
-            'UNKNOWN_FORM',
-            'INVALID_PERIOD',
-            ...unitCodes,
-          ]).get,
+          ...read(
+            '报表单元格所依据的事件 / The events behind a cell',
+            DrilldownQuery,
+            DrilldownResponse,
+            ['UNKNOWN_FORM', 'INVALID_PERIOD', ...unitCodes],
+          ).get,
           tags: ['reports'],
           operationId: 'formCellEvents',
           parameters: [
@@ -472,35 +497,56 @@ export function openApiDocument(version = API_VERSION): Json {
           ],
         },
       },
-      '/v1/reports/rates': read('“两个100%” / The two 100% rates', RatesQuery, unitCodes, {
-        tags: ['reports'],
-        operationId: 'rates',
-      }),
-      '/v1/ledger/clues': read('线索台账 / Every clue’s timeline', ClueListQuery, unitCodes, {
-        tags: ['ledger'],
-        operationId: 'listClues',
-      }),
+      '/v1/reports/rates': read(
+        '“两个100%” / The two 100% rates',
+        RatesQuery,
+        RatesResponse,
+        unitCodes,
+        {
+          tags: ['reports'],
+          operationId: 'rates',
+        },
+      ),
+      '/v1/ledger/clues': read(
+        '线索台账 / Every clue’s timeline',
+        ClueListQuery,
+        ClueListResponse,
+        unitCodes,
+        {
+          tags: ['ledger'],
+          operationId: 'listClues',
+        },
+      ),
       '/v1/ledger/clues/{clueId}': {
         get: {
-          ...read('一条线索 / One clue', AsOfQuery, ['UNKNOWN_CLUE', 'OUT_OF_SCOPE']).get,
+          ...read('一条线索 / One clue', AsOfQuery, ClueResponse, ['UNKNOWN_CLUE', 'OUT_OF_SCOPE'])
+            .get,
           tags: ['ledger'],
           operationId: 'getClue',
           parameters: [pathParameter('clueId', 'clue id'), ...queryParameters(AsOfQuery)],
         },
       },
-      '/v1/ledger/due': read('到期事项 / What is due, from whom, by when', DueQuery, unitCodes, {
-        tags: ['ledger'],
-        operationId: 'due',
-      }),
+      '/v1/ledger/due': read(
+        '到期事项 / What is due, from whom, by when',
+        DueQuery,
+        DueResponse,
+        unitCodes,
+        {
+          tags: ['ledger'],
+          operationId: 'due',
+        },
+      ),
       '/v1/ledger/penalty-instead-of-prosecution': read(
         '以罚代刑 / Inspections flagged penalty instead of prosecution',
         undefined,
+        PenaltyFlagsResponse,
         [],
         { tags: ['ledger'], operationId: 'penaltyInsteadOfProsecution' },
       ),
       '/v1/prosecution/worklist': read(
         '检察工作清单 / The procurator’s worklist',
         AsOfQuery,
+        WorklistResponse,
         ['ROLE_FORBIDDEN'],
         {
           tags: ['ledger'],
@@ -509,7 +555,7 @@ export function openApiDocument(version = API_VERSION): Json {
       ),
       '/v1/prosecution/cases/{caseId}': {
         get: {
-          ...read('一个案件 / A case from filing to judgment', undefined, [
+          ...read('一个案件 / A case from filing to judgment', undefined, CaseResponse, [
             'UNKNOWN_CASE',
             'OUT_OF_SCOPE',
           ]).get,
@@ -521,6 +567,7 @@ export function openApiDocument(version = API_VERSION): Json {
       '/v1/audit': read(
         '审计记录 / The audit trail',
         AuditRequest,
+        AuditPage,
         ['ROLE_FORBIDDEN', 'AUDIT_QUERY_INVALID'],
         {
           tags: ['audit'],
@@ -539,7 +586,7 @@ export function openApiDocument(version = API_VERSION): Json {
             content: { 'application/json': { schema: input(AuditRequest) } },
           },
           responses: {
-            '200': jsonBody(anyJson('records and pageInfo'), 'a page of records'),
+            '200': jsonBody(output(AuditPage), 'a page of records'),
             ...problemResponses(['INVALID_REQUEST', 'ROLE_FORBIDDEN', 'AUDIT_QUERY_INVALID']),
           },
         },
@@ -547,6 +594,7 @@ export function openApiDocument(version = API_VERSION): Json {
       '/v1/evidence/checkpoint': read(
         '最新签名检查点 / The latest signed checkpoint',
         undefined,
+        CheckpointResponse,
         [],
         {
           tags: ['evidence'],
@@ -573,7 +621,7 @@ export function openApiDocument(version = API_VERSION): Json {
           operationId: 'catalogue',
           summary: '事件目录 / Who publishes which event type, its stream, addressees, versions',
           security: [],
-          responses: { '200': jsonBody(anyJson('the catalogue'), 'the catalogue') },
+          responses: { '200': jsonBody(output(CatalogueResponse), 'the catalogue') },
         },
       },
       '/v1/openapi.json': {
