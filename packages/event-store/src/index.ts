@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './errors.js';
 export * from './same-content.js';
 export * from './chain.js';
+export * from './reachable.js';

@@ -94,5 +94,12 @@ export interface EventStore {
   ): Subscription;
   /** Position of the last event in the store, undefined when empty. */
   headPosition(): Promise<GlobalPosition | undefined>;
+  /**
+   * Answers once the store can be reached and read with the hub's own rights: what readiness
+   * probes call. Optional: where it is absent, reading the head says the same (embedded and
+   * PostgreSQL stores keep their head in the hub's own tables). KurrentDB needs it, because its
+   * head lies in $all, which only admins may read by default.
+   */
+  checkReachable?(): Promise<void>;
   close(): Promise<void>;
 }

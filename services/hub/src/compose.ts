@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { EventStoreUnavailableError, type ChainAlg, type EventStore } from '@hub/event-store';
+import {
+  checkReachable,
+  EventStoreUnavailableError,
+  type ChainAlg,
+  type EventStore,
+} from '@hub/event-store';
 import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
 import { PostgresEventStore } from '@hub/event-store-postgres';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
@@ -111,7 +116,7 @@ async function openEventStore(
     await Promise.race([
       // KurrentDB: a read of one user stream (the hub's user need not be an admin, as a $all
       // read needs); PostgreSQL: the head of the log.
-      store instanceof KurrentDbEventStore ? store.checkReachable() : store.headPosition(),
+      checkReachable(store),
       new Promise(
         (_, reject) =>
           (timer = setTimeout(

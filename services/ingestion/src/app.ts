@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AuditRecorder } from '@hub/audit';
 import type { RecordingClock } from '@hub/domain';
-import type { EventStore } from '@hub/event-store';
+import { checkReachable, type EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
 import { authenticateAgency } from './http/authenticate.js';
 import { sendErrorProblem, sendProblem } from './http/problem.js';
@@ -86,7 +86,7 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await deps.store.headPosition();
+      await checkReachable(deps.store);
       for (const check of deps.readinessChecks ?? []) await check();
       res.json({ status: 'ready' });
     } catch (error) {
