@@ -24,6 +24,7 @@ export * from './projections/projection.js';
 export * from './projections/timeline.js';
 export * from './clue-transfer/deadline-rules.js';
 export * from './clue-transfer/ledger.js';
+export * from './clue-transfer/ledger-units.js';
 export * from './prosecution/tracking.js';
 export * from './inspections/penalty-instead-of-prosecution.js';
 export * from './projections/all.js';

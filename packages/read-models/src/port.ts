@@ -57,9 +57,6 @@ export class ReadModelStoreFullError extends Error {
  * counts an event twice or skips one, and two runners cannot both apply the same events.
  * Documents live in a collection named after their projection.
  */
-/** A document of a page, or the key of one a text test let pass unparsed. */
-export type PagedDocument = { key: string; value: unknown } | { key: string; skipped: true };
-
 export interface ReadModelStore {
   checkpoints(): Promise<ProjectionCheckpoint[]>;
   /** Applies the batches atomically: all of them or none. */
@@ -73,17 +70,6 @@ export interface ReadModelStore {
     collection: string,
     page: { after?: string; limit: number },
   ): Promise<Array<{ key: string; value: unknown }>>;
-  /**
-   * pageDocuments for a caller that filters: a document whose stored JSON text `mayMatch`
-   * refuses is not parsed and comes back as its key alone (`skipped`), so a page still ends
-   * where the scan ended. `mayMatch` must accept every document the caller could keep (a
-   * cheap superset test). Optional: callers fall back to pageDocuments.
-   */
-  pageDocumentsIf?(
-    collection: string,
-    page: { after?: string; limit: number },
-    mayMatch: (json: string) => boolean,
-  ): Promise<PagedDocument[]>;
   /** Results of a statistics query: group unit (or '' for a total) → exact value. */
   aggregate(query: CellQuery): Promise<Map<string, bigint>>;
   /** The events behind a statistics query, in store order. */

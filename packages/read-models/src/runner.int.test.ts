@@ -117,6 +117,7 @@ describe('projection runner', () => {
     expect(status.map((s) => s.projection)).toEqual([
       'statistics',
       'clue-ledger',
+      'clue-ledger-units',
       'case-tracking',
       'inspection-outcomes',
       'agency-activity',

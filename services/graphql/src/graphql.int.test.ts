@@ -14,6 +14,8 @@ import {
   DEFAULT_DEADLINE_RULES,
   PROJECTIONS,
   certificateRegistryProjection,
+  clueInUnits,
+  type ClueLedgerView,
 } from '@hub/domain';
 import { generateDemoCampaign } from '@hub/demo';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
@@ -946,3 +948,122 @@ describe('a form cell’s events with their content, personal data masked (issue
     expect(content.map((r) => r.result.outcome)).toEqual(expect.arrayContaining(['ok', 'refused']));
   });
 });
+
+describe('ledger pages of a viewer with units come from the ledger’s unit index (issue 18)', () => {
+  interface Row {
+    clueId: string;
+    reportingUnit: string | null;
+    toPoliceUnit: string | null;
+    timeline: Array<{ reportingUnit: string }>;
+  }
+  /** Every clue a token sees, page after page of `first`. */
+  async function allPages(token: string, first: number): Promise<Row[]> {
+    const rows: Row[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const { body } = await gql(
+        token,
+        `query($first: Int, $after: String) { clues(first: $first, after: $after) {
+          edges { node { clueId reportingUnit toPoliceUnit timeline { reportingUnit } } }
+          pageInfo { hasNextPage endCursor } } }`,
+        { first, after },
+      );
+      expect(body.errors).toBeUndefined();
+      const page = body.data!.clues as {
+        edges: Array<{ node: Row }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+      rows.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage) return rows;
+      after = page.pageInfo.endCursor;
+    }
+  }
+
+  it('gives each scope, page by page, exactly the clues of the whole ledger in its units, in the same order', async () => {
+    const everything = await allPages(tokens.analyst, 3);
+    const seen = (units: string[]) =>
+      everything
+        .filter((c) =>
+          clueInUnits(units, {
+            ...(c.reportingUnit ? { reportingUnit: c.reportingUnit } : {}),
+            ...(c.toPoliceUnit ? { toPoliceUnit: c.toPoliceUnit } : {}),
+            timeline: c.timeline as ClueLedgerView['timeline'],
+          }),
+        )
+        .map((c) => c.clueId);
+    const districts = [...new Set(everything.map((c) => c.reportingUnit ?? ''))].filter(Boolean);
+    const scopes = [
+      [districts[0]!],
+      // Two districts: the index's two ranges merged in clue order.
+      districts.slice(0, 2),
+      // A city and one of its districts: a clue under both is listed once.
+      [`${districts[0]!.slice(0, 4)}00`, districts[0]!],
+      [`${districts[0]!.slice(0, 2)}0000`],
+      ['440305'],
+    ];
+    const sizes: number[] = [];
+    for (const [i, units] of scopes.entries()) {
+      const { token } = await users.create({ name: `scope${i}`, role: 'analyst', units });
+      const ids = (await allPages(token, 2)).map((c) => c.clueId);
+      expect({ units, ids }).toEqual({ units, ids: seen(units) });
+      sizes.push(ids.length);
+    }
+    // The control: the scopes see different, non-trivial parts of the ledger.
+    expect(everything.length).toBeGreaterThan(3);
+    expect(sizes[0]).toBeGreaterThan(0);
+    expect(sizes[0]).toBeLessThan(everything.length);
+    expect(sizes[4]).toBe(0);
+  });
+});
+
+describe('optional arguments sent as null', () => {
+  it.each([
+    [
+      'clues',
+      tokensOf('analyst'),
+      '{ clues(filter: null, first: null, after: null, asOf: null) { edges { cursor } } }',
+    ],
+    ['clue', tokensOf('analyst'), '{ clue(clueId: "none", asOf: null) { clueId } }'],
+    [
+      'cases',
+      tokensOf('procurator'),
+      '{ cases(stage: null, first: null, after: null) { edges { cursor } } }',
+    ],
+    [
+      'procuratorWorklist',
+      tokensOf('procurator'),
+      '{ procuratorWorklist(asOf: null) { reasons } }',
+    ],
+    [
+      'form',
+      tokensOf('analyst'),
+      '{ form(formId: "shanghai-2024", unit: "310000", period: "2024-08", from: null, to: null, asOf: null) { periodLabelZh } }',
+    ],
+    [
+      'screeningResults',
+      tokensOf('agency_officer'),
+      '{ screeningResults(screeningId: "SCR-1", first: null, after: null) { edges { node { line } } } }',
+    ],
+    [
+      'auditTrail',
+      tokensOf('auditor'),
+      '{ auditTrail(filter: null, first: null, after: null) { edges { node { action } } } }',
+    ],
+  ])('%s takes them as not given', async (_field, token, query) => {
+    const { status, body } = await gql(token(), query);
+    expect({ status, errors: body.errors }).toEqual({ status: 200, errors: undefined });
+  });
+
+  it('still refuses a value that is given and wrong (the control)', async () => {
+    const { body } = await gql(
+      tokens.analyst,
+      '{ clues(after: "x", asOf: "tomorrow") { edges { cursor } } }',
+    );
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+/** A token read when the test runs (tokens are made in beforeAll). */
+function tokensOf(role: keyof typeof tokens) {
+  return () => tokens[role];
+}

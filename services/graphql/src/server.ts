@@ -23,6 +23,7 @@ import { LiveUpdates } from './live-updates.js';
 import { QUERY_PAGE } from './query-page.js';
 import { responseCachePlugin } from './response-cache.js';
 import { resolvers } from './schema/resolvers.js';
+import { omittingNullArguments } from './schema/null-arguments.js';
 import { typeDefs } from './schema/type-defs.js';
 
 export interface GraphqlApiOptions extends GraphqlDeps {
@@ -119,6 +120,7 @@ export function buildSchema() {
     typeDefs,
     resolvers: {
       ...resolvers,
+      Query: omittingNullArguments(resolvers.Query),
       Subscription: {
         ledgerChanged: {
           subscribe: (_: unknown, __: unknown, ctx: GraphqlContext & { live: LiveUpdates }) => {

@@ -1,4 +1,5 @@
 import { clueLedgerProjection } from '../clue-transfer/ledger.js';
+import { clueLedgerUnitsProjection } from '../clue-transfer/ledger-units.js';
 import { inspectionOutcomeProjection } from '../inspections/penalty-instead-of-prosecution.js';
 import { caseTrackingProjection } from '../prosecution/tracking.js';
 import { STATISTIC_MEASURES, statisticFactsOf, statisticWarningsOf } from '../statistics/facts.js';
@@ -19,6 +20,7 @@ export const statisticsProjection: FactProjection = {
 export const PROJECTIONS: readonly Projection[] = [
   statisticsProjection,
   clueLedgerProjection,
+  clueLedgerUnitsProjection,
   caseTrackingProjection,
   inspectionOutcomeProjection,
   agencyActivityProjection,

@@ -1,12 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CellQuery } from '@hub/domain';
-import type {
-  PagedDocument,
-  ProjectionBatch,
-  ProjectionCheckpoint,
-  ReadModelStore,
-  TracedFact,
-} from '../port.js';
+import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, TracedFact } from '../port.js';
 import { groupedResult, statisticsSql } from '../statistics-sql.js';
 import { createBatchWriter, openReadModelFile, toWriterBatch } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
@@ -118,20 +112,6 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.getPage
       .all(collection, page.after ?? '', page.limit)
       .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
-  }
-
-  async pageDocumentsIf(
-    collection: string,
-    page: { after?: string; limit: number },
-    mayMatch: (json: string) => boolean,
-  ): Promise<PagedDocument[]> {
-    return this.getPage
-      .all(collection, page.after ?? '', page.limit)
-      .map((r) =>
-        mayMatch(r.value)
-          ? { key: r.key, value: JSON.parse(r.value) as unknown }
-          : { key: r.key, skipped: true as const },
-      );
   }
 
   async aggregate(query: CellQuery): Promise<Map<string, bigint>> {

@@ -7,6 +7,7 @@ import {
   certificateTypeChoicesZh,
   certificateTypeOf,
   formTemplateSummary,
+  clueLedgerUnitsProjection,
   clueLedgerView,
   dayString,
   DEFAULT_RECORDING_POLICY,
@@ -42,7 +43,6 @@ import {
   computeForm,
   formTemplate,
   procuratorWorklist,
-  type PagedDocument,
   traceFormCell,
   traceFormCellEvents,
   traceFormCellFacts,
@@ -58,6 +58,7 @@ import {
   mayReadClue,
 } from '../auth/policy.js';
 import type { GraphqlContext } from '../context.js';
+import { keysInUnits } from './unit-index.js';
 import { userActorOf } from '../auth/sign-in.js';
 import { auditQueryOf, auditRecordView, type AuditFilterInput } from '../audit/audit-query.js';
 
@@ -94,21 +95,15 @@ async function pageOf<T>(
   after: string | undefined,
   first: number,
   view: (key: string, value: unknown) => T | undefined,
-  mayMatch?: (json: string) => boolean,
 ) {
   const nodes: Array<{ key: string; node: T }> = [];
   let cursor = keyOf(after);
   // The first read asks for one page (plus one to know if there is more); filters read on.
   let limit = first + 1;
-  const { readModels } = ctx.deps;
   for (;;) {
     const page = { ...(cursor ? { after: cursor } : {}), limit };
-    const batch: PagedDocument[] =
-      mayMatch && readModels.pageDocumentsIf
-        ? await readModels.pageDocumentsIf(collection, page, mayMatch)
-        : await readModels.pageDocuments(collection, page);
+    const batch = await ctx.deps.readModels.pageDocuments(collection, page);
     for (const d of batch) {
-      if ('skipped' in d) continue;
       const node = view(d.key, d.value);
       if (node !== undefined) nodes.push({ key: d.key, node });
       if (nodes.length > first) break;
@@ -117,6 +112,48 @@ async function pageOf<T>(
     cursor = batch[batch.length - 1]!.key;
     limit = 500;
   }
+  return connectionOf(nodes, first);
+}
+
+/**
+ * pageOf where an index gives the candidate keys in key order (a viewer's units): only the
+ * documents it names are read, each still judged by `view`.
+ */
+async function pageOfKeys<T>(
+  ctx: GraphqlContext,
+  collection: string,
+  keys: AsyncGenerator<string>,
+  first: number,
+  view: (key: string, value: unknown) => T | undefined,
+) {
+  const nodes: Array<{ key: string; node: T }> = [];
+  let want = first + 1;
+  try {
+    for (let done = false; !done && nodes.length <= first; want = 100) {
+      const batch: string[] = [];
+      while (batch.length < want) {
+        const step = await keys.next();
+        if (step.done) {
+          done = true;
+          break;
+        }
+        batch.push(step.value);
+      }
+      const documents = await ctx.deps.readModels.getDocuments(collection, batch);
+      for (const key of batch) {
+        const value = documents.get(key);
+        const node = value === undefined ? undefined : view(key, value);
+        if (node !== undefined) nodes.push({ key, node });
+        if (nodes.length > first) break;
+      }
+    }
+  } finally {
+    await keys.return(undefined);
+  }
+  return connectionOf(nodes, first);
+}
+
+function connectionOf<T>(nodes: ReadonlyArray<{ key: string; node: T }>, first: number) {
   const page = nodes.slice(0, first);
   return {
     edges: page.map((n) => ({ cursor: cursorOf(n.key), node: n.node })),
@@ -197,25 +234,9 @@ function clueView(ctx: GraphqlContext, doc: unknown, asOf?: string): ClueLedgerV
 /**
  * Whether a clue document can concern the viewer's units at all. Every unit its ledger view
  * and the scope check take (the reporting unit of each entry, the police unit it went to) is
- * looked at here, so a document that touches none is skipped before its view is computed: a
- * district's page no longer builds the views of every other district's clues. The exact check
- * (mayReadClue on the view) still decides for the rest.
+ * looked at here, so a document that touches none is skipped before its view is computed. The
+ * exact check (mayReadClue on the view) still decides for the rest.
  */
-/**
- * A test on a clue document's JSON text that lets through every document that can concern
- * the viewer's units: a code inside a unit begins with the unit's province (2 digits), city
- * (4) or district (6) digits, and those digits stand in the text as they are. Undefined for
- * nationwide viewers, who keep every document.
- */
-function unitsTextTest(ctx: GraphqlContext): ((json: string) => boolean) | undefined {
-  const units = ctx.viewer.units ?? [];
-  if (units.includes(NATIONWIDE)) return undefined;
-  const prefixes = units.map((unit) =>
-    unit.endsWith('0000') ? unit.slice(0, 2) : unit.endsWith('00') ? unit.slice(0, 4) : unit,
-  );
-  return (json) => prefixes.some((prefix) => json.includes(prefix));
-}
-
 function mayConcern(ctx: GraphqlContext, doc: unknown): boolean {
   const units = ctx.viewer.units ?? [];
   for (const entry of (doc as ClueLedgerDocument).timeline) {
@@ -394,20 +415,26 @@ export const resolvers = {
       authorize(ctx.viewer, 'clues');
       const first = pageSize(args.first);
       const asOf = asOfOf(args.asOf);
-      return pageOf(
-        ctx,
-        'clue-ledger',
-        args.after,
-        first,
-        (_key, value) => {
-          if (!mayConcern(ctx, value)) return undefined;
-          const view = clueView(ctx, value, asOf);
-          return view && mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {})
-            ? view
-            : undefined;
-        },
-        unitsTextTest(ctx),
-      );
+      const after = keyOf(args.after);
+      const readable = (_key: string, value: unknown) => {
+        if (!mayConcern(ctx, value)) return undefined;
+        const view = clueView(ctx, value, asOf);
+        return view && mayReadClue(ctx.viewer, view) && matches(view, args.filter ?? {})
+          ? view
+          : undefined;
+      };
+      const units = ctx.viewer.units ?? [];
+      // A viewer with units of its own reads their clues through the ledger's unit index;
+      // nationwide, every clue concerns the viewer and the ledger is read in order.
+      if (!units.includes(NATIONWIDE))
+        return pageOfKeys(
+          ctx,
+          'clue-ledger',
+          keysInUnits(ctx.deps.readModels, clueLedgerUnitsProjection.name, units, after),
+          first,
+          readable,
+        );
+      return pageOf(ctx, 'clue-ledger', args.after, first, readable);
     },
     clue: async (_: unknown, args: { clueId: string; asOf?: string }, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'clue');

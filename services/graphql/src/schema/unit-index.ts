@@ -1,0 +1,63 @@
+import { clueUnitPrefix } from '@hub/domain';
+import type { ReadModelStore } from '@hub/read-models';
+
+/** How many index entries one read fetches per unit. */
+const CHUNK = 100;
+
+/** Keys compare as the stores order them: by their UTF-8 bytes (SQLite BINARY, PostgreSQL "C"). */
+export const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * The keys a unit index lists under one unit, in key order, after `after` (exclusive). Each
+ * index document is keyed `<unit>:<key>`, so a unit's entries are one range of the collection.
+ */
+async function* keysUnder(
+  readModels: ReadModelStore,
+  index: string,
+  unit: string,
+  after: string | undefined,
+): AsyncGenerator<string> {
+  const prefix = clueUnitPrefix(unit);
+  let cursor = prefix + (after ?? '');
+  for (;;) {
+    const page = await readModels.pageDocuments(index, { after: cursor, limit: CHUNK });
+    for (const { key } of page) {
+      if (!key.startsWith(prefix)) return;
+      yield key.slice(prefix.length);
+    }
+    if (page.length < CHUNK) return;
+    cursor = page[page.length - 1]!.key;
+  }
+}
+
+/**
+ * The keys listed under any of the units, in key order, each once: the per-unit ranges merged.
+ * A viewer has a handful of units, so the merge looks at each range's head in turn.
+ */
+export async function* keysInUnits(
+  readModels: ReadModelStore,
+  index: string,
+  units: readonly string[],
+  after: string | undefined,
+): AsyncGenerator<string> {
+  const ranges = [...new Set(units)].map((unit) => keysUnder(readModels, index, unit, after));
+  // Each range's next key, undefined once the range is done.
+  const next = async (i: number) => {
+    const step = await ranges[i]!.next();
+    return step.done ? undefined : step.value;
+  };
+  const heads = await Promise.all(ranges.map((_, i) => next(i)));
+  let last: string | undefined;
+  for (;;) {
+    let min = -1;
+    heads.forEach((head, i) => {
+      if (head !== undefined && (min < 0 || byBytes(head, heads[min]!) < 0)) min = i;
+    });
+    if (min < 0) return;
+    const key = heads[min]!;
+    heads[min] = await next(min);
+    if (key === last) continue;
+    last = key;
+    yield key;
+  }
+}
