@@ -2,7 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { clockAt, validatePublishedEvent, type AcceptedEvent } from '@hub/domain';
+import type { AppendRequest } from '@hub/event-store';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { toAppendRequests } from '@hub/ingestion';
 import { bench, interleavedMedians, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
@@ -11,6 +14,8 @@ const HUB_MAIN = resolve(import.meta.dirname, '../../../services/hub/dist/main.j
 const BATCHES = 400;
 const BATCH = 100;
 const CLIENTS = 8;
+
+type PublishedEvent = ReturnType<typeof publishedBatch>[number];
 
 function publishedBatch(b: number) {
   return Array.from({ length: BATCH }, (_, i) => ({
@@ -43,7 +48,7 @@ async function startHub(dataDir: string): Promise<{ url: string; stop: () => voi
 }
 
 /** HTTP ingestion of batches of 100 from several clients into a hub process. */
-async function httpIngestion(): Promise<number> {
+async function httpIngestion(published: PublishedEvent[][]): Promise<number> {
   return withTempDir(async (dir) => {
     const token = spawnSync(
       process.execPath,
@@ -55,9 +60,7 @@ async function httpIngestion(): Promise<number> {
       .pop()!;
     const hub = await startHub(dir);
     try {
-      const bodies = Array.from({ length: BATCHES }, (_, b) =>
-        JSON.stringify({ events: publishedBatch(b) }),
-      );
+      const bodies = published.map((events) => JSON.stringify({ events }));
       // node:http with keep-alive: the lightest client there is, so the figure is the hub's.
       const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
       const target = new URL(`${hub.url}/v1/events`);
@@ -107,18 +110,37 @@ async function httpIngestion(): Promise<number> {
 }
 
 /**
- * The same batches appended directly to the store, with the same concurrency and the same
- * shape: ten streams of ten events in one atomic append per batch, as the hub records them.
+ * What the hub appends for a published batch: the same events with the metadata the hub keeps,
+ * grouped by stream (ten streams of ten) into one atomic append. Worked out before timing, so
+ * the direct caller appends exactly the records the hub writes, already valid.
  */
-async function directAppends(): Promise<number> {
+function recordsOf(events: PublishedEvent[]): AppendRequest[] {
+  const clock = clockAt(new Date());
+  // The bench's events hold no ID number: nothing is sealed, and a seal would be a bench bug.
+  const sealer = {
+    sealIdNumber: (): never => {
+      throw new Error('bench events hold no ID number');
+    },
+    sealCertificateNumber: (): never => {
+      throw new Error('bench events hold no ID number');
+    },
+  };
+  const accepted: AcceptedEvent[] = events.map((raw, index) => {
+    const result = validatePublishedEvent(raw, 'emergency', index, { clock, sealer });
+    if (!result.ok) throw new Error(`bench event ${index} invalid: ${JSON.stringify(result)}`);
+    return result.event;
+  });
+  return toAppendRequests(accepted, {});
+}
+
+/**
+ * The same batches appended directly to the store, with the same concurrency: the records the
+ * hub writes for them, in the same shape (ten streams of ten events, one atomic append each).
+ */
+async function directAppends(published: PublishedEvent[][]): Promise<number> {
+  const batches = published.map(recordsOf);
   return withTempDir(async (dir) => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
-    const batches = Array.from({ length: BATCHES }, (_, b) =>
-      Array.from({ length: 10 }, (_, s) => ({
-        stream: `inspection-INS-${b}-${s}`,
-        events: Array.from({ length: BATCH / 10 }, (_, i) => benchEvent(b * BATCH + s * 10 + i)),
-      })),
-    );
     let next = 0;
     const started = process.hrtime.bigint();
     await Promise.all(
@@ -137,8 +159,10 @@ async function directAppends(): Promise<number> {
 
 export async function httpSuite(): Promise<void> {
   // In turns, median of three each (see interleavedMedians).
+  // The same published batches for both (each run writes into a fresh store).
+  const published = Array.from({ length: BATCHES }, (_, b) => publishedBatch(b));
   const { http, direct } = await interleavedMedians(
-    { http: httpIngestion, direct: directAppends },
+    { http: () => httpIngestion(published), direct: () => directAppends(published) },
     3,
   );
   bench('http', 'ingest_batches_of_100', http, 'events/s');

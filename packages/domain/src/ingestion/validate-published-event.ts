@@ -64,11 +64,14 @@ function futureTimes(
   out: Array<{ path: PropertyKey[]; message: string; code: string }>,
 ) {
   if (!value || typeof value !== 'object') return out;
-  for (const [key, field] of Object.entries(value)) {
-    const problem =
-      HAPPENED.has(key) && typeof field === 'string' ? futureProblem(field, clock) : undefined;
-    if (problem) out.push({ path: [...path, key], ...problem });
-    else futureTimes(field, clock, [...path, key], out);
+  // Object.keys, and a path copied only for what is descended into: every event is walked.
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const field = object[key];
+    if (typeof field === 'string') {
+      const problem = HAPPENED.has(key) ? futureProblem(field, clock) : undefined;
+      if (problem) out.push({ path: [...path, key], ...problem });
+    } else if (field && typeof field === 'object') futureTimes(field, clock, [...path, key], out);
   }
   return out;
 }

@@ -63,6 +63,18 @@ export interface PersonalDataSealer {
   sealCertificateNumber(type: CertificateType, number: string): string;
 }
 
+/** A path from the root, innermost key first (built into an array only when needed). */
+interface PathLink {
+  up: PathLink | undefined;
+  key: PropertyKey;
+}
+
+function pathOf(at: PathLink | undefined): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let link = at; link; link = link.up) path.push(link.key);
+  return path.reverse();
+}
+
 export interface PersonalDataProblem {
   path: PropertyKey[];
   message: string;
@@ -82,17 +94,21 @@ export function sealPersonalDataIn(
   sealer: PersonalDataSealer,
 ): { data: unknown; problems: PersonalDataProblem[] } {
   const problems: PersonalDataProblem[] = [];
-  const walk = (value: unknown, path: PropertyKey[]): unknown => {
+  // The path is built only for a problem: most fields have none, and every event is walked.
+  const walk = (value: unknown, at: PathLink | undefined): unknown => {
     if (typeof value === 'string') {
       if (!isSealedRef(value) && containsValidIdNumber(value))
         problems.push({
-          path,
+          path: pathOf(at),
           message:
             '此处不得填写身份证号（请填入 idNumber 字段，由平台加密保存）/ an ID number may not be written here in clear: put it in an idNumber field, where the hub seals it',
         });
       return value;
     }
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
+    if (Array.isArray(value)) {
+      const items = value.map((v, i) => walk(v, { up: at, key: i }));
+      return items.some((v, i) => v !== value[i]) ? items : value;
+    }
     if (!value || typeof value !== 'object') return value;
     const object = value as Record<string, unknown>;
     const type = isCertificateType(object.certificateType)
@@ -100,23 +116,24 @@ export function sealPersonalDataIn(
       : isCertificateType(object.type)
         ? object.type
         : undefined;
+    // A copy only where something was sealed: most data holds no ID number.
     const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(object)) {
+    let changed = false;
+    for (const key of Object.keys(object)) {
+      const field = object[key];
+      let next = field;
       if (typeof field === 'string' && !isSealedRef(field)) {
-        if (key === 'idNumber') {
-          out[key] = sealer.sealIdNumber(field.toUpperCase());
-          continue;
-        }
-        if (key === 'number' && type && containsIdNumber(field)) {
-          out[key] = sealer.sealCertificateNumber(type, field);
-          continue;
-        }
-      }
-      out[key] = key === 'creditCode' ? field : walk(field, [...path, key]);
+        if (key === 'idNumber') next = sealer.sealIdNumber(field.toUpperCase());
+        else if (key === 'number' && type && containsIdNumber(field))
+          next = sealer.sealCertificateNumber(type, field);
+        else if (key !== 'creditCode') next = walk(field, { up: at, key });
+      } else if (key !== 'creditCode') next = walk(field, { up: at, key });
+      if (next !== field) changed = true;
+      out[key] = next;
     }
-    return out;
+    return changed ? out : object;
   };
-  return { data: walk(data, []), problems };
+  return { data: walk(data, undefined), problems };
 }
 
 /** True when any string in a value holds a valid ID number in clear (a sealed ref does not). */

@@ -65,13 +65,31 @@ const toleranceText = (ms: number) =>
     ? `${ms / 60_000} 分钟 (${ms / 60_000} min)`
     : `${ms / 1000} 秒 (${ms / 1000} s)`;
 
+/** The latest instant (and Shanghai day) not in the future, for the clock last asked about. */
+let latest: { now: string; toleranceMs: number; ms: number; day?: DayNumber } = {
+  now: '',
+  toleranceMs: 0,
+  ms: 0,
+};
+
+/** Every event of a batch is checked against the same clock: remember the last answer. */
+function latestOf(clock: RecordingClock): typeof latest {
+  if (latest.now !== clock.now || latest.toleranceMs !== clock.futureToleranceMs)
+    latest = {
+      now: clock.now,
+      toleranceMs: clock.futureToleranceMs,
+      ms: Date.parse(clock.now) + clock.futureToleranceMs,
+    };
+  return latest;
+}
+
 /** A date-time (with offset) or a calendar date (Asia/Shanghai) later than now + tolerance. */
 export function futureProblem(value: string, clock: RecordingClock): TimeProblem | undefined {
-  const latestMs = Date.parse(clock.now) + clock.futureToleranceMs;
+  const at = latestOf(clock);
   const isDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
   const future = isDate
-    ? Number(value.replaceAll('-', '')) > shanghaiDay(new Date(latestMs).toISOString())
-    : Date.parse(value) > latestMs;
+    ? Number(value.replaceAll('-', '')) > (at.day ??= shanghaiDay(new Date(at.ms).toISOString()))
+    : Date.parse(value) > at.ms;
   if (!future) return undefined;
   return {
     code: 'OCCURRED_IN_FUTURE',

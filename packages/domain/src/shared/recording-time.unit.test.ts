@@ -1,7 +1,7 @@
 import { validatePublishedEvent } from '../ingestion/validate-published-event.js';
 import { eventJsonSchemas } from '../json-schemas.js';
 import { inspection, published, TEST_SEALER } from '../testing/index.js';
-import { clockAt, HAPPENED_FIELDS, recordingFlag } from './recording-time.js';
+import { clockAt, futureProblem, HAPPENED_FIELDS, recordingFlag } from './recording-time.js';
 
 /** The hub's clock: 2024-07-01 08:00 in Shanghai, five minutes' tolerance. */
 const clock = clockAt('2024-07-01T00:00:00Z', { futureToleranceMs: 5 * 60_000 });
@@ -115,5 +115,19 @@ describe('when events say they happened', () => {
     it.each(fields)('%s is either checked against the future or may lie ahead', (field) => {
       expect(HAPPENED.has(field) !== MAY_BE_FUTURE.has(field)).toBe(true);
     });
+  });
+});
+
+describe('when batches are checked against different clocks in turn', () => {
+  it('judges each against its own clock, never the one asked about before', () => {
+    const early = clockAt('2024-07-01T00:00:00Z', { futureToleranceMs: 0 });
+    const late = clockAt('2024-07-03T00:00:00Z', { futureToleranceMs: 0 });
+    const lenient = clockAt('2024-07-01T00:00:00Z', { futureToleranceMs: 2 * 86_400_000 });
+    expect(futureProblem('2024-07-02', early)).toBeDefined();
+    expect(futureProblem('2024-07-02', late)).toBeUndefined();
+    expect(futureProblem('2024-07-02', early)).toBeDefined();
+    expect(futureProblem('2024-07-02', lenient)).toBeUndefined();
+    expect(futureProblem('2024-07-02T09:00:00+08:00', early)).toBeDefined();
+    expect(futureProblem('2024-07-02T09:00:00+08:00', late)).toBeUndefined();
   });
 });

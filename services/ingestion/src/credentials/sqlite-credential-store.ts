@@ -23,6 +23,8 @@ const toCredential = (r: Row): Credential => ({
 /** Credentials in a SQLite file; the CLI and the running hub share it (WAL). */
 export class SqliteCredentialStore implements CredentialStore {
   private readonly db: Database.Database;
+  /** Asked on every request: prepared once (each request still reads the row, so a revocation holds at once). */
+  private readonly byHash: Database.Statement<[string], Row>;
 
   constructor(
     filename: string,
@@ -47,6 +49,9 @@ export class SqliteCredentialStore implements CredentialStore {
       this.db.exec(
         `ALTER TABLE credentials ADD COLUMN units TEXT NOT NULL DEFAULT '${NATIONWIDE}'`,
       );
+    this.byHash = this.db.prepare<[string], Row>(
+      'SELECT * FROM credentials WHERE token_hash = ? AND revoked_at IS NULL',
+    );
   }
 
   async create(agency: Agency, label: string, units: readonly string[]) {
@@ -65,11 +70,7 @@ export class SqliteCredentialStore implements CredentialStore {
   }
 
   async verify(token: string) {
-    const row = this.db
-      .prepare<[string], Row>(
-        'SELECT * FROM credentials WHERE token_hash = ? AND revoked_at IS NULL',
-      )
-      .get(hashToken(token));
+    const row = this.byHash.get(hashToken(token));
     return row ? toCredential(row) : undefined;
   }
 

@@ -61,6 +61,8 @@ export function maskResidentId(id: string): string {
  * typed full-width (１１０１…, as a Chinese input method writes it). The check character is
  * deliberately not checked: a mistyped ID number is still someone's.
  */
+/** Characters of an ID number (each one UTF-16 unit, full-width ones too): shorter text holds none. */
+const ID_LENGTH = 18;
 const EMBEDDED_ID =
   /(?<![0-9０-９])([1-9１-９][0-9０-９]{16}[0-9０-９XxＸｘ])(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])/gu;
 
@@ -74,6 +76,7 @@ export function maskIdNumbersIn(text: string): string {
 
 /** True when a text holds something shaped like a resident ID number in clear. */
 export function containsIdNumber(text: string): boolean {
+  if (text.length < ID_LENGTH) return false;
   EMBEDDED_ID.lastIndex = 0;
   return EMBEDDED_ID.test(text);
 }
@@ -83,6 +86,8 @@ export function containsIdNumber(text: string): boolean {
  * test for refusing data, where an 18-digit case number must not be taken for one by its shape.
  */
 export function containsValidIdNumber(text: string): boolean {
+  // Most fields are short: no need to start the matcher for them.
+  if (text.length < ID_LENGTH) return false;
   for (const match of text.matchAll(EMBEDDED_ID))
     if (residentIdProblem(match[0].toUpperCase()) === undefined) return true;
   return false;
