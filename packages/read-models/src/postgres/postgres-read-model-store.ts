@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS rm_key_days (
   scope INTEGER NOT NULL,
   dkey TEXT NOT NULL,
   day INTEGER NOT NULL,
-  PRIMARY KEY (measure, digits, scope, dkey, day)
+  PRIMARY KEY (measure, dkey, digits, scope, day)
 );
 CREATE TABLE IF NOT EXISTS rm_distinct_days (
   measure INTEGER NOT NULL,
@@ -97,11 +97,11 @@ BEGIN
     VALUES (r.measure, r.digits, r.scope, r.dkey, r.day) ON CONFLICT DO NOTHING;
     CONTINUE WHEN NOT FOUND;
     SELECT coalesce(max(k.day), -1) INTO prev_day FROM rm_key_days k
-    WHERE k.measure = r.measure AND k.digits = r.digits AND k.scope = r.scope
-      AND k.dkey = r.dkey AND k.day < r.day;
+    WHERE k.measure = r.measure AND k.dkey = r.dkey AND k.digits = r.digits
+      AND k.scope = r.scope AND k.day < r.day;
     SELECT min(k.day) INTO next_day FROM rm_key_days k
-    WHERE k.measure = r.measure AND k.digits = r.digits AND k.scope = r.scope
-      AND k.dkey = r.dkey AND k.day > r.day;
+    WHERE k.measure = r.measure AND k.dkey = r.dkey AND k.digits = r.digits
+      AND k.scope = r.scope AND k.day > r.day;
     INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
     VALUES (r.measure, r.digits, r.scope, r.day, prev_day, 1)
     ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = rm_distinct_days.n + 1;

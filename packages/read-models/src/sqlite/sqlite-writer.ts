@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS rm_key_days (
   scope INTEGER NOT NULL,
   dkey TEXT NOT NULL,
   day INTEGER NOT NULL,
-  PRIMARY KEY (measure, digits, scope, dkey, day)
+  -- The key before the divisions: a fact's three rows land on one page.
+  PRIMARY KEY (measure, dkey, digits, scope, day)
 ) WITHOUT ROWID;
 -- How many keys of a division occur on day with their previous day prev (-1: none).
 -- The distinct keys of days [from, to] are those occurring there with prev < from: each is
@@ -65,28 +66,37 @@ WHEN NEW.dkey IS NOT NULL BEGIN
     (NEW.measure, 4, NEW.unit / 100, NEW.dkey, NEW.day),
     (NEW.measure, 6, NEW.unit, NEW.dkey, NEW.day);
 END;
--- A key's new day d between its days p (or -1) and n (or none): (d, p) is counted, and n's
--- previous day becomes d instead of p.
-CREATE TRIGGER IF NOT EXISTS rm_key_days_distinct AFTER INSERT ON rm_key_days BEGIN
+-- A key's first day in a division, the common case: counted with no previous day.
+CREATE TRIGGER IF NOT EXISTS rm_key_days_first AFTER INSERT ON rm_key_days
+WHEN NOT EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey
+  AND digits = NEW.digits AND scope = NEW.scope AND day <> NEW.day) BEGIN
+  INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
+  VALUES (NEW.measure, NEW.digits, NEW.scope, NEW.day, -1, 1)
+  ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
+END;
+-- A further day d of a key, between its days p (or -1) and n (or none): (d, p) is counted,
+-- and n's previous day becomes d instead of p.
+CREATE TRIGGER IF NOT EXISTS rm_key_days_further AFTER INSERT ON rm_key_days
+WHEN EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey
+  AND digits = NEW.digits AND scope = NEW.scope AND day <> NEW.day) BEGIN
   INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
   SELECT NEW.measure, NEW.digits, NEW.scope, NEW.day, coalesce(max(day), -1), 1 FROM rm_key_days
-  WHERE measure = NEW.measure AND digits = NEW.digits AND scope = NEW.scope AND dkey = NEW.dkey
+  WHERE measure = NEW.measure AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope
     AND day < NEW.day
   ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
   UPDATE rm_distinct_days SET n = n - 1
   WHERE measure = NEW.measure AND digits = NEW.digits AND scope = NEW.scope
     AND day = (SELECT min(day) FROM rm_key_days WHERE measure = NEW.measure
-      AND digits = NEW.digits AND scope = NEW.scope AND dkey = NEW.dkey AND day > NEW.day)
+      AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope AND day > NEW.day)
     AND prev = (SELECT coalesce(max(day), -1) FROM rm_key_days WHERE measure = NEW.measure
-      AND digits = NEW.digits AND scope = NEW.scope AND dkey = NEW.dkey AND day < NEW.day);
+      AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope AND day < NEW.day);
   INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
   SELECT NEW.measure, NEW.digits, NEW.scope, next, NEW.day, 1 FROM (
     SELECT min(day) AS next FROM rm_key_days WHERE measure = NEW.measure
-      AND digits = NEW.digits AND scope = NEW.scope AND dkey = NEW.dkey AND day > NEW.day)
+      AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope AND day > NEW.day)
   WHERE next IS NOT NULL
   ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
-END;
-`;
+END;`;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
