@@ -59,44 +59,56 @@ CREATE TRIGGER IF NOT EXISTS rm_facts_sum AFTER INSERT ON rm_facts BEGIN
   VALUES (NEW.measure, NEW.unit, NEW.day, NEW.value >> 32, NEW.value & 4294967295)
   ON CONFLICT (measure, unit, day) DO UPDATE SET hi = hi + excluded.hi, lo = lo + excluded.lo;
 END;
-CREATE TRIGGER IF NOT EXISTS rm_facts_key_days AFTER INSERT ON rm_facts
-WHEN NEW.dkey IS NOT NULL BEGIN
-  INSERT OR IGNORE INTO rm_key_days (measure, digits, scope, dkey, day) VALUES
-    (NEW.measure, 2, NEW.unit / 10000, NEW.dkey, NEW.day),
-    (NEW.measure, 4, NEW.unit / 100, NEW.dkey, NEW.day),
-    (NEW.measure, 6, NEW.unit, NEW.dkey, NEW.day);
-END;
--- A key's first day in a division, the common case: counted with no previous day.
-CREATE TRIGGER IF NOT EXISTS rm_key_days_first AFTER INSERT ON rm_key_days
-WHEN NOT EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey
-  AND digits = NEW.digits AND scope = NEW.scope AND day <> NEW.day) BEGIN
-  INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
-  VALUES (NEW.measure, NEW.digits, NEW.scope, NEW.day, -1, 1)
+-- A key never seen for its measure, the common case: its day is its first in every division.
+CREATE TRIGGER IF NOT EXISTS rm_facts_new_key AFTER INSERT ON rm_facts
+WHEN NEW.dkey IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey)
+BEGIN
+  INSERT INTO rm_key_days (measure, dkey, digits, scope, day) VALUES
+    (NEW.measure, NEW.dkey, 2, NEW.unit / 10000, NEW.day),
+    (NEW.measure, NEW.dkey, 4, NEW.unit / 100, NEW.day),
+    (NEW.measure, NEW.dkey, 6, NEW.unit, NEW.day);
+  INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n) VALUES
+    (NEW.measure, 2, NEW.unit / 10000, NEW.day, -1, 1),
+    (NEW.measure, 4, NEW.unit / 100, NEW.day, -1, 1),
+    (NEW.measure, 6, NEW.unit, NEW.day, -1, 1)
   ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
 END;
--- A further day d of a key, between its days p (or -1) and n (or none): (d, p) is counted,
--- and n's previous day becomes d instead of p.
-CREATE TRIGGER IF NOT EXISTS rm_key_days_further AFTER INSERT ON rm_key_days
-WHEN EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey
-  AND digits = NEW.digits AND scope = NEW.scope AND day <> NEW.day) BEGIN
-  INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
-  SELECT NEW.measure, NEW.digits, NEW.scope, NEW.day, coalesce(max(day), -1), 1 FROM rm_key_days
-  WHERE measure = NEW.measure AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope
-    AND day < NEW.day
-  ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
-  UPDATE rm_distinct_days SET n = n - 1
-  WHERE measure = NEW.measure AND digits = NEW.digits AND scope = NEW.scope
-    AND day = (SELECT min(day) FROM rm_key_days WHERE measure = NEW.measure
-      AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope AND day > NEW.day)
-    AND prev = (SELECT coalesce(max(day), -1) FROM rm_key_days WHERE measure = NEW.measure
-      AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope AND day < NEW.day);
-  INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
-  SELECT NEW.measure, NEW.digits, NEW.scope, next, NEW.day, 1 FROM (
-    SELECT min(day) AS next FROM rm_key_days WHERE measure = NEW.measure
-      AND dkey = NEW.dkey AND digits = NEW.digits AND scope = NEW.scope AND day > NEW.day)
-  WHERE next IS NOT NULL
-  ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
+-- A key seen before: per division, a day d new there, between the key's days p (or -1) and
+-- n (or none), is counted as (d, p), and n's previous day becomes d instead of p. Every
+-- statement is guarded by d being new in the division, so this is right whichever of the two
+-- triggers runs first.
+CREATE TRIGGER IF NOT EXISTS rm_facts_known_key AFTER INSERT ON rm_facts
+WHEN NEW.dkey IS NOT NULL
+  AND EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey)
+BEGIN
+${knownKeyDay(2, 10000)}
+${knownKeyDay(4, 100)}
+${knownKeyDay(6, 1)}
 END;`;
+
+/** The statements of rm_facts_known_key for the divisions of `digits` digits. */
+function knownKeyDay(digits: number, size: number): string {
+  const key = `measure = NEW.measure AND dkey = NEW.dkey AND digits = ${digits} AND scope = NEW.unit / ${size}`;
+  const isNew = `NOT EXISTS (SELECT 1 FROM rm_key_days WHERE ${key} AND day = NEW.day)`;
+  const prev = `(SELECT coalesce(max(day), -1) FROM rm_key_days WHERE ${key} AND day < NEW.day)`;
+  const next = `(SELECT min(day) FROM rm_key_days WHERE ${key} AND day > NEW.day)`;
+  const cell = `(measure, digits, scope, day, prev, n)`;
+  const upsert = `ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;`;
+  return `
+  INSERT INTO rm_distinct_days ${cell}
+  SELECT NEW.measure, ${digits}, NEW.unit / ${size}, NEW.day, ${prev}, 1 WHERE ${isNew}
+  ${upsert}
+  UPDATE rm_distinct_days SET n = n - 1
+  WHERE measure = NEW.measure AND digits = ${digits} AND scope = NEW.unit / ${size}
+    AND day = ${next} AND prev = ${prev} AND ${isNew};
+  INSERT INTO rm_distinct_days ${cell}
+  SELECT NEW.measure, ${digits}, NEW.unit / ${size}, next, NEW.day, 1
+  FROM (SELECT ${next} AS next) WHERE next IS NOT NULL AND ${isNew}
+  ${upsert}
+  INSERT OR IGNORE INTO rm_key_days (measure, dkey, digits, scope, day)
+  VALUES (NEW.measure, NEW.dkey, ${digits}, NEW.unit / ${size}, NEW.day);`;
+}
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
