@@ -43,7 +43,7 @@ export function formTemplate(id: string): FormTemplate {
 
 /** A form for a reporting unit and period, from the statistics read model. */
 export async function computeForm(
-  readModels: ReadModelStore,
+  readModels: Pick<ReadModelStore, 'aggregate'>,
   request: FormRequest,
   unitNames?: (unit: string) => string,
 ): Promise<ComputedForm> {

@@ -37,6 +37,66 @@ export function statisticsSql(
   };
 }
 
+/**
+ * SQL of a statistics query answered from the aggregates the stores keep beside the facts
+ * (rm_fact_sums, rm_distinct_days): its cost grows with units × days, not with events. The
+ * caller uses it only when the answer is exact: without an "as of", or with one at or after
+ * the latest recorded fact. Undefined where only the facts can answer: a distinct count over
+ * units that are not whole divisions, and the anti-join of an `except` (keys against keys).
+ */
+export function aggregatesSql(
+  query: CellQuery,
+): { sql: string; params: Array<number | bigint> } | undefined {
+  if (query.exceptMeasureId !== undefined) return undefined;
+  const params: number[] = [];
+  const p = (value: number) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.aggregate === 'sum') {
+    const group = query.groupDigits ? `unit / ${10 ** (6 - query.groupDigits)}` : '0';
+    return {
+      sql:
+        `SELECT ${group} AS g, SUM(hi) AS hi, SUM(lo) AS lo FROM rm_fact_sums` +
+        ` WHERE measure = ${p(query.measureId)} AND unit BETWEEN ${p(query.unitFrom)} AND ${p(query.unitTo)}` +
+        ` AND day BETWEEN ${p(query.dayFrom)} AND ${p(query.dayTo)} GROUP BY 1`,
+      params,
+    };
+  }
+  const digits = query.groupDigits || divisionDigits(query.unitFrom, query.unitTo);
+  if (digits === undefined) return undefined;
+  const size = 10 ** (6 - digits);
+  if (query.unitFrom % size !== 0 || (query.unitTo + 1) % size !== 0) return undefined;
+  return {
+    sql:
+      `SELECT ${query.groupDigits ? 'scope' : '0'} AS g, 0 AS hi, SUM(n) AS lo FROM rm_distinct_days` +
+      ` WHERE measure = ${p(query.measureId)} AND digits = ${p(digits)}` +
+      ` AND scope BETWEEN ${p(query.unitFrom / size)} AND ${p((query.unitTo + 1) / size - 1)}` +
+      ` AND day BETWEEN ${p(query.dayFrom)} AND ${p(query.dayTo)} AND prev < ${p(query.dayFrom)}` +
+      // A group whose keys all lie outside the days has rows that add up to nothing.
+      ` GROUP BY 1 HAVING SUM(n) > 0`,
+    params,
+  };
+}
+
+/** The digits (2, 4, 6) of the one division whose units a range covers exactly, if any. */
+function divisionDigits(unitFrom: number, unitTo: number): 2 | 4 | 6 | undefined {
+  for (const digits of [2, 4, 6] as const) {
+    const size = 10 ** (6 - digits);
+    if (unitFrom % size === 0 && unitTo === unitFrom + size - 1) return digits;
+  }
+  return undefined;
+}
+
+/** Whether aggregates can answer a query "as of" an instant, given the latest recorded fact. */
+export function aggregatesInclude(query: CellQuery, latestRecordedMs: number | undefined): boolean {
+  return (
+    query.recordedUpToMs === undefined ||
+    latestRecordedMs === undefined ||
+    query.recordedUpToMs >= latestRecordedMs
+  );
+}
+
 type SqlInteger = number | string | bigint | null;
 
 /** Rows of (group, high and low halves) to the exact totals a form is assembled from. */

@@ -10,7 +10,9 @@ export const statisticsProjection: FactProjection = {
   kind: 'facts',
   name: 'statistics',
   // 2: a summed value past MAX_SUMMABLE (stored before amounts were bounded) adds nothing.
-  version: 2,
+  // 3: aggregates per unit and day beside the facts (forms read them): a read model built
+  // before has none, so it is rebuilt.
+  version: 3,
   handles: STATISTIC_MEASURES.eventTypes(),
   factsOf: (event) => statisticFactsOf(event),
   warningsOf: (event) => statisticWarningsOf(event),

@@ -42,8 +42,20 @@ const query = (overrides: Partial<CellQuery> = {}): CellQuery => ({
   ...overrides,
 });
 
-export function readModelStoreContract(open: () => Promise<ReadModelStore>): void {
-  let store: ReadModelStore;
+/** A store as the contract checks it: with the facts' own answer beside its aggregates'. */
+export interface CheckedReadModelStore extends ReadModelStore {
+  aggregateFromFacts(query: CellQuery): Promise<Map<string, bigint>>;
+}
+
+/**
+ * `corruptAggregates` changes every sum and distinct count the store keeps beside its facts,
+ * behind its back: the positive control of the comparison of both answers.
+ */
+export function readModelStoreContract(
+  open: () => Promise<CheckedReadModelStore>,
+  corruptAggregates: (store: CheckedReadModelStore) => Promise<void>,
+): void {
+  let store: CheckedReadModelStore;
   beforeEach(async () => {
     store = await open();
   });
@@ -222,6 +234,91 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
     ]);
   });
 
+  describe('answered from the aggregates, random facts and queries', () => {
+    const random = seeded(20_240_701);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const units = ['310101', '310104', '310105', '310201', '310299', '320101', '320102'];
+    // Late and repeated facts: days and keys come in no order, and keys recur across units.
+    const facts = Array.from({ length: 600 }, (_, i) =>
+      fact({
+        measureId: pick([7, 8, 9]),
+        unit: pick(units),
+        day: 20240701 + Math.floor(random() * 20),
+        position: BigInt(i + 1),
+        eventId: `e${i}`,
+        value: random() < 0.1 ? Number(2n ** 60n) : Math.floor(random() * 1000),
+        distinctKey: `k${Math.floor(random() * 25)}`,
+        recordedMs: 1000 + Math.floor(random() * 4000),
+      }),
+    );
+    const ranges = [
+      { unitFrom: 310000, unitTo: 319999 },
+      { unitFrom: 320000, unitTo: 329999 },
+      { unitFrom: 310100, unitTo: 310199 },
+      { unitFrom: 310104, unitTo: 310104 },
+      { unitFrom: 310101, unitTo: 310104 },
+    ];
+    const queries: CellQuery[] = Array.from({ length: 300 }, () => {
+      const dayFrom = random() < 0.2 ? 0 : 20240701 + Math.floor(random() * 20);
+      const dayTo = Math.max(dayFrom, 20240701) + Math.floor(random() * 10);
+      const except = random() < 0.15;
+      const asOf = pick([undefined, undefined, 2500, 5000, 9000]);
+      return query({
+        measureId: pick([7, 8]),
+        aggregate: pick(['sum', 'distinct'] as const),
+        ...pick(ranges),
+        dayFrom,
+        dayTo,
+        groupDigits: pick([0, 0, 4, 6] as const),
+        ...(except ? { exceptMeasureId: 9, exceptDays: { from: dayFrom, to: dayTo } } : {}),
+        ...(asOf === undefined ? {} : { recordedUpToMs: asOf }),
+      });
+    });
+    const commitAll = async () => {
+      // Three batches, the last one repeating facts of the first: they must count once.
+      await store.commit([batch({ position: 10n, facts: facts.slice(0, 300) })]);
+      await store.commit([batch({ after: 10n, position: 20n, facts: facts.slice(300) })]);
+      await store.commit([batch({ after: 20n, position: 30n, facts: facts.slice(0, 100) })]);
+    };
+    const mismatches = async () => {
+      const wrong: Array<{ query: CellQuery; aggregates: unknown; facts: unknown }> = [];
+      let answered = 0;
+      for (const q of queries) {
+        const [aggregates, fromFacts] = [
+          await store.aggregate(q),
+          await store.aggregateFromFacts(q),
+        ];
+        if (fromFacts.size > 0) answered++;
+        if (!sameResult(aggregates, fromFacts))
+          wrong.push({ query: q, aggregates: [...aggregates], facts: [...fromFacts] });
+      }
+      return { wrong, answered };
+    };
+
+    it('give the facts\' answer: sums beyond 2^53, distinct counts, except, "as of"', async () => {
+      await commitAll();
+      const { wrong, answered } = await mismatches();
+      expect(wrong).toEqual([]);
+      // Not a comparison of empty answers.
+      expect(answered).toBeGreaterThan(200);
+    }, 60_000);
+
+    it('(positive control) differ from the facts once the aggregates are corrupted', async () => {
+      await commitAll();
+      await corruptAggregates(store);
+      const { wrong } = await mismatches();
+      expect(wrong.filter((w) => w.query.aggregate === 'sum').length).toBeGreaterThan(10);
+      expect(wrong.filter((w) => w.query.aggregate === 'distinct').length).toBeGreaterThan(10);
+      // Where only the facts can answer (except, an "as of" before the latest fact, units
+      // that are no whole division), the answer stays right.
+      const factsOnly = (q: CellQuery) =>
+        q.exceptMeasureId !== undefined ||
+        (q.recordedUpToMs !== undefined && q.recordedUpToMs < 5000) ||
+        (q.aggregate === 'distinct' && q.unitFrom === 310101 && q.groupDigits !== 6);
+      expect(wrong.filter((w) => factsOnly(w.query))).toEqual([]);
+    }, 60_000);
+  });
+
   it('forgets one projection on reset, keeping the others', async () => {
     await store.commit([
       batch({ facts: [fact()] }),
@@ -229,7 +326,23 @@ export function readModelStoreContract(open: () => Promise<ReadModelStore>): voi
     ]);
     await store.reset('statistics');
     expect(await store.aggregate(query())).toEqual(new Map());
+    expect(await store.aggregate(query({ aggregate: 'distinct' }))).toEqual(new Map());
     expect((await store.checkpoints()).map((c) => c.projection)).toEqual(['clue-ledger']);
     expect(await store.listDocuments('clue-ledger')).toHaveLength(1);
   });
+}
+
+function sameResult(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
+  return a.size === b.size && [...a].every(([key, value]) => b.get(key) === value);
+}
+
+/** mulberry32: the same facts and queries on every run and every store. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

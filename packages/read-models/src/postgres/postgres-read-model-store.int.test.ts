@@ -45,10 +45,24 @@ const schemas: string[] = [];
         await b.close();
       }
     });
-    readModelStoreContract(async () => {
-      const schema = `hub_test_${process.pid}_${schemas.length}`;
-      schemas.push(schema);
-      return new PostgresReadModelStore({ connectionString: url!, schema });
-    });
+    const schemaOf = new Map<object, string>();
+    readModelStoreContract(
+      async () => {
+        const schema = `hub_test_${process.pid}_${schemas.length}`;
+        schemas.push(schema);
+        const store = new PostgresReadModelStore({ connectionString: url!, schema });
+        schemaOf.set(store, schema);
+        return store;
+      },
+      async (store) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        const schema = schemaOf.get(store)!;
+        await client.query(
+          `UPDATE ${schema}.rm_fact_sums SET lo = lo + 1; UPDATE ${schema}.rm_distinct_days SET n = n + 1`,
+        );
+        await client.end();
+      },
+    );
   },
 );

@@ -8,7 +8,13 @@ import {
   type ReadModelStore,
   type TracedFact,
 } from '../port.js';
-import { exactInteger, groupedResult, statisticsSql } from '../statistics-sql.js';
+import {
+  aggregatesInclude,
+  aggregatesSql,
+  exactInteger,
+  groupedResult,
+  statisticsSql,
+} from '../statistics-sql.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
@@ -34,7 +40,89 @@ CREATE TABLE IF NOT EXISTS rm_facts (
   recorded_ms BIGINT NOT NULL,
   PRIMARY KEY (measure, unit, day, position)
 );
+-- Aggregates a form reads instead of the facts (see the SQLite writer for what each holds).
+CREATE TABLE IF NOT EXISTS rm_fact_sums (
+  measure INTEGER NOT NULL,
+  unit INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  hi BIGINT NOT NULL,
+  lo BIGINT NOT NULL,
+  PRIMARY KEY (measure, unit, day)
+);
+CREATE TABLE IF NOT EXISTS rm_key_days (
+  measure INTEGER NOT NULL,
+  digits INTEGER NOT NULL,
+  scope INTEGER NOT NULL,
+  dkey TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  PRIMARY KEY (measure, dkey, digits, scope, day)
+);
+CREATE TABLE IF NOT EXISTS rm_distinct_days (
+  measure INTEGER NOT NULL,
+  digits INTEGER NOT NULL,
+  scope INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  prev INTEGER NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (measure, digits, scope, day, prev)
+);
+CREATE TABLE IF NOT EXISTS rm_fact_recorded (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  max_ms BIGINT NOT NULL
+);
+-- Once per INSERT, over the rows it actually inserted (a conflicting row is not among them).
+-- A key's new day d between its days p (or -1) and n (or none): (d, p) is counted, and n's
+-- previous day becomes d instead of p. Key days are taken one at a time, in a loop, so each
+-- sees the ones before it.
+CREATE OR REPLACE FUNCTION rm_facts_aggregate() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  prev_day integer;
+  next_day integer;
+BEGIN
+  INSERT INTO rm_fact_sums (measure, unit, day, hi, lo)
+  SELECT measure, unit, day, sum(value >> 32), sum(value & 4294967295) FROM new_facts
+  GROUP BY measure, unit, day
+  ON CONFLICT (measure, unit, day)
+  DO UPDATE SET hi = rm_fact_sums.hi + excluded.hi, lo = rm_fact_sums.lo + excluded.lo;
+  INSERT INTO rm_fact_recorded (id, max_ms) SELECT 0, max(recorded_ms) FROM new_facts
+  HAVING count(*) > 0
+  ON CONFLICT (id) DO UPDATE SET max_ms = greatest(rm_fact_recorded.max_ms, excluded.max_ms);
+  FOR r IN
+    SELECT DISTINCT f.measure, l.digits, f.unit / l.size AS scope, f.dkey, f.day
+    FROM new_facts f CROSS JOIN (VALUES (2, 10000), (4, 100), (6, 1)) AS l (digits, size)
+    WHERE f.dkey IS NOT NULL
+  LOOP
+    INSERT INTO rm_key_days (measure, digits, scope, dkey, day)
+    VALUES (r.measure, r.digits, r.scope, r.dkey, r.day) ON CONFLICT DO NOTHING;
+    CONTINUE WHEN NOT FOUND;
+    SELECT coalesce(max(k.day), -1) INTO prev_day FROM rm_key_days k
+    WHERE k.measure = r.measure AND k.dkey = r.dkey AND k.digits = r.digits
+      AND k.scope = r.scope AND k.day < r.day;
+    SELECT min(k.day) INTO next_day FROM rm_key_days k
+    WHERE k.measure = r.measure AND k.dkey = r.dkey AND k.digits = r.digits
+      AND k.scope = r.scope AND k.day > r.day;
+    INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
+    VALUES (r.measure, r.digits, r.scope, r.day, prev_day, 1)
+    ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = rm_distinct_days.n + 1;
+    IF next_day IS NOT NULL THEN
+      UPDATE rm_distinct_days d SET n = d.n - 1
+      WHERE d.measure = r.measure AND d.digits = r.digits AND d.scope = r.scope
+        AND d.day = next_day AND d.prev = prev_day;
+      INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n)
+      VALUES (r.measure, r.digits, r.scope, next_day, r.day, 1)
+      ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = rm_distinct_days.n + 1;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER rm_facts_aggregate AFTER INSERT ON rm_facts
+REFERENCING NEW TABLE AS new_facts FOR EACH STATEMENT EXECUTE FUNCTION rm_facts_aggregate();
 `;
+
+/** The statistics read model: its facts and their aggregates. */
+const STATISTICS_TABLES = 'rm_facts, rm_fact_sums, rm_key_days, rm_distinct_days, rm_fact_recorded';
 
 /** Rows per INSERT: PostgreSQL allows 65,535 parameters per statement. */
 const FACTS_PER_INSERT = 1000;
@@ -169,7 +257,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   async reset(projection: string): Promise<void> {
     await this.transaction(async (client) => {
       await client.query('DELETE FROM rm_documents WHERE collection = $1', [projection]);
-      if (projection === 'statistics') await client.query('TRUNCATE rm_facts');
+      if (projection === 'statistics') await client.query(`TRUNCATE ${STATISTICS_TABLES}`);
       await client.query('DELETE FROM rm_checkpoints WHERE projection = $1', [projection]);
     });
   }
@@ -203,7 +291,27 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
-    const { sql, params } = statisticsSql(query, 'aggregate');
+    const fromAggregates = aggregatesSql(query);
+    if (fromAggregates === undefined) return this.aggregateFromFacts(query);
+    if (query.recordedUpToMs !== undefined) {
+      const { rows } = await this.query<{ max_ms: string }>(
+        'SELECT max_ms FROM rm_fact_recorded WHERE id = 0',
+      );
+      if (!aggregatesInclude(query, rows[0] ? Number(rows[0].max_ms) : undefined))
+        return this.aggregateFromFacts(query);
+    }
+    return this.run(query, fromAggregates);
+  }
+
+  /** The same answer read from the facts alone, never the aggregates (checks compare both). */
+  async aggregateFromFacts(query: CellQuery): Promise<Map<string, bigint>> {
+    return this.run(query, statisticsSql(query, 'aggregate'));
+  }
+
+  private async run(
+    query: CellQuery,
+    { sql, params }: { sql: string; params: Array<number | bigint> },
+  ): Promise<Map<string, bigint>> {
     // SUM of bigint is numeric and COUNT is bigint: pg gives both as decimal strings.
     const { rows } = await this.query<{ g: number; hi: string | null; lo: string | null }>(
       sql,

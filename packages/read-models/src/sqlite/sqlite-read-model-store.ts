@@ -1,7 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { CellQuery } from '@hub/domain';
 import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, TracedFact } from '../port.js';
-import { groupedResult, statisticsSql } from '../statistics-sql.js';
+import {
+  aggregatesInclude,
+  aggregatesSql,
+  groupedResult,
+  statisticsSql,
+} from '../statistics-sql.js';
 import { createBatchWriter, openReadModelFile, toWriterBatch } from './sqlite-writer.js';
 import { ThreadWriter } from './thread-writer.js';
 
@@ -27,6 +32,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   };
   private readonly getOne: Database.Statement<[string, string], { value: string }>;
   private readonly getMany: Database.Statement<string[], { key: string; value: string }>;
+  private readonly getRecorded: Database.Statement<[], { max_ms: number }>;
   private readonly getPage: Database.Statement<
     [string, string, number],
     { key: string; value: string }
@@ -52,6 +58,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.getOne = this.db.prepare(
       'SELECT value FROM rm_documents WHERE collection = ? AND key = ?',
     );
+    this.getRecorded = this.db.prepare('SELECT max_ms FROM rm_fact_recorded WHERE id = 0');
     this.getPage = this.db.prepare(
       'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
     );
@@ -115,7 +122,27 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
-    const { sql, params } = statisticsSql(query, 'aggregate');
+    const fromAggregates = aggregatesSql(query);
+    if (
+      fromAggregates === undefined ||
+      !aggregatesInclude(
+        query,
+        query.recordedUpToMs === undefined ? undefined : this.getRecorded.get()?.max_ms,
+      )
+    )
+      return this.aggregateFromFacts(query);
+    return this.run(query, fromAggregates);
+  }
+
+  /** The same answer read from the facts alone, never the aggregates (checks compare both). */
+  async aggregateFromFacts(query: CellQuery): Promise<Map<string, bigint>> {
+    return this.run(query, statisticsSql(query, 'aggregate'));
+  }
+
+  private run(
+    query: CellQuery,
+    { sql, params }: { sql: string; params: Array<number | bigint> },
+  ): Map<string, bigint> {
     const rows = this.db
       .prepare<unknown[], { g: bigint; hi: bigint | null; lo: bigint | null }>(sqlite(sql))
       .safeIntegers(true)
