@@ -49,6 +49,11 @@ export interface SqliteEventStoreOptions {
    * and the id). Only for tests, to force keys to collide.
    */
   eventIdKey?: (id: string) => bigint;
+  /**
+   * How many of the latest event ids may wait in memory before they join `event_ids`
+   * (default 20,000); the events table holds them meanwhile. Small values are for tests.
+   */
+  idIndexLag?: number;
 }
 
 interface EventRow {
@@ -71,10 +76,13 @@ interface PendingAppend {
 
 /**
  * Version 2. Event ids are unique through `event_ids`, keyed by a 64-bit keyed hash of the id
- * (linear probing on a collision, the full id compared on every hit): a batch's random ids land
- * on random pages of that index, and these keys pack three times as many to a page as the text
- * ids did, so a commit writes and syncs fewer pages. No AUTOINCREMENT: positions are given by
- * the store (tail + 1), so sqlite_sequence only cost a page per commit.
+ * (linear probing on a collision, the full id compared on every hit). Random ids land on random
+ * pages of any index by id: inserted with each append, 100 ids dirtied ~100 pages of it per
+ * commit (three quarters of the WAL written). So the latest ids (after `ids_indexed_through`)
+ * are kept out of it: the events table holds them durably, each writer holds them in memory,
+ * and every `idIndexLag` events they join the index at once, sorted, each page written once.
+ * No AUTOINCREMENT: positions are given by the store (tail + 1); sqlite_sequence cost a page
+ * per commit.
  */
 const SCHEMA_VERSION = 2;
 const EVENTS_TABLE = `(
@@ -106,13 +114,17 @@ CREATE TABLE IF NOT EXISTS store_meta (
 `;
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+const DEFAULT_ID_INDEX_LAG = 20_000;
 /** Rows per INSERT statement: 100 × 9 parameters, well under SQLite's limit of 32,766. */
 const INSERT_ROWS = 100;
 const INSERT_COLUMNS = 9;
 
-/** Thrown inside a savepoint to fall back from the fast path to the duplicate check. */
+/**
+ * Thrown inside a savepoint to fall back from the fast path to the duplicate check. `original`:
+ * the failure to report if it was no retry; none when an event id (or its key) was seen before.
+ */
 class PossibleRetry extends Error {
-  constructor(readonly original: unknown) {
+  constructor(readonly original?: unknown) {
     super('possible retry');
   }
 }
@@ -133,8 +145,15 @@ export class SqliteEventStore implements EventStore {
   private readonly chainAlg: ChainAlg | false;
   /** INSERT statements of 1 … INSERT_ROWS rows, prepared when first needed. */
   private readonly inserts = new Map<number, Database.Statement>();
-  private readonly idInserts = new Map<number, Database.Statement>();
   private readonly idKey: (id: string) => bigint;
+  private readonly idIndexLag: number;
+  /** Ids of the events after ids_indexed_through, with their positions, as far as seen. */
+  private readonly recent = new Map<string, number>();
+  /** Ids added to `recent` in the open write transaction, to forget when it is undone. */
+  private readonly added: string[] = [];
+  /** The last position whose event id is in `recent` or in event_ids; -1: to be read again. */
+  private seenThrough = -1;
+  private indexedInTransaction = false;
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
 
@@ -148,6 +167,7 @@ export class SqliteEventStore implements EventStore {
     // and batches touch the same index pages again and again. Every commit still syncs the WAL.
     this.db.pragma('wal_autocheckpoint = 10000');
     this.idKey = openSchema(this.db, options.eventIdKey);
+    this.idIndexLag = options.idIndexLag ?? DEFAULT_ID_INDEX_LAG;
     this.chainAlg = options.chain ?? 'sha256';
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.now = options.now ?? (() => new Date());
@@ -168,6 +188,15 @@ export class SqliteEventStore implements EventStore {
       byPosition: this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE position = ?'),
       insertId: this.db.prepare<[bigint, number]>(
         'INSERT INTO event_ids (id_key, position) VALUES (?, ?)',
+      ),
+      idsAfter: this.db.prepare<[number], { position: number; event_id: string }>(
+        'SELECT position, event_id FROM events WHERE position > ? ORDER BY position',
+      ),
+      indexedThrough: this.db
+        .prepare<[], string>("SELECT value FROM store_meta WHERE name = 'ids_indexed_through'")
+        .pluck(),
+      setIndexedThrough: this.db.prepare<[string]>(
+        "UPDATE store_meta SET value = ? WHERE name = 'ids_indexed_through'",
       ),
       readStream: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
@@ -204,13 +233,15 @@ export class SqliteEventStore implements EventStore {
         // commits in between, instead of waiting for busy_timeout.
         const results = this.db
           .transaction(() => {
-            this.readTail();
+            this.beginWrite();
             return this.applyAll(requests);
           })
           .immediate();
+        this.committed();
         this.appended.emit('appended');
         return Promise.resolve(results);
       } catch (error) {
+        this.undone();
         return Promise.reject(storeError(error));
       }
     }
@@ -232,7 +263,7 @@ export class SqliteEventStore implements EventStore {
       [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
-      this.readTail();
+      this.beginWrite();
       for (const job of batch) {
         try {
           // applyAll undoes its own writes when it fails, so a failing append is undone
@@ -243,8 +274,10 @@ export class SqliteEventStore implements EventStore {
         }
       }
       this.db.exec('COMMIT');
+      this.committed();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.undone();
       for (const job of batch) job.reject(storeError(error));
       return;
     }
@@ -257,11 +290,65 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Where the chain stands, read inside the write transaction: another process may have
-   * appended to the same file since (a CLI beside the running hub).
+   * Where the chain stands and which ids are taken, read inside the write transaction: another
+   * process may have appended to the same file since (a CLI beside the running hub). When
+   * enough ids wait in memory, they join event_ids first, in this transaction.
    */
-  private readTail(): void {
+  private beginWrite(): void {
     this.tail = this.statements.tail.get() ?? { position: 0, chain: null };
+    if (this.seenThrough < 0) {
+      this.recent.clear();
+      this.seenThrough = Number(this.statements.indexedThrough.get());
+    }
+    if (this.tail.position > this.seenThrough) {
+      for (const row of this.statements.idsAfter.all(this.seenThrough))
+        this.recent.set(row.event_id, row.position);
+      this.seenThrough = this.tail.position;
+    }
+    if (this.recent.size >= this.idIndexLag) this.indexRecentIds();
+  }
+
+  /**
+   * Every id after ids_indexed_through joins event_ids, in key order: each page of the index
+   * is written once for the lot, where appends one by one would write one page per id.
+   */
+  private indexRecentIds(): void {
+    const from = Number(this.statements.indexedThrough.get());
+    const rows = this.statements.idsAfter.all(from);
+    const keyed = rows.map((row) => ({ key: this.idKey(row.event_id), position: row.position }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { key, position } of keyed) {
+      let free = key;
+      while (this.statements.slot.get(free) !== undefined) free = nextKey(free);
+      this.statements.insertId.run(free, position);
+    }
+    this.statements.setIndexedThrough.run(String(this.tail.position));
+    this.indexedInTransaction = true;
+    this.recent.clear();
+    this.seenThrough = this.tail.position;
+  }
+
+  /** The write transaction committed: what it added to `recent` stays. */
+  private committed(): void {
+    this.added.length = 0;
+    this.indexedInTransaction = false;
+    this.seenThrough = this.tail.position;
+  }
+
+  /**
+   * The write transaction was rolled back: its own ids are forgotten; when it had moved ids
+   * into event_ids, `recent` is read again at the next one.
+   */
+  private undone(): void {
+    this.forget(0);
+    if (this.indexedInTransaction) this.seenThrough = -1;
+    this.indexedInTransaction = false;
+  }
+
+  /** Forgets the ids added since `mark` (a savepoint rolled back). */
+  private forget(mark: number): void {
+    for (let i = mark; i < this.added.length; i++) this.recent.delete(this.added[i]!);
+    this.added.length = mark;
   }
 
   /** Applies an atomic multi-stream append inside the current transaction. */
@@ -296,6 +383,7 @@ export class SqliteEventStore implements EventStore {
   private inSavepoint<T>(work: () => T): T {
     const { savepoint, release, rollbackTo } = this.statements;
     const tail = this.tail;
+    const mark = this.added.length;
     savepoint.run();
     try {
       const result = work();
@@ -305,6 +393,7 @@ export class SqliteEventStore implements EventStore {
       rollbackTo.run();
       release.run();
       this.tail = tail;
+      this.forget(mark);
       throw error;
     }
   }
@@ -316,17 +405,17 @@ export class SqliteEventStore implements EventStore {
       if (!(error instanceof PossibleRetry)) throw error;
       // In a savepoint of its own: a retry that writes its new events and then fails leaves
       // nothing behind.
-      const original = error.original;
-      return this.inSavepoint(() => this.writeRetry(request, original));
+      const { original } = error;
+      return this.inSavepoint(() => this.writeRetry(request, original, original === undefined));
     }
   }
 
   /**
-   * The common case: new events, revision as expected. Anything else may be a retry. `probe`:
-   * every id is known to be new, so an id key already taken is a collision; the id goes to the
-   * next free key (the slow path, one statement per event).
+   * The common case: new events, revision as expected. Anything else may be a retry: an id
+   * among the latest ones, or its key in event_ids (another id's, when keys collide). `fresh`:
+   * the ids were found new by writeRetry, a key taken was another id's.
    */
-  private writeFast(request: AppendRequest, probe = false): AppendResult {
+  private writeFast(request: AppendRequest, fresh = false): AppendResult {
     const { stream, events } = request;
     const current = this.statements.streamRevision.get(stream)?.revision;
     const expected = request.expectedRevision ?? 'any';
@@ -335,13 +424,20 @@ export class SqliteEventStore implements EventStore {
         new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream'),
       );
     }
+    if (!fresh) {
+      for (const event of events)
+        if (
+          this.recent.has(event.id) ||
+          this.statements.slot.get(this.idKey(event.id)) !== undefined
+        )
+          throw new PossibleRetry();
+    }
     const recordedAt = this.now().toISOString();
     let revision = current ?? -1;
     let position = 0;
     // One multi-row INSERT per INSERT_ROWS events: a statement per event costs more than the
     // rows themselves. Any unique violation undoes the whole request (its savepoint).
     const rows: unknown[] = [];
-    const ids: Array<bigint | number> = [];
     for (const event of events) {
       const data = JSON.stringify(event.data ?? null);
       const metadata = JSON.stringify(event.metadata ?? {});
@@ -377,7 +473,6 @@ export class SqliteEventStore implements EventStore {
         recordedAt,
         chain,
       );
-      if (!probe) ids.push(this.idKey(event.id), position);
       this.tail = { position, chain };
     }
     try {
@@ -385,20 +480,16 @@ export class SqliteEventStore implements EventStore {
         const chunk = rows.slice(at, at + INSERT_ROWS * INSERT_COLUMNS);
         this.insertStatement(chunk.length / INSERT_COLUMNS).run(chunk);
       }
-      if (probe) {
-        let at = this.tail.position - events.length;
-        for (const event of events) this.statements.insertId.run(this.freeKey(event.id), ++at);
-      } else {
-        for (let at = 0; at < ids.length; at += INSERT_ROWS * 2) {
-          const chunk = ids.slice(at, at + INSERT_ROWS * 2);
-          this.idInsertStatement(chunk.length / 2).run(chunk);
-        }
-      }
     } catch (error) {
       if (isUniqueViolation(error)) throw new PossibleRetry(error);
       throw error;
     }
     this.statements.setStreamRevision.run(stream, revision);
+    let at = this.tail.position - events.length;
+    for (const event of events) {
+      this.recent.set(event.id, ++at);
+      this.added.push(event.id);
+    }
     return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
   }
 
@@ -416,19 +507,16 @@ export class SqliteEventStore implements EventStore {
     return statement;
   }
 
-  private idInsertStatement(count: number): Database.Statement {
-    let statement = this.idInserts.get(count);
-    if (!statement) {
-      statement = this.db.prepare(
-        `INSERT INTO event_ids (id_key, position) VALUES ${Array.from({ length: count }, () => '(?, ?)').join(', ')}`,
-      );
-      this.idInserts.set(count, statement);
-    }
-    return statement;
-  }
-
-  /** The recorded event with this id: its key's slot, then the following ones (probing). */
+  /**
+   * The recorded event with this id: among the latest ones, or at its key's slot in event_ids
+   * and the following ones (probing).
+   */
   private byId(id: string): EventRow | undefined {
+    const latest = this.recent.get(id);
+    if (latest !== undefined) {
+      const row = this.statements.byPosition.get(latest);
+      if (row?.event_id === id) return row;
+    }
     for (let key = this.idKey(id); ; key = nextKey(key)) {
       const position = this.statements.slot.get(key);
       if (position === undefined) return undefined;
@@ -437,20 +525,13 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** The first free key from the id's own: where byId will look for it. */
-  private freeKey(id: string): bigint {
-    let key = this.idKey(id);
-    while (this.statements.slot.get(key) !== undefined) key = nextKey(key);
-    return key;
-  }
-
   /**
    * Some event id was already recorded (or its key taken by another id), or the revision did
    * not match. A retry of an earlier
    * append (every event already there, same content, same stream) returns the original result;
    * a mix of recorded and new events is written only when the writer did not ask for a revision.
    */
-  private writeRetry(request: AppendRequest, original: unknown): AppendResult {
+  private writeRetry(request: AppendRequest, original: unknown, idSeen: boolean): AppendResult {
     const recorded: EventRow[] = [];
     const fresh: NewEvent[] = [];
     for (const event of request.events) {
@@ -485,9 +566,9 @@ export class SqliteEventStore implements EventStore {
       };
     }
     if (recorded.length === 0) {
-      // Every id is new: a mismatched revision stays the answer; a unique violation was an id
-      // key taken by another id (or the stream's revision, which fails again here).
-      if (!isUniqueViolation(original)) throw original;
+      // Every id is new: a mismatched revision or a unique violation stays the answer; an id
+      // key taken was another id's.
+      if (!idSeen) throw original;
       try {
         return this.writeFast(request, true);
       } catch (error) {
@@ -640,15 +721,23 @@ function openSchema(
         'event_id_key',
         randomBytes(32).toString('hex'),
       );
-      if (existing.length > 0) keyEveryId(db, keyOf());
+      // The ids of an upgraded store join event_ids now, so that none wait in memory.
+      const through = existing.length > 0 ? keyEveryId(db, keyOf()) : 0;
+      db.prepare('INSERT OR IGNORE INTO store_meta (name, value) VALUES (?, ?)').run(
+        'ids_indexed_through',
+        String(through),
+      );
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
   }
   return keyOf();
 }
 
-/** Fills event_ids from the events of an upgraded store, a page of rows at a time. */
-function keyEveryId(db: Database.Database, key: (id: string) => bigint): void {
+/**
+ * Fills event_ids from the events of an upgraded store, a page of rows at a time; returns the
+ * last position keyed.
+ */
+function keyEveryId(db: Database.Database, key: (id: string) => bigint): number {
   const page = db.prepare<[number], { position: number; event_id: string }>(
     'SELECT position, event_id FROM events WHERE position > ? ORDER BY position LIMIT 10000',
   );
@@ -656,7 +745,7 @@ function keyEveryId(db: Database.Database, key: (id: string) => bigint): void {
   const insert = db.prepare('INSERT INTO event_ids (id_key, position) VALUES (?, ?)');
   for (let after = 0; ;) {
     const rows = page.all(after);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return after;
     for (const row of rows) {
       let k = key(row.event_id);
       while (taken.get(k) !== undefined) k = nextKey(k);
