@@ -2,7 +2,14 @@ import { hash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { peerSuite } from './peer-suite.js';
-import { bench, interleavedMedians, medianOf3, perSecond } from './report.js';
+import {
+  bench,
+  interleavedMedians,
+  interleavedRuns,
+  median,
+  medianOf3,
+  perSecond,
+} from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
 
@@ -173,13 +180,21 @@ export async function storeSuite(): Promise<void> {
   bench('store', 'chain_sm3_vs_unchained', m.sm3 / m.unchained, 'ratio');
 
   // In turns, five rounds: the ratio divides two I/O-bound figures, each as noisy as the disk.
-  const { grouped, ungrouped } = await interleavedMedians({
+  const runs = await interleavedRuns({
     grouped: () => concurrentSingles(true),
     ungrouped: () => concurrentSingles(false),
   });
+  const grouped = median(runs.grouped);
+  const ungrouped = median(runs.ungrouped);
   bench('store', 'concurrent_single_appends_group_commit', grouped, 'events/s');
   bench('store', 'baseline_concurrent_single_appends_no_group_commit', ungrouped, 'events/s');
   bench('store', 'group_commit_vs_none', grouped / ungrouped, 'ratio');
+  // How steady: each round's ratio (its two runs side by side in time), lowest and highest. The
+  // baseline is bound by one sync per append, the grouped store by CPU as much as by syncs, so
+  // neighbours loading the disk raise the ratio and neighbours loading the CPU lower it.
+  const perRound = runs.grouped.map((g, i) => g / runs.ungrouped[i]!);
+  bench('store', 'group_commit_vs_none_round_min', Math.min(...perRound), 'ratio');
+  bench('store', 'group_commit_vs_none_round_max', Math.max(...perRound), 'ratio');
 
   bench('store', 'read_all', await medianOf3(readAllThroughput), 'events/s');
   await peerSuite();
