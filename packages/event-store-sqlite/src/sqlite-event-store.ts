@@ -145,6 +145,8 @@ export class SqliteEventStore implements EventStore {
   private readonly chainAlg: ChainAlg | false;
   /** INSERT statements of 1 … INSERT_ROWS rows, prepared when first needed. */
   private readonly inserts = new Map<number, Database.Statement>();
+  /** `SELECT 1 FROM event_ids WHERE id_key IN (…)` for 1 … INSERT_ROWS keys. */
+  private readonly anyKey = new Map<number, Database.Statement<unknown[], number>>();
   private readonly idKey: (id: string) => bigint;
   private readonly idIndexLag: number;
   /** Ids of the events after ids_indexed_through, with their positions, as far as seen. */
@@ -425,12 +427,16 @@ export class SqliteEventStore implements EventStore {
       );
     }
     if (!fresh) {
-      for (const event of events)
-        if (
-          this.recent.has(event.id) ||
-          this.statements.slot.get(this.idKey(event.id)) !== undefined
-        )
-          throw new PossibleRetry();
+      const keys: bigint[] = [];
+      for (const event of events) {
+        if (this.recent.has(event.id)) throw new PossibleRetry();
+        keys.push(this.idKey(event.id));
+      }
+      // One statement per INSERT_ROWS keys: a statement per key costs more than the lookups.
+      for (let at = 0; at < keys.length; at += INSERT_ROWS) {
+        const chunk = keys.slice(at, at + INSERT_ROWS);
+        if (this.anyKeyStatement(chunk.length).get(chunk) !== undefined) throw new PossibleRetry();
+      }
     }
     const recordedAt = this.now().toISOString();
     let revision = current ?? -1;
@@ -491,6 +497,19 @@ export class SqliteEventStore implements EventStore {
       this.added.push(event.id);
     }
     return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
+  }
+
+  private anyKeyStatement(count: number): Database.Statement<unknown[], number> {
+    let statement = this.anyKey.get(count);
+    if (!statement) {
+      statement = this.db
+        .prepare<unknown[], number>(
+          `SELECT 1 FROM event_ids WHERE id_key IN (${Array.from({ length: count }, () => '?').join(', ')}) LIMIT 1`,
+        )
+        .pluck();
+      this.anyKey.set(count, statement);
+    }
+    return statement;
   }
 
   private insertStatement(count: number): Database.Statement {
