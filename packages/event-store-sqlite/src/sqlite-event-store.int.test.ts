@@ -14,22 +14,32 @@ function tempFile() {
   };
 }
 
-for (const groupCommit of [true, false]) {
-  eventStoreContract(`embedded SQLite (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
-    const { filename, cleanup } = tempFile();
-    let store = new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX });
-    return {
-      store,
-      maxEventBytes: MAX,
-      cleanup,
-      openAnother: async () => new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX }),
-      reopen: async () => {
-        await store.close();
-        store = new SqliteEventStore({ filename, groupCommit, maxEventBytes: MAX });
-        return store;
-      },
-    };
-  });
+// idIndexLag 3: event ids move into event_ids every few appends, so retries are found both
+// among the latest ids (in memory) and in the index.
+for (const { groupCommit, idIndexLag } of [
+  { groupCommit: true, idIndexLag: undefined },
+  { groupCommit: false, idIndexLag: undefined },
+  { groupCommit: true, idIndexLag: 3 },
+]) {
+  const options = { groupCommit, maxEventBytes: MAX, ...(idIndexLag ? { idIndexLag } : {}) };
+  eventStoreContract(
+    `embedded SQLite (group commit ${groupCommit ? 'on' : 'off'}${idIndexLag ? `, ids indexed every ${idIndexLag}` : ''})`,
+    async () => {
+      const { filename, cleanup } = tempFile();
+      let store = new SqliteEventStore({ filename, ...options });
+      return {
+        store,
+        maxEventBytes: MAX,
+        cleanup,
+        openAnother: async () => new SqliteEventStore({ filename, ...options }),
+        reopen: async () => {
+          await store.close();
+          store = new SqliteEventStore({ filename, ...options });
+          return store;
+        },
+      };
+    },
+  );
 }
 
 describe('embedded store group commit', () => {

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import {
@@ -44,6 +44,16 @@ export interface SqliteEventStoreOptions {
    * algorithms). `false` records no chain: only for measuring what the chain costs.
    */
   chain?: ChainAlg | false;
+  /**
+   * The 64-bit key under which an event id is indexed (default: SHA-256 of the store's secret
+   * and the id). Only for tests, to force keys to collide.
+   */
+  eventIdKey?: (id: string) => bigint;
+  /**
+   * How many of the latest event ids may wait in memory before they join `event_ids`
+   * (default 20,000); the events table holds them meanwhile. Small values are for tests.
+   */
+  idIndexLag?: number;
 }
 
 interface EventRow {
@@ -64,10 +74,20 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position    INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id    TEXT NOT NULL UNIQUE,
+/**
+ * Version 2. Event ids are unique through `event_ids`, keyed by a 64-bit keyed hash of the id
+ * (linear probing on a collision, the full id compared on every hit). Random ids land on random
+ * pages of any index by id: inserted with each append, 100 ids dirtied ~100 pages of it per
+ * commit (three quarters of the WAL written). So the latest ids (after `ids_indexed_through`)
+ * are kept out of it: the events table holds them durably, each writer holds them in memory,
+ * and every `idIndexLag` events they join the index at once, sorted, each page written once.
+ * No AUTOINCREMENT: positions are given by the store (tail + 1); sqlite_sequence cost a page
+ * per commit.
+ */
+const SCHEMA_VERSION = 2;
+const EVENTS_TABLE = `(
+  position    INTEGER PRIMARY KEY,
+  event_id    TEXT NOT NULL,
   stream      TEXT NOT NULL,
   revision    INTEGER NOT NULL,
   type        TEXT NOT NULL,
@@ -76,21 +96,35 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at TEXT NOT NULL,
   chain       TEXT,
   UNIQUE (stream, revision)
+)`;
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events ${EVENTS_TABLE};
+CREATE TABLE IF NOT EXISTS event_ids (
+  id_key   INTEGER PRIMARY KEY,
+  position INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS streams (
   stream   TEXT PRIMARY KEY,
   revision INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+const DEFAULT_ID_INDEX_LAG = 20_000;
 /** Rows per INSERT statement: 100 × 9 parameters, well under SQLite's limit of 32,766. */
 const INSERT_ROWS = 100;
 const INSERT_COLUMNS = 9;
 
-/** Thrown inside a savepoint to fall back from the fast path to the duplicate check. */
+/**
+ * Thrown inside a savepoint to fall back from the fast path to the duplicate check. `original`:
+ * the failure to report if it was no retry; none when an event id (or its key) was seen before.
+ */
 class PossibleRetry extends Error {
-  constructor(readonly original: unknown) {
+  constructor(readonly original?: unknown) {
     super('possible retry');
   }
 }
@@ -111,6 +145,17 @@ export class SqliteEventStore implements EventStore {
   private readonly chainAlg: ChainAlg | false;
   /** INSERT statements of 1 … INSERT_ROWS rows, prepared when first needed. */
   private readonly inserts = new Map<number, Database.Statement>();
+  /** `SELECT 1 FROM event_ids WHERE id_key IN (…)` for 1 … INSERT_ROWS keys. */
+  private readonly anyKey = new Map<number, Database.Statement<unknown[], number>>();
+  private readonly idKey: (id: string) => bigint;
+  private readonly idIndexLag: number;
+  /** Ids of the events after ids_indexed_through, with their positions, as far as seen. */
+  private readonly recent = new Map<string, number>();
+  /** Ids added to `recent` in the open write transaction, to forget when it is undone. */
+  private readonly added: string[] = [];
+  /** The last position whose event id is in `recent` or in event_ids; -1: to be read again. */
+  private seenThrough = -1;
+  private indexedInTransaction = false;
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
 
@@ -123,11 +168,8 @@ export class SqliteEventStore implements EventStore {
     // Fewer, larger checkpoints (40 MB of WAL instead of 4): each one syncs the database file,
     // and batches touch the same index pages again and again. Every commit still syncs the WAL.
     this.db.pragma('wal_autocheckpoint = 10000');
-    this.db.exec(SCHEMA);
-    // Stores made before the chain existed gain the column; their earlier records stay unchained.
-    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
-    if (!columns.some((c) => c.name === 'chain'))
-      this.db.exec('ALTER TABLE events ADD COLUMN chain TEXT');
+    this.idKey = openSchema(this.db, options.eventIdKey);
+    this.idIndexLag = options.idIndexLag ?? DEFAULT_ID_INDEX_LAG;
     this.chainAlg = options.chain ?? 'sha256';
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.now = options.now ?? (() => new Date());
@@ -142,7 +184,22 @@ export class SqliteEventStore implements EventStore {
       tail: this.db.prepare<[], { position: number; chain: string | null }>(
         'SELECT position, chain FROM events ORDER BY position DESC LIMIT 1',
       ),
-      byId: this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE event_id = ?'),
+      slot: this.db
+        .prepare<[bigint], number>('SELECT position FROM event_ids WHERE id_key = ?')
+        .pluck(),
+      byPosition: this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE position = ?'),
+      insertId: this.db.prepare<[bigint, number]>(
+        'INSERT INTO event_ids (id_key, position) VALUES (?, ?)',
+      ),
+      idsAfter: this.db.prepare<[number], { position: number; event_id: string }>(
+        'SELECT position, event_id FROM events WHERE position > ? ORDER BY position',
+      ),
+      indexedThrough: this.db
+        .prepare<[], string>("SELECT value FROM store_meta WHERE name = 'ids_indexed_through'")
+        .pluck(),
+      setIndexedThrough: this.db.prepare<[string]>(
+        "UPDATE store_meta SET value = ? WHERE name = 'ids_indexed_through'",
+      ),
       readStream: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
@@ -178,13 +235,15 @@ export class SqliteEventStore implements EventStore {
         // commits in between, instead of waiting for busy_timeout.
         const results = this.db
           .transaction(() => {
-            this.readTail();
+            this.beginWrite();
             return this.applyAll(requests);
           })
           .immediate();
+        this.committed();
         this.appended.emit('appended');
         return Promise.resolve(results);
       } catch (error) {
+        this.undone();
         return Promise.reject(storeError(error));
       }
     }
@@ -206,7 +265,7 @@ export class SqliteEventStore implements EventStore {
       [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
-      this.readTail();
+      this.beginWrite();
       for (const job of batch) {
         try {
           // applyAll undoes its own writes when it fails, so a failing append is undone
@@ -217,8 +276,10 @@ export class SqliteEventStore implements EventStore {
         }
       }
       this.db.exec('COMMIT');
+      this.committed();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.undone();
       for (const job of batch) job.reject(storeError(error));
       return;
     }
@@ -231,11 +292,65 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Where the chain stands, read inside the write transaction: another process may have
-   * appended to the same file since (a CLI beside the running hub).
+   * Where the chain stands and which ids are taken, read inside the write transaction: another
+   * process may have appended to the same file since (a CLI beside the running hub). When
+   * enough ids wait in memory, they join event_ids first, in this transaction.
    */
-  private readTail(): void {
+  private beginWrite(): void {
     this.tail = this.statements.tail.get() ?? { position: 0, chain: null };
+    if (this.seenThrough < 0) {
+      this.recent.clear();
+      this.seenThrough = Number(this.statements.indexedThrough.get());
+    }
+    if (this.tail.position > this.seenThrough) {
+      for (const row of this.statements.idsAfter.all(this.seenThrough))
+        this.recent.set(row.event_id, row.position);
+      this.seenThrough = this.tail.position;
+    }
+    if (this.recent.size >= this.idIndexLag) this.indexRecentIds();
+  }
+
+  /**
+   * Every id after ids_indexed_through joins event_ids, in key order: each page of the index
+   * is written once for the lot, where appends one by one would write one page per id.
+   */
+  private indexRecentIds(): void {
+    const from = Number(this.statements.indexedThrough.get());
+    const rows = this.statements.idsAfter.all(from);
+    const keyed = rows.map((row) => ({ key: this.idKey(row.event_id), position: row.position }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { key, position } of keyed) {
+      let free = key;
+      while (this.statements.slot.get(free) !== undefined) free = nextKey(free);
+      this.statements.insertId.run(free, position);
+    }
+    this.statements.setIndexedThrough.run(String(this.tail.position));
+    this.indexedInTransaction = true;
+    this.recent.clear();
+    this.seenThrough = this.tail.position;
+  }
+
+  /** The write transaction committed: what it added to `recent` stays. */
+  private committed(): void {
+    this.added.length = 0;
+    this.indexedInTransaction = false;
+    this.seenThrough = this.tail.position;
+  }
+
+  /**
+   * The write transaction was rolled back: its own ids are forgotten; when it had moved ids
+   * into event_ids, `recent` is read again at the next one.
+   */
+  private undone(): void {
+    this.forget(0);
+    if (this.indexedInTransaction) this.seenThrough = -1;
+    this.indexedInTransaction = false;
+  }
+
+  /** Forgets the ids added since `mark` (a savepoint rolled back). */
+  private forget(mark: number): void {
+    for (let i = mark; i < this.added.length; i++) this.recent.delete(this.added[i]!);
+    this.added.length = mark;
   }
 
   /** Applies an atomic multi-stream append inside the current transaction. */
@@ -270,6 +385,7 @@ export class SqliteEventStore implements EventStore {
   private inSavepoint<T>(work: () => T): T {
     const { savepoint, release, rollbackTo } = this.statements;
     const tail = this.tail;
+    const mark = this.added.length;
     savepoint.run();
     try {
       const result = work();
@@ -279,6 +395,7 @@ export class SqliteEventStore implements EventStore {
       rollbackTo.run();
       release.run();
       this.tail = tail;
+      this.forget(mark);
       throw error;
     }
   }
@@ -290,13 +407,17 @@ export class SqliteEventStore implements EventStore {
       if (!(error instanceof PossibleRetry)) throw error;
       // In a savepoint of its own: a retry that writes its new events and then fails leaves
       // nothing behind.
-      const original = error.original;
-      return this.inSavepoint(() => this.writeRetry(request, original));
+      const { original } = error;
+      return this.inSavepoint(() => this.writeRetry(request, original, original === undefined));
     }
   }
 
-  /** The common case: new events, revision as expected. Anything else may be a retry. */
-  private writeFast(request: AppendRequest): AppendResult {
+  /**
+   * The common case: new events, revision as expected. Anything else may be a retry: an id
+   * among the latest ones, or its key in event_ids (another id's, when keys collide). `fresh`:
+   * the ids were found new by writeRetry, a key taken was another id's.
+   */
+  private writeFast(request: AppendRequest, fresh = false): AppendResult {
     const { stream, events } = request;
     const current = this.statements.streamRevision.get(stream)?.revision;
     const expected = request.expectedRevision ?? 'any';
@@ -304,6 +425,18 @@ export class SqliteEventStore implements EventStore {
       throw new PossibleRetry(
         new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream'),
       );
+    }
+    if (!fresh) {
+      const keys: bigint[] = [];
+      for (const event of events) {
+        if (this.recent.has(event.id)) throw new PossibleRetry();
+        keys.push(this.idKey(event.id));
+      }
+      // One statement per INSERT_ROWS keys: a statement per key costs more than the lookups.
+      for (let at = 0; at < keys.length; at += INSERT_ROWS) {
+        const chunk = keys.slice(at, at + INSERT_ROWS);
+        if (this.anyKeyStatement(chunk.length).get(chunk) !== undefined) throw new PossibleRetry();
+      }
     }
     const recordedAt = this.now().toISOString();
     let revision = current ?? -1;
@@ -358,7 +491,25 @@ export class SqliteEventStore implements EventStore {
       throw error;
     }
     this.statements.setStreamRevision.run(stream, revision);
+    let at = this.tail.position - events.length;
+    for (const event of events) {
+      this.recent.set(event.id, ++at);
+      this.added.push(event.id);
+    }
     return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
+  }
+
+  private anyKeyStatement(count: number): Database.Statement<unknown[], number> {
+    let statement = this.anyKey.get(count);
+    if (!statement) {
+      statement = this.db
+        .prepare<unknown[], number>(
+          `SELECT 1 FROM event_ids WHERE id_key IN (${Array.from({ length: count }, () => '?').join(', ')}) LIMIT 1`,
+        )
+        .pluck();
+      this.anyKey.set(count, statement);
+    }
+    return statement;
   }
 
   private insertStatement(count: number): Database.Statement {
@@ -376,15 +527,34 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Some event id was already recorded, or the revision did not match. A retry of an earlier
+   * The recorded event with this id: among the latest ones, or at its key's slot in event_ids
+   * and the following ones (probing).
+   */
+  private byId(id: string): EventRow | undefined {
+    const latest = this.recent.get(id);
+    if (latest !== undefined) {
+      const row = this.statements.byPosition.get(latest);
+      if (row?.event_id === id) return row;
+    }
+    for (let key = this.idKey(id); ; key = nextKey(key)) {
+      const position = this.statements.slot.get(key);
+      if (position === undefined) return undefined;
+      const row = this.statements.byPosition.get(position);
+      if (row?.event_id === id) return row;
+    }
+  }
+
+  /**
+   * Some event id was already recorded (or its key taken by another id), or the revision did
+   * not match. A retry of an earlier
    * append (every event already there, same content, same stream) returns the original result;
    * a mix of recorded and new events is written only when the writer did not ask for a revision.
    */
-  private writeRetry(request: AppendRequest, original: unknown): AppendResult {
+  private writeRetry(request: AppendRequest, original: unknown, idSeen: boolean): AppendResult {
     const recorded: EventRow[] = [];
     const fresh: NewEvent[] = [];
     for (const event of request.events) {
-      const row = this.statements.byId.get(event.id);
+      const row = this.byId(event.id);
       if (!row) {
         fresh.push(event);
         continue;
@@ -414,7 +584,16 @@ export class SqliteEventStore implements EventStore {
         duplicate: true,
       };
     }
-    if (recorded.length === 0) throw original;
+    if (recorded.length === 0) {
+      // Every id is new: a mismatched revision or a unique violation stays the answer; an id
+      // key taken was another id's.
+      if (!idSeen) throw original;
+      try {
+        return this.writeFast(request, true);
+      } catch (error) {
+        throw error instanceof PossibleRetry ? error.original : error;
+      }
+    }
     if ((request.expectedRevision ?? 'any') !== 'any') {
       throw new IdempotencyConflictError(
         recorded[0]!.event_id,
@@ -422,7 +601,10 @@ export class SqliteEventStore implements EventStore {
       );
     }
     try {
-      return this.writeFast({ stream: request.stream, events: fresh, expectedRevision: 'any' });
+      return this.writeFast(
+        { stream: request.stream, events: fresh, expectedRevision: 'any' },
+        true,
+      );
     } catch (error) {
       throw error instanceof PossibleRetry ? error.original : error;
     }
@@ -499,7 +681,97 @@ function storeError(error: unknown): Error {
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+  const code = (error as { code?: string }).code;
+  // PRIMARYKEY: an id key already in event_ids.
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The 64-bit key of an event id: SHA-256 of the store's secret and the id, its first 8 bytes. */
+function eventIdKey(secret: string, id: string): bigint {
+  return hash('sha256', secret + id, 'buffer').readBigInt64BE(0);
+}
+
+/** The slot after `key`, wrapping at the end of the signed 64-bit range. */
+function nextKey(key: bigint): bigint {
+  return BigInt.asIntN(64, key + 1n);
+}
+
+/**
+ * Creates the schema, or brings an earlier one to version 2, and returns the function that keys
+ * the store's event ids (from the store's secret unless the caller gives one). The upgrade (version 0: event ids unique in the events table itself, with
+ * AUTOINCREMENT) copies the events into the new table and keys every id, in one transaction:
+ * a crash leaves the old schema whole, and another process opening the file meanwhile waits.
+ */
+function openSchema(
+  db: Database.Database,
+  given: ((id: string) => bigint) | undefined,
+): (id: string) => bigint {
+  const keyOf = (): ((id: string) => bigint) => {
+    const secret = db
+      .prepare<[], string>("SELECT value FROM store_meta WHERE name = 'event_id_key'")
+      .pluck()
+      .get()!;
+    return given ?? ((id) => eventIdKey(secret, id));
+  };
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  if (version() !== SCHEMA_VERSION) {
+    db.transaction(() => {
+      const found = version();
+      if (found > SCHEMA_VERSION)
+        throw new Error(
+          `the event store's schema ${found} is newer than this code's (${SCHEMA_VERSION})`,
+        );
+      if (found === SCHEMA_VERSION) return;
+      const existing = db
+        .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')")
+        .all();
+      if (existing.length > 0) {
+        // Stores made before the chain existed have no such column; their records stay unchained.
+        const chain = existing.some((c) => c.name === 'chain') ? 'chain' : 'NULL';
+        db.exec(`ALTER TABLE events RENAME TO events_v1;
+          CREATE TABLE events ${EVENTS_TABLE};
+          INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at, chain)
+            SELECT position, event_id, stream, revision, type, data, metadata, recorded_at, ${chain}
+            FROM events_v1 ORDER BY position;
+          DROP TABLE events_v1;`);
+      }
+      db.exec(SCHEMA);
+      db.prepare('INSERT OR IGNORE INTO store_meta (name, value) VALUES (?, ?)').run(
+        'event_id_key',
+        randomBytes(32).toString('hex'),
+      );
+      // The ids of an upgraded store join event_ids now, so that none wait in memory.
+      const through = existing.length > 0 ? keyEveryId(db, keyOf()) : 0;
+      db.prepare('INSERT OR IGNORE INTO store_meta (name, value) VALUES (?, ?)').run(
+        'ids_indexed_through',
+        String(through),
+      );
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+  return keyOf();
+}
+
+/**
+ * Fills event_ids from the events of an upgraded store, a page of rows at a time; returns the
+ * last position keyed.
+ */
+function keyEveryId(db: Database.Database, key: (id: string) => bigint): number {
+  const page = db.prepare<[number], { position: number; event_id: string }>(
+    'SELECT position, event_id FROM events WHERE position > ? ORDER BY position LIMIT 10000',
+  );
+  const taken = db.prepare<[bigint], number>('SELECT 1 FROM event_ids WHERE id_key = ?').pluck();
+  const insert = db.prepare('INSERT INTO event_ids (id_key, position) VALUES (?, ?)');
+  for (let after = 0; ;) {
+    const rows = page.all(after);
+    if (rows.length === 0) return after;
+    for (const row of rows) {
+      let k = key(row.event_id);
+      while (taken.get(k) !== undefined) k = nextKey(k);
+      insert.run(k, row.position);
+    }
+    after = rows[rows.length - 1]!.position;
+  }
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

@@ -17,17 +17,32 @@ export function perSecond(count: number, startedNs: bigint): number {
 }
 
 /**
- * Medians of runs taken in turns (a, b, c, a, b, c …): when the machine's load drifts, every
- * variant meets the same drift, so their ratios stay fair.
+ * Runs taken in turns (a, b, c, a, b, c …): when the machine's load drifts, every variant meets
+ * the same drift, so their ratios stay fair. Every run's figure, by variant, in round order.
  */
-export async function interleavedMedians<K extends string>(
+export async function interleavedRuns<K extends string>(
   runs: Record<K, () => Promise<number>>,
   rounds = 5,
-): Promise<Record<K, number>> {
+): Promise<Record<K, number[]>> {
   const values = {} as Record<K, number[]>;
   const keys = Object.keys(runs) as K[];
   for (let round = 0; round < rounds; round++)
     for (const key of keys) (values[key] ??= []).push(await runs[key]());
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return Object.fromEntries(keys.map((k) => [k, median(values[k])])) as Record<K, number>;
+  return values;
+}
+
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Medians of runs taken in turns (see interleavedRuns). */
+export async function interleavedMedians<K extends string>(
+  runs: Record<K, () => Promise<number>>,
+  rounds = 5,
+): Promise<Record<K, number>> {
+  const values = await interleavedRuns(runs, rounds);
+  return Object.fromEntries(
+    (Object.keys(values) as K[]).map((k) => [k, median(values[k])]),
+  ) as Record<K, number>;
 }

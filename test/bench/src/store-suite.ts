@@ -1,7 +1,15 @@
+import { hash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { peerSuite } from './peer-suite.js';
-import { bench, interleavedMedians, medianOf3, perSecond } from './report.js';
+import {
+  bench,
+  interleavedMedians,
+  interleavedRuns,
+  median,
+  medianOf3,
+  perSecond,
+} from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
 
@@ -23,45 +31,64 @@ async function batchedAppends(chain: 'sha256' | 'sm3' | false = 'sha256'): Promi
   });
 }
 
+/** As the store: event ids join event_ids every 20,000 events, sorted by key. */
+const ID_INDEX_LAG = 20_000;
+
 /**
  * The floor: the same rows made durable as fast as better-sqlite3 can (WAL, synchronous=FULL,
- * the store's tables and unique indexes (the event id's is what idempotency needs), one prepared 100-row INSERT and the stream's revision
- * per batch, one transaction per batch). No chain, no checks: only the durable work.
+ * the store's tables and unique indexes, one prepared 100-row INSERT of the events and the
+ * stream's revision per batch, one transaction per batch). No chain, no checks: only the
+ * durable work. `idIndex`: the store's index of event ids (a 64-bit key per id, which
+ * idempotency needs, written as the store writes it: the last 20,000 ids at once, sorted, in
+ * the transaction of the batch that follows them), the text id unique in the events table as
+ * the store kept it before schema 2, or none (what Emmett keeps).
  */
-async function rawInserts(eventIdIndex = true): Promise<number> {
+async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise<number> {
   return withTempDir(async (dir) => {
     const db = new Database(join(dir, 'raw.db'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     // The store's own checkpoint size, so that the floor is not slowed by more checkpoints.
     db.pragma('wal_autocheckpoint = 10000');
-    db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL ${eventIdIndex ? 'UNIQUE' : ''}, stream TEXT NOT NULL,
+    db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY ${idIndex === 'text' ? 'AUTOINCREMENT' : ''}, event_id TEXT NOT NULL ${idIndex === 'text' ? 'UNIQUE' : ''}, stream TEXT NOT NULL,
       revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
       chain TEXT, UNIQUE (stream, revision));
+      CREATE TABLE event_ids (id_key INTEGER PRIMARY KEY, position INTEGER NOT NULL);
       CREATE TABLE streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID`);
     const insert = db.prepare(
-      `INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES ${Array.from(
+      `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES ${Array.from(
         { length: BATCH },
-        () => '(?, ?, ?, ?, ?, ?, ?)',
+        () => '(?, ?, ?, ?, ?, ?, ?, ?)',
       ).join(', ')}`,
     );
+    const insertId = db.prepare('INSERT INTO event_ids (id_key, position) VALUES (?, ?)');
     const setRevision = db.prepare(
       'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
     );
     const batches = Array.from({ length: BATCHES }, (_, b) =>
       Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
     );
+    const secret = randomBytes(32).toString('hex');
+    let waiting: Array<[bigint, number]> = [];
     const write = db.transaction((stream: string, params: unknown[]) => {
+      if (waiting.length >= ID_INDEX_LAG) {
+        waiting.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        for (const [key, at] of waiting) insertId.run(key, at);
+        waiting = [];
+      }
       insert.run(params);
       setRevision.run(stream, BATCH - 1);
     });
+    let position = 0;
     const started = process.hrtime.bigint();
     for (let b = 0; b < BATCHES; b++) {
       const now = new Date().toISOString();
       const stream = `inspection-${b}`;
       const params: unknown[] = [];
-      batches[b]!.forEach((e, i) =>
+      batches[b]!.forEach((e, i) => {
+        position += 1;
         params.push(
+          position,
           e.id,
           stream,
           i,
@@ -69,8 +96,11 @@ async function rawInserts(eventIdIndex = true): Promise<number> {
           JSON.stringify(e.data),
           JSON.stringify(e.metadata),
           now,
-        ),
-      );
+        );
+        // The store's key: the first 8 bytes of SHA-256 of its secret and the id.
+        if (idIndex === 'keyed')
+          waiting.push([hash('sha256', secret + e.id, 'buffer').readBigInt64BE(0), position]);
+      });
       write(stream, params);
     }
     const rate = perSecond(BATCHES * BATCH, started);
@@ -130,13 +160,17 @@ export async function storeSuite(): Promise<void> {
     sha256: () => batchedAppends('sha256'),
     sm3: () => batchedAppends('sm3'),
     unchained: () => batchedAppends(false),
-    raw: () => rawInserts(),
-    // What the event id's unique index (idempotency) costs the floor: Emmett keeps none.
-    rawNoIdIndex: () => rawInserts(false),
+    raw: () => rawInserts('keyed'),
+    // The floor with the text id unique in the events table (the store's schema before 2).
+    rawTextIdIndex: () => rawInserts('text'),
+    // What the event id's index (idempotency) costs the floor: Emmett keeps none.
+    rawNoIdIndex: () => rawInserts('none'),
   });
   bench('store', 'batched_append_100', m.sha256, 'events/s');
   bench('store', 'baseline_raw_better_sqlite3_floor_100', m.raw, 'events/s');
   bench('store', 'batched_append_vs_raw_floor', m.sha256 / m.raw, 'ratio');
+  bench('store', 'raw_floor_text_event_id_unique_100', m.rawTextIdIndex, 'events/s');
+  bench('store', 'batched_append_vs_raw_floor_text_event_id', m.sha256 / m.rawTextIdIndex, 'ratio');
   bench('store', 'raw_floor_without_event_id_index_100', m.rawNoIdIndex, 'events/s');
   bench('store', 'raw_floor_event_id_index_cost', m.raw / m.rawNoIdIndex, 'ratio');
   bench('store', 'batched_append_100_unchained', m.unchained, 'events/s');
@@ -146,13 +180,21 @@ export async function storeSuite(): Promise<void> {
   bench('store', 'chain_sm3_vs_unchained', m.sm3 / m.unchained, 'ratio');
 
   // In turns, five rounds: the ratio divides two I/O-bound figures, each as noisy as the disk.
-  const { grouped, ungrouped } = await interleavedMedians({
+  const runs = await interleavedRuns({
     grouped: () => concurrentSingles(true),
     ungrouped: () => concurrentSingles(false),
   });
+  const grouped = median(runs.grouped);
+  const ungrouped = median(runs.ungrouped);
   bench('store', 'concurrent_single_appends_group_commit', grouped, 'events/s');
   bench('store', 'baseline_concurrent_single_appends_no_group_commit', ungrouped, 'events/s');
   bench('store', 'group_commit_vs_none', grouped / ungrouped, 'ratio');
+  // How steady: each round's ratio (its two runs side by side in time), lowest and highest. The
+  // baseline is bound by one sync per append, the grouped store by CPU as much as by syncs, so
+  // neighbours loading the disk raise the ratio and neighbours loading the CPU lower it.
+  const perRound = runs.grouped.map((g, i) => g / runs.ungrouped[i]!);
+  bench('store', 'group_commit_vs_none_round_min', Math.min(...perRound), 'ratio');
+  bench('store', 'group_commit_vs_none_round_max', Math.max(...perRound), 'ratio');
 
   bench('store', 'read_all', await medianOf3(readAllThroughput), 'events/s');
   await peerSuite();

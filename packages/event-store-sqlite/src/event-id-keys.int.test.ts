@@ -1,0 +1,252 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { IdempotencyConflictError } from '@hub/event-store';
+import { anEvent } from '@hub/event-store/contract';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+let dir: string;
+let filename: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hub-id-keys-'));
+  filename = join(dir, 'events.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function keys(): bigint[] {
+  const db = new Database(filename, { readonly: true });
+  try {
+    db.defaultSafeIntegers(true);
+    return db.prepare<[], bigint>('SELECT id_key FROM event_ids ORDER BY position').pluck().all();
+  } finally {
+    db.close();
+  }
+}
+
+describe('event id keys', () => {
+  describe('when every id gets the same key', () => {
+    for (const groupCommit of [true, false]) {
+      it(`keeps ids apart by probing the next keys, and still finds retries (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+        // idIndexLag 1: every append first moves the ids before it into event_ids.
+        const open = () =>
+          new SqliteEventStore({ filename, groupCommit, idIndexLag: 1, eventIdKey: () => 42n });
+        let store = open();
+        const first = [anEvent(), anEvent()];
+        const second = anEvent();
+        await store.append('a', first);
+        await store.append('b', [second]);
+        const retry = await store.append('a', first);
+        expect(retry).toMatchObject({ duplicate: true, nextExpectedRevision: 1 });
+        // Positive control: the ids really collided, and went to the following keys.
+        expect(keys()).toEqual([42n, 43n, 44n]);
+        await expect(store.append('a', [{ ...second, data: { other: true } }])).rejects.toThrow(
+          IdempotencyConflictError,
+        );
+        await expect(store.append('b', [{ ...first[0]!, data: { other: true } }])).rejects.toThrow(
+          IdempotencyConflictError,
+        );
+
+        await store.close();
+        store = open();
+        expect((await store.append('b', [second])).duplicate).toBe(true);
+        const third = anEvent();
+        await store.append('b', [second, third]);
+        expect((await store.readStream('b')).map((e) => e.id)).toEqual([second.id, third.id]);
+        expect((await store.append('b', [third])).duplicate).toBe(true);
+        expect(keys()).toEqual([42n, 43n, 44n, 45n]);
+        await store.close();
+      });
+    }
+
+    it('wraps from the largest key to the smallest', async () => {
+      const top = 2n ** 63n - 1n;
+      const store = new SqliteEventStore({ filename, idIndexLag: 1, eventIdKey: () => top });
+      const events = [anEvent(), anEvent()];
+      await store.append('a', events);
+      expect((await store.append('a', events)).duplicate).toBe(true);
+      expect((await store.append('a', events)).duplicate).toBe(true);
+      await store.close();
+      expect(keys()).toEqual([top, -(2n ** 63n)]);
+    });
+  });
+
+  it('gives different ids different keys by default, from a secret of the store', async () => {
+    const store = new SqliteEventStore({ filename, idIndexLag: 1 });
+    await store.append('a', [anEvent({ id: 'same-id-in-two-stores' })]);
+    await store.append('a', [anEvent()]);
+    await store.close();
+    const other = join(dir, 'other.db');
+    const second = new SqliteEventStore({ filename: other, idIndexLag: 1 });
+    await second.append('a', [anEvent({ id: 'same-id-in-two-stores' })]);
+    await second.append('a', [anEvent()]);
+    await second.close();
+    const db = new Database(other, { readonly: true });
+    db.defaultSafeIntegers(true);
+    const otherKey = db
+      .prepare<[], bigint>('SELECT id_key FROM event_ids ORDER BY position')
+      .pluck()
+      .get();
+    db.close();
+    expect(otherKey).not.toBe(keys()[0]);
+  });
+});
+
+describe('a store made with event ids unique in the events table (schema 0)', () => {
+  const oldSchema = (chain: boolean) => `
+    CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+      stream TEXT NOT NULL, revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+      metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, ${chain ? 'chain TEXT,' : ''} UNIQUE (stream, revision));
+    CREATE TABLE streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;`;
+
+  for (const chain of [true, false]) {
+    it(`is upgraded on open: its events read back, their ids stay taken, positions go on (${chain ? 'with' : 'without'} the chain column)`, async () => {
+      const db = new Database(filename);
+      db.exec(oldSchema(chain));
+      const insert = db.prepare(
+        'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (let i = 0; i < 25; i++)
+        insert.run(`old-${i}`, 'old', i, 'Old', `{"i":${i}}`, '{}', '2024-01-01T00:00:00.000Z');
+      db.exec("INSERT INTO streams VALUES ('old', 24)");
+      db.close();
+
+      const store = new SqliteEventStore({ filename });
+      const read = await store.readStream('old');
+      expect(read.map((e) => e.id)).toEqual(Array.from({ length: 25 }, (_, i) => `old-${i}`));
+      const again = { id: 'old-7', type: 'Old', data: { i: 7 }, metadata: {} };
+      expect(await store.append('old', [again])).toMatchObject({ duplicate: true, position: 8n });
+      await expect(store.append('old', [{ ...again, data: { i: 8 } }])).rejects.toThrow(
+        IdempotencyConflictError,
+      );
+      const next = await store.append('new', [anEvent()]);
+      expect(next.position).toBe(26n);
+      await store.close();
+
+      const upgraded = new Database(filename, { readonly: true });
+      expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+      const indexes = upgraded
+        .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'index'")
+        .pluck()
+        .all();
+      // Only (stream, revision) stays unique in events; event ids are unique in event_ids.
+      expect(indexes).toEqual(['sqlite_autoindex_events_1']);
+      // The upgrade keyed the 25 old ids; the new one waits in memory (and in events).
+      expect(upgraded.prepare('SELECT COUNT(*) FROM event_ids').pluck().get()).toBe(25);
+      expect(
+        upgraded
+          .prepare("SELECT value FROM store_meta WHERE name = 'ids_indexed_through'")
+          .pluck()
+          .get(),
+      ).toBe('25');
+      upgraded.close();
+    });
+  }
+
+  it('is left whole when the upgrade fails half-way', async () => {
+    const db = new Database(filename);
+    db.exec(oldSchema(true));
+    db.exec(`INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at)
+      VALUES ('x', 's', 0, 'Old', '{}', '{}', '2024-01-01T00:00:00.000Z')`);
+    db.close();
+    // A key function that throws stops the upgrade after the events were copied.
+    expect(
+      () =>
+        new SqliteEventStore({
+          filename,
+          eventIdKey: () => {
+            throw new Error('stop here');
+          },
+        }),
+    ).toThrow('stop here');
+    const after = new Database(filename, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(0);
+    const tables = after
+      .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual(['events', 'sqlite_sequence', 'streams']);
+    expect(after.prepare('SELECT event_id FROM events').pluck().all()).toEqual(['x']);
+    after.close();
+    // Positive control: the same file upgrades when nothing fails.
+    const store = new SqliteEventStore({ filename });
+    expect((await store.readAll()).map((e) => e.id)).toEqual(['x']);
+    await store.close();
+  });
+});
+
+describe('the latest event ids, before they join event_ids', () => {
+  it('are found as retries by another process on the same file, and after they join', async () => {
+    const a = new SqliteEventStore({ filename, idIndexLag: 5 });
+    const b = new SqliteEventStore({ filename, idIndexLag: 5 });
+    try {
+      const fromA = [anEvent(), anEvent()];
+      await a.append('a', fromA);
+      expect((await b.append('a', fromA)).duplicate).toBe(true);
+      await expect(b.append('a', [{ ...fromA[1]!, data: { changed: true } }])).rejects.toThrow(
+        IdempotencyConflictError,
+      );
+      // b reaches the lag: the five ids so far (a's included) move into event_ids.
+      for (let i = 0; i < 4; i++) await b.append('b', [anEvent()]);
+      const fromB = anEvent();
+      await b.append('b', [fromB]);
+      expect(keys()).toHaveLength(5);
+      expect((await a.append('a', fromA)).duplicate).toBe(true);
+      expect((await a.append('b', [fromB])).duplicate).toBe(true);
+      await expect(a.append('c', [fromB])).rejects.toThrow(IdempotencyConflictError);
+      // A store opened now holds only fromB in memory: fromA is found in event_ids.
+      const c = new SqliteEventStore({ filename, idIndexLag: 5 });
+      expect((await c.append('a', fromA)).duplicate).toBe(true);
+      await expect(c.append('c', [fromA[0]!])).rejects.toThrow(IdempotencyConflictError);
+      expect((await c.append('b', [fromB])).duplicate).toBe(true);
+      await c.close();
+      expect(await a.readAll()).toHaveLength(7);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  for (const groupCommit of [true, false]) {
+    it(`are forgotten when their append fails, so that it can be made again (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const store = new SqliteEventStore({ filename, groupCommit, maxEventBytes: 1024 });
+      try {
+        const events = [anEvent(), anEvent()];
+        const tooLarge = anEvent({ data: { text: 'x'.repeat(2048) } });
+        // The first request is written before the second fails: the append is undone whole.
+        await expect(
+          store.appendMany([
+            { stream: 'a', events, expectedRevision: 'any' },
+            { stream: 'b', events: [tooLarge], expectedRevision: 'any' },
+          ]),
+        ).rejects.toThrow();
+        // Another append takes the positions the undone one had been given.
+        await store.append('c', [anEvent(), anEvent()]);
+        const result = await store.append('a', events);
+        expect(result.duplicate).toBe(false);
+        expect((await store.readStream('a')).map((e) => e.id)).toEqual(events.map((e) => e.id));
+        // Positive control: once written, the same append is a retry.
+        expect((await store.append('a', events)).duplicate).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('are forgotten when the whole transaction that moved them into event_ids is undone', async () => {
+    const store = new SqliteEventStore({ filename, groupCommit: false, idIndexLag: 2 });
+    try {
+      const first = [anEvent(), anEvent()];
+      await store.append('a', first);
+      // This append moves `first` into event_ids, then fails its revision check: all undone.
+      await expect(
+        store.append('a', [anEvent()], { expectedRevision: 'no_stream' }),
+      ).rejects.toThrow();
+      expect(keys()).toHaveLength(0);
+      expect((await store.append('a', first)).duplicate).toBe(true);
+      expect(keys()).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
+  });
+});
