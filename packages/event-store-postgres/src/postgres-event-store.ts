@@ -340,9 +340,12 @@ export class PostgresEventStore implements EventStore {
     let now: Date;
     try {
       client = await this.writer.connect();
-      const { rows } = await client.query<{ now: Date }>(
-        this.sql.writeOnKnownTail(writeValues(state.rows.length, 8)),
-        [
+      const count = state.rows.length;
+      const { rows } = await client.query<{ now: Date }>({
+        // Parsed and planned once on the connection for the usual sizes of a group.
+        ...(count <= PREPARED_MAX_ROWS ? { name: `hub_known_tail_${count}` } : {}),
+        text: this.sql.writeOnKnownTail(writeValues(count, 8)),
+        values: [
           tail.position.toString(),
           tail.chain,
           state.tailPosition.toString(),
@@ -352,7 +355,7 @@ export class PostgresEventStore implements EventStore {
           [...state.written.values()],
           ...rowParams(state.rows),
         ],
-      );
+      });
       now = rows[0]!.now;
     } catch (error) {
       this.known.forget();
@@ -580,6 +583,8 @@ function storeError(error: unknown): Error {
 
 const ROW_PARAMS = 9;
 const ROWS_PER_STATEMENT = 5000;
+/** Groups of up to this many events are written by a prepared statement (one per size). */
+const PREPARED_MAX_ROWS = 256;
 
 /** `($first, …), (…)`: the VALUES placeholders of `rows` events, from parameter `first`. */
 function writeValues(rows: number, first: number): string {
