@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { WrongExpectedRevisionError } from '@hub/event-store';
 import { anEvent, eventStoreContract } from '@hub/event-store/contract';
 import { verifyChain } from '@hub/evidence';
 import { PostgresEventStore } from './postgres-event-store.js';
@@ -97,6 +98,135 @@ if (adminUrl) {
         await store.close();
       }
     }, 60_000);
+  });
+
+  describe('PostgreSQL event store: appends decided on what this process knows', () => {
+    /** Statements sent by every pg client of this process while `run` runs. */
+    const statementsDuring = async (run: () => Promise<unknown>) => {
+      const spy = jest.spyOn(pg.Client.prototype, 'query');
+      try {
+        await run();
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+
+    it('a lone writer appends in one statement each (the tail checked under its lock)', async () => {
+      const { url } = await testDatabase();
+      const schema = `known_${schemas++}`;
+      const store = new PostgresEventStore({ connectionString: url, schema });
+      try {
+        await store.append('first', [anEvent()]);
+        const statements = await statementsDuring(async () => {
+          for (let i = 0; i < 10; i++) await store.append(`lone-${i % 3}`, [anEvent(), anEvent()]);
+        });
+        expect(statements).toBe(10);
+        const all = await store.readAll();
+        expect(all.map((e) => e.position)).toEqual(all.map((_, i) => BigInt(i + 1)));
+        expect(all.filter((e) => e.streamName === 'lone-0').map((e) => e.revision)).toEqual([
+          0, 1, 2, 3, 4, 5, 6, 7,
+        ]);
+        expect(await verifyChain(store)).toMatchObject({ records: 21, problems: [] });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('after another process wrote, the stale guess is refused and the append decided again', async () => {
+      const { url } = await testDatabase();
+      const schema = `stale_${schemas++}`;
+      const a = new PostgresEventStore({ connectionString: url, schema });
+      const b = new PostgresEventStore({ connectionString: url, schema });
+      try {
+        await a.append('shared', [anEvent()]);
+        await b.append('shared', [anEvent()]);
+        // The positive control of the test above: a's guess (tail 1, shared at 0) is stale.
+        let result: Awaited<ReturnType<typeof a.append>> | undefined;
+        const statements = await statementsDuring(async () => {
+          result = await a.append('shared', [anEvent()]);
+        });
+        expect(statements).toBeGreaterThan(1);
+        expect(result).toMatchObject({ position: 3n, nextExpectedRevision: 2 });
+
+        // A stream b made is unknown to a: a guesses it new, the unique keys refuse the guess.
+        await b.append('made-by-b', [anEvent()]);
+        await expect(
+          a.append('made-by-b', [anEvent()], { expectedRevision: 'no_stream' }),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await a.append('made-by-b', [anEvent()])).toMatchObject({
+          nextExpectedRevision: 1,
+        });
+
+        // An event b recorded, retried through a: the original result, nothing written.
+        const event = anEvent();
+        const original = await b.append('retried', [event]);
+        expect(await a.append('retried', [event])).toEqual({ ...original, duplicate: true });
+
+        const all = await a.readAll();
+        expect(all.map((e) => e.position)).toEqual(all.map((_, i) => BigInt(i + 1)));
+        expect(await verifyChain(a)).toMatchObject({ records: 6, problems: [] });
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('records the server clock: never ahead of it at the commit, nor a second behind', async () => {
+      const { url } = await testDatabase();
+      const schema = `clock_${schemas++}`;
+      const store = new PostgresEventStore({ connectionString: url, schema });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const serverNow = async () =>
+        (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]!.now;
+      try {
+        await store.append('clock', [anEvent()]);
+        for (let i = 0; i < 5; i++) {
+          const before = await serverNow();
+          await new Promise((r) => setTimeout(r, 20));
+          const { position } = await store.append('clock', [anEvent()]);
+          const after = await serverNow();
+          const [recorded] = await store.readAll({ after: position - 1n, maxCount: 1 });
+          const at = new Date(recorded!.recordedAt).getTime();
+          expect(at).toBeGreaterThanOrEqual(before.getTime() - 1000);
+          expect(at).toBeLessThanOrEqual(after.getTime());
+        }
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
+
+    it("the guard refuses a stale tail and a clock that is not the server's", async () => {
+      const { url } = await testDatabase();
+      const schema = `guard_${schemas++}`;
+      const store = new PostgresEventStore({ connectionString: url, schema });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const advance = (expected: bigint, recordedAt: Date) =>
+        client.query(`SELECT ${schema}.hub_advance_tail($1, NULL, $2, NULL, $3)`, [
+          expected.toString(),
+          (expected + 1n).toString(),
+          recordedAt.toISOString(),
+        ]);
+      try {
+        await store.headPosition(); // the tables and the function exist
+        await expect(advance(5n, new Date())).rejects.toMatchObject({ code: 'HT001' });
+        await expect(advance(0n, new Date(Date.now() + 60_000))).rejects.toMatchObject({
+          code: 'HT002',
+        });
+        await expect(advance(0n, new Date(Date.now() - 60_000))).rejects.toMatchObject({
+          code: 'HT002',
+        });
+        // Positive control: where the tail is, with the server's clock, it moves on.
+        await advance(0n, new Date(Date.now() - 100));
+        expect(await store.headPosition()).toBe(1n);
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
   });
 
   describe('the trap this store avoids (positive control for the concurrent-writers test)', () => {

@@ -18,6 +18,7 @@ import {
   type SubscriptionOptions,
 } from '@hub/event-store';
 import { GroupState, type StoredRow } from './group-state.js';
+import { KnownTail } from './known-tail.js';
 import { startSubscription } from './subscription.js';
 
 export interface PostgresEventStoreOptions {
@@ -64,6 +65,11 @@ interface EventRow {
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 /** Serialises creating the tables when several processes start at once. */
 const SCHEMA_LOCK = 7_318_461_102;
+/** SQLSTATEs of hub_advance_tail: what this process knew is stale; decide again under the lock. */
+const TAIL_MOVED = 'HT001';
+const CLOCK_OFF = 'HT002';
+/** unique_violation: an event id, a stream revision or a position the guess took is recorded. */
+const UNIQUE_VIOLATION = '23505';
 
 const schemaSql = (s: string) => `
 BEGIN;
@@ -92,6 +98,28 @@ CREATE TABLE IF NOT EXISTS ${s}.event_log_tail (
 );
 INSERT INTO ${s}.event_log_tail (only_row, position, chain) VALUES (TRUE, 0, NULL)
   ON CONFLICT DO NOTHING;
+-- Takes the tail lock and moves the tail on, if it is still where this process last saw it and
+-- recorded_at is the server's clock of the last second; else raises ${TAIL_MOVED} or ${CLOCK_OFF}
+-- (the appender then reads what is recorded and decides again). Returns the server's clock.
+CREATE OR REPLACE FUNCTION ${s}.hub_advance_tail(
+  expected BIGINT, expected_chain TEXT, next BIGINT, next_chain TEXT, recorded_at TIMESTAMPTZ)
+RETURNS TIMESTAMPTZ LANGUAGE plpgsql AS $fn$
+DECLARE
+  locked_at TIMESTAMPTZ;
+BEGIN
+  UPDATE ${s}.event_log_tail SET position = next, chain = next_chain
+   WHERE position = expected AND chain IS NOT DISTINCT FROM expected_chain
+  RETURNING clock_timestamp() INTO locked_at;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'the tail is no longer at %', expected USING ERRCODE = '${TAIL_MOVED}';
+  END IF;
+  IF recorded_at > locked_at OR recorded_at < locked_at - INTERVAL '1 second' THEN
+    RAISE EXCEPTION 'recorded_at % is not the server clock %', recorded_at, locked_at
+      USING ERRCODE = '${CLOCK_OFF}';
+  END IF;
+  RETURN locked_at;
+END
+$fn$;
 COMMIT;`;
 
 /**
@@ -105,13 +133,17 @@ COMMIT;`;
  */
 export class PostgresEventStore implements EventStore {
   private readonly pool: pg.Pool;
-  /** The one connection appends go through, pipelined: a group costs two round trips. */
+  /**
+   * The one connection appends go through, pipelined. A group costs one round trip when what
+   * this process knows of the tail is still true, two when it must read it first.
+   */
   private readonly writer: pg.Pool;
   private readonly schema: string;
   private readonly ready: Promise<void>;
   private readonly appended = new EventEmitter();
   private readonly queue: PendingAppend[] = [];
   private readonly subscriptions = new Set<Subscription>();
+  private readonly known = new KnownTail();
   private flushing: Promise<void> | undefined;
   private listener: pg.Client | undefined;
   private listenerStarting: Promise<void> | undefined;
@@ -172,18 +204,38 @@ export class PostgresEventStore implements EventStore {
       readAll: `SELECT * FROM ${s}.event_log WHERE position > $1 ORDER BY position LIMIT $2`,
       readStream: `SELECT * FROM ${s}.event_log WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
       head: `SELECT position FROM ${s}.event_log_tail`,
+      // The group decided on the known tail, in one statement (one implicit transaction): every
+      // row joins the guard, so the tail is locked and checked before anything is written.
+      writeOnKnownTail: (values: string) => `WITH tail AS (
+                SELECT ${s}.hub_advance_tail($1::bigint, $2::text, $3::bigint, $4::text,
+                                             $5::timestamptz) AS now
+              ), events AS (
+                INSERT INTO ${s}.event_log
+                  (position, event_id, stream, revision, type, data, metadata, recorded_at, chain)
+                SELECT v.* FROM tail, (VALUES ${values}) AS v
+              ), streams AS (
+                INSERT INTO ${s}.event_streams (stream, revision)
+                SELECT u.* FROM tail, unnest($6::text[], $7::int[]) AS u
+                ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision
+              )
+              SELECT now, pg_notify('${this.channel}', $3::text) FROM tail`,
     };
     this.ready = this.pool.query(schemaSql(s)).then(() => undefined);
     // Surfaced by the first call; keep it from becoming an unhandled rejection meanwhile.
     this.ready.catch(() => undefined);
   }
 
-  private async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+  /** A read; `name` prepares it once on each pooled connection (for the frequent ones). */
+  private async query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+    name?: string,
+  ) {
     await this.ready.catch((error: unknown) => {
       throw storeError(error);
     });
     try {
-      return await this.pool.query<R>(text, values);
+      return await this.pool.query<R>({ text, values, ...(name ? { name } : {}) });
     } catch (error) {
       throw storeError(error);
     }
@@ -231,7 +283,113 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Commits one group: in one round trip when it can be decided on what this process already
+   * knows (the usual case with one writing process), else reading under the tail lock first.
+   */
   private async commitGroup(batch: PendingAppend[]): Promise<void> {
+    const guess = this.decideOnKnownTail(batch);
+    if (guess && (await this.commitOnKnownTail(batch, guess))) return;
+    await this.commitLocked(batch);
+  }
+
+  /**
+   * The group decided on the known tail and revisions, taking streams not known as new and
+   * event ids as not recorded. Only a group where every append simply writes is sent this way:
+   * a failure or a duplicate decided on a guess could be wrong, so those read first.
+   */
+  private decideOnKnownTail(
+    batch: PendingAppend[],
+  ): { state: GroupState; results: AppendResult[][]; recordedAt: string | null } | undefined {
+    const tail = this.known.current;
+    const now = this.known.serverNow();
+    if (!tail || !now) return undefined;
+    const serverNow = now.toISOString();
+    const state = new GroupState(
+      tail,
+      this.known.revisionsOf(batch.flatMap((j) => j.requests.map((r) => r.stream))),
+      new Map(),
+      {
+        chainAlg: this.options.chain ?? 'sha256',
+        maxEventBytes: this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+        recordedAt: this.options.now ? () => this.options.now!().toISOString() : () => serverNow,
+      },
+    );
+    const results: AppendResult[][] = [];
+    for (const job of batch) {
+      try {
+        const result = state.apply(job.requests);
+        if (result.some((r) => r.duplicate)) return undefined;
+        results.push(result);
+      } catch {
+        return undefined;
+      }
+    }
+    if (state.rows.length === 0 || state.rows.length > ROWS_PER_STATEMENT) return undefined;
+    // The demo's clock is its own; the server's, estimated, is checked under the lock.
+    return { state, results, recordedAt: this.options.now ? null : serverNow };
+  }
+
+  /**
+   * Sends a group decided on the known tail. The tail is checked under its lock and the unique
+   * keys (position, event id, stream and revision) refuse any other stale guess; then nothing
+   * was written and this answers false, for the caller to read and decide again.
+   */
+  private async commitOnKnownTail(
+    batch: PendingAppend[],
+    guess: { state: GroupState; results: AppendResult[][]; recordedAt: string | null },
+  ): Promise<boolean> {
+    const { state } = guess;
+    const tail = this.known.current!;
+    let client: pg.PoolClient | undefined;
+    let now: Date;
+    try {
+      client = await this.writer.connect();
+      const count = state.rows.length;
+      const { rows } = await client.query<{ now: Date }>({
+        // Parsed and planned once on the connection for the usual sizes of a group.
+        ...(count <= PREPARED_MAX_ROWS ? { name: `hub_known_tail_${count}` } : {}),
+        text: this.sql.writeOnKnownTail(writeValues(count, 8)),
+        values: [
+          tail.position.toString(),
+          tail.chain,
+          state.tailPosition.toString(),
+          state.tailChain,
+          guess.recordedAt,
+          [...state.written.keys()],
+          [...state.written.values()],
+          ...rowParams(state.rows),
+        ],
+      });
+      now = rows[0]!.now;
+    } catch (error) {
+      this.known.forget();
+      const code = (error as { code?: unknown }).code;
+      if (code === CLOCK_OFF) this.known.forgetClock();
+      if (client && (code === TAIL_MOVED || code === CLOCK_OFF || code === UNIQUE_VIOLATION)) {
+        client.release();
+        return false;
+      }
+      // The outcome of a statement lost with its connection is unknown: a retry is safe.
+      client?.release(true);
+      for (const job of batch) job.reject(storeError(error));
+      return true;
+    }
+    const receivedAt = process.hrtime.bigint();
+    client.release();
+    this.known.learn(
+      { position: state.tailPosition, chain: state.tailChain },
+      state.written,
+      now,
+      receivedAt,
+    );
+    batch.forEach((job, i) => job.resolve(guess.results[i]!));
+    this.appended.emit('appended');
+    return true;
+  }
+
+  /** Commits a group in two round trips: lock the tail and read what is recorded, then write. */
+  private async commitLocked(batch: PendingAppend[]): Promise<void> {
     let client: pg.PoolClient | undefined;
     let outcomes: Array<{ ok: true; results: AppendResult[] } | { ok: false; error: unknown }>;
     let head: bigint | undefined;
@@ -247,6 +405,7 @@ export class PostgresEventStore implements EventStore {
         client.query<{ position: string; chain: string | null; now: Date }>(this.sql.lockTail),
         client.query<EventRow>(this.sql.known, [streams, ids]),
       ]);
+      const receivedAt = process.hrtime.bigint();
       const tailRow = locked.rows[0]!;
       const revisions = new Map<string, number>();
       const recorded = new Map<string, StoredRow>();
@@ -300,7 +459,14 @@ export class PostgresEventStore implements EventStore {
       if (committed.command !== 'COMMIT')
         throw new Error(`the append transaction ended with ${committed.command}, not COMMIT`);
       if (last) head = state.tailPosition;
+      this.known.learn(
+        { position: state.tailPosition, chain: state.tailChain },
+        [...revisions, ...state.written],
+        tailRow.now,
+        receivedAt,
+      );
     } catch (error) {
+      this.known.forget();
       // The outcome of a COMMIT lost with its connection is unknown: a retry is safe (idempotent).
       await client?.query('ROLLBACK').catch(() => undefined);
       client?.release(true);
@@ -317,19 +483,20 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const { rows } = await this.query<EventRow>(this.sql.readStream, [
-      stream,
-      options.fromRevision ?? 0,
-      options.maxCount ?? null,
-    ]);
+    const { rows } = await this.query<EventRow>(
+      this.sql.readStream,
+      [stream, options.fromRevision ?? 0, options.maxCount ?? null],
+      'hub_read_stream',
+    );
     return rows.map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const { rows } = await this.query<EventRow>(this.sql.readAll, [
-      (options.after ?? 0n).toString(),
-      options.maxCount ?? 1000,
-    ]);
+    const { rows } = await this.query<EventRow>(
+      this.sql.readAll,
+      [(options.after ?? 0n).toString(), options.maxCount ?? 1000],
+      'hub_read_all',
+    );
     return rows.map(toRecorded);
   }
 
@@ -422,6 +589,8 @@ function storeError(error: unknown): Error {
 
 const ROW_PARAMS = 9;
 const ROWS_PER_STATEMENT = 5000;
+/** Groups of up to this many events are written by a prepared statement (one per size). */
+const PREPARED_MAX_ROWS = 256;
 
 /** `($first, …), (…)`: the VALUES placeholders of `rows` events, from parameter `first`. */
 function writeValues(rows: number, first: number): string {
