@@ -10,7 +10,7 @@ export interface EgressDeps {
   store: EventStore;
   checkpoints: CheckpointStore;
   logger: Logger;
-  /** Events relayed per send; the checkpoint moves after each acknowledged send. */
+  /** Inbox messages relayed per send (default 500); the checkpoint moves after each acknowledged send. */
   batchSize?: number;
   /** Pause before a failed relay starts again from its checkpoint. */
   restartDelayMs?: number;

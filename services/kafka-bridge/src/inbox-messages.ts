@@ -59,18 +59,19 @@ export function inboxMessagesOf(stored: RecordedEvent, opener?: InboxOpener): In
     position: stored.position.toString(),
     recordedAt: stored.recordedAt,
   };
+  const addressees = addresseesOf(event);
+  if (addressees.length === 0) return [];
   const refs = opener ? sealedRefsIn(stored.data) : [];
-  return addresseesOf(event).map((agency: Agency) => ({
+  // Serialised once for every addressee: the sealed value is the same for all of them.
+  const value = JSON.stringify(payload);
+  const headers = {
+    'hub-event-id': stored.id,
+    'hub-event-type': stored.type,
+    'hub-correlation-id': String(event.metadata.correlationId ?? ''),
+  };
+  return addressees.map((agency: Agency) => ({
     topic: inboxTopic(agency),
-    message: {
-      key: stored.streamName,
-      value: JSON.stringify(payload),
-      headers: {
-        'hub-event-id': stored.id,
-        'hub-event-type': stored.type,
-        'hub-correlation-id': String(event.metadata.correlationId ?? ''),
-      },
-    },
+    message: { key: stored.streamName, value, headers },
     ...(refs.length > 0 && opener?.entitled(agency)
       ? {
           opening: {

@@ -30,10 +30,13 @@ export interface IngressDeps {
   sealing: PersonalDataSealing;
 }
 
-export interface Rejected {
-  message: ConsumedMessage;
+export interface Rejected<M extends ConsumedMessage = ConsumedMessage> {
+  message: M;
   reason: string;
 }
+
+/** A consumed message with the topic and partition it came from. */
+type SourcedMessage = ConsumedMessage & { topic: string; partition: number };
 
 /**
  * The messages of an agency's ingress topic, validated as HTTP validates a batch (the topic
@@ -110,48 +113,37 @@ export class KafkaIngress {
     this.consumer = await this.deps.kafka.consume({
       groupId: this.deps.groupId ?? 'hub-ingress',
       topics: AGENCIES.map(ingressTopic),
-      onBatch: (batch) => this.onBatch(batch),
+      onBatches: (batches) => this.onBatches(batches),
       onFailure: (error) => this.restartLater(error),
     });
   }
 
-  private async onBatch(batch: ConsumedBatch): Promise<void> {
-    const { accepted, rejected } = readIngressBatch(batch.topic, batch.messages, {
+  /**
+   * Everything one read holds goes in one append: one commit (one sync) for all its messages,
+   * whatever their partitions; each message is still validated, and dead-lettered, alone.
+   */
+  private async onBatches(batches: readonly ConsumedBatch[]): Promise<void> {
+    const context = {
       clock: this.deps.recordingClock?.() ?? clockAt(new Date()),
       sealer: this.deps.sealing,
-    });
-
-    if (accepted.length > 0) {
-      try {
-        // One append may not name an event twice: a batch that repeats a message (a producer
-        // retry, an agency sending it twice) goes in one by one, each repeat a harmless no-op.
-        if (new Set(accepted.map((a) => a.event.id)).size < accepted.length)
-          throw new IdempotencyConflictError(accepted[0]!.event.id, 'is repeated in the batch');
-        await appendAccepted(
-          this.deps.store,
-          this.deps.sealing,
-          accepted.map((a) => a.event),
-        );
-      } catch (error) {
-        if (!(error instanceof IdempotencyConflictError)) throw error; // not committed: re-delivered
-        // Find the offending messages one by one; the rest still go in.
-        for (const a of accepted) {
-          try {
-            await appendAccepted(this.deps.store, this.deps.sealing, [a.event]);
-          } catch (single) {
-            if (!(single instanceof IdempotencyConflictError)) throw single;
-            rejected.push({ message: a.message, reason: single.message });
-          }
-        }
-      }
+    };
+    const accepted: Array<{ event: AcceptedEvent; message: SourcedMessage }> = [];
+    const rejected: Array<Rejected<SourcedMessage>> = [];
+    for (const batch of batches) {
+      const read = readIngressBatch(batch.topic, batch.messages, context);
+      const source = { topic: batch.topic, partition: batch.partition };
+      for (const a of read.accepted)
+        accepted.push({ event: a.event, message: { ...a.message, ...source } });
+      for (const r of read.rejected)
+        rejected.push({ message: { ...r.message, ...source }, reason: r.reason });
     }
-    if (rejected.length > 0) await this.deadLetter(batch.topic, batch.partition, rejected);
+    if (accepted.length > 0) rejected.push(...(await this.append(accepted)));
+    if (rejected.length > 0) await this.deadLetter(rejected);
 
-    // The port commits the offset after the batch once this resolves: never before the append.
+    // The port commits the offsets after these batches once this resolves: never before the append.
     this.deps.logger.info(
       {
-        topic: batch.topic,
-        partition: batch.partition,
+        partitions: batches.map((b) => `${b.topic}/${b.partition}`),
         appended: accepted.length,
         deadLettered: rejected.length,
       },
@@ -159,7 +151,52 @@ export class KafkaIngress {
     );
   }
 
-  private async deadLetter(topic: string, partition: number, rejected: Rejected[]): Promise<void> {
+  /**
+   * Appends the accepted events atomically, and returns those refused as conflicting with what
+   * is recorded. A message repeated in the read (a producer retry, an agency sending it twice)
+   * goes in after the others, alone: a harmless no-op when it is the same, refused when not.
+   * Should the whole append be refused, the offending messages are found one by one and the
+   * rest still go in. Any other failure rejects, so nothing of the read is committed.
+   */
+  private async append(
+    accepted: Array<{ event: AcceptedEvent; message: SourcedMessage }>,
+  ): Promise<Array<Rejected<SourcedMessage>>> {
+    const seen = new Set<string>();
+    const first: typeof accepted = [];
+    const repeats: typeof accepted = [];
+    for (const a of accepted) {
+      if (seen.has(a.event.id)) repeats.push(a);
+      else {
+        seen.add(a.event.id);
+        first.push(a);
+      }
+    }
+    const rejected: Array<Rejected<SourcedMessage>> = [];
+    const oneByOne = async (items: typeof accepted) => {
+      for (const a of items) {
+        try {
+          await appendAccepted(this.deps.store, this.deps.sealing, [a.event]);
+        } catch (error) {
+          if (!(error instanceof IdempotencyConflictError)) throw error;
+          rejected.push({ message: a.message, reason: error.message });
+        }
+      }
+    };
+    try {
+      await appendAccepted(
+        this.deps.store,
+        this.deps.sealing,
+        first.map((a) => a.event),
+      );
+    } catch (error) {
+      if (!(error instanceof IdempotencyConflictError)) throw error;
+      await oneByOne(first);
+    }
+    await oneByOne(repeats);
+    return rejected;
+  }
+
+  private async deadLetter(rejected: Array<Rejected<SourcedMessage>>): Promise<void> {
     await this.producer!.send(
       rejected.map(({ message, reason }) => ({
         topic: DEAD_LETTER_TOPIC,
@@ -167,15 +204,15 @@ export class KafkaIngress {
         value: message.value ?? '',
         headers: {
           'hub-reason': reason,
-          'hub-source-topic': topic,
-          'hub-source-partition': String(partition),
+          'hub-source-topic': message.topic,
+          'hub-source-partition': String(message.partition),
           'hub-source-offset': message.offset,
         },
       })),
     );
-    for (const r of rejected)
+    for (const { message } of rejected)
       this.deps.logger.warn(
-        { topic, partition, offset: r.message.offset },
+        { topic: message.topic, partition: message.partition, offset: message.offset },
         'message dead-lettered',
       );
   }

@@ -50,7 +50,13 @@ export class RelayPass {
     if (this.failed) return;
     this.pending.push(...inboxMessagesOf(event, this.deps.opener));
     this.pendingPosition = event.position;
-    if (this.pending.length >= this.deps.batchSize) await this.flush();
+    if (this.pending.length >= this.deps.batchSize) {
+      // The next batch is gathered while this one is sent: wait only for the send before it,
+      // so at most one batch is in flight and one pending.
+      const previous = this.settled;
+      void this.flush();
+      await previous;
+    }
   }
 
   /** Queues a send of what is pending; never rejects: a failure ends the pass instead. */

@@ -38,7 +38,7 @@ export function kafkaPortContract(name: string, makePort: () => KafkaPort): void
       const consumer = await kafka.consume({
         groupId: `contract-${Math.random()}`,
         topics: [topic],
-        onBatch: async (b) => void batches.push(b),
+        onBatches: async (read) => void batches.push(...read),
         onFailure: () => undefined,
       });
       const received = () =>
@@ -72,8 +72,8 @@ export function kafkaPortContract(name: string, makePort: () => KafkaPort): void
       const failing = await kafka.consume({
         groupId,
         topics: [topic],
-        onBatch: async (b) => {
-          seen += b.messages.length;
+        onBatches: async (read) => {
+          seen += read.reduce((n, b) => n + b.messages.length, 0);
           throw new Error('not handled');
         },
         onFailure: (e) => failures.push(e),
@@ -88,7 +88,8 @@ export function kafkaPortContract(name: string, makePort: () => KafkaPort): void
       const again = await kafka.consume({
         groupId,
         topics: [topic],
-        onBatch: async (b) => void handled.push(...b.messages.map((m) => m.value!.toString())),
+        onBatches: async (read) =>
+          void handled.push(...read.flatMap((b) => b.messages.map((m) => m.value!.toString()))),
         onFailure: () => undefined,
       });
       await eventually(() => handled.includes('first'));
@@ -105,7 +106,8 @@ export function kafkaPortContract(name: string, makePort: () => KafkaPort): void
       const resumed = await kafka.consume({
         groupId,
         topics: [topic],
-        onBatch: async (b) => void later.push(...b.messages.map((m) => m.value!.toString())),
+        onBatches: async (read) =>
+          void later.push(...read.flatMap((b) => b.messages.map((m) => m.value!.toString()))),
         onFailure: () => undefined,
       });
       await eventually(() => later.includes('second'));

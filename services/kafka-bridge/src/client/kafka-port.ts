@@ -39,11 +39,13 @@ export interface ConsumeOptions {
   groupId: string;
   topics: readonly string[];
   /**
-   * Called with each batch, one partition at a time; the group's offset moves past the batch
-   * only after this resolves. When it rejects nothing of the batch is committed and the
-   * consumer ends through `onFailure`: the next consumer of the group reads it again.
+   * Called with what one read of the fetched messages holds, one batch per partition, the
+   * calls one after another. The group's offsets move past these batches only after this
+   * resolves (the commit may follow while the next call runs). When it rejects nothing of
+   * them is committed and the consumer ends through `onFailure`: the next consumer of the
+   * group reads them again.
    */
-  onBatch(batch: ConsumedBatch): Promise<void>;
+  onBatches(batches: readonly ConsumedBatch[]): Promise<void>;
   /** The consumer ended (a batch or the client failed); it is closed or closing. */
   onFailure(error: unknown): void;
 }

@@ -42,11 +42,17 @@ export interface PlatformaticKafkaOptions {
   sendTimeoutMs?: number;
   /** Longest wait of a fetch for new messages (the consumer's latency when idle). */
   maxWaitMs?: number;
+  /**
+   * Most messages handed over in one call (default 2,000), and as many held fetched ahead.
+   * A backlog is read in calls this large, so what is done once per call (an append, its
+   * sync) is paid once for many; with no backlog, a call holds what has just arrived.
+   */
+  maxBatchMessages?: number;
 }
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
-const MAX_BATCH = 500;
+const MAX_BATCH = 2000;
 
 /** Kafka's default partitioner (as the Java client and kafkajs): murmur2 of the key, made positive. */
 const keyPartitioner = (message: MessageToProduce<Buffer, Buffer, Buffer, Buffer>): number =>
@@ -200,6 +206,7 @@ export class PlatformaticKafka implements KafkaPort {
       groupId: options.groupId,
       autocommit: false,
       maxWaitTime: this.options.maxWaitMs ?? 500,
+      highWaterMark: this.options.maxBatchMessages ?? MAX_BATCH,
       sessionTimeout: 30_000,
       heartbeatInterval: 1000,
     });
@@ -218,7 +225,7 @@ export class PlatformaticKafka implements KafkaPort {
       await closeNow(consumer);
       throw error;
     }
-    return new BatchLoop(consumer, stream, options);
+    return new BatchLoop(consumer, stream, options, this.options.maxBatchMessages ?? MAX_BATCH);
   }
 
   private async startOffsets(
@@ -268,20 +275,31 @@ export class PlatformaticKafka implements KafkaPort {
 }
 
 /**
- * Reads what the stream has fetched, a batch of one partition at a time, hands it over and
- * commits the next offset only once it was handled. A failure closes the consumer without
- * committing, so the group's next consumer reads the batch again.
+ * Reads what the stream has fetched, hands it over in one call (a batch per partition) and
+ * commits the next offsets once that call has resolved: never before. The commit runs while
+ * the next messages are handled, so a round trip to the group coordinator is not paid per
+ * batch; offsets handled meanwhile go in the next commit, one request for every partition.
+ * A failure closes the consumer: what was handled is committed as it stands, the rest is read
+ * again by the group's next consumer.
  */
 class BatchLoop implements KafkaConsumerPort {
   private closing = false;
   private closed: Promise<void> | undefined;
   private streamError: Error | undefined;
   private readonly done: Promise<void>;
+  /** Handled but not yet committed: the next offset to read, by partition. */
+  private readonly uncommitted = new Map<
+    string,
+    { topic: string; partition: number; offset: bigint }
+  >();
+  private committing: Promise<void> | undefined;
+  private commitError: unknown;
 
   constructor(
     private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
     private readonly stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
     private readonly options: ConsumeOptions,
+    private readonly maxBatch: number,
   ) {
     stream.on('error', (error) => {
       this.streamError ??= error;
@@ -316,41 +334,46 @@ class BatchLoop implements KafkaConsumerPort {
         if (!this.closing) throw new Error('the Kafka consumer stream ended');
         return;
       }
-      const byPartition = new Map<string, RawMessage[]>();
-      for (const m of messages) {
-        const key = `${m.partition}:${m.topic}`;
-        const list = byPartition.get(key);
-        if (list) list.push(m);
-        else byPartition.set(key, [m]);
-      }
-      for (const list of byPartition.values()) {
-        const { topic, partition } = list[0]!;
-        const batch: ConsumedBatch = {
+      const batches = byPartition(messages);
+      await this.options.onBatches(batches);
+      // Handled, hence committed even when the consumer is closing meanwhile.
+      for (const { topic, partition, messages: handled } of batches)
+        this.uncommitted.set(`${partition}:${topic}`, {
           topic,
           partition,
-          messages: list.map((m) => ({
-            key: m.key ?? null,
-            value: m.value ?? null,
-            offset: m.offset.toString(),
-            headers: headersOf(m.headers),
-          })),
-        };
-        await this.options.onBatch(batch);
-        if (this.closing) return;
-        await this.consumer.commit({
-          offsets: [{ topic, partition, offset: list.at(-1)!.offset + 1n, leaderEpoch: -1 }],
+          offset: BigInt(handled.at(-1)!.offset) + 1n,
         });
-      }
+      this.committing ??= this.commitHandled();
+      if (this.closing) return;
     }
   }
 
-  /** What the stream holds now (at most MAX_BATCH), waiting for some; undefined once it ends. */
+  /** Commits what was handled, again while more was handled during the last commit. */
+  private async commitHandled(): Promise<void> {
+    try {
+      while (this.uncommitted.size > 0) {
+        const offsets = [...this.uncommitted.values()].map((o) => ({ ...o, leaderEpoch: -1 }));
+        this.uncommitted.clear();
+        await this.consumer.commit({ offsets });
+      }
+    } catch (error) {
+      this.uncommitted.clear();
+      this.commitError = error;
+      this.wake();
+      this.fail(error);
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  /** What the stream holds now (at most maxBatch), waiting for some; undefined once it ends. */
   private async nextMessages(): Promise<RawMessage[] | undefined> {
     for (;;) {
-      if (this.closing || this.streamError !== undefined) return undefined;
+      if (this.closing || this.streamError !== undefined || this.commitError !== undefined)
+        return undefined;
       const out: RawMessage[] = [];
       let m: RawMessage | null;
-      while (out.length < MAX_BATCH && (m = this.stream.read() as RawMessage | null) !== null)
+      while (out.length < this.maxBatch && (m = this.stream.read() as RawMessage | null) !== null)
         out.push(m);
       if (out.length > 0) return out;
       if (this.stream.destroyed || this.stream.readableEnded) return undefined;
@@ -362,9 +385,31 @@ class BatchLoop implements KafkaConsumerPort {
     this.closing = true;
     return (this.closed ??= (async () => {
       this.wake();
+      // The batch in hand is finished and what was handled committed before the client goes.
+      await this.done.catch(() => undefined);
+      await this.committing;
       await this.stream.close().catch(() => undefined);
       await closeNow(this.consumer);
-      await this.done.catch(() => undefined);
     })());
   }
+}
+
+/** The messages of one read, a batch per partition, each in offset order. */
+function byPartition(messages: readonly RawMessage[]): ConsumedBatch[] {
+  const batches = new Map<string, ConsumedBatch>();
+  for (const m of messages) {
+    const key = `${m.partition}:${m.topic}`;
+    let batch = batches.get(key);
+    if (!batch) {
+      batch = { topic: m.topic, partition: m.partition, messages: [] };
+      batches.set(key, batch);
+    }
+    batch.messages.push({
+      key: m.key ?? null,
+      value: m.value ?? null,
+      offset: m.offset.toString(),
+      headers: headersOf(m.headers),
+    });
+  }
+  return [...batches.values()];
 }

@@ -21,8 +21,10 @@ export async function collectMessages(
   const consumer = await kafka.consume({
     groupId: `collector-${Math.random()}`,
     topics,
-    onBatch: async (batch) =>
-      void messages.push(...batch.messages.map((m) => ({ ...m, topic: batch.topic }))),
+    onBatches: async (batches) => {
+      for (const batch of batches)
+        messages.push(...batch.messages.map((m) => ({ ...m, topic: batch.topic })));
+    },
     onFailure: () => undefined,
   });
   return { messages, stop: () => consumer.close() };
