@@ -213,7 +213,11 @@ async function launchBroker(options = {}) {
     const deadline = Date.now() + 60_000;
     while (!(await portOpen(port))) {
       if (child.exitCode !== null) throw new Error(`kafka exited: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`kafka did not open port ${port}: ${stderr}`);
+      if (Date.now() > deadline) {
+        // A broker that is merely slow would otherwise outlive the test run that gave up on it.
+        child.kill('SIGKILL');
+        throw new Error(`kafka did not open port ${port} within 60 s: ${stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   };
