@@ -7,7 +7,13 @@ import {
   type RecordingClock,
   type ValidationContext,
 } from '@hub/domain';
-import { IdempotencyConflictError, type EventStore } from '@hub/event-store';
+import {
+  AppendTooLargeError,
+  EventTooLargeError,
+  IdempotencyConflictError,
+  InvalidAppendError,
+  type EventStore,
+} from '@hub/event-store';
 import { appendAccepted, type PersonalDataSealing } from '@hub/ingestion';
 import type { Logger } from 'pino';
 import type {
@@ -82,6 +88,23 @@ export function readIngressBatch(
  * crash re-delivers and the idempotent append makes that harmless. Invalid messages go to the
  * dead-letter topic with the reason in headers; they never block the partition.
  */
+/**
+ * A store's refusal of what the messages hold: the same append would be refused again on every
+ * retry (a recorded id with other content, an event or an append over the store's size limits,
+ * a malformed append). Anything else may pass (a store unavailable or full) and is retried.
+ */
+function refusesTheMessages(
+  error: unknown,
+): error is
+  IdempotencyConflictError | EventTooLargeError | AppendTooLargeError | InvalidAppendError {
+  return (
+    error instanceof IdempotencyConflictError ||
+    error instanceof EventTooLargeError ||
+    error instanceof AppendTooLargeError ||
+    error instanceof InvalidAppendError
+  );
+}
+
 export class KafkaIngress {
   private consumer: KafkaConsumerPort | undefined;
   private producer: KafkaProducerPort | undefined;
@@ -155,8 +178,10 @@ export class KafkaIngress {
    * Appends the accepted events atomically, and returns those refused as conflicting with what
    * is recorded. A message repeated in the read (a producer retry, an agency sending it twice)
    * goes in after the others, alone: a harmless no-op when it is the same, refused when not.
-   * Should the whole append be refused, the offending messages are found one by one and the
-   * rest still go in. Any other failure rejects, so nothing of the read is committed.
+   * Should the whole append be refused for what the messages hold (see refusesTheMessages),
+   * the offending messages are found one by one and dead-lettered, and the rest still go in:
+   * a message the store will never take must not stop the topic. Any other failure (the store
+   * unavailable or full) rejects, so nothing of the read is committed and it is read again.
    */
   private async append(
     accepted: Array<{ event: AcceptedEvent; message: SourcedMessage }>,
@@ -177,7 +202,7 @@ export class KafkaIngress {
         try {
           await appendAccepted(this.deps.store, this.deps.sealing, [a.event]);
         } catch (error) {
-          if (!(error instanceof IdempotencyConflictError)) throw error;
+          if (!refusesTheMessages(error)) throw error;
           rejected.push({ message: a.message, reason: error.message });
         }
       }
@@ -189,7 +214,7 @@ export class KafkaIngress {
         first.map((a) => a.event),
       );
     } catch (error) {
-      if (!(error instanceof IdempotencyConflictError)) throw error;
+      if (!refusesTheMessages(error)) throw error;
       await oneByOne(first);
     }
     await oneByOne(repeats);
