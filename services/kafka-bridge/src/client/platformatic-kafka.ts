@@ -386,7 +386,8 @@ class BatchLoop implements KafkaConsumerPort {
     return (this.closed ??= (async () => {
       this.wake();
       // The batch in hand is finished and what was handled committed before the client goes.
-      await this.done.catch(() => undefined);
+      // `done` never rejects: a failure of the loop went to fail() and onFailure already.
+      await this.done;
       await this.committing;
       await this.stream.close().catch(() => undefined);
       await closeNow(this.consumer);
