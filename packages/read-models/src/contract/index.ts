@@ -99,6 +99,23 @@ export function readModelStoreContract(
     });
   });
 
+  it('finds every stored key of a lookup of any size, once, and nothing for keys it lacks', async () => {
+    // Sizes around the adapters' statement sizes (one key, a page, a hundred and more).
+    const documents = Array.from({ length: 230 }, (_, i) => ({
+      key: `k${String(i).padStart(3, '0')}`,
+      value: { i },
+    }));
+    await store.commit([batch({ projection: 'clue-ledger', documents })]);
+    for (const size of [1, 21, 99, 100, 101, 230]) {
+      const wanted = documents.slice(0, size).map((d) => d.key);
+      // Missing keys and a repeated key among them.
+      const keys = [...wanted, 'missing-1', wanted[0]!, 'missing-2'];
+      const found = await store.getDocuments('clue-ledger', keys);
+      expect([...found.keys()].sort()).toEqual(wanted);
+      expect(found.get(wanted[size - 1]!)).toEqual({ i: size - 1 });
+    }
+  });
+
   it('pages documents in key order after a cursor', async () => {
     const documents = ['c', 'a', 'e', 'b', 'd'].map((key) => ({ key, value: { key } }));
     await store.commit([batch({ projection: 'clue-ledger', documents })]);

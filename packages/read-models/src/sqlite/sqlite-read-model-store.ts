@@ -30,8 +30,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     reset(projection: string): Promise<void>;
     close(): Promise<void>;
   };
-  private readonly getOne: Database.Statement<[string, string], { value: string }>;
-  private readonly getMany: Database.Statement<string[], { key: string; value: string }>;
+  /** Lookups of n keys in one statement, prepared once per n (1 to KEYS_PER_STATEMENT). */
+  private readonly getByCount = new Map<
+    number,
+    Database.Statement<string[], { key: string; value: string }>
+  >();
   private readonly getRecorded: Database.Statement<[], { max_ms: number }>;
   private readonly getPage: Database.Statement<
     [string, string, number],
@@ -55,15 +58,9 @@ export class SqliteReadModelStore implements ReadModelStore {
         close: async () => {},
       };
     }
-    this.getOne = this.db.prepare(
-      'SELECT value FROM rm_documents WHERE collection = ? AND key = ?',
-    );
     this.getRecorded = this.db.prepare('SELECT max_ms FROM rm_fact_recorded WHERE id = 0');
     this.getPage = this.db.prepare(
       'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
-    );
-    this.getMany = this.db.prepare(
-      `SELECT key, value FROM rm_documents WHERE collection = ? AND key IN (${Array<string>(KEYS_PER_STATEMENT).fill('?').join(', ')})`,
     );
   }
 
@@ -91,16 +88,25 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async getDocuments(collection: string, keys: readonly string[]): Promise<Map<string, unknown>> {
     const found = new Map<string, unknown>();
-    // Many keys per statement: screening looks up thousands of certificates at a time.
-    let i = 0;
-    for (; i + KEYS_PER_STATEMENT <= keys.length; i += KEYS_PER_STATEMENT)
-      for (const row of this.getMany.all(collection, ...keys.slice(i, i + KEYS_PER_STATEMENT)))
+    // One statement per KEYS_PER_STATEMENT keys: a ledger page of 21 clues is one lookup, not
+    // 21; screening looks up thousands of certificates at a time.
+    for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
+      const chunk = keys.slice(i, i + KEYS_PER_STATEMENT);
+      for (const row of this.lookup(chunk.length).all(collection, ...chunk))
         found.set(row.key, JSON.parse(row.value) as unknown);
-    for (; i < keys.length; i++) {
-      const row = this.getOne.get(collection, keys[i]!);
-      if (row) found.set(keys[i]!, JSON.parse(row.value) as unknown);
     }
     return found;
+  }
+
+  private lookup(count: number) {
+    let statement = this.getByCount.get(count);
+    if (!statement) {
+      statement = this.db.prepare(
+        `SELECT key, value FROM rm_documents WHERE collection = ? AND key IN (${Array<string>(count).fill('?').join(', ')})`,
+      );
+      this.getByCount.set(count, statement);
+    }
+    return statement;
   }
 
   async listDocuments(collection: string): Promise<Array<{ key: string; value: unknown }>> {

@@ -430,7 +430,7 @@ export const resolvers = {
         return pageOfKeys(
           ctx,
           'clue-ledger',
-          keysInUnits(ctx.deps.readModels, clueLedgerUnitsProjection.name, units, after),
+          keysInUnits(ctx.deps.readModels, clueLedgerUnitsProjection.name, units, after, first + 1),
           first,
           readable,
         );
