@@ -1,6 +1,7 @@
 import type { RecordedHubEvent } from '../catalogue.js';
 import type { Agency } from '../shared/agencies.js';
-import { recordingFlag } from '../shared/recording-time.js';
+import { daysLate } from '../shared/recording-time.js';
+import { shanghaiDay } from '../shared/time.js';
 
 /**
  * A case file kept as the set of its events, ordered by when they happened. Every view is
@@ -25,7 +26,8 @@ export type ShownTimelineEntry = TimelineEntry & { recordedLate?: true };
 /** Flags an entry recorded more than `lateAfterDays` days after the day it happened. */
 export function flagLateEntry(entry: TimelineEntry, lateAfterDays: number): ShownTimelineEntry {
   if (!entry.recordedAt) return entry;
-  return recordingFlag(entry.occurredAt, entry.recordedAt, lateAfterDays).recordedLate
+  // Only the flag: every ledger page computes it for each entry of each clue it shows.
+  return daysLate(shanghaiDay(entry.occurredAt), entry.recordedAt) > lateAfterDays
     ? { ...entry, recordedLate: true }
     : entry;
 }
