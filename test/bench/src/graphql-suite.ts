@@ -251,15 +251,32 @@ export async function graphqlSuite(): Promise<void> {
     });
     const plainAddress = plain.address();
     url = `http://127.0.0.1:${typeof plainAddress === 'object' && plainAddress ? plainAddress.port : 0}/graphql`;
+    // The floor: the same server answering `{ __typename }` for the same viewers (sign-in, rate
+    // limit, Apollo, HTTP; nothing is read, so nothing is audited): what any query costs at
+    // least, so that the ledger's own cost shows beside it.
+    const trivial: Load['requests'] = viewers.map((v) => ({
+      token: v.token,
+      query: '{ __typename }',
+      direct: async () => undefined,
+    }));
+    const rates: Record<string, number> = {};
     for (const [name, requests] of [
       ['statistics_form_uncached', uncachedLoads.forms],
       ['ledger_page_uncached', uncachedLoads.ledger],
+      ['trivial_query', trivial],
     ] as const) {
       const result = await overHttp(requests);
       bench('graphql', `${name}_http_p50`, result.p50, 'ms');
       bench('graphql', `${name}_http_p99`, result.p99, 'ms');
       bench('graphql', `${name}_http`, result.rate, 'requests/s');
+      rates[name] = result.rate;
     }
+    bench(
+      'graphql',
+      'ledger_page_uncached_vs_trivial_query',
+      rates.ledger_page_uncached! / rates.trivial_query!,
+      'ratio',
+    );
     await uncached.stop();
     await new Promise((r) => plain.close(r));
 
