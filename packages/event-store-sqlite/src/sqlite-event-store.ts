@@ -227,10 +227,10 @@ export class SqliteEventStore implements EventStore {
       head: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
-      // Savepoints nest, so one name serves every level.
       begin: this.db.prepare('BEGIN IMMEDIATE'),
       commit: this.db.prepare('COMMIT'),
       rollback: this.db.prepare('ROLLBACK'),
+      // Savepoints nest, so one name serves every level.
       savepoint: this.db.prepare('SAVEPOINT append'),
       release: this.db.prepare('RELEASE append'),
       rollbackTo: this.db.prepare('ROLLBACK TO append'),
@@ -321,7 +321,8 @@ export class SqliteEventStore implements EventStore {
           outcomes.push({ ok: true, results: this.applyAll(job.requests, lean) });
         } catch (error) {
           if (error instanceof HalfWritten) {
-            this.statements.rollback.run();
+            // SQLite may have rolled back already (some I/O errors do).
+            if (this.db.inTransaction) this.statements.rollback.run();
             this.undone();
             return undefined;
           }
