@@ -1,6 +1,9 @@
+import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { chainInput, type RecordedEvent } from '@hub/event-store';
 import { anEvent, eventStoreContract } from '@hub/event-store/contract';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -99,6 +102,88 @@ describe('embedded store group commit', () => {
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect((await store.readStream('x')).map((e) => e.id)).toEqual([first.id]);
       expect(await store.readAll()).toHaveLength(3);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+});
+
+/**
+ * A write that fails after the events' INSERT (a trigger on `streams` stands in for a disk
+ * error between an append's two writes): the append fails alone and leaves nothing, whether it
+ * ran with a savepoint or without one (the group is then rolled back and written again).
+ */
+describe('embedded store, an append that fails half-way', () => {
+  function poisonStreamRevisions(filename: string): void {
+    const other = new Database(filename);
+    other.exec(`CREATE TRIGGER poison BEFORE INSERT ON streams WHEN NEW.stream = 'poison'
+      BEGIN SELECT RAISE(ABORT, 'the disk failed'); END`);
+    other.close();
+  }
+
+  /** Positions 1…n without a gap, each link the hash of the one before and the event. */
+  function expectWholeChain(events: readonly RecordedEvent[]): void {
+    let previous: string | undefined;
+    events.forEach((e, i) => {
+      expect(e.position).toBe(BigInt(i + 1));
+      const input = chainInput(previous, {
+        position: e.position,
+        stream: e.streamName,
+        revision: e.revision,
+        id: e.id,
+        type: e.type,
+        recordedAt: e.recordedAt,
+        dataJson: JSON.stringify(e.data),
+        metadataJson: JSON.stringify(e.metadata),
+      });
+      expect(e.chain).toBe(`sha256:${hash('sha256', input)}`);
+      previous = e.chain;
+    });
+  }
+
+  for (const groupCommit of [true, false]) {
+    it(`fails alone beside neighbours that commit (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const { filename, cleanup } = tempFile();
+      const store = new SqliteEventStore({ filename, groupCommit });
+      try {
+        await store.append('before', [anEvent()]);
+        poisonStreamRevisions(filename);
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent(), anEvent()]),
+          store.append('poison', [anEvent(), anEvent()]),
+          store.append('b', [anEvent()]),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain('the disk failed');
+        // Alone in its group: nothing of it stays either.
+        await expect(store.append('poison', [anEvent()])).rejects.toThrow('the disk failed');
+        await store.append('after', [anEvent()]);
+        expect(await store.readStream('poison')).toEqual([]);
+        const all = await store.readAll();
+        expect(all.map((e) => e.streamName)).toEqual(['before', 'a', 'a', 'b', 'after']);
+        expectWholeChain(all);
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+  }
+
+  it('the same appends commit when nothing fails (control)', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    try {
+      await store.append('before', [anEvent()]);
+      const outcomes = await Promise.allSettled([
+        store.append('a', [anEvent(), anEvent()]),
+        store.append('poison', [anEvent(), anEvent()]),
+        store.append('b', [anEvent()]),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const all = await store.readAll();
+      expect(all.map((e) => e.streamName)).toEqual(['before', 'a', 'a', 'poison', 'poison', 'b']);
+      expectWholeChain(all);
     } finally {
       await store.close();
       await cleanup();
