@@ -79,7 +79,8 @@ export class PostgresCredentialStore implements CredentialStore {
       for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
       if (rows.length === 0)
         await client.query('INSERT INTO hub_credentials_schema VALUES ($1)', [MIGRATIONS.length]);
-      else await client.query('UPDATE hub_credentials_schema SET version = $1', [MIGRATIONS.length]);
+      else
+        await client.query('UPDATE hub_credentials_schema SET version = $1', [MIGRATIONS.length]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
