@@ -8,6 +8,7 @@ import { createTestDatabase } from '@hub/event-store-postgres';
 import {
   createTokens,
   hubCli,
+  serverKeys,
   startHubProcess,
   tempDataDir,
   type HubProcess,
@@ -27,7 +28,12 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
     beforeAll(async () => {
       db = await createTestDatabase(adminUrl!, 'hub_server_mode');
       dataDir = tempDataDir();
-      env = { HUB_DATA_DIR: dataDir, EVENT_STORE: 'postgres', DATABASE_URL: db.url };
+      env = {
+        HUB_DATA_DIR: dataDir,
+        EVENT_STORE: 'postgres',
+        DATABASE_URL: db.url,
+        ...serverKeys(),
+      };
     });
     afterAll(async () => {
       hub?.child.kill('SIGTERM');
@@ -60,7 +66,7 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
     });
 
     it('publishes over HTTP into PostgreSQL; the same batch again writes nothing', async () => {
-      const { emergency } = createTokens(dataDir, ['emergency'] as const);
+      const { emergency } = createTokens(dataDir, ['emergency'] as const, '000000', env);
       hub = await startHubProcess(env);
       const body = JSON.stringify({ events: [inspection(`I-server-${Date.now()}`)] });
       const publish = () =>
@@ -80,11 +86,21 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
       expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
     });
 
-    it('refuses EVENT_STORE=postgres without DATABASE_URL, an unreachable server, and a role without PostgreSQL or unknown, naming what', () => {
+    it('refuses EVENT_STORE=postgres without DATABASE_URL, server mode without its shared keys, an unreachable server, and a role without PostgreSQL or unknown, naming what', () => {
       const missing = hubCli(['demo'], { HUB_DATA_DIR: dataDir, EVENT_STORE: 'postgres' });
       expect(missing.status).toBe(2);
       expect(missing.stderr).toMatch(/EVENT_STORE=postgres needs DATABASE_URL/);
+      const keyless = hubCli(['start', '--role', 'api'], {
+        HUB_DATA_DIR: dataDir,
+        EVENT_STORE: 'postgres',
+        DATABASE_URL: db.url,
+      });
+      expect(keyless.status).toBe(2);
+      expect(keyless.stderr).toMatch(
+        /服务器模式.*HUB_PII_KEY（或 HUB_PII_KEY_FILE）.*needs HUB_PII_KEY, HUB_JWT_SECRET, HUB_SIGNING_KEY/,
+      );
       const unreachable = hubCli(['demo'], {
+        ...serverKeys(),
         HUB_DATA_DIR: dataDir,
         EVENT_STORE: 'postgres',
         DATABASE_URL: 'postgres://hub:secret@127.0.0.1:1/hub',

@@ -1,15 +1,20 @@
 /**
  * Roles as processes on one PostgreSQL: two API processes take writes under load while two
  * projector processes elect one active worker; the active one is killed with kill -9, the
- * other takes over within 10 s, and the read models end equal to a clean rebuild.
+ * other takes over within 10 s, and the read models end equal to a clean rebuild. API
+ * processes with data directories of their own (other machines) behave as one hub.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { request } from 'node:http';
 import pg from 'pg';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { inspection, published } from '@hub/domain/testing';
 import { createTestDatabase } from '@hub/event-store-postgres';
+import { PostgresAuditLog, verifyAuditChain } from '@hub/audit';
+import { checkpointProblem, type ChainCheckpoint } from '@hub/evidence';
 import { PostgresEventStore } from '@hub/event-store-postgres';
 import { hubProjections, loadConfig, openVault } from '@hub/hub';
 import { PostgresReadModelStore, ProjectionRunner } from '@hub/read-models';
@@ -17,6 +22,7 @@ import {
   createTokens,
   HUB_MAIN,
   hubCli,
+  serverKeys,
   startRoleProcess,
   tempDataDir,
   type HubProcess,
@@ -26,6 +32,40 @@ jest.setTimeout(120_000);
 
 const adminUrl = process.env.TEST_POSTGRES_URL;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One request on a connection of its own: between requests the test runs hub commands that
+ * take longer than the server's keep-alive, and a reused socket would be closed under it.
+ */
+function call(
+  p: HubProcess,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${p.url}${path}`,
+      {
+        agent: false,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
 
 async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> {
   try {
@@ -43,25 +83,29 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
     const processes: HubProcess[] = [];
     let apis: HubProcess[] = [];
     let emergency = '';
+    let env: Record<string, string>;
+    const otherDirs: string[] = [];
     beforeAll(async () => {
-      db = await createTestDatabase(adminUrl!, 'hub_roles');
+      db = await createTestDatabase(adminUrl!, 'hubstate_roles');
       dataDir = tempDataDir();
-    });
-    afterAll(async () => {
-      for (const p of processes) p.child.kill('SIGKILL');
-      await db?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-
-    it('2 API + 2 projector processes: kill -9 the active projector under load, the other takes over, read models equal a clean rebuild', async () => {
-      const env = {
+      env = {
         HUB_DATA_DIR: dataDir,
         EVENT_STORE: 'postgres',
         DATABASE_URL: db.url,
         SCREENING_THREADS: '0',
         API_RATE_LIMIT: '100000',
+        // Server mode: every process holds the same keys, given to it, never made by it.
+        ...serverKeys(),
       };
-      emergency = createTokens(dataDir, ['emergency'] as const).emergency;
+    });
+    afterAll(async () => {
+      for (const p of processes) p.child.kill('SIGKILL');
+      await db?.drop();
+      for (const dir of [dataDir, ...otherDirs]) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('2 API + 2 projector processes: kill -9 the active projector under load, the other takes over, read models equal a clean rebuild', async () => {
+      emergency = createTokens(dataDir, ['emergency'] as const, '000000', env).emergency;
       const projectors = [
         await startRoleProcess('projector', env),
         await startRoleProcess('projector', env),
@@ -192,7 +236,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       expect(apis).toHaveLength(2);
       const created = hubCli(
         ['user', 'create', '--role', 'analyst', '--name', '专班分析员', '--units', '310000'],
-        { HUB_DATA_DIR: dataDir },
+        env,
       );
       expect(created.status).toBe(0);
       const analyst = created.stdout.trim().split('\n').pop()!;
@@ -237,6 +281,103 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       } finally {
         await client.dispose();
       }
+    });
+
+    it('API processes with data directories of their own act as one hub: credentials, the audit chain and signed checkpoints are shared', async () => {
+      const [dirA, dirB] = [tempDataDir(), tempDataDir()];
+      otherDirs.push(dirA, dirB);
+      const envA = { ...env, HUB_DATA_DIR: dirA };
+      const envB = { ...env, HUB_DATA_DIR: dirB };
+      const [a, b] = [await startRoleProcess('api', envA), await startRoleProcess('api', envB)];
+      processes.push(a, b);
+      const publish = (p: HubProcess, token: string, id: string) =>
+        call(p, '/v1/events', token, { events: [inspection(id)] });
+
+      // A credential issued through one machine's hub command is accepted by the other's API …
+      const viaA = createTokens(dirA, ['emergency'] as const, '000000', envA).emergency;
+      const viaB = createTokens(dirB, ['emergency'] as const, '000000', envB).emergency;
+      expect((await publish(b, viaA, 'INS-SHARED-1')).status).toBe(201);
+      expect((await publish(a, viaB, 'INS-SHARED-2')).status).toBe(201);
+      // … a token no process issued is refused by both …
+      const forged = `${viaA.slice(0, -4)}AAAA`;
+      expect((await publish(a, forged, 'INS-SHARED-3')).status).toBe(401);
+      // … and revoking through one machine holds on the other at once.
+      const tokenIdOf = (token: string) =>
+        createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 12);
+      expect(hubCli(['token', 'revoke', tokenIdOf(viaA)], envB).status).toBe(0);
+      expect((await publish(a, viaA, 'INS-SHARED-4')).status).toBe(401);
+      expect((await publish(a, viaB, 'INS-SHARED-5')).status).toBe(201);
+
+      // Both processes audit into one chain, at the same time.
+      const other = createTokens(dirA, ['emergency'] as const, '000000', envA).emergency;
+      const asksCheckpoint = (p: HubProcess, token: string) =>
+        Array.from({ length: 10 }, () => call(p, '/v1/evidence/checkpoint', token));
+      const answers = await Promise.all([...asksCheckpoint(a, viaB), ...asksCheckpoint(b, other)]);
+      expect(answers.every((r) => r.status === 200 || r.status === 204)).toBe(true);
+      const log = new PostgresAuditLog({ connectionString: db.url, alg: 'sha256' });
+      try {
+        // Each process is asked with a credential of its own: the actor says who wrote what.
+        const asked = async (token: string) =>
+          (
+            await log.query(
+              { action: 'evidence.checkpoint', actorId: tokenIdOf(token) },
+              { first: 100 },
+            )
+          ).records.length;
+        // Reads are audited from a buffer: wait for both processes to write theirs.
+        for (let i = 0; i < 50 && ((await asked(viaB)) < 10 || (await asked(other)) < 10); i++)
+          await sleep(200);
+        expect(await asked(viaB)).toBe(10);
+        expect(await asked(other)).toBe(10);
+        const intact = await verifyAuditChain(log);
+        expect(intact.problems).toEqual([]);
+        expect(intact.records).toBeGreaterThanOrEqual(20);
+        // Positive control: the same check names a record changed after it was chained.
+        const client = new pg.Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ seq: string; document: string }>(
+            'SELECT seq, document FROM audit_log ORDER BY seq DESC LIMIT 1',
+          );
+          const last = rows[0]!;
+          await client.query('UPDATE audit_log SET document = $1 WHERE seq = $2', [
+            last.document.replace('"outcome":"ok"', '"outcome":"denied"'),
+            last.seq,
+          ]);
+          const changed = await verifyAuditChain(log);
+          expect(changed.problems.length).toBeGreaterThan(0);
+          await client.query('UPDATE audit_log SET document = $1 WHERE seq = $2', [
+            last.document,
+            last.seq,
+          ]);
+          expect((await verifyAuditChain(log)).problems).toEqual([]);
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await log.close();
+      }
+
+      // A checkpoint signed through one machine is what the other hands out, and verifies
+      // with the public key the other serves: both hold the one hub signing key.
+      const signed = hubCli(['verify', 'checkpoint'], envA);
+      expect(signed.status).toBe(0);
+      const checkpoint = JSON.parse(signed.stdout) as ChainCheckpoint;
+      const servedByB = await call(b, '/v1/evidence/checkpoint', viaB);
+      expect(servedByB.status).toBe(200);
+      expect(JSON.parse(servedByB.text)).toEqual(checkpoint);
+      const publicKeyOfB = (await call(b, '/v1/evidence/public-key', viaB)).text;
+      expect(checkpointProblem(checkpoint, publicKeyOfB)).toBeUndefined();
+      // Not vacuous: the same checkpoint with another count does not verify.
+      expect(
+        checkpointProblem({ ...checkpoint, count: checkpoint.count + 1 }, publicKeyOfB),
+      ).toMatch(/签名无效/);
+      const verified = hubCli(['verify'], envB);
+      expect(verified.stderr).toBe('');
+      const matched = /checkpoints matched: (\d+) of (\d+)/.exec(verified.stdout);
+      expect(Number(matched?.[1])).toBeGreaterThanOrEqual(1);
+      expect(matched?.[1]).toBe(matched?.[2]);
+      expect(verified.stdout).toMatch(/audit result: the audit trail is intact/);
     });
   },
 );

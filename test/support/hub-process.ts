@@ -1,12 +1,27 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { generateSigningKeyPair } from '@hub/crypto';
 
 export const HUB_MAIN = resolve(__dirname, '../../services/hub/dist/main.js');
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'hub-e2e-'));
+}
+
+/**
+ * The keys every process of a server-mode hub (DATABASE_URL) must be given alike, fresh for
+ * one test: the PII master key, the user-token secret and the hub's signing key.
+ */
+export function serverKeys(): Record<'HUB_PII_KEY' | 'HUB_JWT_SECRET' | 'HUB_SIGNING_KEY', string> {
+  const signing = generateSigningKeyPair('ed25519');
+  return {
+    HUB_PII_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    HUB_JWT_SECRET: randomBytes(32).toString('base64'),
+    HUB_SIGNING_KEY: signing.privateKeyPem + signing.publicKeyPem,
+  };
 }
 
 /** Runs a hub CLI command to completion. */
@@ -69,15 +84,20 @@ function spawnUntil(
   });
 }
 
-/** A credential per agency, created with the hub CLI; the token is the last line it prints. */
+/**
+ * A credential per agency, created with the hub CLI; the token is the last line it prints.
+ * `env`: the rest of the hub's configuration (server mode keeps credentials in PostgreSQL).
+ */
 export function createTokens<A extends string>(
   dataDir: string,
   agencies: readonly A[],
   units = '000000',
+  env: Record<string, string> = {},
 ): Record<A, string> {
   const tokens = {} as Record<A, string>;
   for (const agency of agencies) {
     const created = hubCli(['token', 'create', '--agency', agency, '--units', units], {
+      ...env,
       HUB_DATA_DIR: dataDir,
     });
     tokens[agency] = created.stdout.trim().split('\n').pop()!;

@@ -1,5 +1,4 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import {
   generateSigningKeyPair,
   keyIdOf,
@@ -60,6 +59,11 @@ export function loadOrCreateHubSigningKey(file: string, alg: SignatureAlg): HubS
     }
     pem = readFileSync(file, 'utf8');
   }
+  return parseHubSigningKey(pem, file);
+}
+
+/** The hub's signing key from PEM text (the private key, then the public key); `source` names it. */
+export function parseHubSigningKey(pem: string, source: string): HubSigningKey {
   const privateKeyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(
     pem,
   )?.[0];
@@ -67,12 +71,14 @@ export function loadOrCreateHubSigningKey(file: string, alg: SignatureAlg): HubS
     pem,
   )?.[0];
   if (!privateKeyPem || !publicKeyPem)
-    throw new Error(`${file} does not hold the hub's private and public key in PEM`);
+    throw new Error(`${source} does not hold the hub's private and public key in PEM`);
+  // A key from the environment may have lost its last newline: the PEM served is the same text.
+  const ended = (pem: string) => (pem.endsWith('\n') ? pem : `${pem}\n`);
   return {
     alg: signatureAlgOfPem(publicKeyPem),
     keyId: keyIdOf(publicKeyPem),
-    privateKeyPem,
-    publicKeyPem,
+    privateKeyPem: ended(privateKeyPem),
+    publicKeyPem: ended(publicKeyPem),
   };
 }
 
@@ -116,51 +122,16 @@ export function checkpointProblem(
   return valid ? undefined : '检查点签名无效 / the checkpoint signature does not verify';
 }
 
-/** Signed checkpoints, kept in the hub's evidence file (hub state, never rebuilt). */
-export class CheckpointStore {
-  private readonly db: Database.Database;
-
-  constructor(filename: string) {
-    this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS chain_checkpoints (
-      position TEXT NOT NULL, count INTEGER NOT NULL, head TEXT NOT NULL, signed_at TEXT NOT NULL,
-      document TEXT NOT NULL, PRIMARY KEY (position, signed_at))`);
-  }
-
-  save(checkpoint: ChainCheckpoint): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO chain_checkpoints VALUES (?, ?, ?, ?, ?)')
-      .run(
-        checkpoint.position,
-        checkpoint.count,
-        checkpoint.head,
-        checkpoint.signedAt,
-        JSON.stringify(checkpoint),
-      );
-  }
-
-  list(): ChainCheckpoint[] {
-    return this.db
-      .prepare<[], { document: string }>(
-        'SELECT document FROM chain_checkpoints ORDER BY count, signed_at',
-      )
-      .all()
-      .map((r) => JSON.parse(r.document) as ChainCheckpoint);
-  }
-
-  latest(): ChainCheckpoint | undefined {
-    const row = this.db
-      .prepare<[], { document: string }>(
-        'SELECT document FROM chain_checkpoints ORDER BY count DESC, signed_at DESC LIMIT 1',
-      )
-      .get();
-    return row ? (JSON.parse(row.document) as ChainCheckpoint) : undefined;
-  }
-
-  close(): void {
-    this.db.close();
-  }
+/**
+ * Where signed checkpoints are kept (hub state, never rebuilt): the evidence file of an embedded
+ * hub, or PostgreSQL for processes on several machines. One contract suite holds both to this.
+ */
+export interface CheckpointStore {
+  /** Keeps a checkpoint; the same one saved twice is kept once. */
+  save(checkpoint: ChainCheckpoint): Promise<void>;
+  /** Every checkpoint, oldest first (by count, then signing time). */
+  list(): Promise<ChainCheckpoint[]>;
+  /** The one furthest along, or undefined. */
+  latest(): Promise<ChainCheckpoint | undefined>;
+  close(): Promise<void>;
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { anEvent } from '@hub/event-store/contract';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { CheckpointStore, loadOrCreateHubSigningKey } from './checkpoints.js';
+import { loadOrCreateHubSigningKey } from './checkpoints.js';
 import { ChainNotary } from './notary.js';
+import { SqliteChainCheckpointStore } from './sqlite-checkpoint-store.js';
 import { verifyChain } from './verify-chain.js';
 
 let dir: string;
@@ -23,7 +24,7 @@ describe('chain notary over a store without a chain of its own', () => {
       const filename = join(dir, 'events.db');
       const store = new SqliteEventStore({ filename, chain: false });
       for (let i = 0; i < 25; i++) await store.append(`s-${i % 4}`, [anEvent()]);
-      const checkpoints = new CheckpointStore(join(dir, 'evidence.db'));
+      const checkpoints = new SqliteChainCheckpointStore(join(dir, 'evidence.db'));
       const key = loadOrCreateHubSigningKey(join(dir, 'hub-signing.key'), alg);
       const notary = new ChainNotary({
         store,
@@ -36,7 +37,7 @@ describe('chain notary over a store without a chain of its own', () => {
       for (let i = 0; i < 10; i++) await store.append('later', [anEvent()]);
       await new Promise((r) => setTimeout(r, 300));
       await notary.stop();
-      const signed = checkpoints.list();
+      const signed = await checkpoints.list();
       expect(signed.length).toBeGreaterThanOrEqual(2);
       expect(signed[signed.length - 1]).toMatchObject({ count: 35, position: '35' });
 
@@ -59,7 +60,7 @@ describe('chain notary over a store without a chain of its own', () => {
         derivedAlg: 'sm3',
       });
       await reopened.close();
-      checkpoints.close();
+      await checkpoints.close();
       expect(rewritten.problems.map((p) => p.kind)).toEqual(
         signed.map(() => 'checkpoint_mismatch'),
       );
@@ -69,7 +70,7 @@ describe('chain notary over a store without a chain of its own', () => {
   it('refuses a checkpoint signed by another key than the trusted one', async () => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     await store.append('s', [anEvent()]);
-    const checkpoints = new CheckpointStore(join(dir, 'evidence.db'));
+    const checkpoints = new SqliteChainCheckpointStore(join(dir, 'evidence.db'));
     const stranger = loadOrCreateHubSigningKey(join(dir, 'stranger.key'), 'ed25519');
     const trusted = loadOrCreateHubSigningKey(join(dir, 'hub-signing.key'), 'ed25519');
     const forged = await new ChainNotary({
@@ -83,7 +84,7 @@ describe('chain notary over a store without a chain of its own', () => {
       trustedPublicKeyPem: trusted.publicKeyPem,
     });
     await store.close();
-    checkpoints.close();
+    await checkpoints.close();
     expect(report.problems.map((p) => p.kind)).toEqual(['checkpoint_invalid']);
   });
 });

@@ -40,12 +40,14 @@ export class ChainNotary {
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private signing: Promise<unknown> = Promise.resolve();
+  /** start() resumes from the stored checkpoint before it follows; stop() waits for that. */
+  private starting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: NotaryOptions) {}
 
   /** Where the last checkpoint left the history: signed by this hub's key, or nothing. */
-  private resume(): Head | undefined {
-    const latest = this.options.checkpoints.latest();
+  private async resume(): Promise<Head | undefined> {
+    const latest = await this.options.checkpoints.latest();
     if (!latest || checkpointProblem(latest, this.options.key.publicKeyPem)) return undefined;
     return { position: BigInt(latest.position), count: latest.count, link: latest.head };
   }
@@ -57,7 +59,7 @@ export class ChainNotary {
 
   /** Reads what was recorded since the last checkpoint and signs the head if it moved. */
   async catchUpAndSign(): Promise<ChainCheckpoint | undefined> {
-    this.head = this.resume();
+    this.head = await this.resume();
     this.signed = this.head;
     for (;;) {
       const page = await this.options.store.readAll({
@@ -72,7 +74,11 @@ export class ChainNotary {
 
   /** Follows the store and signs every `everyEvents` records or `everyMs`. */
   start(): void {
-    this.head = this.resume();
+    this.starting = this.follow().catch((error: unknown) => this.options.onError?.(error));
+  }
+
+  private async follow(): Promise<void> {
+    this.head = await this.resume();
     this.signed = this.head;
     const everyEvents = this.options.everyEvents ?? 10_000;
     this.subscription = this.options.store.subscribeToAll(
@@ -102,7 +108,7 @@ export class ChainNotary {
     return signed;
   }
 
-  private signIfMoved(): ChainCheckpoint | undefined {
+  private async signIfMoved(): Promise<ChainCheckpoint | undefined> {
     const head = this.head;
     if (!head || (this.signed && this.signed.count === head.count)) return undefined;
     const checkpoint = signCheckpoint(
@@ -110,7 +116,7 @@ export class ChainNotary {
       head,
       (this.options.now ?? (() => new Date()))(),
     );
-    this.options.checkpoints.save(checkpoint);
+    await this.options.checkpoints.save(checkpoint);
     this.signed = head;
     this.options.onSigned?.(checkpoint);
     return checkpoint;
@@ -118,9 +124,10 @@ export class ChainNotary {
 
   /** Stops following; signs where the history stands, so a restart loses nothing. */
   async stop(): Promise<void> {
+    await this.starting;
     clearInterval(this.timer);
     await this.subscription?.stop();
     await this.signing;
-    this.signIfMoved();
+    await this.signIfMoved();
   }
 }

@@ -18,6 +18,7 @@ import {
   HubRecorder,
   directoryWriteProbe,
   WriteHealth,
+  PostgresCredentialStore,
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
@@ -53,11 +54,14 @@ import { SUITES } from '@hub/crypto';
 import {
   AgencyKeyring,
   ChainNotary,
-  CheckpointStore,
   loadOrCreateHubSigningKey,
+  parseHubSigningKey,
+  PostgresChainCheckpointStore,
+  SqliteChainCheckpointStore,
+  type CheckpointStore,
   type HubSigningKey,
 } from '@hub/evidence';
-import { AuditTrail, SqliteAuditLog } from '@hub/audit';
+import { AuditTrail, PostgresAuditLog, SqliteAuditLog, type AuditLog } from '@hub/audit';
 import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
 import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
 import { consoleIntake } from './intake/console-intake.js';
@@ -66,6 +70,7 @@ import {
   redactUrl,
   signaturesRequiredOf,
   xlsxLimitsOf,
+  ConfigError,
   type HubConfig,
 } from './config.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
@@ -137,7 +142,6 @@ async function openEventStore(
   }
 }
 
-/** Opens the stores the configuration names; hub state (credentials) lives in the data directory. */
 /**
  * The event store and credentials. `now` is the clock the embedded and PostgreSQL stores
  * record with: only the demo passes one, to record its campaign at the times its world had
@@ -149,7 +153,10 @@ export async function openStores(
 ): Promise<HubStores> {
   mkdirSync(config.dataDir, { recursive: true });
   const store = await openEventStore(config, options.now, options.logger);
-  const credentials = new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
+  // Server mode: every process, on whatever machine, accepts the credentials any one issued.
+  const credentials: CredentialStore = config.DATABASE_URL
+    ? new PostgresCredentialStore({ connectionString: config.DATABASE_URL })
+    : new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
   return {
     store,
     credentials,
@@ -199,8 +206,21 @@ export function chainAlgOf(config: HubConfig): ChainAlg {
   return SUITES[config.HUB_CRYPTO_SUITE].hash;
 }
 
-/** The hub's own signing key (Ed25519 or SM2, as the suite says): it signs chain checkpoints. */
+/**
+ * The hub's own signing key (Ed25519 or SM2, as the suite says): it signs chain checkpoints.
+ * HUB_SIGNING_KEY (required in server mode, so every process signs with one key), or a key file
+ * made in the data directory on the embedded defaults.
+ */
 export function openHubSigningKey(config: HubConfig): HubSigningKey {
+  if (config.HUB_SIGNING_KEY) {
+    const key = parseHubSigningKey(config.HUB_SIGNING_KEY, 'HUB_SIGNING_KEY');
+    const expected = SUITES[config.HUB_CRYPTO_SUITE].signature;
+    if (key.alg !== expected)
+      throw new ConfigError(
+        `HUB_SIGNING_KEY is an ${key.alg} key, but HUB_CRYPTO_SUITE=${config.HUB_CRYPTO_SUITE} signs with ${expected}`,
+      );
+    return key;
+  }
   mkdirSync(config.dataDir, { recursive: true });
   return loadOrCreateHubSigningKey(
     join(config.dataDir, 'hub-signing.key'),
@@ -208,17 +228,22 @@ export function openHubSigningKey(config: HubConfig): HubSigningKey {
   );
 }
 
-/** Signed checkpoints of the chain: hub state (evidence.db), never rebuilt. */
+/** Signed checkpoints of the chain: hub state (evidence.db, or PostgreSQL), never rebuilt. */
 export function openCheckpoints(config: HubConfig): CheckpointStore {
+  if (config.DATABASE_URL)
+    return new PostgresChainCheckpointStore({ connectionString: config.DATABASE_URL });
   mkdirSync(config.dataDir, { recursive: true });
-  return new CheckpointStore(join(config.dataDir, 'evidence.db'));
+  return new SqliteChainCheckpointStore(join(config.dataDir, 'evidence.db'));
 }
 
 /**
- * The audit log: hub state (audit.db, never rebuilt), chained with the suite's hash and kept
- * for HUB_AUDIT_RETENTION_DAYS at least.
+ * The audit log: hub state (audit.db, or PostgreSQL in server mode, where the processes append
+ * to one chain), never rebuilt, chained with the suite's hash and kept for
+ * HUB_AUDIT_RETENTION_DAYS at least.
  */
-export function openAuditLog(config: HubConfig, writerThread = false): SqliteAuditLog {
+export function openAuditLog(config: HubConfig, writerThread = false): AuditLog {
+  if (config.DATABASE_URL)
+    return new PostgresAuditLog({ connectionString: config.DATABASE_URL, alg: chainAlgOf(config) });
   mkdirSync(config.dataDir, { recursive: true });
   return new SqliteAuditLog(join(config.dataDir, 'audit.db'), {
     alg: chainAlgOf(config),
@@ -523,7 +548,7 @@ export async function startHub(
       await relay?.stop();
       await runner.stop();
       await notary.stop();
-      checkpoints.close();
+      await checkpoints.close();
       await screeningThreads?.close();
       jobs.close();
       users.close();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { MIN_AUDIT_RETENTION_DAYS } from '@hub/audit';
@@ -34,6 +35,14 @@ const ConfigSchema = z.object({
   HUB_JWT_SECRET: z
     .string()
     .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be at least 32 random bytes in base64')
+    .optional(),
+  /** The hub's signing key (PEM: private then public key), as `hub-signing.key` holds it. */
+  HUB_SIGNING_KEY: z
+    .string()
+    .regex(
+      /-----BEGIN PRIVATE KEY-----[\s\S]+-----BEGIN PUBLIC KEY-----/,
+      'must be the private and the public key in PEM',
+    )
     .optional(),
   /**
    * The algorithms of the deployment, chosen once: `international` (SHA-256, Ed25519,
@@ -131,6 +140,13 @@ const ConfigSchema = z.object({
 
 export type HubConfig = z.infer<typeof ConfigSchema> & { dataDir: string };
 
+/**
+ * Keys every process of a server-mode hub must hold alike, given in the environment or, with
+ * `_FILE`, as the path of a file (a mounted secret). Embedded, a missing one is made in the data
+ * directory; in server mode processes on other machines could not share it, so it is required.
+ */
+const SECRET_FILE_VARIABLES = ['HUB_PII_KEY', 'HUB_JWT_SECRET', 'HUB_SIGNING_KEY'] as const;
+
 /** Variables of the hub's own prefix that it does not know are refused: a typo must not pass silently. */
 const KNOWN_PREFIXED = new Set([
   'HUB_DATA_DIR',
@@ -138,6 +154,8 @@ const KNOWN_PREFIXED = new Set([
   'HUB_PII_KEY',
   'HUB_PII_PREVIOUS_KEYS',
   'HUB_JWT_SECRET',
+  'HUB_SIGNING_KEY',
+  ...SECRET_FILE_VARIABLES.map((name) => `${name}_FILE`),
   'HUB_FUTURE_TOLERANCE_SECONDS',
   'HUB_LATE_EVENT_DAYS',
   'HUB_CRYPTO_SUITE',
@@ -153,6 +171,7 @@ const SECRETS = new Set([
   'HUB_PII_KEY',
   'HUB_PII_PREVIOUS_KEYS',
   'HUB_JWT_SECRET',
+  'HUB_SIGNING_KEY',
   'KAFKA_SASL_PASSWORD',
 ]);
 
@@ -160,11 +179,48 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
+/** Server mode without a key that every process must share: the hub does not start. */
+export class ServerKeyMissingError extends Error {
+  readonly code = 'SERVER_KEY_MISSING';
+}
+
+/** The secrets given as files (`HUB_PII_KEY_FILE` …) read into their variables. */
+function withSecretFiles(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  const resolved = { ...env };
+  for (const name of SECRET_FILE_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name])
+      throw new ConfigError(`${name} and ${name}_FILE are both set: give the key one way only`);
+    try {
+      resolved[name] = readFileSync(isAbsolute(file) ? file : resolve(cwd, file), 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(
+        `${name}_FILE=${JSON.stringify(file)} cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+  return resolved;
+}
+
+/** In server mode (DATABASE_URL) every shared key must be configured, never made per process. */
+function requireServerKeys(config: z.infer<typeof ConfigSchema>): void {
+  if (!config.DATABASE_URL) return;
+  const missing = SECRET_FILE_VARIABLES.filter((name) => !config[name]);
+  if (missing.length === 0) return;
+  const names = missing.map((name) => `${name}（或 ${name}_FILE）`).join('、');
+  throw new ServerKeyMissingError(
+    `服务器模式（已设置 DATABASE_URL）必须配置 ${names}：各进程须使用同一密钥，不能各自生成 / ` +
+      `server mode (DATABASE_URL is set) needs ${missing.join(', ')} (or ${missing.map((n) => `${n}_FILE`).join(', ')}): every process must hold the same key, none may make its own`,
+  );
+}
+
 /** Parses the environment once, naming each variable that is wrong. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HubConfig {
-  const unknown = Object.keys(env).filter((k) => k.startsWith('HUB_') && !KNOWN_PREFIXED.has(k));
+export function loadConfig(given: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): HubConfig {
+  const unknown = Object.keys(given).filter((k) => k.startsWith('HUB_') && !KNOWN_PREFIXED.has(k));
   if (unknown.length > 0)
     throw new ConfigError(`unknown configuration variable(s): ${unknown.join(', ')}`);
+  const env = withSecretFiles(given, cwd);
   const relevant = Object.fromEntries(
     Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
   );
@@ -186,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'EVENT_STORE=postgres needs DATABASE_URL (e.g. postgres://hub@db:5432/hub): the events and the read models live there',
     );
   }
+  requireServerKeys(parsed.data);
   if (
     parsed.data.KAFKA_SASL_MECHANISM &&
     !(parsed.data.KAFKA_SASL_USERNAME && parsed.data.KAFKA_SASL_PASSWORD)

@@ -18,7 +18,7 @@ export function evidenceRouter(deps: {
     '/v1/evidence/checkpoint',
     audited(deps.audit, 'evidence.checkpoint'),
     async (_req, res) => {
-      const checkpoint = (await deps.notary.signNow()) ?? deps.checkpoints.latest();
+      const checkpoint = (await deps.notary.signNow()) ?? (await deps.checkpoints.latest());
       if (checkpoint) noteAudit(res, { subject: { count: checkpoint.count } });
       if (!checkpoint) {
         res.status(204).end();

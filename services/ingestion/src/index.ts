@@ -2,6 +2,7 @@ export * from './app.js';
 export * from './metrics.js';
 export * from './credentials/credential-store.js';
 export * from './credentials/sqlite-credential-store.js';
+export * from './credentials/postgres-credential-store.js';
 export * from './http/problem.js';
 export * from './http/bounded-body.js';
 export { toAppendRequests, MAX_EVENTS_PER_BATCH } from './http/publish-events.js';

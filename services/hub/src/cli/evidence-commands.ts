@@ -87,7 +87,7 @@ async function verifyOrSign(
         key,
         derivedAlg: chainAlgOf(config),
       });
-      const signed = (await notary.catchUpAndSign()) ?? checkpoints.latest();
+      const signed = (await notary.catchUpAndSign()) ?? (await checkpoints.latest());
       if (!signed)
         throw new UsageError('事件库为空，无可签署的检查点 / the store is empty: nothing to sign');
       const text = `${JSON.stringify(signed, null, 2)}\n`;
@@ -108,8 +108,9 @@ async function verifyOrSign(
         ? readFileSync(flags['public-key'], 'utf8')
         : key.publicKeyPem;
     const given = files.map(readCheckpoint);
+    const stored = await checkpoints.list();
     const report = await verifyChain(stores.store, {
-      checkpoints: [...checkpoints.list(), ...given],
+      checkpoints: [...stored, ...given],
       trustedPublicKeyPem: trusted,
       derivedAlg: chainAlgOf(config),
     });
@@ -119,7 +120,7 @@ async function verifyOrSign(
         `  其中 ${report.unchained} 条记录早于事件链，未受其保护 / ${report.unchained} records predate the chain and are not covered by it`,
       );
     out(
-      `检查点 checkpoints matched: ${report.checkpointsMatched} of ${checkpoints.list().length + given.length}`,
+      `检查点 checkpoints matched: ${report.checkpointsMatched} of ${stored.length + given.length}`,
     );
     if (report.head) out(`链头 head: position ${report.head.position} ${report.head.link}`);
     const signatures = await verifyAgencySignatures(stores.store);
@@ -146,7 +147,7 @@ async function verifyOrSign(
     });
     if (count > 0) process.exitCode = 1;
   } finally {
-    checkpoints.close();
+    await checkpoints.close();
     await stores.close();
   }
 }

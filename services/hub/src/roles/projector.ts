@@ -106,7 +106,7 @@ export async function startProjector(config: HubConfig, logger: Logger): Promise
       await new Promise((r) => server.close(r));
       await lease.stop();
       await relay.stop();
-      checkpoints.close();
+      await checkpoints.close();
       await readModels.close();
       await stores.close();
       vault.close();
