@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ExceptPair } from '@hub/domain';
 
 /**
  * Aggregates of rm_facts that a form reads instead of the facts, so that its cost grows with
@@ -38,6 +39,24 @@ CREATE TABLE IF NOT EXISTS rm_distinct_days (
   prev INTEGER NOT NULL,
   n INTEGER NOT NULL,
   PRIMARY KEY (measure, digits, scope, day, prev)
+) WITHOUT ROWID;
+-- For a measure with an \`except\`: its keys that the except measure also has. A key with
+-- (day, prev) of the measure in a division (digits, scope) and (eday, eprev) of the except
+-- measure in the division of \`within\` digits holding it counts n times here. Its keys of days
+-- [from, to] that the except measure has in [efrom, eto] are counted by day and eday in range
+-- with prev < from and eprev < efrom: each key once.
+CREATE TABLE IF NOT EXISTS rm_except_days (
+  measure INTEGER NOT NULL,
+  except_measure INTEGER NOT NULL,
+  digits INTEGER NOT NULL,
+  within INTEGER NOT NULL,
+  scope INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  prev INTEGER NOT NULL,
+  eday INTEGER NOT NULL,
+  eprev INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (measure, except_measure, digits, within, scope, day, prev, eday, eprev)
 ) WITHOUT ROWID;
 -- The latest recorded time among the facts: an "as of" at or after it is answered from the
 -- aggregates. An upper bound is enough.
@@ -102,6 +121,7 @@ function chunkedRun(
  */
 export function createAggregatesWriter(
   db: Database.Database,
+  pairs: readonly ExceptPair[],
 ): (facts: readonly InsertedFact[]) => void {
   const addSums = chunkedRun(
     db,
@@ -119,6 +139,14 @@ export function createAggregatesWriter(
     db,
     (rows) => `INSERT INTO rm_key_days (measure, dkey, digits, scope, day) VALUES ${rows}`,
     5,
+  );
+  const addExceptDays = chunkedRun(
+    db,
+    (rows) => `INSERT INTO rm_except_days
+     (measure, except_measure, digits, within, scope, day, prev, eday, eprev, n) VALUES ${rows}
+     ON CONFLICT (measure, except_measure, digits, within, scope, day, prev, eday, eprev)
+     DO UPDATE SET n = n + excluded.n`,
+    10,
   );
   const knownDays = db
     .prepare<[number, string], [number, number, number]>(
@@ -155,50 +183,122 @@ export function createAggregatesWriter(
     putRecorded.run(recorded);
 
     const counts = new Map<string, [number, number, number, number, number, number]>();
-    const count = (measure: number, digits: number, scope: number, day: number, prev: number, n: number) => {
-      const at = `${measure}:${digits}:${scope}:${day}:${prev}`;
+    const count = (measure: number, division: number, day: number, prev: number, n: number) => {
+      const at = `${measure}:${division}:${day}:${prev}`;
       const cell = counts.get(at);
       if (cell) cell[5] += n;
-      else counts.set(at, [measure, digits, scope, day, prev, n]);
+      else
+        counts.set(at, [measure, Math.floor(division / DIVISION), division % DIVISION, day, prev, n]);
     };
     const newKeyDays: unknown[] = [];
-    for (const { measure, dkey, unitDays } of keys.values()) {
-      // The key's days per division, as known before this transaction, then as it adds them.
-      const daysOf = new Map<number, number[]>();
-      for (const [digits, scope, day] of knownDays.all(measure, dkey)) {
-        const division = digits * 1_000_000 + scope;
-        const days = daysOf.get(division);
-        if (days) days.push(day);
-        else daysOf.set(division, [day]);
-      }
-      for (let i = 0; i < unitDays.length; i += 2) {
-        const unit = unitDays[i]!;
-        const day = unitDays[i + 1]!;
-        for (const [digits, size] of DIVISIONS) {
-          const scope = Math.floor(unit / size);
-          const division = digits * 1_000_000 + scope;
-          const days = daysOf.get(division) ?? [];
-          if (days.length === 0) daysOf.set(division, days);
-          if (days.includes(day)) continue;
-          // A day d new in the division, between the key's days p (or -1) and n (or none):
-          // (d, p) is counted, and n's previous day becomes d instead of p.
-          let prev = -1;
-          let next: number | undefined;
-          for (const other of days) {
-            if (other < day && other > prev) prev = other;
-            if (other > day && (next === undefined || other < next)) next = other;
-          }
-          count(measure, digits, scope, day, prev, 1);
-          if (next !== undefined) {
-            count(measure, digits, scope, next, prev, -1);
-            count(measure, digits, scope, next, day, 1);
-          }
-          days.push(day);
-          newKeyDays.push(measure, dkey, digits, scope, day);
-        }
+    const states = new Map<string, KeyDays>();
+    for (const [keyAt, { measure, dkey, unitDays }] of keys) {
+      const state = keyDays(measure, dkey, unitDays);
+      states.set(keyAt, state);
+      for (const [division, days] of state.now) {
+        const before = state.before.get(division) ?? [];
+        if (days.length === before.length) continue;
+        // The key's (day, prev) entries in the division, as they are less as they were.
+        for (const [day, prev] of entries(before)) count(measure, division, day, prev, -1);
+        for (const [day, prev] of entries(days)) count(measure, division, day, prev, 1);
+        for (const day of days)
+          if (!before.includes(day))
+            newKeyDays.push(measure, dkey, Math.floor(division / DIVISION), division % DIVISION, day);
       }
     }
     addKeyDays(newKeyDays);
     addDistinctDays([...counts.values()].filter((c) => c[5] !== 0).flat());
+    addExceptDays(exceptDaysChanged(keys, states));
   };
+
+  /** The key's days per division, as known before this transaction and with `unitDays` added. */
+  function keyDays(measure: number, dkey: string, unitDays: readonly number[]): KeyDays {
+    const before = new Map<number, number[]>();
+    for (const [digits, scope, day] of knownDays.all(measure, dkey)) {
+      const division = digits * DIVISION + scope;
+      const days = before.get(division);
+      if (days) days.push(day);
+      else before.set(division, [day]);
+    }
+    const now = new Map([...before].map(([division, days]) => [division, [...days]]));
+    for (let i = 0; i < unitDays.length; i += 2) {
+      const unit = unitDays[i]!;
+      const day = unitDays[i + 1]!;
+      for (const [digits, size] of DIVISIONS) {
+        const division = digits * DIVISION + Math.floor(unit / size);
+        const days = now.get(division);
+        if (!days) now.set(division, [day]);
+        else if (!days.includes(day)) days.push(day);
+      }
+    }
+    return { before, now };
+  }
+
+  /**
+   * The rm_except_days rows changed by the keys this transaction touched in either measure
+   * of an except pair: the pairs of entries the key had are taken away, those it has added.
+   */
+  function exceptDaysChanged(
+    keys: ReadonlyMap<string, { measure: number; dkey: string }>,
+    states: Map<string, KeyDays>,
+  ): unknown[] {
+    const changes = new Map<string, number[]>();
+    const touched = new Set<string>();
+    for (const { measure, dkey } of keys.values())
+      for (const pair of pairs)
+        if (pair.measureId === measure || pair.exceptMeasureId === measure)
+          touched.add(`${pair.measureId}:${pair.exceptMeasureId}\u0000${dkey}`);
+    const stateOf = (measure: number, dkey: string): KeyDays => {
+      const at = `${measure}\u0000${dkey}`;
+      let state = states.get(at);
+      if (!state) {
+        state = keyDays(measure, dkey, []);
+        states.set(at, state);
+      }
+      return state;
+    };
+    for (const at of touched) {
+      const split = at.indexOf('\u0000');
+      const [measure, except] = at.slice(0, split).split(':').map(Number) as [number, number];
+      const dkey = at.slice(split + 1);
+      const counted = stateOf(measure, dkey);
+      const excepted = stateOf(except, dkey);
+      const add = (side: 'before' | 'now', sign: number) => {
+        for (const [division, days] of counted[side]) {
+          const digits = Math.floor(division / DIVISION);
+          const scope = division % DIVISION;
+          for (const within of [2, 4, 6].filter((w) => w <= digits)) {
+            const outer = within * DIVISION + Math.floor(scope / 10 ** (digits - within));
+            const exceptDays = excepted[side].get(outer);
+            if (!exceptDays) continue;
+            for (const [day, prev] of entries(days))
+              for (const [eday, eprev] of entries(exceptDays)) {
+                const row = [measure, except, digits, within, scope, day, prev, eday, eprev];
+                const rowAt = row.join(':');
+                const change = changes.get(rowAt);
+                if (change) change[9]! += sign;
+                else changes.set(rowAt, [...row, sign]);
+              }
+          }
+        }
+      };
+      add('before', -1);
+      add('now', 1);
+    }
+    return [...changes.values()].filter((c) => c[9] !== 0).flat();
+  }
+}
+
+/** A key's days per division (digits × DIVISION + scope), before a transaction and now. */
+interface KeyDays {
+  before: Map<number, number[]>;
+  now: Map<number, number[]>;
+}
+
+const DIVISION = 1_000_000;
+
+/** A key's days in a division as (day, previous day or -1) entries, the unit of every count. */
+function entries(days: readonly number[]): Array<[number, number]> {
+  const sorted = [...days].sort((a, b) => a - b);
+  return sorted.map((day, i) => [day, i === 0 ? -1 : sorted[i - 1]!]);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readModelStoreContract } from '../contract/index.js';
+import { CONTRACT_EXCEPT_PAIRS, readModelStoreContract } from '../contract/index.js';
 import { SqliteReadModelStore } from './sqlite-read-model-store.js';
 
 describe.each([
@@ -16,7 +16,10 @@ describe.each([
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hub-rm-'));
       dirs.push(dir);
-      const store = new SqliteReadModelStore(join(dir, 'hub.db'), { writerThread });
+      const store = new SqliteReadModelStore(join(dir, 'hub.db'), {
+        writerThread,
+        exceptPairs: CONTRACT_EXCEPT_PAIRS,
+      });
       files.set(store, join(dir, 'hub.db'));
       return store;
     },
@@ -24,8 +27,12 @@ describe.each([
       const file = files.get(store);
       if (!file) throw new Error('a store the contract did not open');
       const db = new Database(file);
-      db.exec('UPDATE rm_fact_sums SET lo = lo + 1; UPDATE rm_distinct_days SET n = n + 1');
+      db.exec(
+        'UPDATE rm_fact_sums SET lo = lo + 1; UPDATE rm_distinct_days SET n = n + 1;' +
+          ' UPDATE rm_except_days SET n = n + 1',
+      );
       db.close();
     },
+    { exceptFromAggregates: true },
   );
 });

@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ExceptPair } from '@hub/domain';
 import {
   CheckpointConflictError,
   ReadModelStoreFullError,
@@ -65,6 +66,7 @@ export const STATISTICS_TABLES = [
   'rm_fact_sums',
   'rm_key_days',
   'rm_distinct_days',
+  'rm_except_days',
   'rm_fact_recorded',
 ] as const;
 
@@ -128,7 +130,10 @@ export interface BatchWriter {
   reset(projection: string): void;
 }
 
-export function createBatchWriter(db: Database.Database): BatchWriter {
+export function createBatchWriter(
+  db: Database.Database,
+  exceptPairs: readonly ExceptPair[] = [],
+): BatchWriter {
   const getCheckpoint = db.prepare<[string], { position: string }>(
     'SELECT position FROM rm_checkpoints WHERE projection = ?',
   );
@@ -153,7 +158,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   const putFact = insertFacts(1);
   const putFacts = insertFacts(FACTS_PER_STATEMENT);
   const chunk = FACTS_PER_STATEMENT * FACT_COLUMNS;
-  const addToAggregates = createAggregatesWriter(db);
+  const addToAggregates = createAggregatesWriter(db, exceptPairs);
 
   const apply = db.transaction((batches: readonly WriterBatch[]) => {
     const now = new Date().toISOString();
