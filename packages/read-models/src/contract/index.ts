@@ -326,7 +326,9 @@ export function readModelStoreContract(
         (q.aggregate === 'distinct' && q.unitFrom === 310101 && q.groupDigits !== 6);
       expect(wrong.filter((w) => factsOnly(w.query))).toEqual([]);
       if (exceptFromAggregates)
-        expect(wrong.filter((w) => w.query.exceptMeasureId !== undefined).length).toBeGreaterThan(5);
+        expect(wrong.filter((w) => w.query.exceptMeasureId !== undefined).length).toBeGreaterThan(
+          5,
+        );
     }, 60_000);
 
     // Every except query: the measure's keys less the except measure's in other days.

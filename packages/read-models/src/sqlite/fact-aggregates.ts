@@ -158,8 +158,14 @@ export function createAggregatesWriter(
      ON CONFLICT (id) DO UPDATE SET max_ms = max(max_ms, excluded.max_ms)`,
   );
 
+  // Sums of at most 2^20 terms below 2^32 each: exact in a JavaScript number.
+  const FACTS_PER_FOLD = 1 << 20;
   return (facts) => {
-    if (facts.length === 0) return;
+    for (let i = 0; i < facts.length; i += FACTS_PER_FOLD)
+      fold(i === 0 && facts.length <= FACTS_PER_FOLD ? facts : facts.slice(i, i + FACTS_PER_FOLD));
+  };
+
+  function fold(facts: readonly InsertedFact[]): void {
     const sums = new Map<string, [number, number, number, number, number]>();
     // Per measure and key, the (unit, day) pairs newly seen: flat, two numbers each.
     const keys = new Map<string, { measure: number; dkey: string; unitDays: number[] }>();
@@ -167,7 +173,6 @@ export function createAggregatesWriter(
     for (const [measure, unit, day, hi, lo, dkey, recordedMs] of facts) {
       const at = `${measure}:${unit}:${day}`;
       const sum = sums.get(at);
-      // Each term is below 2^32 and a transaction holds far fewer than 2^20 facts: exact.
       if (sum) {
         sum[3] += hi;
         sum[4] += lo;
@@ -188,7 +193,14 @@ export function createAggregatesWriter(
       const cell = counts.get(at);
       if (cell) cell[5] += n;
       else
-        counts.set(at, [measure, Math.floor(division / DIVISION), division % DIVISION, day, prev, n]);
+        counts.set(at, [
+          measure,
+          Math.floor(division / DIVISION),
+          division % DIVISION,
+          day,
+          prev,
+          n,
+        ]);
     };
     const newKeyDays: unknown[] = [];
     const states = new Map<string, KeyDays>();
@@ -198,18 +210,24 @@ export function createAggregatesWriter(
       for (const [division, days] of state.now) {
         const before = state.before.get(division) ?? [];
         if (days.length === before.length) continue;
-        // The key's (day, prev) entries in the division, as they are less as they were.
+        // The key's (day, prev) entries in the division now, less those it had before.
         for (const [day, prev] of entries(before)) count(measure, division, day, prev, -1);
         for (const [day, prev] of entries(days)) count(measure, division, day, prev, 1);
         for (const day of days)
           if (!before.includes(day))
-            newKeyDays.push(measure, dkey, Math.floor(division / DIVISION), division % DIVISION, day);
+            newKeyDays.push(
+              measure,
+              dkey,
+              Math.floor(division / DIVISION),
+              division % DIVISION,
+              day,
+            );
       }
     }
     addKeyDays(newKeyDays);
     addDistinctDays([...counts.values()].filter((c) => c[5] !== 0).flat());
     addExceptDays(exceptDaysChanged(keys, states));
-  };
+  }
 
   /** The key's days per division, as known before this transaction and with `unitDays` added. */
   function keyDays(measure: number, dkey: string, unitDays: readonly number[]): KeyDays {
