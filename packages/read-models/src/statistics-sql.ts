@@ -1,4 +1,4 @@
-import { groupUnit, type CellQuery } from '@hub/domain';
+import { groupUnit, type CellQuery, type ExceptPair } from '@hub/domain';
 
 /** SQL of a statistics query, shared by the SQLite and PostgreSQL stores (`$n` → `?` for SQLite). */
 export function statisticsSql(
@@ -42,12 +42,14 @@ export function statisticsSql(
  * (rm_fact_sums, rm_distinct_days): its cost grows with units × days, not with events. The
  * caller uses it only when the answer is exact: without an "as of", or with one at or after
  * the latest recorded fact. Undefined where only the facts can answer: a distinct count over
- * units that are not whole divisions, and the anti-join of an `except` (keys against keys).
+ * units that are not whole divisions, and an `except` of a pair the store does not keep in
+ * rm_except_days (`exceptPairs`; PostgreSQL keeps none).
  */
 export function aggregatesSql(
   query: CellQuery,
+  exceptPairs: readonly ExceptPair[] = [],
 ): { sql: string; params: Array<number | bigint> } | undefined {
-  if (query.exceptMeasureId !== undefined) return undefined;
+  if (query.exceptMeasureId !== undefined) return exceptSql(query, exceptPairs);
   const params: number[] = [];
   const p = (value: number) => {
     params.push(value);
@@ -75,6 +77,48 @@ export function aggregatesSql(
       ` AND day BETWEEN ${p(query.dayFrom)} AND ${p(query.dayTo)} AND prev < ${p(query.dayFrom)}` +
       // A group whose keys all lie outside the days has rows that add up to nothing.
       ` GROUP BY 1 HAVING SUM(n) > 0`,
+    params,
+  };
+}
+
+/**
+ * An `except` count from the aggregates: the keys of the measure in the days (as a distinct
+ * count does) less those of them the except measure has in its days anywhere in the range,
+ * which rm_except_days counts once per key (its first day in each range, as rm_distinct_days).
+ */
+function exceptSql(
+  query: CellQuery,
+  exceptPairs: readonly ExceptPair[],
+): { sql: string; params: Array<number | bigint> } | undefined {
+  const kept = exceptPairs.some(
+    (p) => p.measureId === query.measureId && p.exceptMeasureId === query.exceptMeasureId,
+  );
+  const within = divisionDigits(query.unitFrom, query.unitTo);
+  if (!kept || query.aggregate !== 'distinct' || within === undefined) return undefined;
+  // Rows finer than the range, or one total over it; a grouping coarser than the range is
+  // left to the facts (no form asks for it).
+  const digits = query.groupDigits || within;
+  if (digits < within) return undefined;
+  const size = 10 ** (6 - digits);
+  const params: number[] = [];
+  const p = (value: number) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const exceptDays = query.exceptDays ?? { from: query.dayFrom, to: query.dayTo };
+  const group = query.groupDigits ? 'scope' : '0';
+  const cells = (measureId: number) =>
+    `measure = ${p(measureId)} AND digits = ${p(digits)}` +
+    ` AND scope BETWEEN ${p(query.unitFrom / size)} AND ${p((query.unitTo + 1) / size - 1)}` +
+    ` AND day BETWEEN ${p(query.dayFrom)} AND ${p(query.dayTo)} AND prev < ${p(query.dayFrom)}`;
+  return {
+    sql:
+      `SELECT g, 0 AS hi, SUM(n) AS lo FROM (` +
+      `SELECT ${group} AS g, n FROM rm_distinct_days WHERE ${cells(query.measureId)}` +
+      ` UNION ALL SELECT ${group} AS g, -n AS n FROM rm_except_days` +
+      ` WHERE ${cells(query.measureId)} AND except_measure = ${p(query.exceptMeasureId!)} AND within = ${p(within)}` +
+      ` AND eday BETWEEN ${p(exceptDays.from)} AND ${p(exceptDays.to)} AND eprev < ${p(exceptDays.from)}` +
+      `) AS counted GROUP BY 1 HAVING SUM(n) > 0`,
     params,
   };
 }

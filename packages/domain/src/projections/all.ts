@@ -12,7 +12,8 @@ export const statisticsProjection: FactProjection = {
   // 2: a summed value past MAX_SUMMABLE (stored before amounts were bounded) adds nothing.
   // 3: aggregates per unit and day beside the facts (forms read them): a read model built
   // before has none, so it is rebuilt.
-  version: 3,
+  // 4: an `except` answered from the aggregates (SQLite rm_except_days): rebuilt to fill them.
+  version: 4,
   handles: STATISTIC_MEASURES.eventTypes(),
   factsOf: (event) => statisticFactsOf(event),
   warningsOf: (event) => statisticWarningsOf(event),

@@ -73,9 +73,16 @@ export function exceptMeasureOf(measure: Measure): Measure | undefined {
   return { kind: 'count', event: measure.except.event, distinct: measure.except.field };
 }
 
+/** A counted measure and the measure whose keys it leaves out (read models keep both together). */
+export interface ExceptPair {
+  measureId: number;
+  exceptMeasureId: number;
+}
+
 export class MeasureRegistry {
   private readonly byKey = new Map<string, RegisteredMeasure>();
   private readonly byEvent = new Map<string, RegisteredMeasure[]>();
+  private readonly excepts: ExceptPair[] = [];
 
   constructor(measures: Iterable<Measure>) {
     const ids = new Map<number, string>();
@@ -102,7 +109,17 @@ export class MeasureRegistry {
         this.byKey.set(key, registered);
         this.byEvent.set(m.event, [...(this.byEvent.get(m.event) ?? []), registered]);
       }
+      const except = exceptMeasureOf(measure);
+      if (except) {
+        const pair = { measureId: this.idOf(measure), exceptMeasureId: this.idOf(except) };
+        if (!this.excepts.some((p) => p.measureId === pair.measureId)) this.excepts.push(pair);
+      }
     }
+  }
+
+  /** Each measure with an `except` and the measure it leaves keys out by. */
+  exceptPairs(): readonly ExceptPair[] {
+    return this.excepts;
   }
 
   idOf(measure: Measure): number {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readModelStoreContract } from '../contract/index.js';
+import type { CellQuery } from '@hub/domain';
+import { CONTRACT_EXCEPT_PAIRS, readModelStoreContract } from '../contract/index.js';
 import { SqliteReadModelStore } from './sqlite-read-model-store.js';
 
 describe.each([
@@ -16,7 +17,10 @@ describe.each([
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hub-rm-'));
       dirs.push(dir);
-      const store = new SqliteReadModelStore(join(dir, 'hub.db'), { writerThread });
+      const store = new SqliteReadModelStore(join(dir, 'hub.db'), {
+        writerThread,
+        exceptPairs: CONTRACT_EXCEPT_PAIRS,
+      });
       files.set(store, join(dir, 'hub.db'));
       return store;
     },
@@ -24,8 +28,67 @@ describe.each([
       const file = files.get(store);
       if (!file) throw new Error('a store the contract did not open');
       const db = new Database(file);
-      db.exec('UPDATE rm_fact_sums SET lo = lo + 1; UPDATE rm_distinct_days SET n = n + 1');
+      db.exec(
+        'UPDATE rm_fact_sums SET lo = lo + 1; UPDATE rm_distinct_days SET n = n + 1;' +
+          ' UPDATE rm_except_days SET n = n + 1',
+      );
       db.close();
     },
+    { exceptFromAggregates: true },
   );
+});
+
+describe('SqliteReadModelStore opening a file kept by triggers (schema before the writer kept the aggregates)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-rm-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fact = (position: bigint) => ({
+    measureId: 7,
+    unit: '310104',
+    day: 20240701,
+    position,
+    eventId: `e${position}`,
+    value: 5,
+    distinctKey: `k${position}`,
+    recordedMs: 1000,
+  });
+  const batch = (after: bigint | undefined, position: bigint) => ({
+    projection: 'statistics',
+    version: 4,
+    after,
+    position,
+    documents: [],
+    facts: [fact(position)],
+  });
+  const query: CellQuery = {
+    measureId: 7,
+    aggregate: 'sum',
+    unitFrom: 310000,
+    unitTo: 319999,
+    dayFrom: 20240701,
+    dayTo: 20240731,
+    groupDigits: 0,
+  };
+
+  it.each([
+    ['the old triggers', true, 10n],
+    ['(control) a trigger that is not among them', false, 15n],
+  ])('drops %s, so a fact is summed once', async (_what, oldName, expected) => {
+    const file = join(dir, `${String(oldName)}.db`);
+    const before = new SqliteReadModelStore(file);
+    await before.commit([batch(undefined, 1n)]);
+    await before.close();
+    // As the per-row trigger of schema v3 summed each fact (the writer now does it too).
+    const db = new Database(file);
+    db.exec(`CREATE TRIGGER ${oldName ? 'rm_facts_sum' : 'rm_facts_other'} AFTER INSERT ON rm_facts BEGIN
+      INSERT INTO rm_fact_sums (measure, unit, day, hi, lo)
+      VALUES (NEW.measure, NEW.unit, NEW.day, NEW.value >> 32, NEW.value & 4294967295)
+      ON CONFLICT (measure, unit, day) DO UPDATE SET hi = hi + excluded.hi, lo = lo + excluded.lo;
+    END`);
+    db.close();
+    const after = new SqliteReadModelStore(file);
+    await after.commit([batch(1n, 2n)]);
+    expect(await after.aggregate(query)).toEqual(new Map([['', expected]]));
+    expect(await after.aggregateFromFacts(query)).toEqual(new Map([['', 10n]]));
+    await after.close();
+  });
 });

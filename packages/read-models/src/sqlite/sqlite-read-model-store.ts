@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CellQuery } from '@hub/domain';
+import { STATISTIC_MEASURES, type CellQuery, type ExceptPair } from '@hub/domain';
 import type { ProjectionBatch, ProjectionCheckpoint, ReadModelStore, TracedFact } from '../port.js';
 import {
   aggregatesInclude,
@@ -20,11 +20,17 @@ export interface SqliteReadModelOptions {
    * while the previous one is written (a file, not ':memory:'; needs the built worker script).
    */
   writerThread?: boolean;
+  /**
+   * The measures whose `except` the aggregates answer (kept in rm_except_days as facts are
+   * written): by default those of every form.
+   */
+  exceptPairs?: readonly ExceptPair[];
 }
 
 /** Read models in an SQLite file (the embedded default: the hub's `hub.db`). */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
+  private readonly exceptPairs: readonly ExceptPair[];
   private readonly writer: {
     commit(batches: readonly ProjectionBatch[]): Promise<void>;
     reset(projection: string): Promise<void>;
@@ -43,15 +49,16 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   constructor(filename: string, options: SqliteReadModelOptions = {}) {
     this.db = openReadModelFile(filename);
+    this.exceptPairs = options.exceptPairs ?? STATISTIC_MEASURES.exceptPairs();
     if (options.writerThread) {
-      const thread = new ThreadWriter(filename);
+      const thread = new ThreadWriter(filename, this.exceptPairs);
       this.writer = {
         commit: (batches) => thread.commit(batches.map(toWriterBatch)),
         reset: (projection) => thread.reset(projection),
         close: () => thread.close(),
       };
     } else {
-      const inline = createBatchWriter(this.db);
+      const inline = createBatchWriter(this.db, this.exceptPairs);
       this.writer = {
         commit: async (batches) => inline.apply(batches.map(toWriterBatch)),
         reset: async (projection) => inline.reset(projection),
@@ -128,7 +135,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
-    const fromAggregates = aggregatesSql(query);
+    const fromAggregates = aggregatesSql(query, this.exceptPairs);
     if (
       fromAggregates === undefined ||
       !aggregatesInclude(

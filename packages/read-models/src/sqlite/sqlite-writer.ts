@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ExceptPair } from '@hub/domain';
 import {
   CheckpointConflictError,
   ReadModelStoreFullError,
@@ -8,107 +9,12 @@ import {
   type StoredFact,
 } from '../port.js';
 import { exactInteger } from '../statistics-sql.js';
-
-/**
- * Aggregates of rm_facts that a form reads instead of the facts, so that its cost grows with
- * units × days × figures, not with events. Triggers keep them in the transaction that inserts
- * the facts, and only for facts actually inserted (a fact applied twice is ignored, and so
- * fires nothing). See statistics-sql.ts for how they are read.
- */
-const AGGREGATES_SCHEMA = `
--- Sums per unit and day, as the facts are summed: high and low 32 bits apart.
-CREATE TABLE IF NOT EXISTS rm_fact_sums (
-  measure INTEGER NOT NULL,
-  unit INTEGER NOT NULL,
-  day INTEGER NOT NULL,
-  hi INTEGER NOT NULL,
-  lo INTEGER NOT NULL,
-  PRIMARY KEY (measure, unit, day)
-) WITHOUT ROWID;
--- The days each distinct key occurs on within a division (scope: the unit's first 2, 4 or 6
--- digits), each once.
-CREATE TABLE IF NOT EXISTS rm_key_days (
-  measure INTEGER NOT NULL,
-  digits INTEGER NOT NULL,
-  scope INTEGER NOT NULL,
-  dkey TEXT NOT NULL,
-  day INTEGER NOT NULL,
-  -- The key before the divisions: a fact's three rows land on one page.
-  PRIMARY KEY (measure, dkey, digits, scope, day)
-) WITHOUT ROWID;
--- How many keys of a division occur on day with their previous day prev (-1: none).
--- The distinct keys of days [from, to] are those occurring there with prev < from: each is
--- counted once, on its first day in the range.
-CREATE TABLE IF NOT EXISTS rm_distinct_days (
-  measure INTEGER NOT NULL,
-  digits INTEGER NOT NULL,
-  scope INTEGER NOT NULL,
-  day INTEGER NOT NULL,
-  prev INTEGER NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (measure, digits, scope, day, prev)
-) WITHOUT ROWID;
--- The latest recorded time among the facts: an "as of" at or after it is answered from the
--- aggregates. Written per batch by the writer (an upper bound is enough).
-CREATE TABLE IF NOT EXISTS rm_fact_recorded (
-  id INTEGER PRIMARY KEY CHECK (id = 0),
-  max_ms INTEGER NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS rm_facts_sum AFTER INSERT ON rm_facts BEGIN
-  INSERT INTO rm_fact_sums (measure, unit, day, hi, lo)
-  VALUES (NEW.measure, NEW.unit, NEW.day, NEW.value >> 32, NEW.value & 4294967295)
-  ON CONFLICT (measure, unit, day) DO UPDATE SET hi = hi + excluded.hi, lo = lo + excluded.lo;
-END;
--- A key never seen for its measure, the common case: its day is its first in every division.
-CREATE TRIGGER IF NOT EXISTS rm_facts_new_key AFTER INSERT ON rm_facts
-WHEN NEW.dkey IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey)
-BEGIN
-  INSERT INTO rm_key_days (measure, dkey, digits, scope, day) VALUES
-    (NEW.measure, NEW.dkey, 2, NEW.unit / 10000, NEW.day),
-    (NEW.measure, NEW.dkey, 4, NEW.unit / 100, NEW.day),
-    (NEW.measure, NEW.dkey, 6, NEW.unit, NEW.day);
-  INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n) VALUES
-    (NEW.measure, 2, NEW.unit / 10000, NEW.day, -1, 1),
-    (NEW.measure, 4, NEW.unit / 100, NEW.day, -1, 1),
-    (NEW.measure, 6, NEW.unit, NEW.day, -1, 1)
-  ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;
-END;
--- A key seen before: per division, a day d new there, between the key's days p (or -1) and
--- n (or none), is counted as (d, p), and n's previous day becomes d instead of p. Every
--- statement is guarded by d being new in the division, so this is right whichever of the two
--- triggers runs first.
-CREATE TRIGGER IF NOT EXISTS rm_facts_known_key AFTER INSERT ON rm_facts
-WHEN NEW.dkey IS NOT NULL
-  AND EXISTS (SELECT 1 FROM rm_key_days WHERE measure = NEW.measure AND dkey = NEW.dkey)
-BEGIN
-${knownKeyDay(2, 10000)}
-${knownKeyDay(4, 100)}
-${knownKeyDay(6, 1)}
-END;`;
-
-/** The statements of rm_facts_known_key for the divisions of `digits` digits. */
-function knownKeyDay(digits: number, size: number): string {
-  const key = `measure = NEW.measure AND dkey = NEW.dkey AND digits = ${digits} AND scope = NEW.unit / ${size}`;
-  const isNew = `NOT EXISTS (SELECT 1 FROM rm_key_days WHERE ${key} AND day = NEW.day)`;
-  const prev = `(SELECT coalesce(max(day), -1) FROM rm_key_days WHERE ${key} AND day < NEW.day)`;
-  const next = `(SELECT min(day) FROM rm_key_days WHERE ${key} AND day > NEW.day)`;
-  const cell = `(measure, digits, scope, day, prev, n)`;
-  const upsert = `ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + 1;`;
-  return `
-  INSERT INTO rm_distinct_days ${cell}
-  SELECT NEW.measure, ${digits}, NEW.unit / ${size}, NEW.day, ${prev}, 1 WHERE ${isNew}
-  ${upsert}
-  UPDATE rm_distinct_days SET n = n - 1
-  WHERE measure = NEW.measure AND digits = ${digits} AND scope = NEW.unit / ${size}
-    AND day = ${next} AND prev = ${prev} AND ${isNew};
-  INSERT INTO rm_distinct_days ${cell}
-  SELECT NEW.measure, ${digits}, NEW.unit / ${size}, next, NEW.day, 1
-  FROM (SELECT ${next} AS next) WHERE next IS NOT NULL AND ${isNew}
-  ${upsert}
-  INSERT OR IGNORE INTO rm_key_days (measure, dkey, digits, scope, day)
-  VALUES (NEW.measure, NEW.dkey, ${digits}, NEW.unit / ${size}, NEW.day);`;
-}
+import {
+  AGGREGATES_SCHEMA,
+  createAggregatesWriter,
+  INSERTED_FACT_COLUMNS,
+  type InsertedFact,
+} from './fact-aggregates.js';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
@@ -160,6 +66,7 @@ export const STATISTICS_TABLES = [
   'rm_fact_sums',
   'rm_key_days',
   'rm_distinct_days',
+  'rm_except_days',
   'rm_fact_recorded',
 ] as const;
 
@@ -223,7 +130,10 @@ export interface BatchWriter {
   reset(projection: string): void;
 }
 
-export function createBatchWriter(db: Database.Database): BatchWriter {
+export function createBatchWriter(
+  db: Database.Database,
+  exceptPairs: readonly ExceptPair[] = [],
+): BatchWriter {
   const getCheckpoint = db.prepare<[string], { position: string }>(
     'SELECT position FROM rm_checkpoints WHERE projection = ?',
   );
@@ -235,22 +145,24 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     `INSERT INTO rm_documents (collection, key, value) VALUES (?, ?, ?)
      ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value`,
   );
-  // Many rows per statement: one call into SQLite per 64 facts instead of one per fact.
+  // Many rows per statement: one call into SQLite per 64 facts instead of one per fact. The
+  // facts actually inserted come back (a fact applied again is ignored) for the aggregates.
   const insertFacts = (rows: number) =>
-    db.prepare(
-      `INSERT OR IGNORE INTO rm_facts (measure, unit, day, position, event_id, value, dkey, recorded_ms)
-       VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    );
-  const putRecorded = db.prepare(
-    `INSERT INTO rm_fact_recorded (id, max_ms) VALUES (0, ?)
-     ON CONFLICT (id) DO UPDATE SET max_ms = max(max_ms, excluded.max_ms)`,
-  );
+    db
+      .prepare<unknown[], InsertedFact>(
+        `INSERT OR IGNORE INTO rm_facts (measure, unit, day, position, event_id, value, dkey, recorded_ms)
+         VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         RETURNING ${INSERTED_FACT_COLUMNS}`,
+      )
+      .raw(true);
   const putFact = insertFacts(1);
   const putFacts = insertFacts(FACTS_PER_STATEMENT);
   const chunk = FACTS_PER_STATEMENT * FACT_COLUMNS;
+  const addToAggregates = createAggregatesWriter(db, exceptPairs);
 
   const apply = db.transaction((batches: readonly WriterBatch[]) => {
     const now = new Date().toISOString();
+    const inserted: InsertedFact[] = [];
     for (const batch of batches) {
       const current = getCheckpoint.get(batch.projection)?.position;
       const currentPosition = current === undefined ? undefined : BigInt(current);
@@ -263,16 +175,13 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
         putDocument.run(batch.projection, docs[i], docs[i + 1]);
       const facts = batch.facts;
       let i = 0;
-      for (; i + chunk <= facts.length; i += chunk) putFacts.run(facts.slice(i, i + chunk));
-      for (; i < facts.length; i += FACT_COLUMNS) putFact.run(facts.slice(i, i + FACT_COLUMNS));
-      if (facts.length > 0) {
-        let recorded = facts[7] as number;
-        for (let at = 7 + FACT_COLUMNS; at < facts.length; at += FACT_COLUMNS)
-          recorded = Math.max(recorded, facts[at] as number);
-        putRecorded.run(recorded);
-      }
+      for (; i + chunk <= facts.length; i += chunk)
+        for (const row of putFacts.all(facts.slice(i, i + chunk))) inserted.push(row);
+      for (; i < facts.length; i += FACT_COLUMNS)
+        for (const row of putFact.all(facts.slice(i, i + FACT_COLUMNS))) inserted.push(row);
       putCheckpoint.run(batch.projection, batch.version, batch.position.toString(), now);
     }
+    addToAggregates(inserted);
   });
   const reset = db.transaction((projection: string) => {
     db.prepare('DELETE FROM rm_documents WHERE collection = ?').run(projection);

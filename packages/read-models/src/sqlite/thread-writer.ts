@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ExceptPair } from '@hub/domain';
 import { builtWorkerScript } from '../worker-script.js';
 import { CheckpointConflictError, ReadModelStoreFullError } from '../port.js';
 import type { WriterBatch } from './sqlite-writer.js';
@@ -24,9 +25,9 @@ export class ThreadWriter {
   private nextId = 0;
   private failed: Error | undefined;
 
-  constructor(filename: string) {
+  constructor(filename: string, exceptPairs: readonly ExceptPair[]) {
     this.worker = new Worker(builtWorkerScript(new URL('./writer-thread.js', import.meta.url)), {
-      workerData: { filename },
+      workerData: { filename, exceptPairs },
     });
     this.worker.on('message', (reply: WriterReply) => {
       const waiter = this.waiting.get(reply.id);

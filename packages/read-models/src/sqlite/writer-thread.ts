@@ -3,11 +3,13 @@
  * file and applies what the main thread sends, in order. Started by `ThreadWriter`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ExceptPair } from '@hub/domain';
 import { createBatchWriter, openReadModelFile, type WriterBatch } from './sqlite-writer.js';
 import type { WriterReply, WriterRequest } from './thread-writer.js';
 
-const db = openReadModelFile((workerData as { filename: string }).filename);
-const writer = createBatchWriter(db);
+const data = workerData as { filename: string; exceptPairs: ExceptPair[] };
+const db = openReadModelFile(data.filename);
+const writer = createBatchWriter(db, data.exceptPairs);
 
 // A position beyond 63 bits crosses as a Uint8Array; SQLite should see a blob.
 const asBuffers = (batch: WriterBatch): WriterBatch => ({

@@ -1,0 +1,322 @@
+import type Database from 'better-sqlite3';
+import type { ExceptPair } from '@hub/domain';
+
+/**
+ * Aggregates of rm_facts that a form reads instead of the facts, so that its cost grows with
+ * units × days × figures, not with events. The writer keeps them in the transaction that
+ * inserts the facts, once per transaction and only for facts actually inserted (a fact
+ * applied twice is ignored, and so counts nothing). See statistics-sql.ts for how they are read.
+ */
+export const AGGREGATES_SCHEMA = `
+-- Sums per unit and day, as the facts are summed: high and low 32 bits apart.
+CREATE TABLE IF NOT EXISTS rm_fact_sums (
+  measure INTEGER NOT NULL,
+  unit INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  hi INTEGER NOT NULL,
+  lo INTEGER NOT NULL,
+  PRIMARY KEY (measure, unit, day)
+) WITHOUT ROWID;
+-- The days each distinct key occurs on within a division (scope: the unit's first 2, 4 or 6
+-- digits), each once.
+CREATE TABLE IF NOT EXISTS rm_key_days (
+  measure INTEGER NOT NULL,
+  digits INTEGER NOT NULL,
+  scope INTEGER NOT NULL,
+  dkey TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  -- The key before the divisions: a key's rows are read together, from one page.
+  PRIMARY KEY (measure, dkey, digits, scope, day)
+) WITHOUT ROWID;
+-- How many keys of a division occur on day with their previous day prev (-1: none).
+-- The distinct keys of days [from, to] are those occurring there with prev < from: each is
+-- counted once, on its first day in the range.
+CREATE TABLE IF NOT EXISTS rm_distinct_days (
+  measure INTEGER NOT NULL,
+  digits INTEGER NOT NULL,
+  scope INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  prev INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (measure, digits, scope, day, prev)
+) WITHOUT ROWID;
+-- For a measure with an \`except\`: its keys that the except measure also has. A key with
+-- (day, prev) of the measure in a division (digits, scope) and (eday, eprev) of the except
+-- measure in the division of \`within\` digits holding it counts n times here. Its keys of days
+-- [from, to] that the except measure has in [efrom, eto] are counted by day and eday in range
+-- with prev < from and eprev < efrom: each key once.
+CREATE TABLE IF NOT EXISTS rm_except_days (
+  measure INTEGER NOT NULL,
+  except_measure INTEGER NOT NULL,
+  digits INTEGER NOT NULL,
+  within INTEGER NOT NULL,
+  scope INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  prev INTEGER NOT NULL,
+  eday INTEGER NOT NULL,
+  eprev INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (measure, except_measure, digits, within, scope, day, prev, eday, eprev)
+) WITHOUT ROWID;
+-- The latest recorded time among the facts: an "as of" at or after it is answered from the
+-- aggregates. An upper bound is enough.
+CREATE TABLE IF NOT EXISTS rm_fact_recorded (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  max_ms INTEGER NOT NULL
+);
+-- Until schema 2 per-row triggers kept the aggregates: 4x slower for a rebuild. The tables
+-- they filled hold the same rows, so an older file just loses them.
+DROP TRIGGER IF EXISTS rm_facts_sum;
+DROP TRIGGER IF EXISTS rm_facts_new_key;
+DROP TRIGGER IF EXISTS rm_facts_known_key;`;
+
+/** A fact as the insert returns it when it was new: its value's high and low 32 bits apart. */
+export type InsertedFact = [
+  measure: number,
+  unit: number,
+  day: number,
+  hi: number,
+  lo: number,
+  dkey: string | null,
+  recordedMs: number,
+];
+
+/** The columns of rm_facts' INSERT ... RETURNING, in InsertedFact's order. */
+export const INSERTED_FACT_COLUMNS =
+  'measure, unit, day, value >> 32, value & 4294967295, dkey, recorded_ms';
+
+/** The divisions a unit belongs to: digits of the code kept, and what to divide it by. */
+const DIVISIONS = [
+  [2, 10000],
+  [4, 100],
+  [6, 1],
+] as const;
+
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * Runs one multi-row statement per 64 rows (one call into SQLite instead of 64), the rest
+ * one row at a time. `values` is flat, `columns` values a row.
+ */
+function chunkedRun(
+  db: Database.Database,
+  sql: (rows: string) => string,
+  columns: number,
+): (values: unknown[]) => void {
+  const row = `(${Array<string>(columns).fill('?').join(', ')})`;
+  const many = db.prepare(sql(Array<string>(ROWS_PER_STATEMENT).fill(row).join(', ')));
+  const one = db.prepare(sql(row));
+  const chunk = ROWS_PER_STATEMENT * columns;
+  return (values) => {
+    let i = 0;
+    for (; i + chunk <= values.length; i += chunk) many.run(values.slice(i, i + chunk));
+    for (; i < values.length; i += columns) one.run(values.slice(i, i + columns));
+  };
+}
+
+/**
+ * Folds the facts a transaction inserted into the aggregates: one upsert per (measure, unit,
+ * day) summed, one read of each distinct key's known days, one upsert per distinct-day count
+ * changed, one insert per key day new in its division.
+ */
+export function createAggregatesWriter(
+  db: Database.Database,
+  pairs: readonly ExceptPair[],
+): (facts: readonly InsertedFact[]) => void {
+  const addSums = chunkedRun(
+    db,
+    (rows) => `INSERT INTO rm_fact_sums (measure, unit, day, hi, lo) VALUES ${rows}
+     ON CONFLICT (measure, unit, day) DO UPDATE SET hi = hi + excluded.hi, lo = lo + excluded.lo`,
+    5,
+  );
+  const addDistinctDays = chunkedRun(
+    db,
+    (rows) => `INSERT INTO rm_distinct_days (measure, digits, scope, day, prev, n) VALUES ${rows}
+     ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + excluded.n`,
+    6,
+  );
+  const addKeyDays = chunkedRun(
+    db,
+    (rows) => `INSERT INTO rm_key_days (measure, dkey, digits, scope, day) VALUES ${rows}`,
+    5,
+  );
+  const addExceptDays = chunkedRun(
+    db,
+    (rows) => `INSERT INTO rm_except_days
+     (measure, except_measure, digits, within, scope, day, prev, eday, eprev, n) VALUES ${rows}
+     ON CONFLICT (measure, except_measure, digits, within, scope, day, prev, eday, eprev)
+     DO UPDATE SET n = n + excluded.n`,
+    10,
+  );
+  const knownDays = db
+    .prepare<[number, string], [number, number, number]>(
+      'SELECT digits, scope, day FROM rm_key_days WHERE measure = ? AND dkey = ?',
+    )
+    .raw(true);
+  const putRecorded = db.prepare(
+    `INSERT INTO rm_fact_recorded (id, max_ms) VALUES (0, ?)
+     ON CONFLICT (id) DO UPDATE SET max_ms = max(max_ms, excluded.max_ms)`,
+  );
+
+  // Sums of at most 2^20 terms below 2^32 each: exact in a JavaScript number.
+  const FACTS_PER_FOLD = 1 << 20;
+  return (facts) => {
+    for (let i = 0; i < facts.length; i += FACTS_PER_FOLD)
+      fold(i === 0 && facts.length <= FACTS_PER_FOLD ? facts : facts.slice(i, i + FACTS_PER_FOLD));
+  };
+
+  function fold(facts: readonly InsertedFact[]): void {
+    const sums = new Map<string, [number, number, number, number, number]>();
+    // Per measure and key, the (unit, day) pairs newly seen: flat, two numbers each.
+    const keys = new Map<string, { measure: number; dkey: string; unitDays: number[] }>();
+    let recorded = facts[0]![6];
+    for (const [measure, unit, day, hi, lo, dkey, recordedMs] of facts) {
+      const at = `${measure}:${unit}:${day}`;
+      const sum = sums.get(at);
+      if (sum) {
+        sum[3] += hi;
+        sum[4] += lo;
+      } else sums.set(at, [measure, unit, day, hi, lo]);
+      if (recordedMs > recorded) recorded = recordedMs;
+      if (dkey === null) continue;
+      const keyAt = `${measure}\u0000${dkey}`;
+      const key = keys.get(keyAt);
+      if (key) key.unitDays.push(unit, day);
+      else keys.set(keyAt, { measure, dkey, unitDays: [unit, day] });
+    }
+    addSums([...sums.values()].flat());
+    putRecorded.run(recorded);
+
+    const counts = new Map<string, [number, number, number, number, number, number]>();
+    const count = (measure: number, division: number, day: number, prev: number, n: number) => {
+      const at = `${measure}:${division}:${day}:${prev}`;
+      const cell = counts.get(at);
+      if (cell) cell[5] += n;
+      else
+        counts.set(at, [
+          measure,
+          Math.floor(division / DIVISION),
+          division % DIVISION,
+          day,
+          prev,
+          n,
+        ]);
+    };
+    const newKeyDays: unknown[] = [];
+    const states = new Map<string, KeyDays>();
+    for (const [keyAt, { measure, dkey, unitDays }] of keys) {
+      const state = keyDays(measure, dkey, unitDays);
+      states.set(keyAt, state);
+      for (const [division, days] of state.now) {
+        const before = state.before.get(division) ?? [];
+        if (days.length === before.length) continue;
+        // The key's (day, prev) entries in the division now, less those it had before.
+        for (const [day, prev] of entries(before)) count(measure, division, day, prev, -1);
+        for (const [day, prev] of entries(days)) count(measure, division, day, prev, 1);
+        for (const day of days)
+          if (!before.includes(day))
+            newKeyDays.push(
+              measure,
+              dkey,
+              Math.floor(division / DIVISION),
+              division % DIVISION,
+              day,
+            );
+      }
+    }
+    addKeyDays(newKeyDays);
+    addDistinctDays([...counts.values()].filter((c) => c[5] !== 0).flat());
+    addExceptDays(exceptDaysChanged(keys, states));
+  }
+
+  /** The key's days per division, as known before this transaction and with `unitDays` added. */
+  function keyDays(measure: number, dkey: string, unitDays: readonly number[]): KeyDays {
+    const before = new Map<number, number[]>();
+    for (const [digits, scope, day] of knownDays.all(measure, dkey)) {
+      const division = digits * DIVISION + scope;
+      const days = before.get(division);
+      if (days) days.push(day);
+      else before.set(division, [day]);
+    }
+    const now = new Map([...before].map(([division, days]) => [division, [...days]]));
+    for (let i = 0; i < unitDays.length; i += 2) {
+      const unit = unitDays[i]!;
+      const day = unitDays[i + 1]!;
+      for (const [digits, size] of DIVISIONS) {
+        const division = digits * DIVISION + Math.floor(unit / size);
+        const days = now.get(division);
+        if (!days) now.set(division, [day]);
+        else if (!days.includes(day)) days.push(day);
+      }
+    }
+    return { before, now };
+  }
+
+  /**
+   * The rm_except_days rows changed by the keys this transaction touched in either measure
+   * of an except pair: the pairs of entries the key had are taken away, those it has added.
+   */
+  function exceptDaysChanged(
+    keys: ReadonlyMap<string, { measure: number; dkey: string }>,
+    states: Map<string, KeyDays>,
+  ): unknown[] {
+    const changes = new Map<string, number[]>();
+    const touched = new Set<string>();
+    for (const { measure, dkey } of keys.values())
+      for (const pair of pairs)
+        if (pair.measureId === measure || pair.exceptMeasureId === measure)
+          touched.add(`${pair.measureId}:${pair.exceptMeasureId}\u0000${dkey}`);
+    const stateOf = (measure: number, dkey: string): KeyDays => {
+      const at = `${measure}\u0000${dkey}`;
+      let state = states.get(at);
+      if (!state) {
+        state = keyDays(measure, dkey, []);
+        states.set(at, state);
+      }
+      return state;
+    };
+    for (const at of touched) {
+      const split = at.indexOf('\u0000');
+      const [measure, except] = at.slice(0, split).split(':').map(Number) as [number, number];
+      const dkey = at.slice(split + 1);
+      const counted = stateOf(measure, dkey);
+      const excepted = stateOf(except, dkey);
+      const add = (side: 'before' | 'now', sign: number) => {
+        for (const [division, days] of counted[side]) {
+          const digits = Math.floor(division / DIVISION);
+          const scope = division % DIVISION;
+          for (const within of [2, 4, 6].filter((w) => w <= digits)) {
+            const outer = within * DIVISION + Math.floor(scope / 10 ** (digits - within));
+            const exceptDays = excepted[side].get(outer);
+            if (!exceptDays) continue;
+            for (const [day, prev] of entries(days))
+              for (const [eday, eprev] of entries(exceptDays)) {
+                const row = [measure, except, digits, within, scope, day, prev, eday, eprev];
+                const rowAt = row.join(':');
+                const change = changes.get(rowAt);
+                if (change) change[9]! += sign;
+                else changes.set(rowAt, [...row, sign]);
+              }
+          }
+        }
+      };
+      add('before', -1);
+      add('now', 1);
+    }
+    return [...changes.values()].filter((c) => c[9] !== 0).flat();
+  }
+}
+
+/** A key's days per division (digits × DIVISION + scope), before a transaction and now. */
+interface KeyDays {
+  before: Map<number, number[]>;
+  now: Map<number, number[]>;
+}
+
+const DIVISION = 1_000_000;
+
+/** A key's days in a division as (day, previous day or -1) entries, the unit of every count. */
+function entries(days: readonly number[]): Array<[number, number]> {
+  const sorted = [...days].sort((a, b) => a - b);
+  return sorted.map((day, i) => [day, i === 0 ? -1 : sorted[i - 1]!]);
+}
