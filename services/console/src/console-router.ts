@@ -165,7 +165,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         body.success && found?.passwordHash
           ? await verifyPassword(body.data.password, found.passwordHash)
           : await verifyPassword('x', await decoyHash()).then(() => false);
-      const live = ok && found ? users.get(found.userId) : undefined;
+      const live = ok && found ? await users.get(found.userId) : undefined;
       if (!ok || !live || live.revoked) {
         record(
           req,
@@ -188,7 +188,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       const parsed = z.object({ link: z.string().max(100) }).safeParse(req.body);
       const link = parsed.success ? parsed.data.link : '';
       const userId = link.length <= 100 ? store.redeemLink(link) : undefined;
-      const live = userId ? users.get(userId) : undefined;
+      const live = userId ? await users.get(userId) : undefined;
       if (!userId || !live || live.revoked) {
         record(
           req,
@@ -291,11 +291,11 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       units: z.array(DivisionCode).min(1, '至少一个单位 / at least one unit'),
     })
     .strict();
-  const listUsers = () =>
-    users.list().map((u) => ({ ...u, login: store.account(u.id)?.login ?? null }));
+  const listUsers = async () =>
+    (await users.list()).map((u) => ({ ...u, login: store.account(u.id)?.login ?? null }));
   router.get(
     '/console/api/admin/users',
-    signed(async (_req, res) => void res.json(listUsers()), admin),
+    signed(async (_req, res) => void res.json(await listUsers()), admin),
   );
   router.post(
     '/console/api/admin/users',
@@ -330,8 +330,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       res.status(201).json({ id: created.id, link });
     }, admin),
   );
-  const existing = (id: string) => {
-    const user = users.get(id);
+  const existing = async (id: string) => {
+    const user = await users.get(id);
     if (!user)
       throw new ConsoleError(
         'USER_NOT_FOUND',
@@ -344,7 +344,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     json,
     signed(async (req, res, s) => {
       const id = String(req.params.id);
-      existing(id);
+      await existing(id);
       const body = UserChange.safeParse(req.body);
       if (!body.success)
         throw new ConsoleError(
@@ -352,7 +352,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
           body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
         );
       try {
-        users.update(id, {
+        await users.update(id, {
           role: body.data.role,
           units: body.data.units,
           ...(body.data.agency ? { agency: body.data.agency } : {}),
@@ -364,14 +364,14 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         userId: id,
         args: { role: body.data.role, units: body.data.units.join(',') },
       });
-      res.json(listUsers().find((u) => u.id === id));
+      res.json((await listUsers()).find((u) => u.id === id));
     }, admin),
   );
   router.post(
     '/console/api/admin/users/:id/reset',
     signed(async (req, res, s) => {
       const id = String(req.params.id);
-      if (existing(id).revoked)
+      if ((await existing(id)).revoked)
         throw new ConsoleError('USER_NOT_FOUND', '该用户已停用 / the user is revoked');
       store.resetSignIn(id);
       const link = store.createLink(id);
@@ -383,8 +383,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     '/console/api/admin/users/:id/revoke',
     signed(async (req, res, s) => {
       const id = String(req.params.id);
-      existing(id);
-      users.revoke(id);
+      await existing(id);
+      await users.revoke(id);
       store.resetSignIn(id);
       record(req, s.viewer, 'user.revoke', { userId: id });
       res.json({ id, revoked: true });

@@ -62,7 +62,13 @@ import {
   type HubSigningKey,
 } from '@hub/evidence';
 import { AuditTrail, PostgresAuditLog, SqliteAuditLog, type AuditLog } from '@hub/audit';
-import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
+import {
+  auditRouter,
+  createGraphqlApi,
+  loadOrCreateJwtSecret,
+  PostgresUserStore,
+  UserDirectory,
+} from '@hub/graphql';
 import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
 import { consoleIntake } from './intake/console-intake.js';
 import {
@@ -293,11 +299,16 @@ export function hubProjections(vault: PersonalDataVault): Projection[] {
   ];
 }
 
-/** People who use GraphQL, and the secret their tokens are signed with. */
+/**
+ * People who use GraphQL and the console, and the secret their tokens are signed with: in
+ * PostgreSQL with DATABASE_URL (every API process knows every user), else in hub.db.
+ */
 export function openUsers(config: HubConfig): UserDirectory {
   mkdirSync(config.dataDir, { recursive: true });
   return new UserDirectory(
-    join(config.dataDir, 'hub.db'),
+    config.DATABASE_URL
+      ? new PostgresUserStore({ connectionString: config.DATABASE_URL })
+      : join(config.dataDir, 'hub.db'),
     loadOrCreateJwtSecret(join(config.dataDir, 'jwt.key'), config.HUB_JWT_SECRET),
   );
 }
@@ -551,7 +562,7 @@ export async function startHub(
       await checkpoints.close();
       await screeningThreads?.close();
       jobs.close();
-      users.close();
+      await users.close();
       consoleStore.close();
       await readModels.close();
       await stores.close();

@@ -391,14 +391,14 @@ export async function userCommand(
         out(token);
       });
     } else if (action === 'list') {
-      for (const u of users.list())
+      for (const u of await users.list())
         out(
           `${u.id}\t${u.role}\t${u.agency ?? '-'}\t${u.units?.join(',') ?? '-'}\t${u.revoked ? 'revoked' : 'live'}\t${u.name}`,
         );
     } else if (action === 'revoke') {
       const userId = args[1]!;
       await cliAudited(config, 'user.revoke', { subject: { userId } }, async () => {
-        if (!users.revoke(userId))
+        if (!(await users.revoke(userId)))
           throw usage(
             `没有有效的用户 ${userId}（hub user list 列出用户）`,
             `no live user ${userId} (hub user list lists them)`,
@@ -407,7 +407,7 @@ export async function userCommand(
       });
     }
   } finally {
-    users.close();
+    await users.close();
   }
 }
 
