@@ -283,7 +283,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       }
     });
 
-    it('API processes with data directories of their own act as one hub: credentials, the audit chain and signed checkpoints are shared', async () => {
+    it('API processes with data directories of their own act as one hub: credentials, users, the audit chain and signed checkpoints are shared', async () => {
       const [dirA, dirB] = [tempDataDir(), tempDataDir()];
       otherDirs.push(dirA, dirB);
       const envA = { ...env, HUB_DATA_DIR: dirA };
@@ -307,6 +307,28 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       expect(hubCli(['token', 'revoke', tokenIdOf(viaA)], envB).status).toBe(0);
       expect((await publish(a, viaA, 'INS-SHARED-4')).status).toBe(401);
       expect((await publish(a, viaB, 'INS-SHARED-5')).status).toBe(201);
+
+      // A user created through one machine is accepted by the other's API …
+      const ask = (p: HubProcess, token: string) =>
+        call(p, '/graphql', token, { query: '{ __typename }' });
+      const madeOnA = hubCli(
+        ['user', 'create', '--role', 'analyst', '--name', '两地分析员', '--units', '310000'],
+        envA,
+      );
+      expect(madeOnA.status).toBe(0);
+      const userToken = madeOnA.stdout.trim().split('\n').pop()!;
+      const userId = /created user ([0-9a-f-]{36})/.exec(madeOnA.stdout)?.[1];
+      expect(userId).toBeDefined();
+      expect((await ask(b, userToken)).status).toBe(200);
+      expect(hubCli(['user', 'list'], envB).stdout).toContain(userId);
+      // … and disabling it through that other machine refuses it on the first at once, though
+      // the first has just checked (and remembers) the token's signature.
+      expect((await ask(a, userToken)).status).toBe(200);
+      expect(hubCli(['user', 'revoke', userId!], envB).status).toBe(0);
+      const refused = await ask(a, userToken);
+      expect(refused.status).toBe(401);
+      expect(refused.text).toContain('UNAUTHENTICATED');
+      expect((await ask(b, userToken)).status).toBe(401);
 
       // Both processes audit into one chain, at the same time.
       const other = createTokens(dirA, ['emergency'] as const, '000000', envA).emergency;
