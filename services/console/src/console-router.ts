@@ -117,13 +117,16 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     const { id, csrf, viewer } = await auth.open(userId);
     res.setHeader('Set-Cookie', sessionCookie(id, deps.secureCookies ?? false));
     record(req, viewer, 'auth.sign_in', { args: { method: how } });
-    res.json({ user: describe(viewer), csrf });
+    res.json({ user: await describe(viewer), csrf });
   };
-  const describe = (viewer: Viewer) => ({
-    ...viewer,
-    login: store.account(viewer.userId)?.login ?? null,
-    hasPassword: Boolean(store.account(viewer.userId)?.passwordHash),
-  });
+  const describe = async (viewer: Viewer) => {
+    const account = await store.account(viewer.userId);
+    return {
+      ...viewer,
+      login: account?.login ?? null,
+      hasPassword: Boolean(account?.passwordHash),
+    };
+  };
 
   // A signed-in console reads GraphQL with its session (checked for CSRF) as its token.
   router.use('/graphql', auth.graphqlBridge());
@@ -160,7 +163,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         });
         return;
       }
-      const found = body.success ? store.byLogin(body.data.login.trim()) : undefined;
+      const found = body.success ? await store.byLogin(body.data.login.trim()) : undefined;
       const ok =
         body.success && found?.passwordHash
           ? await verifyPassword(body.data.password, found.passwordHash)
@@ -187,7 +190,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     wrap(async (req, res) => {
       const parsed = z.object({ link: z.string().max(100) }).safeParse(req.body);
       const link = parsed.success ? parsed.data.link : '';
-      const userId = link.length <= 100 ? store.redeemLink(link) : undefined;
+      const userId = link.length <= 100 ? await store.redeemLink(link) : undefined;
       const live = userId ? await users.get(userId) : undefined;
       if (!userId || !live || live.revoked) {
         record(
@@ -209,7 +212,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     wrap(async (req, res) => {
       const s = await auth.signedIn(req, false);
       res.json({
-        user: describe(s.viewer),
+        user: await describe(s.viewer),
         csrf: s.session.csrf,
         expiresAt: new Date(s.session.expiresAt).toISOString(),
       });
@@ -219,7 +222,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
   router.delete(
     '/console/api/session',
     signed(async (req, res, s) => {
-      auth.end(s.sessionId);
+      await auth.end(s.sessionId);
       record(req, s.viewer, 'auth.sign_out', {});
       res.setHeader('Set-Cookie', clearedCookie);
       res.json({ signedOut: true });
@@ -245,7 +248,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         );
       // A password already set is changed only by whoever knows it: a session left open on a
       // shared desk must not be enough to lock its owner out.
-      const existing = store.account(s.viewer.userId)?.passwordHash;
+      const existing = (await store.account(s.viewer.userId))?.passwordHash;
       if (
         existing &&
         !(await verifyPassword(body.data.currentPassword ?? '', existing).catch(() => false))
@@ -266,19 +269,23 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       const problem = passwordProblem(body.data.password);
       if (problem) throw new ConsoleError('ACCOUNT_INVALID', problem);
       if (
-        !store.setAccount(s.viewer.userId, body.data.login, await hashPassword(body.data.password))
+        !(await store.setAccount(
+          s.viewer.userId,
+          body.data.login,
+          await hashPassword(body.data.password),
+        ))
       )
         throw new ConsoleError(
           'LOGIN_TAKEN',
           `用户名 ${body.data.login} 已被他人使用，请换一个 / the user name ${body.data.login} is taken: choose another`,
         );
       // Any other session of this user (a suspected compromise is why passwords change) ends.
-      store.endOtherSessionsOf(s.viewer.userId, s.sessionId);
+      await store.endOtherSessionsOf(s.viewer.userId, s.sessionId);
       record(req, s.viewer, 'user.reset', {
         userId: s.viewer.userId,
         args: { change: 'own-password' },
       });
-      res.json({ user: describe(s.viewer) });
+      res.json({ user: await describe(s.viewer) });
     }),
   );
 
@@ -292,7 +299,12 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     })
     .strict();
   const listUsers = async () =>
-    (await users.list()).map((u) => ({ ...u, login: store.account(u.id)?.login ?? null }));
+    Promise.all(
+      (await users.list()).map(async (u) => ({
+        ...u,
+        login: (await store.account(u.id))?.login ?? null,
+      })),
+    );
   router.get(
     '/console/api/admin/users',
     signed(async (_req, res) => void res.json(await listUsers()), admin),
@@ -311,7 +323,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
           body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
         );
       const { name, login, role, agency, units } = body.data;
-      if (store.byLogin(login))
+      if (await store.byLogin(login))
         throw new ConsoleError(
           'LOGIN_TAKEN',
           `用户名 ${login} 已被使用，请换一个 / the user name ${login} is taken: choose another`,
@@ -321,8 +333,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         .catch((e: unknown) => {
           throw new ConsoleError('ACCOUNT_INVALID', (e as Error).message);
         });
-      store.setAccount(created.id, login, null);
-      const link = store.createLink(created.id);
+      await store.setAccount(created.id, login, null);
+      const link = await store.createLink(created.id);
       record(req, s.viewer, 'user.create', {
         userId: created.id,
         args: { role, units: units.join(','), ...(agency ? { agency } : {}) },
@@ -373,8 +385,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       const id = String(req.params.id);
       if ((await existing(id)).revoked)
         throw new ConsoleError('USER_NOT_FOUND', '该用户已停用 / the user is revoked');
-      store.resetSignIn(id);
-      const link = store.createLink(id);
+      await store.resetSignIn(id);
+      const link = await store.createLink(id);
       record(req, s.viewer, 'user.reset', { userId: id });
       res.json({ id, link });
     }, admin),
@@ -385,7 +397,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       const id = String(req.params.id);
       await existing(id);
       await users.revoke(id);
-      store.resetSignIn(id);
+      await store.resetSignIn(id);
       record(req, s.viewer, 'user.revoke', { userId: id });
       res.json({ id, revoked: true });
     }, admin),

@@ -69,7 +69,13 @@ import {
   PostgresUserStore,
   UserDirectory,
 } from '@hub/graphql';
-import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
+import {
+  CONSOLE_WEB_DIR,
+  consoleRouter,
+  PostgresConsoleStore,
+  SqliteConsoleStore,
+  type ConsoleStore,
+} from '@hub/console';
 import { consoleIntake } from './intake/console-intake.js';
 import {
   recordingClockOf,
@@ -313,10 +319,15 @@ export function openUsers(config: HubConfig): UserDirectory {
   );
 }
 
-/** Console sign-in state (user names, password hashes, links, sessions): hub state in hub.db. */
+/**
+ * Console sign-in state (user names, password hashes, links, sessions): in PostgreSQL with
+ * DATABASE_URL (a link or session holds on every API process), else in hub.db.
+ */
 export function openConsoleStore(config: HubConfig): ConsoleStore {
+  if (config.DATABASE_URL)
+    return new PostgresConsoleStore({ connectionString: config.DATABASE_URL });
   mkdirSync(config.dataDir, { recursive: true });
-  return new ConsoleStore(join(config.dataDir, 'hub.db'));
+  return new SqliteConsoleStore(join(config.dataDir, 'hub.db'));
 }
 
 export interface RunningHub {
@@ -563,7 +574,7 @@ export async function startHub(
       await screeningThreads?.close();
       jobs.close();
       await users.close();
-      consoleStore.close();
+      await consoleStore.close();
       await readModels.close();
       await stores.close();
       vault.close();

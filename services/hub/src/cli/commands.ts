@@ -377,13 +377,13 @@ export async function userCommand(
         // The console: a one-time sign-in link (then the person sets a user name and password).
         const consoleStore = openConsoleStore(config);
         try {
-          consoleStore.setAccount(id, login ?? `user-${id.slice(0, 8)}`, null);
-          const link = consoleStore.createLink(id);
+          await consoleStore.setAccount(id, login ?? `user-${id.slice(0, 8)}`, null);
+          const link = await consoleStore.createLink(id);
           out(
             `控制台一次性登录链接（7 天内有效）/ one-time console sign-in link (valid 7 days): ${consoleBaseOf(config)}/signin#link=${link}`,
           );
         } finally {
-          consoleStore.close();
+          await consoleStore.close();
         }
         out(
           `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
