@@ -43,7 +43,7 @@ const listed = (r: UserRecord): ListedUser => ({
   id: r.id,
   name: r.name,
   role: r.role as Role,
-  ...(r.agency ? { agency: r.agency as Agency } : {}),
+  ...(r.agency && isAgency(r.agency) ? { agency: r.agency } : {}),
   ...(r.units.length ? { units: r.units } : {}),
   revoked: r.revokedAt !== null,
 });
