@@ -283,7 +283,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       }
     });
 
-    it('API processes with data directories of their own act as one hub: credentials, the audit chain and signed checkpoints are shared', async () => {
+    it('API processes with data directories of their own act as one hub: credentials, users and console sessions, the audit chain and signed checkpoints are shared', async () => {
       const [dirA, dirB] = [tempDataDir(), tempDataDir()];
       otherDirs.push(dirA, dirB);
       const envA = { ...env, HUB_DATA_DIR: dirA };
@@ -307,6 +307,52 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       expect(hubCli(['token', 'revoke', tokenIdOf(viaA)], envB).status).toBe(0);
       expect((await publish(a, viaA, 'INS-SHARED-4')).status).toBe(401);
       expect((await publish(a, viaB, 'INS-SHARED-5')).status).toBe(201);
+
+      // A user created through one machine is accepted by the other's API …
+      const ask = (p: HubProcess, token: string) =>
+        call(p, '/graphql', token, { query: '{ __typename }' });
+      const madeOnA = hubCli(
+        ['user', 'create', '--role', 'analyst', '--name', '两地分析员', '--units', '310000'],
+        envA,
+      );
+      expect(madeOnA.status).toBe(0);
+      const userToken = madeOnA.stdout.trim().split('\n').pop()!;
+      const userId = /created user ([0-9a-f-]{36})/.exec(madeOnA.stdout)?.[1];
+      expect(userId).toBeDefined();
+      expect((await ask(b, userToken)).status).toBe(200);
+      expect(hubCli(['user', 'list'], envB).stdout).toContain(userId);
+      // The console too: the one-time link A's command printed signs in on B, and the session
+      // B opened is live on A.
+      const link = /#link=([A-Za-z0-9_-]+)/.exec(madeOnA.stdout)?.[1];
+      expect(link).toBeDefined();
+      const signIn = await fetch(`${b.url}/console/api/session/link`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ link }),
+      });
+      expect(signIn.status).toBe(200);
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+      const session = (p: HubProcess) =>
+        fetch(`${p.url}/console/api/session`, { headers: { cookie } });
+      expect((await session(a)).status).toBe(200);
+      // Not vacuous: the link was used once, on B, and signs in no one on A.
+      const again = await fetch(`${a.url}/console/api/session/link`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ link }),
+      });
+      expect(again.status).not.toBe(200);
+      // … and disabling it through that other machine refuses it on the first at once, though
+      // the first has just checked (and remembers) the token's signature.
+      expect((await ask(a, userToken)).status).toBe(200);
+      expect(hubCli(['user', 'revoke', userId!], envB).status).toBe(0);
+      const refused = await ask(a, userToken);
+      expect(refused.status).toBe(401);
+      expect(refused.text).toContain('UNAUTHENTICATED');
+      expect((await ask(b, userToken)).status).toBe(401);
+      const ended = await session(a);
+      expect(ended.status).not.toBe(200);
+      expect(await ended.text()).toContain('SESSION_EXPIRED');
 
       // Both processes audit into one chain, at the same time.
       const other = createTokens(dirA, ['emergency'] as const, '000000', envA).emergency;

@@ -117,13 +117,16 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     const { id, csrf, viewer } = await auth.open(userId);
     res.setHeader('Set-Cookie', sessionCookie(id, deps.secureCookies ?? false));
     record(req, viewer, 'auth.sign_in', { args: { method: how } });
-    res.json({ user: describe(viewer), csrf });
+    res.json({ user: await describe(viewer), csrf });
   };
-  const describe = (viewer: Viewer) => ({
-    ...viewer,
-    login: store.account(viewer.userId)?.login ?? null,
-    hasPassword: Boolean(store.account(viewer.userId)?.passwordHash),
-  });
+  const describe = async (viewer: Viewer) => {
+    const account = await store.account(viewer.userId);
+    return {
+      ...viewer,
+      login: account?.login ?? null,
+      hasPassword: Boolean(account?.passwordHash),
+    };
+  };
 
   // A signed-in console reads GraphQL with its session (checked for CSRF) as its token.
   router.use('/graphql', auth.graphqlBridge());
@@ -160,12 +163,12 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         });
         return;
       }
-      const found = body.success ? store.byLogin(body.data.login.trim()) : undefined;
+      const found = body.success ? await store.byLogin(body.data.login.trim()) : undefined;
       const ok =
         body.success && found?.passwordHash
           ? await verifyPassword(body.data.password, found.passwordHash)
           : await verifyPassword('x', await decoyHash()).then(() => false);
-      const live = ok && found ? users.get(found.userId) : undefined;
+      const live = ok && found ? await users.get(found.userId) : undefined;
       if (!ok || !live || live.revoked) {
         record(
           req,
@@ -187,8 +190,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     wrap(async (req, res) => {
       const parsed = z.object({ link: z.string().max(100) }).safeParse(req.body);
       const link = parsed.success ? parsed.data.link : '';
-      const userId = link.length <= 100 ? store.redeemLink(link) : undefined;
-      const live = userId ? users.get(userId) : undefined;
+      const userId = link.length <= 100 ? await store.redeemLink(link) : undefined;
+      const live = userId ? await users.get(userId) : undefined;
       if (!userId || !live || live.revoked) {
         record(
           req,
@@ -209,7 +212,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     wrap(async (req, res) => {
       const s = await auth.signedIn(req, false);
       res.json({
-        user: describe(s.viewer),
+        user: await describe(s.viewer),
         csrf: s.session.csrf,
         expiresAt: new Date(s.session.expiresAt).toISOString(),
       });
@@ -219,7 +222,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
   router.delete(
     '/console/api/session',
     signed(async (req, res, s) => {
-      auth.end(s.sessionId);
+      await auth.end(s.sessionId);
       record(req, s.viewer, 'auth.sign_out', {});
       res.setHeader('Set-Cookie', clearedCookie);
       res.json({ signedOut: true });
@@ -245,7 +248,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         );
       // A password already set is changed only by whoever knows it: a session left open on a
       // shared desk must not be enough to lock its owner out.
-      const existing = store.account(s.viewer.userId)?.passwordHash;
+      const existing = (await store.account(s.viewer.userId))?.passwordHash;
       if (
         existing &&
         !(await verifyPassword(body.data.currentPassword ?? '', existing).catch(() => false))
@@ -266,19 +269,23 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       const problem = passwordProblem(body.data.password);
       if (problem) throw new ConsoleError('ACCOUNT_INVALID', problem);
       if (
-        !store.setAccount(s.viewer.userId, body.data.login, await hashPassword(body.data.password))
+        !(await store.setAccount(
+          s.viewer.userId,
+          body.data.login,
+          await hashPassword(body.data.password),
+        ))
       )
         throw new ConsoleError(
           'LOGIN_TAKEN',
           `用户名 ${body.data.login} 已被他人使用，请换一个 / the user name ${body.data.login} is taken: choose another`,
         );
       // Any other session of this user (a suspected compromise is why passwords change) ends.
-      store.endOtherSessionsOf(s.viewer.userId, s.sessionId);
+      await store.endOtherSessionsOf(s.viewer.userId, s.sessionId);
       record(req, s.viewer, 'user.reset', {
         userId: s.viewer.userId,
         args: { change: 'own-password' },
       });
-      res.json({ user: describe(s.viewer) });
+      res.json({ user: await describe(s.viewer) });
     }),
   );
 
@@ -291,11 +298,16 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       units: z.array(DivisionCode).min(1, '至少一个单位 / at least one unit'),
     })
     .strict();
-  const listUsers = () =>
-    users.list().map((u) => ({ ...u, login: store.account(u.id)?.login ?? null }));
+  const listUsers = async () =>
+    Promise.all(
+      (await users.list()).map(async (u) => ({
+        ...u,
+        login: (await store.account(u.id))?.login ?? null,
+      })),
+    );
   router.get(
     '/console/api/admin/users',
-    signed(async (_req, res) => void res.json(listUsers()), admin),
+    signed(async (_req, res) => void res.json(await listUsers()), admin),
   );
   router.post(
     '/console/api/admin/users',
@@ -311,7 +323,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
           body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
         );
       const { name, login, role, agency, units } = body.data;
-      if (store.byLogin(login))
+      if (await store.byLogin(login))
         throw new ConsoleError(
           'LOGIN_TAKEN',
           `用户名 ${login} 已被使用，请换一个 / the user name ${login} is taken: choose another`,
@@ -321,8 +333,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         .catch((e: unknown) => {
           throw new ConsoleError('ACCOUNT_INVALID', (e as Error).message);
         });
-      store.setAccount(created.id, login, null);
-      const link = store.createLink(created.id);
+      await store.setAccount(created.id, login, null);
+      const link = await store.createLink(created.id);
       record(req, s.viewer, 'user.create', {
         userId: created.id,
         args: { role, units: units.join(','), ...(agency ? { agency } : {}) },
@@ -330,8 +342,8 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
       res.status(201).json({ id: created.id, link });
     }, admin),
   );
-  const existing = (id: string) => {
-    const user = users.get(id);
+  const existing = async (id: string) => {
+    const user = await users.get(id);
     if (!user)
       throw new ConsoleError(
         'USER_NOT_FOUND',
@@ -344,7 +356,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     json,
     signed(async (req, res, s) => {
       const id = String(req.params.id);
-      existing(id);
+      await existing(id);
       const body = UserChange.safeParse(req.body);
       if (!body.success)
         throw new ConsoleError(
@@ -352,7 +364,7 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
           body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
         );
       try {
-        users.update(id, {
+        await users.update(id, {
           role: body.data.role,
           units: body.data.units,
           ...(body.data.agency ? { agency: body.data.agency } : {}),
@@ -364,17 +376,17 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
         userId: id,
         args: { role: body.data.role, units: body.data.units.join(',') },
       });
-      res.json(listUsers().find((u) => u.id === id));
+      res.json((await listUsers()).find((u) => u.id === id));
     }, admin),
   );
   router.post(
     '/console/api/admin/users/:id/reset',
     signed(async (req, res, s) => {
       const id = String(req.params.id);
-      if (existing(id).revoked)
+      if ((await existing(id)).revoked)
         throw new ConsoleError('USER_NOT_FOUND', '该用户已停用 / the user is revoked');
-      store.resetSignIn(id);
-      const link = store.createLink(id);
+      await store.resetSignIn(id);
+      const link = await store.createLink(id);
       record(req, s.viewer, 'user.reset', { userId: id });
       res.json({ id, link });
     }, admin),
@@ -383,9 +395,9 @@ export function consoleRouter(deps: ConsoleDeps): { router: Router; auth: Sessio
     '/console/api/admin/users/:id/revoke',
     signed(async (req, res, s) => {
       const id = String(req.params.id);
-      existing(id);
-      users.revoke(id);
-      store.resetSignIn(id);
+      await existing(id);
+      await users.revoke(id);
+      await store.resetSignIn(id);
       record(req, s.viewer, 'user.revoke', { userId: id });
       res.json({ id, revoked: true });
     }, admin),

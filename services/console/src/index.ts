@@ -1,5 +1,7 @@
 export * from './console-router.js';
 export * from './console-store.js';
+export * from './sqlite-console-store.js';
+export * from './postgres-console-store.js';
 export * from './session-auth.js';
 export * from './passwords.js';
 export { CONSOLE_PAGES } from './static-console.js';

@@ -45,13 +45,13 @@ export class SessionAuth {
 
   async signedIn(req: Request, checkCsrf = true): Promise<SignedIn> {
     const sessionId = sessionIdOf(req);
-    const session = sessionId ? this.store.session(sessionId) : undefined;
+    const session = sessionId ? await this.store.session(sessionId) : undefined;
     if (!sessionId || !session) throw sessionExpired();
     if (checkCsrf && req.header(CSRF_HEADER) !== session.csrf) throw csrfRejected();
     const token = await this.tokenFor(sessionId, session.userId);
-    const viewer = await this.users.verify(token).catch(() => {
+    const viewer = await this.users.verify(token).catch(async () => {
       // Revoked since: the session ends with the user.
-      this.end(sessionId);
+      await this.end(sessionId);
       throw sessionExpired();
     });
     return { sessionId, session, viewer, token };
@@ -59,12 +59,12 @@ export class SessionAuth {
 
   /** A new session for a user who proved who they are. */
   async open(userId: string): Promise<{ id: string; csrf: string; viewer: Viewer }> {
-    const { id, csrf } = this.store.createSession(userId);
+    const { id, csrf } = await this.store.createSession(userId);
     const viewer = await this.users.verify(await this.tokenFor(id, userId));
     return { id, csrf, viewer };
   }
 
-  end(sessionId: string): string | undefined {
+  async end(sessionId: string): Promise<string | undefined> {
     this.tokens.delete(sessionId);
     return this.store.endSession(sessionId);
   }

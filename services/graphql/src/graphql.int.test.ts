@@ -107,7 +107,7 @@ beforeAll(async () => {
   tokens.court_clerk = await make('court_clerk', { units: ['310106'] });
   tokens.auditor = await make('auditor', { units: ['000000'] });
   const revoked = await users.create({ name: 'gone', role: 'analyst', units: ['310000'] });
-  users.revoke(revoked.id);
+  await users.revoke(revoked.id);
   tokens.revoked = revoked.token;
   // A finished screening of the market officer's agency.
   jobs.create({ id: 'SCR-1', agency: 'market', purpose: '名单比对' });

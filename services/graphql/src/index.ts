@@ -1,5 +1,8 @@
 export * from './auth/roles.js';
 export * from './auth/users.js';
+export * from './auth/user-store.js';
+export { SqliteUserStore } from './auth/sqlite-user-store.js';
+export * from './auth/postgres-user-store.js';
 export * from './auth/policy.js';
 export * from './context.js';
 export * from './limits/query-limits.js';

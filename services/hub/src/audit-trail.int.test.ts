@@ -107,7 +107,7 @@ beforeAll(async () => {
     ['analyst', 'analyst', ['310000']],
   ] as const)
     userTokens[name] = (await users.create({ name, role, units: [...units] })).token;
-  users.close();
+  await users.close();
   // Everything the hub logs, to show that no ID number or token reaches the log.
   hub = await startHub(
     config,

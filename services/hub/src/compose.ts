@@ -62,8 +62,20 @@ import {
   type HubSigningKey,
 } from '@hub/evidence';
 import { AuditTrail, PostgresAuditLog, SqliteAuditLog, type AuditLog } from '@hub/audit';
-import { auditRouter, createGraphqlApi, loadOrCreateJwtSecret, UserDirectory } from '@hub/graphql';
-import { CONSOLE_WEB_DIR, consoleRouter, ConsoleStore } from '@hub/console';
+import {
+  auditRouter,
+  createGraphqlApi,
+  loadOrCreateJwtSecret,
+  PostgresUserStore,
+  UserDirectory,
+} from '@hub/graphql';
+import {
+  CONSOLE_WEB_DIR,
+  consoleRouter,
+  PostgresConsoleStore,
+  SqliteConsoleStore,
+  type ConsoleStore,
+} from '@hub/console';
 import { consoleIntake } from './intake/console-intake.js';
 import {
   recordingClockOf,
@@ -293,19 +305,29 @@ export function hubProjections(vault: PersonalDataVault): Projection[] {
   ];
 }
 
-/** People who use GraphQL, and the secret their tokens are signed with. */
+/**
+ * People who use GraphQL and the console, and the secret their tokens are signed with: in
+ * PostgreSQL with DATABASE_URL (every API process knows every user), else in hub.db.
+ */
 export function openUsers(config: HubConfig): UserDirectory {
   mkdirSync(config.dataDir, { recursive: true });
   return new UserDirectory(
-    join(config.dataDir, 'hub.db'),
+    config.DATABASE_URL
+      ? new PostgresUserStore({ connectionString: config.DATABASE_URL })
+      : join(config.dataDir, 'hub.db'),
     loadOrCreateJwtSecret(join(config.dataDir, 'jwt.key'), config.HUB_JWT_SECRET),
   );
 }
 
-/** Console sign-in state (user names, password hashes, links, sessions): hub state in hub.db. */
+/**
+ * Console sign-in state (user names, password hashes, links, sessions): in PostgreSQL with
+ * DATABASE_URL (a link or session holds on every API process), else in hub.db.
+ */
 export function openConsoleStore(config: HubConfig): ConsoleStore {
+  if (config.DATABASE_URL)
+    return new PostgresConsoleStore({ connectionString: config.DATABASE_URL });
   mkdirSync(config.dataDir, { recursive: true });
-  return new ConsoleStore(join(config.dataDir, 'hub.db'));
+  return new SqliteConsoleStore(join(config.dataDir, 'hub.db'));
 }
 
 export interface RunningHub {
@@ -551,8 +573,8 @@ export async function startHub(
       await checkpoints.close();
       await screeningThreads?.close();
       jobs.close();
-      users.close();
-      consoleStore.close();
+      await users.close();
+      await consoleStore.close();
       await readModels.close();
       await stores.close();
       vault.close();

@@ -130,7 +130,7 @@ beforeAll(async () => {
   const users = openUsers(config);
   procurator = (await users.create({ name: '检察官', role: 'procurator', units: ['310000'] }))
     .token;
-  users.close();
+  await users.close();
   hub = await startHub(
     config,
     pino({ level: 'info' }, { write: (line: string) => log.push(line) }),

@@ -351,7 +351,7 @@ export async function graphqlSuite(): Promise<void> {
     }
     await audit.close();
     await auditLog.close();
-    users.close();
+    await users.close();
     jobs.close();
     await runner.stop();
     await readModels.close();

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { jwtVerify, SignJWT } from 'jose';
 import { isAgency, type Agency } from '@hub/domain';
 import { readOrCreateSecretFile } from '@hub/personal-data';
 import { isRole, type Role, type Viewer } from './roles.js';
+import { SqliteUserStore } from './sqlite-user-store.js';
+import type { UserRecord, UserStore } from './user-store.js';
 
 /** Why a sign-in failed, for the audit trail: stable codes, never the token. */
 export type SignInFailure = 'MISSING_TOKEN' | 'INVALID_TOKEN' | 'USER_UNKNOWN_OR_REVOKED';
@@ -22,7 +23,7 @@ export class AuthenticationError extends Error {
 
 const ISSUER = 'hub';
 const AUDIENCE = 'hub-graphql';
-const VERIFIED_TTL_MS = 5_000;
+const SIGNATURE_TTL_MS = 5_000;
 
 /** The signing secret: HUB_JWT_SECRET, or a key file made on first use in the data directory. */
 export function loadOrCreateJwtSecret(file: string, configured?: string): Uint8Array {
@@ -35,33 +36,32 @@ export function loadOrCreateJwtSecret(file: string, configured?: string): Uint8A
   return Buffer.from(text.trim(), 'base64');
 }
 
-interface UserRow {
-  id: string;
-  name: string;
-  role: string;
-  agency: string | null;
-  units: string | null;
-  revoked_at: string | null;
-}
+/** A user as listed: the viewer they stand for, and whether they are disabled. */
+export type ListedUser = Omit<Viewer, 'userId'> & { id: string; revoked: boolean };
+
+const listed = (r: UserRecord): ListedUser => ({
+  id: r.id,
+  name: r.name,
+  role: r.role as Role,
+  ...(r.agency && isAgency(r.agency) ? { agency: r.agency } : {}),
+  ...(r.units.length ? { units: r.units } : {}),
+  revoked: r.revokedAt !== null,
+});
 
 /**
- * Local users and their signed tokens (HS256 JWTs with a configurable secret). A token names
- * its user; the user's role, agency and units are read from the table at each request, so a
- * revoked user's tokens stop working at once.
+ * Users and their signed tokens (HS256 JWTs with a configurable secret). A token names its
+ * user; the user's role, agency and units are read from the store at each request, so a
+ * revoked user's tokens stop working at once, in every process that shares the store.
  */
 export class UserDirectory {
-  private readonly db: Database.Database;
+  private readonly store: UserStore;
 
+  /** A store, or the file name of an embedded hub's hub.db. */
   constructor(
-    filename: string,
+    store: UserStore | string,
     private readonly secret: Uint8Array,
   ) {
-    this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS users (
-      id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agency TEXT, units TEXT,
-      created_at TEXT NOT NULL, revoked_at TEXT)`);
+    this.store = typeof store === 'string' ? new SqliteUserStore(store) : store;
   }
 
   async create(user: { name: string; role: Role; agency?: Agency; units?: string[] }, days = 90) {
@@ -73,18 +73,15 @@ export class UserDirectory {
         `用户须指定所属单位（行政区划代码，全国用 000000）/ a ${user.role} needs at least one unit (division code; 000000 for the whole country)`,
       );
     const id = randomUUID();
-    this.db
-      .prepare(
-        'INSERT INTO users (id, name, role, agency, units, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        user.name,
-        user.role,
-        user.agency ?? null,
-        user.units?.join(',') ?? null,
-        new Date().toISOString(),
-      );
+    await this.store.insert({
+      id,
+      name: user.name,
+      role: user.role,
+      agency: user.agency ?? null,
+      units: user.units,
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
+    });
     const token = await new SignJWT({ role: user.role })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(id)
@@ -113,81 +110,44 @@ export class UserDirectory {
   }
 
   /** One user as listed, or undefined. */
-  get(id: string): ReturnType<UserDirectory['list']>[number] | undefined {
-    return this.list().find((u) => u.id === id);
+  async get(id: string): Promise<ListedUser | undefined> {
+    const found = await this.store.find(id);
+    return found ? listed(found) : undefined;
   }
 
   /** Changes a live user's role, agency and units (administrators, in the console). */
-  update(id: string, change: { role: Role; agency?: Agency; units: string[] }): boolean {
+  async update(id: string, change: { role: Role; agency?: Agency; units: string[] }) {
     if (change.role === 'agency_officer' && !change.agency)
       throw new Error('执法人员须指定所属部门 / an agency officer needs an agency');
     if (!change.units.length)
       throw new Error('用户须指定所属单位 / a user needs at least one unit');
-    this.verified.clear();
-    return (
-      this.db
-        .prepare(
-          'UPDATE users SET role = ?, agency = ?, units = ? WHERE id = ? AND revoked_at IS NULL',
-        )
-        .run(change.role, change.agency ?? null, change.units.join(','), id).changes === 1
-    );
+    return this.store.update(id, {
+      role: change.role,
+      agency: change.agency ?? null,
+      units: change.units,
+    });
   }
 
-  revoke(id: string): boolean {
-    this.verified.clear();
-    return (
-      this.db
-        .prepare('UPDATE users SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-        .run(new Date().toISOString(), id).changes === 1
-    );
+  async revoke(id: string): Promise<boolean> {
+    return this.store.revoke(id, new Date().toISOString());
   }
 
-  list(): Array<Omit<Viewer, 'userId'> & { id: string; revoked: boolean }> {
-    return this.db
-      .prepare<[], UserRow>('SELECT * FROM users ORDER BY created_at')
-      .all()
-      .map((r) => ({
-        id: r.id,
-        name: r.name,
-        role: r.role as Role,
-        ...(r.agency ? { agency: r.agency as Agency } : {}),
-        ...(r.units ? { units: r.units.split(',') } : {}),
-        revoked: r.revoked_at !== null,
-      }));
+  async list(): Promise<ListedUser[]> {
+    return (await this.store.list()).map(listed);
   }
 
   /**
-   * Verified tokens are remembered for a few seconds: a dashboard sends many requests a
-   * second. A revocation therefore takes effect within VERIFIED_TTL_MS.
+   * Signatures already checked, remembered for a few seconds: a dashboard sends many requests
+   * a second. Only the signature is remembered; the user is read afresh every time, so a
+   * change or revocation made through any process holds at the next request.
    */
-  private readonly verified = new Map<string, { viewer: Viewer; until: number }>();
+  private readonly signed = new Map<string, { subject: string; until: number }>();
 
   /** The viewer a bearer token stands for, or AuthenticationError saying why not. */
   async verify(token: string): Promise<Viewer> {
-    const known = this.verified.get(token);
-    if (known && known.until > Date.now()) return known.viewer;
-    const viewer = await this.verifyAfresh(token);
-    if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(token, { viewer, until: Date.now() + VERIFIED_TTL_MS });
-    return viewer;
-  }
-
-  private async verifyAfresh(token: string): Promise<Viewer> {
-    let subject: string | undefined;
-    try {
-      const { payload } = await jwtVerify(token, this.secret, {
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        algorithms: ['HS256'],
-      });
-      subject = payload.sub;
-    } catch (error) {
-      throw new AuthenticationError(`the token is not valid: ${(error as Error).message}`);
-    }
-    const row = this.db
-      .prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?')
-      .get(subject ?? '');
-    if (!row || row.revoked_at)
+    const subject = await this.subjectOf(token);
+    const row = await this.store.find(subject);
+    if (!row || row.revokedAt)
       throw new AuthenticationError(
         'the user is unknown or revoked',
         'USER_UNKNOWN_OR_REVOKED',
@@ -199,11 +159,33 @@ export class UserDirectory {
       name: row.name,
       role: row.role,
       ...(row.agency && isAgency(row.agency) ? { agency: row.agency } : {}),
-      ...(row.units ? { units: row.units.split(',') } : {}),
+      ...(row.units.length ? { units: row.units } : {}),
     };
   }
 
-  close(): void {
-    this.db.close();
+  private async subjectOf(token: string): Promise<string> {
+    const known = this.signed.get(token);
+    if (known && known.until > Date.now()) return known.subject;
+    let subject: string;
+    let expiresAt: number;
+    try {
+      const { payload } = await jwtVerify(token, this.secret, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      subject = payload.sub ?? '';
+      expiresAt = (payload.exp ?? 0) * 1000;
+    } catch (error) {
+      throw new AuthenticationError(`the token is not valid: ${(error as Error).message}`);
+    }
+    if (this.signed.size > 10_000) this.signed.clear();
+    // Never remembered past the token's own expiry.
+    this.signed.set(token, { subject, until: Math.min(Date.now() + SIGNATURE_TTL_MS, expiresAt) });
+    return subject;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
   }
 }

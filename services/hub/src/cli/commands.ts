@@ -377,13 +377,13 @@ export async function userCommand(
         // The console: a one-time sign-in link (then the person sets a user name and password).
         const consoleStore = openConsoleStore(config);
         try {
-          consoleStore.setAccount(id, login ?? `user-${id.slice(0, 8)}`, null);
-          const link = consoleStore.createLink(id);
+          await consoleStore.setAccount(id, login ?? `user-${id.slice(0, 8)}`, null);
+          const link = await consoleStore.createLink(id);
           out(
             `控制台一次性登录链接（7 天内有效）/ one-time console sign-in link (valid 7 days): ${consoleBaseOf(config)}/signin#link=${link}`,
           );
         } finally {
-          consoleStore.close();
+          await consoleStore.close();
         }
         out(
           `created user ${id} (${role}${agency ? `, ${agency}` : ''}, ${units.join(',')}); the token is shown once, valid ${days} days:`,
@@ -391,14 +391,14 @@ export async function userCommand(
         out(token);
       });
     } else if (action === 'list') {
-      for (const u of users.list())
+      for (const u of await users.list())
         out(
           `${u.id}\t${u.role}\t${u.agency ?? '-'}\t${u.units?.join(',') ?? '-'}\t${u.revoked ? 'revoked' : 'live'}\t${u.name}`,
         );
     } else if (action === 'revoke') {
       const userId = args[1]!;
       await cliAudited(config, 'user.revoke', { subject: { userId } }, async () => {
-        if (!users.revoke(userId))
+        if (!(await users.revoke(userId)))
           throw usage(
             `没有有效的用户 ${userId}（hub user list 列出用户）`,
             `no live user ${userId} (hub user list lists them)`,
@@ -407,7 +407,7 @@ export async function userCommand(
       });
     }
   } finally {
-    users.close();
+    await users.close();
   }
 }
 
