@@ -642,6 +642,11 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** Wakes this handle's subscribers: another connection of this process committed (a writer thread). */
+  notifyAppended(): void {
+    this.appended.emit('appended');
+  }
+
   async headPosition(): Promise<GlobalPosition | undefined> {
     const position = this.statements.head.get()?.position;
     return position == null ? undefined : BigInt(position);
