@@ -13,6 +13,7 @@ import {
   type ChainAlg,
   type AppendRequest,
   type AppendResult,
+  type ChainLinkRecord,
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
@@ -635,6 +636,27 @@ export class SqliteEventStore implements EventStore {
   ): Subscription {
     return startPollingSubscription({
       read: (after, max) => this.readAllSync(after, max),
+      notifier: this.appended,
+      pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      handler,
+      options,
+    });
+  }
+
+  /** Positions and chain links only: no event's data or metadata is read or parsed. */
+  subscribeToChainLinks(
+    handler: (link: ChainLinkRecord) => Promise<void> | void,
+    options: SubscriptionOptions = {},
+  ): Subscription {
+    const links = this.db.prepare<[number, number], { position: number; chain: string | null }>(
+      'SELECT position, chain FROM events WHERE position > ? ORDER BY position LIMIT ?',
+    );
+    return startPollingSubscription({
+      read: (after, max) =>
+        links.all(after === undefined ? 0 : Number(after), max).map((row) => ({
+          position: BigInt(row.position),
+          ...(row.chain ? { chain: row.chain } : {}),
+        })),
       notifier: this.appended,
       pollIntervalMs: this.options.pollIntervalMs ?? 250,
       handler,

@@ -6,6 +6,7 @@ import {
   InvalidAppendError,
   type AppendRequest,
   type AppendResult,
+  type ChainLinkRecord,
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
@@ -119,6 +120,13 @@ export class ThreadedSqliteEventStore implements EventStore {
     options?: SubscriptionOptions,
   ): Subscription {
     return this.reader.subscribeToAll(handler, options);
+  }
+
+  subscribeToChainLinks(
+    handler: (link: ChainLinkRecord) => Promise<void> | void,
+    options?: SubscriptionOptions,
+  ): Subscription {
+    return this.reader.subscribeToChainLinks(handler, options);
   }
 
   headPosition(): Promise<GlobalPosition | undefined> {

@@ -1,4 +1,10 @@
-import type { ChainAlg, EventStore, RecordedEvent, Subscription } from '@hub/event-store';
+import type {
+  ChainAlg,
+  ChainLinkRecord,
+  EventStore,
+  RecordedEvent,
+  Subscription,
+} from '@hub/event-store';
 import {
   checkpointProblem,
   signCheckpoint,
@@ -55,6 +61,33 @@ export class ChainNotary {
     this.head = { position: event.position, count: (this.head?.count ?? 0) + 1, link };
   }
 
+  /**
+   * A record followed by its link alone; one the store keeps without a link is read in full,
+   * to derive it.
+   */
+  private async advanceTo(record: ChainLinkRecord): Promise<void> {
+    if (record.chain !== undefined) {
+      this.head = {
+        position: record.position,
+        count: (this.head?.count ?? 0) + 1,
+        link: record.chain,
+      };
+      return;
+    }
+    const [event] = await this.options.store.readAll({
+      after: record.position - 1n,
+      maxCount: 1,
+    });
+    if (event?.position !== record.position)
+      throw new Error(`record ${String(record.position)} could not be read again`);
+    this.advance(event);
+  }
+
+  private followed(): void {
+    if (this.head!.count - (this.signed?.count ?? 0) >= (this.options.everyEvents ?? 10_000))
+      this.schedule();
+  }
+
   /** Reads what was recorded since the last checkpoint and signs the head if it moved. */
   async catchUpAndSign(): Promise<ChainCheckpoint | undefined> {
     this.head = this.resume();
@@ -74,17 +107,22 @@ export class ChainNotary {
   start(): void {
     this.head = this.resume();
     this.signed = this.head;
-    const everyEvents = this.options.everyEvents ?? 10_000;
-    this.subscription = this.options.store.subscribeToAll(
-      (event) => {
-        this.advance(event);
-        if (this.head!.count - (this.signed?.count ?? 0) >= everyEvents) this.schedule();
-      },
-      {
-        ...(this.head ? { after: this.head.position } : {}),
-        onError: (error) => this.options.onError?.(error),
-      },
-    );
+    const options = {
+      ...(this.head ? { after: this.head.position } : {}),
+      onError: (error: unknown) => this.options.onError?.(error),
+    };
+    const { store } = this.options;
+    // Where the store offers it, only positions and links are read: a record's content is not
+    // needed when the store keeps its link.
+    this.subscription = store.subscribeToChainLinks
+      ? store.subscribeToChainLinks(async (record) => {
+          await this.advanceTo(record);
+          this.followed();
+        }, options)
+      : store.subscribeToAll((event) => {
+          this.advance(event);
+          this.followed();
+        }, options);
     this.timer = setInterval(() => this.schedule(), this.options.everyMs ?? 600_000);
     this.timer.unref();
   }
