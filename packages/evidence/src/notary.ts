@@ -35,6 +35,8 @@ interface Head {
   link: string;
 }
 
+const UNLINKED_PAGE = 500;
+
 /**
  * Follows the history and signs where it stands, periodically, with the hub's key. For a store
  * that keeps no chain of its own (KurrentDB), the links are derived here as the verifier derives
@@ -46,6 +48,8 @@ export class ChainNotary {
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private signing: Promise<unknown> = Promise.resolve();
+  /** Whole records read ahead for links the store does not keep (advanceTo). */
+  private unlinked: RecordedEvent[] = [];
 
   constructor(private readonly options: NotaryOptions) {}
 
@@ -74,10 +78,16 @@ export class ChainNotary {
       };
       return;
     }
-    const [event] = await this.options.store.readAll({
-      after: record.position - 1n,
-      maxCount: 1,
-    });
+    // Records without a link come in runs (those recorded before the store kept a chain):
+    // read a page of them at once.
+    while (this.unlinked.length > 0 && this.unlinked[0]!.position < record.position)
+      this.unlinked.shift();
+    if (this.unlinked[0]?.position !== record.position)
+      this.unlinked = await this.options.store.readAll({
+        after: record.position - 1n,
+        maxCount: UNLINKED_PAGE,
+      });
+    const event = this.unlinked.shift();
     if (event?.position !== record.position)
       throw new Error(`record ${String(record.position)} could not be read again`);
     this.advance(event);
