@@ -11,7 +11,7 @@ import {
 } from '@hub/event-store';
 import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
 import { PostgresEventStore } from '@hub/event-store-postgres';
-import { SqliteEventStore, ThreadedSqliteEventStore } from '@hub/event-store-sqlite';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createIngestionApp,
   createIngestionMetrics,
@@ -90,14 +90,12 @@ async function openEventStore(
   logger?: Logger,
 ): Promise<EventStore> {
   if (config.EVENT_STORE === 'embedded') {
-    const options = {
+    return new SqliteEventStore({
       filename: join(config.dataDir, 'events.db'),
       chain: chainAlgOf(config),
       maxEventBytes: config.MAX_EVENT_BYTES,
-    };
-    // Appends commit on a thread of their own, so each sync leaves this thread free for HTTP,
-    // validation and projections. A test's clock cannot cross to a thread: then they commit here.
-    return now ? new SqliteEventStore({ ...options, now }) : new ThreadedSqliteEventStore(options);
+      ...(now ? { now } : {}),
+    });
   }
   const postgres = config.EVENT_STORE === 'postgres';
   const url = postgres ? config.DATABASE_URL! : config.EVENTSTORE_URL!;

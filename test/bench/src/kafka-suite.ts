@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PersonalDataVault } from '@hub/personal-data';
 import { pino } from 'pino';
-import { ThreadedSqliteEventStore } from '@hub/event-store-sqlite';
+import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
   ensureTopics,
   KafkaEgress,
@@ -111,8 +111,7 @@ async function bridge(
   groupId: string,
 ): Promise<{ ingress: number; endToEnd: number }> {
   return withTempDir(async (dir) => {
-    // As the hub opens its embedded store (compose.ts): appends commit on a writer thread.
-    const store = new ThreadedSqliteEventStore({ filename: join(dir, 'events.db') });
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     const checkpoints = new SqliteCheckpointStore(join(dir, 'hub.db'));
     const sealing = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
     const ingress = new KafkaIngress({ kafka, store, logger, sealing, groupId });
