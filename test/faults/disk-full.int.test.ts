@@ -6,8 +6,8 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import request from 'supertest';
 import { inspection } from '@hub/domain/testing';
-import { EventStoreFullError } from '@hub/event-store';
-import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { EventStoreFullError, type EventStore } from '@hub/event-store';
+import { SqliteEventStore, ThreadedSqliteEventStore } from '@hub/event-store-sqlite';
 import {
   createIngestionApp,
   createIngestionMetrics,
@@ -34,71 +34,79 @@ afterAll(() => disk?.unmount());
 const batch = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => inspection(`INS-FULL-${from + i}`));
 
-onDisk(`the event store on a full disk${disk ? '' : ` (skipped: ${reason})`}`, () => {
-  const d = disk as SmallDisk;
-  let dir: string;
-  let store: SqliteEventStore;
-  let credentials: SqliteCredentialStore;
-  let token: string;
-  let app: ReturnType<typeof createIngestionApp>;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hub-full-'));
-    store = new SqliteEventStore({ filename: join(d.dir, 'events.db') });
-    credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
-    token = (await credentials.create('emergency', 'test', ['000000'])).token;
-    const health = new WriteHealth(directoryWriteProbe(d.dir));
-    app = createIngestionApp({
-      audit: memoryAuditTrail(),
-      store: health.watch(store),
-      credentials,
-      logger: pino({ level: 'silent' }),
-      metrics: createIngestionMetrics(),
-      bodyLimit: '5mb',
-      sealing,
-      readinessChecks: [() => health.check()],
+// The embedded store as the hub opens it (appends on a writer thread) and on the caller's thread.
+const variants = [
+  ['with a writer thread', (filename: string) => new ThreadedSqliteEventStore({ filename })],
+  ['on the calling thread', (filename: string) => new SqliteEventStore({ filename })],
+] as const;
+
+describe.each(variants)('%s', (_, openStore) => {
+  onDisk(`the event store on a full disk${disk ? '' : ` (skipped: ${reason})`}`, () => {
+    const d = disk as SmallDisk;
+    let dir: string;
+    let store: EventStore;
+    let credentials: SqliteCredentialStore;
+    let token: string;
+    let app: ReturnType<typeof createIngestionApp>;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hub-full-'));
+      store = openStore(join(d.dir, `events-${Math.random().toString(36).slice(2)}.db`));
+      credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
+      token = (await credentials.create('emergency', 'test', ['000000'])).token;
+      const health = new WriteHealth(directoryWriteProbe(d.dir));
+      app = createIngestionApp({
+        audit: memoryAuditTrail(),
+        store: health.watch(store),
+        credentials,
+        logger: pino({ level: 'silent' }),
+        metrics: createIngestionMetrics(),
+        bodyLimit: '5mb',
+        sealing,
+        readinessChecks: [() => health.check()],
+      });
     });
-  });
-  afterAll(async () => {
-    d.free();
-    await store.close();
-    await credentials.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const publish = (from: number) =>
-    request(app)
-      .post('/v1/events')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ events: batch(from, 200) });
-
-  it('answers 507 with a problem that says the store cannot write, and /readyz is 503 until space returns', async () => {
-    expect((await publish(0)).status).toBe(201);
-    d.fill();
-    const refused = await publish(1000);
-    expect(refused.status).toBe(507);
-    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(refused.body).toMatchObject({ status: 507, code: 'EVENT_STORE_FULL' });
-    expect(refused.body.detail).toMatch(/无法写入.*cannot write/);
-    const notReady = await request(app).get('/readyz');
-    expect(notReady.status).toBe(503);
-    expect(notReady.body).toMatchObject({ code: 'NOT_READY', cause: 'EVENT_STORE_FULL' });
-
-    d.free();
-    expect((await request(app).get('/readyz')).status).toBe(200);
-    expect((await publish(1000)).status).toBe(201);
-  });
-
-  it('the store itself reports EventStoreFullError, and nothing of the append is kept', async () => {
-    const head = await store.headPosition();
-    d.fill();
-    try {
-      await expect(
-        store.appendMany([{ stream: 'full-test', events: batch(5000, 200).map(toNew) }]),
-      ).rejects.toBeInstanceOf(EventStoreFullError);
-    } finally {
+    afterAll(async () => {
       d.free();
-    }
-    expect(await store.headPosition()).toBe(head);
+      await store.close();
+      await credentials.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const publish = (from: number) =>
+      request(app)
+        .post('/v1/events')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ events: batch(from, 200) });
+
+    it('answers 507 with a problem that says the store cannot write, and /readyz is 503 until space returns', async () => {
+      expect((await publish(0)).status).toBe(201);
+      d.fill();
+      const refused = await publish(1000);
+      expect(refused.status).toBe(507);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body).toMatchObject({ status: 507, code: 'EVENT_STORE_FULL' });
+      expect(refused.body.detail).toMatch(/无法写入.*cannot write/);
+      const notReady = await request(app).get('/readyz');
+      expect(notReady.status).toBe(503);
+      expect(notReady.body).toMatchObject({ code: 'NOT_READY', cause: 'EVENT_STORE_FULL' });
+
+      d.free();
+      expect((await request(app).get('/readyz')).status).toBe(200);
+      expect((await publish(1000)).status).toBe(201);
+    });
+
+    it('the store itself reports EventStoreFullError, and nothing of the append is kept', async () => {
+      const head = await store.headPosition();
+      d.fill();
+      try {
+        await expect(
+          store.appendMany([{ stream: 'full-test', events: batch(5000, 200).map(toNew) }]),
+        ).rejects.toBeInstanceOf(EventStoreFullError);
+      } finally {
+        d.free();
+      }
+      expect(await store.headPosition()).toBe(head);
+    });
   });
 });
 

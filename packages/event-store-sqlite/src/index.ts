@@ -1,1 +1,5 @@
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
+export {
+  ThreadedSqliteEventStore,
+  type AppendThreadOptions,
+} from './threaded-sqlite-event-store.js';

@@ -1,25 +1,22 @@
 import type { EventEmitter } from 'node:events';
-import type {
-  GlobalPosition,
-  RecordedEvent,
-  Subscription,
-  SubscriptionOptions,
-} from '@hub/event-store';
+import type { GlobalPosition, Subscription, SubscriptionOptions } from '@hub/event-store';
 
-interface PollingSubscriptionParts {
-  read: (after: GlobalPosition | undefined, maxCount: number) => RecordedEvent[];
+interface PollingSubscriptionParts<T extends { position: GlobalPosition }> {
+  read: (after: GlobalPosition | undefined, maxCount: number) => T[];
   /** Emits 'appended' after each commit in this process, 'closed' when the store closes. */
   notifier: EventEmitter;
   /** Fallback for commits made by another process on the same file. */
   pollIntervalMs: number;
-  handler: (event: RecordedEvent) => Promise<void> | void;
+  handler: (event: T) => Promise<void> | void;
   options: SubscriptionOptions;
 }
 
 const PAGE = 500;
 
 /** Catch-up subscription: pages through what is stored, then waits for the next commit. */
-export function startPollingSubscription(parts: PollingSubscriptionParts): Subscription {
+export function startPollingSubscription<T extends { position: GlobalPosition }>(
+  parts: PollingSubscriptionParts<T>,
+): Subscription {
   let checkpoint = parts.options.after;
   let stopped = false;
   let wake: (() => void) | undefined;

@@ -13,6 +13,7 @@ import {
   type ChainAlg,
   type AppendRequest,
   type AppendResult,
+  type ChainLinkRecord,
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
@@ -716,6 +717,32 @@ export class SqliteEventStore implements EventStore {
       handler,
       options,
     });
+  }
+
+  /** Positions and chain links only: no event's data or metadata is read or parsed. */
+  subscribeToChainLinks(
+    handler: (link: ChainLinkRecord) => Promise<void> | void,
+    options: SubscriptionOptions = {},
+  ): Subscription {
+    const links = this.db.prepare<[number, number], { position: number; chain: string | null }>(
+      'SELECT position, chain FROM events WHERE position > ? ORDER BY position LIMIT ?',
+    );
+    return startPollingSubscription({
+      read: (after, max) =>
+        links.all(after === undefined ? 0 : Number(after), max).map((row) => ({
+          position: BigInt(row.position),
+          ...(row.chain ? { chain: row.chain } : {}),
+        })),
+      notifier: this.appended,
+      pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      handler,
+      options,
+    });
+  }
+
+  /** Wakes this handle's subscribers: another connection of this process committed (a writer thread). */
+  notifyAppended(): void {
+    this.appended.emit('appended');
   }
 
   async headPosition(): Promise<GlobalPosition | undefined> {

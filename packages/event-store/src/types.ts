@@ -32,6 +32,15 @@ export interface RecordedEvent extends NewEvent {
   chain?: string;
 }
 
+/**
+ * Where a record stands in the history and its link in the store's chain, without its content:
+ * what a notary follows. `chain` is absent for a record the store keeps without one.
+ */
+export interface ChainLinkRecord {
+  position: GlobalPosition;
+  chain?: string;
+}
+
 export interface AppendRequest {
   stream: string;
   events: readonly NewEvent[];
@@ -101,5 +110,13 @@ export interface EventStore {
    * head lies in $all, which only admins may read by default.
    */
   checkReachable?(): Promise<void>;
+  /**
+   * Like subscribeToAll, but delivers only each record's position and chain link, reading none
+   * of its content. Optional: stores that keep no chain of their own (KurrentDB) leave it out.
+   */
+  subscribeToChainLinks?(
+    handler: (link: ChainLinkRecord) => Promise<void> | void,
+    options?: SubscriptionOptions,
+  ): Subscription;
   close(): Promise<void>;
 }

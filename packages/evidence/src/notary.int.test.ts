@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EventStore } from '@hub/event-store';
 import { anEvent } from '@hub/event-store/contract';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { loadOrCreateHubSigningKey } from './checkpoints.js';
@@ -88,3 +89,60 @@ describe('chain notary over a store without a chain of its own', () => {
     expect(report.problems.map((p) => p.kind)).toEqual(['checkpoint_invalid']);
   });
 });
+
+describe('chain notary over a store that keeps its chain', () => {
+  it('follows positions and links alone and signs the head that following whole events signs', async () => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    for (let i = 0; i < 25; i++) await store.append(`s-${i % 4}`, [anEvent(), anEvent()]);
+    const key = loadOrCreateHubSigningKey(join(dir, 'hub-signing.key'), 'ed25519');
+    let linksRead = 0;
+    // The same store with its narrow read counted, and without it: the notary then reads whole
+    // events (the positive control for what the narrow read must give).
+    const counted: EventStore = {
+      ...bound(store),
+      subscribeToChainLinks: (handler, options) =>
+        store.subscribeToChainLinks((link) => {
+          linksRead += 1;
+          return handler(link);
+        }, options),
+    };
+    const { subscribeToChainLinks: _, ...whole } = counted;
+    const followers = [counted, whole].map((follow, i) => {
+      const checkpoints = new CheckpointStore(join(dir, `evidence-${i}.db`));
+      const notary = new ChainNotary({ store: follow, checkpoints, key, derivedAlg: 'sha256' });
+      notary.start();
+      return { notary, checkpoints };
+    });
+    await store.append('later', [anEvent()]);
+    await new Promise((r) => setTimeout(r, 300));
+    const heads = [];
+    for (const { notary, checkpoints } of followers) {
+      await notary.stop();
+      const last = checkpoints.list().at(-1)!;
+      const report = await verifyChain(store, {
+        checkpoints: [last],
+        trustedPublicKeyPem: key.publicKeyPem,
+      });
+      expect(report).toMatchObject({ problems: [], checkpointsMatched: 1 });
+      heads.push({ position: last.position, count: last.count, head: last.head });
+      checkpoints.close();
+    }
+    await store.close();
+    expect(linksRead).toBe(51);
+    expect(heads[0]).toMatchObject({ position: '51', count: 51 });
+    expect(heads[0]).toEqual(heads[1]);
+  });
+});
+
+/** The store's methods bound to it, as a plain object a test can change. */
+function bound(store: SqliteEventStore): EventStore {
+  return {
+    append: (...a) => store.append(...a),
+    appendMany: (...a) => store.appendMany(...a),
+    readStream: (...a) => store.readStream(...a),
+    readAll: (...a) => store.readAll(...a),
+    subscribeToAll: (...a) => store.subscribeToAll(...a),
+    headPosition: () => store.headPosition(),
+    close: () => store.close(),
+  };
+}

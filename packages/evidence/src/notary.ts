@@ -1,4 +1,10 @@
-import type { ChainAlg, EventStore, RecordedEvent, Subscription } from '@hub/event-store';
+import type {
+  ChainAlg,
+  ChainLinkRecord,
+  EventStore,
+  RecordedEvent,
+  Subscription,
+} from '@hub/event-store';
 import {
   checkpointProblem,
   signCheckpoint,
@@ -29,6 +35,8 @@ interface Head {
   link: string;
 }
 
+const UNLINKED_PAGE = 500;
+
 /**
  * Follows the history and signs where it stands, periodically, with the hub's key. For a store
  * that keeps no chain of its own (KurrentDB), the links are derived here as the verifier derives
@@ -42,6 +50,8 @@ export class ChainNotary {
   private signing: Promise<unknown> = Promise.resolve();
   /** start() resumes from the stored checkpoint before it follows; stop() waits for that. */
   private starting: Promise<void> = Promise.resolve();
+  /** Whole records read ahead for links the store does not keep (advanceTo). */
+  private unlinked: RecordedEvent[] = [];
 
   constructor(private readonly options: NotaryOptions) {}
 
@@ -55,6 +65,39 @@ export class ChainNotary {
   private advance(event: RecordedEvent): void {
     const link = event.chain ?? expectedLink(this.head?.link, event, this.options.derivedAlg);
     this.head = { position: event.position, count: (this.head?.count ?? 0) + 1, link };
+  }
+
+  /**
+   * A record followed by its link alone; one the store keeps without a link is read in full,
+   * to derive it.
+   */
+  private async advanceTo(record: ChainLinkRecord): Promise<void> {
+    if (record.chain !== undefined) {
+      this.head = {
+        position: record.position,
+        count: (this.head?.count ?? 0) + 1,
+        link: record.chain,
+      };
+      return;
+    }
+    // Records without a link come in runs (those recorded before the store kept a chain):
+    // read a page of them at once.
+    while (this.unlinked.length > 0 && this.unlinked[0]!.position < record.position)
+      this.unlinked.shift();
+    if (this.unlinked[0]?.position !== record.position)
+      this.unlinked = await this.options.store.readAll({
+        after: record.position - 1n,
+        maxCount: UNLINKED_PAGE,
+      });
+    const event = this.unlinked.shift();
+    if (event?.position !== record.position)
+      throw new Error(`record ${String(record.position)} could not be read again`);
+    this.advance(event);
+  }
+
+  private followed(): void {
+    if (this.head!.count - (this.signed?.count ?? 0) >= (this.options.everyEvents ?? 10_000))
+      this.schedule();
   }
 
   /** Reads what was recorded since the last checkpoint and signs the head if it moved. */
@@ -80,17 +123,22 @@ export class ChainNotary {
   private async follow(): Promise<void> {
     this.head = await this.resume();
     this.signed = this.head;
-    const everyEvents = this.options.everyEvents ?? 10_000;
-    this.subscription = this.options.store.subscribeToAll(
-      (event) => {
-        this.advance(event);
-        if (this.head!.count - (this.signed?.count ?? 0) >= everyEvents) this.schedule();
-      },
-      {
-        ...(this.head ? { after: this.head.position } : {}),
-        onError: (error) => this.options.onError?.(error),
-      },
-    );
+    const options = {
+      ...(this.head ? { after: this.head.position } : {}),
+      onError: (error: unknown) => this.options.onError?.(error),
+    };
+    const { store } = this.options;
+    // Where the store offers it, only positions and links are read: a record's content is not
+    // needed when the store keeps its link.
+    this.subscription = store.subscribeToChainLinks
+      ? store.subscribeToChainLinks(async (record) => {
+          await this.advanceTo(record);
+          this.followed();
+        }, options)
+      : store.subscribeToAll((event) => {
+          this.advance(event);
+          this.followed();
+        }, options);
     this.timer = setInterval(() => this.schedule(), this.options.everyMs ?? 600_000);
     this.timer.unref();
   }

@@ -45,6 +45,12 @@ export class WriteHealth {
       subscribeToAll: (handler, options) => store.subscribeToAll(handler, options),
       headPosition: () => store.headPosition(),
       ...(store.checkReachable ? { checkReachable: () => store.checkReachable!() } : {}),
+      ...(store.subscribeToChainLinks
+        ? {
+            subscribeToChainLinks: (handler, options) =>
+              store.subscribeToChainLinks!(handler, options),
+          }
+        : {}),
       close: () => store.close(),
     };
   }
