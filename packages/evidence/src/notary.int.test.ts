@@ -108,7 +108,7 @@ describe('chain notary over a store that keeps its chain', () => {
     };
     const { subscribeToChainLinks: _, ...whole } = counted;
     const followers = [counted, whole].map((follow, i) => {
-      const checkpoints = new CheckpointStore(join(dir, `evidence-${i}.db`));
+      const checkpoints = new SqliteChainCheckpointStore(join(dir, `evidence-${i}.db`));
       const notary = new ChainNotary({ store: follow, checkpoints, key, derivedAlg: 'sha256' });
       notary.start();
       return { notary, checkpoints };
@@ -118,14 +118,14 @@ describe('chain notary over a store that keeps its chain', () => {
     const heads = [];
     for (const { notary, checkpoints } of followers) {
       await notary.stop();
-      const last = checkpoints.list().at(-1)!;
+      const last = (await checkpoints.list()).at(-1)!;
       const report = await verifyChain(store, {
         checkpoints: [last],
         trustedPublicKeyPem: key.publicKeyPem,
       });
       expect(report).toMatchObject({ problems: [], checkpointsMatched: 1 });
       heads.push({ position: last.position, count: last.count, head: last.head });
-      checkpoints.close();
+      await checkpoints.close();
     }
     await store.close();
     expect(linksRead).toBe(51);
