@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'evidence.verify',
   'evidence.checkpoint',
   'evidence.migrate',
+  'evidence.move',
   'agency_key.register',
   'agency_key.revoke',
   'audit.read',
@@ -73,6 +74,10 @@ export const ACTION_LABELS: Record<AuditAction, { zh: string; en: string }> = {
   'evidence.verify': { zh: '核验历史完整性', en: 'history verified' },
   'evidence.checkpoint': { zh: '签署链检查点', en: 'chain checkpoint signed' },
   'evidence.migrate': { zh: '迁移事件库（加密并入链）', en: 'store migrated (sealed and chained)' },
+  'evidence.move': {
+    zh: '将内嵌平台迁入服务器模式（PostgreSQL）',
+    en: 'embedded hub moved into server mode (PostgreSQL)',
+  },
   'agency_key.register': { zh: '登记部门签名密钥', en: 'agency signing key registered' },
   'agency_key.revoke': { zh: '吊销部门签名密钥', en: 'agency signing key revoked' },
   'audit.read': { zh: '查阅审计记录', en: 'audit trail read' },

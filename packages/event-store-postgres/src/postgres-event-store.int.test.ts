@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { WrongExpectedRevisionError } from '@hub/event-store';
+import { WrongExpectedRevisionError, type StoredRecord } from '@hub/event-store';
 import { anEvent, eventStoreContract } from '@hub/event-store/contract';
 import { verifyChain } from '@hub/evidence';
 import { PostgresEventStore } from './postgres-event-store.js';
@@ -71,6 +71,74 @@ if (adminUrl) {
         expect(tampered.problems[0]).toMatchObject({ kind: 'content_altered', position: 30n });
       } finally {
         await store.close();
+      }
+    });
+  });
+
+  describe('PostgreSQL event store: importing a history kept by another store', () => {
+    it('takes records exactly as kept when they follow the tail, continue their streams and carry their links; refuses anything else and writes nothing of it', async () => {
+      const { url } = await testDatabase();
+      const source = new PostgresEventStore({ connectionString: url, schema: `from_${schemas++}` });
+      const target = new PostgresEventStore({ connectionString: url, schema: `into_${schemas++}` });
+      try {
+        for (let i = 0; i < 10; i++)
+          await source.appendMany([
+            { stream: `s-${i % 3}`, events: [anEvent(), anEvent()] },
+            { stream: 't', events: [anEvent()] },
+          ]);
+        const records: StoredRecord[] = (await source.readAll()).map((e) => ({
+          position: e.position,
+          id: e.id,
+          stream: e.streamName,
+          revision: e.revision,
+          type: e.type,
+          dataJson: JSON.stringify(e.data),
+          metadataJson: JSON.stringify(e.metadata),
+          recordedAt: e.recordedAt,
+          ...(e.chain ? { chain: e.chain } : {}),
+        }));
+        expect(records).toHaveLength(30);
+
+        await target.importStored(records.slice(0, 10));
+        expect(await target.headPosition()).toBe(10n);
+        const refusals: Array<[string, StoredRecord[], RegExp]> = [
+          ['a gap', records.slice(11, 20), /does not follow position 10/],
+          ['a record again', records.slice(9, 20), /does not follow position 10/],
+          [
+            'content changed',
+            [{ ...records[10]!, dataJson: records[10]!.dataJson.replace('}', ',"x":1}') }],
+            /record 11 does not carry the chain link/,
+          ],
+          [
+            'a stream revision skipped',
+            [{ ...records[10]!, revision: records[10]!.revision + 1 }],
+            /record 11 has revision/,
+          ],
+          [
+            'no link',
+            [{ ...records[10]!, chain: undefined }],
+            /record 11 does not carry the chain link/,
+          ],
+        ];
+        for (const [, page, message] of refusals) {
+          await expect(target.importStored(page)).rejects.toThrow(message);
+          expect(await target.headPosition()).toBe(10n);
+        }
+        // Control: the rest, as kept, is taken; the history is the source's, link for link.
+        await target.importStored(records.slice(10));
+        expect(await target.readAll()).toEqual(await source.readAll());
+        expect(await verifyChain(target)).toMatchObject({ records: 30, problems: [] });
+        // Appends go on after the imported records: positions, revisions and the chain.
+        const t = records.filter((r) => r.stream === 't').length - 1;
+        await target.append('t', [anEvent()], { expectedRevision: t });
+        await expect(target.append('t', [anEvent()], { expectedRevision: t })).rejects.toThrow(
+          WrongExpectedRevisionError,
+        );
+        expect(await target.headPosition()).toBe(31n);
+        expect(await verifyChain(target)).toMatchObject({ records: 31, problems: [] });
+      } finally {
+        await source.close();
+        await target.close();
       }
     });
   });

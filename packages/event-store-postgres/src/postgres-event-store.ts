@@ -1,9 +1,12 @@
+import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import {
   EventStoreFullError,
   EventStoreUnavailableError,
   InvalidAppendError,
+  algOfLink,
+  chainInput,
   type AppendRequest,
   type AppendResult,
   type ChainAlg,
@@ -14,6 +17,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StoredRecord,
   type Subscription,
   type SubscriptionOptions,
 } from '@hub/event-store';
@@ -547,6 +551,96 @@ export class PostgresEventStore implements EventStore {
       })
       .catch(retry)
       .finally(() => (this.listenerStarting = undefined));
+  }
+
+  /**
+   * Writes records kept by another store exactly as they were (positions, recorded times, JSON
+   * text, links): moving an embedded hub's history here. One transaction, under the tail lock;
+   * the records must follow the tail without a gap, continue their streams' revisions and each
+   * carry the link its content and its predecessor's link give, so what is copied verifies as
+   * it did, and any signed checkpoint over it still matches. Refused (nothing written) otherwise.
+   */
+  async importStored(records: readonly StoredRecord[]): Promise<void> {
+    if (this.closed) throw new InvalidAppendError('the event store is closed');
+    if (records.length === 0) return;
+    await this.ready.catch((error: unknown) => {
+      throw storeError(error);
+    });
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.writer.connect();
+      await client.query('BEGIN');
+      const tail = (
+        await client.query<{ position: string; chain: string | null }>(this.sql.lockTail)
+      ).rows[0]!;
+      const streams = [...new Set(records.map((r) => r.stream))];
+      const { rows } = await client.query<{ stream: string; revision: number }>(
+        `SELECT stream, revision FROM ${this.schema}.event_streams WHERE stream = ANY($1::text[])`,
+        [streams],
+      );
+      const revisions = new Map(rows.map((r) => [r.stream, r.revision]));
+      let position = BigInt(tail.position);
+      let link = tail.chain;
+      for (const record of records) {
+        position += 1n;
+        if (record.position !== position)
+          throw new InvalidAppendError(
+            `record ${record.position} does not follow position ${position - 1n}, where the history here ends`,
+          );
+        const revision = (revisions.get(record.stream) ?? -1) + 1;
+        if (record.revision !== revision)
+          throw new InvalidAppendError(
+            `record ${record.position} has revision ${record.revision} of ${record.stream}, which is at ${revision - 1} here`,
+          );
+        revisions.set(record.stream, revision);
+        const alg = record.chain ? algOfLink(record.chain) : undefined;
+        if (
+          !record.chain ||
+          !alg ||
+          record.chain !== `${alg}:${hash(alg, chainInput(link, record))}`
+        )
+          throw new InvalidAppendError(
+            `record ${record.position} does not carry the chain link its content and the previous link give`,
+          );
+        link = record.chain;
+      }
+      for (let at = 0; at < records.length; at += ROWS_PER_STATEMENT) {
+        const chunk = records.slice(at, at + ROWS_PER_STATEMENT);
+        await client.query(
+          this.sql.insert(writeValues(chunk.length, 1)),
+          chunk.flatMap((r) => [
+            r.position.toString(),
+            r.id,
+            r.stream,
+            r.revision,
+            r.type,
+            r.dataJson,
+            r.metadataJson,
+            r.recordedAt,
+            r.chain,
+          ]),
+        );
+      }
+      await client.query(
+        `INSERT INTO ${this.schema}.event_streams (stream, revision)
+         SELECT * FROM unnest($1::text[], $2::int[])
+         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision`,
+        [[...revisions.keys()], [...revisions.values()]],
+      );
+      await client.query(`UPDATE ${this.schema}.event_log_tail SET position = $1, chain = $2`, [
+        position.toString(),
+        link,
+      ]);
+      await client.query(`SELECT pg_notify('${this.channel}', $1::text)`, [position.toString()]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      throw error instanceof InvalidAppendError ? error : storeError(error);
+    } finally {
+      client?.release();
+      // What this process knew of the tail and the streams is stale now.
+      this.known.forget();
+    }
   }
 
   async headPosition(): Promise<GlobalPosition | undefined> {

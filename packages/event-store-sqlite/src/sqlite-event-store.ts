@@ -21,6 +21,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StoredRecord,
   type Subscription,
   type SubscriptionOptions,
 } from '@hub/event-store';
@@ -704,6 +705,26 @@ export class SqliteEventStore implements EventStore {
     return this.statements.readAll
       .all(after === undefined ? 0 : Number(after), maxCount)
       .map(toRecorded);
+  }
+
+  /**
+   * Records as kept, data and metadata as their stored JSON text, in global order: what moving
+   * this history into another store copies (see StoredRecord).
+   */
+  readStored(after: GlobalPosition | undefined, maxCount: number): StoredRecord[] {
+    return this.statements.readAll
+      .all(after === undefined ? 0 : Number(after), maxCount)
+      .map((row) => ({
+        position: BigInt(row.position),
+        id: row.event_id,
+        stream: row.stream,
+        revision: row.revision,
+        type: row.type,
+        dataJson: row.data,
+        metadataJson: row.metadata,
+        recordedAt: row.recorded_at,
+        ...(row.chain ? { chain: row.chain } : {}),
+      }));
   }
 
   subscribeToAll(

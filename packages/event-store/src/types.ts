@@ -41,6 +41,23 @@ export interface ChainLinkRecord {
   chain?: string;
 }
 
+/**
+ * A record exactly as a store keeps it: data and metadata as the JSON text its chain link
+ * covers. Moving a history from one store to another copies these, so every link, and every
+ * checkpoint signed over them, still holds in the new store.
+ */
+export interface StoredRecord {
+  position: GlobalPosition;
+  id: string;
+  stream: string;
+  revision: StreamRevision;
+  type: string;
+  dataJson: string;
+  metadataJson: string;
+  recordedAt: string;
+  chain?: string;
+}
+
 export interface AppendRequest {
   stream: string;
   events: readonly NewEvent[];

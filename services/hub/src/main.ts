@@ -74,6 +74,8 @@ const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / i
                                       / destroy a person's keys at the end of retention (crypto-shredding)
   migrate evidence                    将早期数据库迁移为密封并链接的数据库（离线；旧文件保留待销毁）
                                       / bring an older store up to sealing and the chain (offline)
+  migrate to-postgres                 将内嵌平台（HUB_DATA_DIR）迁入服务器模式：历史逐条原样复制并核对链接，平台状态一并复制（内嵌平台须停止；可续传）
+                                      / move an embedded hub into server mode: history copied as recorded, links checked, hub state too (embedded hub stopped; resumable)
   audit [--holder <ID number|->] [--from <date>] [--to <date>] [--action <code|family>]
         [--actor <id>] [--agency <code>] [--purpose <text>] [--outcome ok|refused|failed]
         [--limit 200] [--format table|jsonl]

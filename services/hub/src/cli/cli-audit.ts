@@ -3,6 +3,7 @@ import {
   AuditTrail,
   type AuditAction,
   type AuditActor,
+  type AuditLog,
   type AuditEntry,
   type AuditOrigin,
 } from '@hub/audit';
@@ -41,13 +42,15 @@ export async function cliAudited<T>(
   action: AuditAction,
   known: Known,
   run: (note: Note) => Promise<T>,
+  /** Where the record goes (default: the configured audit log); a move chooses by outcome. */
+  logFor: (result: AuditEntry['result']) => AuditLog = () => openAuditLog(config),
 ): Promise<T> {
   let entry: Known = known;
   const note: Note = (more) => {
     entry = { ...entry, ...more, subject: { ...entry.subject, ...more.subject } };
   };
   const write = async (result: AuditEntry['result']) => {
-    const log = openAuditLog(config);
+    const log = logFor(result);
     const { result: _noted, ...told } = entry;
     try {
       await new AuditTrail(log).recordNow({

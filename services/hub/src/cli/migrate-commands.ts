@@ -14,9 +14,10 @@ import type { HubConfig } from '../config.js';
 import { chainAlgOf, hubProjections, openReadModels, openVault } from '../compose.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { cliAudited, type Note } from './cli-audit.js';
+import { moveToPostgresCommand } from './move-command.js';
 import { usage, type Out } from './usage.js';
 
-const USAGE = 'hub migrate evidence';
+const USAGE = 'hub migrate evidence | hub migrate to-postgres';
 
 /** What the migration does to one stored event. */
 interface Migrated {
@@ -59,6 +60,7 @@ function migrate(e: RecordedEvent, sealer: PersonalDataSealer): Migrated {
  * the hub rebuilds them from the migrated history at its next start.
  */
 export async function migrateCommand(config: HubConfig, args: string[], out: Out): Promise<void> {
+  if (args.length === 1 && args[0] === 'to-postgres') return moveToPostgresCommand(config, out);
   if (args.length !== 1 || args[0] !== 'evidence') throw usage(`用法：${USAGE}`, `usage: ${USAGE}`);
   if (config.EVENT_STORE !== 'embedded')
     throw usage(
