@@ -49,22 +49,21 @@ export async function planHistory(
     );
   const held = (await target.headPosition()) ?? 0n;
   if (held === 0n) return { from: 0n, through };
-  const sourceLink = held <= through ? source.readStored(held - 1n, 1)[0]?.chain : undefined;
-  if (held > through || !sourceLink || sourceLink !== (await targetLinkAt(target, held))) {
-    if (
-      held > through &&
-      source.readStored(through - 1n, 1)[0]?.chain === (await targetLinkAt(target, through))
-    )
-      throw new MoveRefusedError(
-        `PostgreSQL 中的事件库已包含本数据目录的全部 ${through} 条记录，且其后又有 ${held - through} 条：迁移已完成，服务器模式已在写入`,
-        `PostgreSQL already holds all ${through} records of this data directory and ${held - through} more after them: the move is done and server mode has written since`,
-      );
+  /** Whether the source's link at `position` is the target's: all before it is the same. */
+  const sameAt = async (position: bigint) =>
+    position > 0n &&
+    position <= through &&
+    source.readStored(position - 1n, 1)[0]?.chain === (await targetLinkAt(target, position));
+  if (held <= through && (await sameAt(held))) return { from: held, through };
+  if (held > through && (await sameAt(through)))
     throw new MoveRefusedError(
-      `PostgreSQL 中的事件库已有另一份历史（${held} 条记录，与本数据目录的不一致），未写入任何内容：请使用空数据库`,
-      `PostgreSQL already holds another history (${held} records that are not this data directory's); nothing was written: use an empty database`,
+      `PostgreSQL 中的事件库已包含本数据目录的全部 ${through} 条记录，且其后又有 ${held - through} 条：迁移已完成，服务器模式已在写入`,
+      `PostgreSQL already holds all ${through} records of this data directory and ${held - through} more after them: the move is done and server mode has written since`,
     );
-  }
-  return { from: held, through };
+  throw new MoveRefusedError(
+    `PostgreSQL 中的事件库已有另一份历史（${held} 条记录，与本数据目录的不一致），未写入任何内容：请使用空数据库`,
+    `PostgreSQL already holds another history (${held} records that are not this data directory's); nothing was written: use an empty database`,
+  );
 }
 
 /**
