@@ -79,10 +79,12 @@ export async function moveToPostgresCommand(config: HubConfig, out: Out): Promis
     async (note) => {
       // The embedded hub must not run meanwhile: what it wrote after the copy would be lost.
       const lock = lockDataDir(config.dataDir, 'hub');
-      const source = new SqliteEventStore({ filename: events, chain: chainAlgOf(config) });
-      const target = new PostgresEventStore({ connectionString: url, chain: chainAlgOf(config) });
+      let source: SqliteEventStore | undefined;
+      let target: PostgresEventStore | undefined;
       try {
         requireSameKeys(config);
+        source = new SqliteEventStore({ filename: events, chain: chainAlgOf(config) });
+        target = new PostgresEventStore({ connectionString: url, chain: chainAlgOf(config) });
         const plan = await planHistory(source, target);
         await openStateSchemas(url, chainAlgOf(config));
         const tables = await moveState(url, config.dataDir);
@@ -106,8 +108,8 @@ export async function moveToPostgresCommand(config: HubConfig, out: Out): Promis
         out('下一步 next: npm run hub -- verify   （在服务器模式下核验 / verify in server mode）');
         note({ subject: { count: copied, args: { through: String(plan.through) } } });
       } finally {
-        await target.close();
-        await source.close();
+        await target?.close();
+        await source?.close();
         lock.release();
       }
     },
