@@ -170,6 +170,61 @@ describe('embedded store, an append that fails half-way', () => {
     });
   }
 
+  for (const groupCommit of [true, false]) {
+    it(`a multi-stream append failing half-way in its second stream leaves nothing of the first (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const { filename, cleanup } = tempFile();
+      const store = new SqliteEventStore({ filename, groupCommit });
+      try {
+        await store.append('before', [anEvent()]);
+        poisonStreamRevisions(filename);
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent()]),
+          store.appendMany([
+            { stream: 'first', events: [anEvent(), anEvent()] },
+            { stream: 'poison', events: [anEvent()] },
+            { stream: 'third', events: [anEvent()] },
+          ]),
+          store.append('b', [anEvent()]),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(await store.readStream('first')).toEqual([]);
+        // Control: the same first stream, without the poisoned one, is written.
+        await store.appendMany([
+          { stream: 'first', events: [anEvent()] },
+          { stream: 'third', events: [anEvent()] },
+        ]);
+        const all = await store.readAll();
+        expect(all.map((e) => e.streamName)).toEqual(['before', 'a', 'b', 'first', 'third']);
+        expectWholeChain(all);
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+
+    it(`a multi-stream append repeating one earlier append takes that one as recorded and writes the rest (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const { filename, cleanup } = tempFile();
+      const store = new SqliteEventStore({ filename, groupCommit });
+      try {
+        const earlier = [anEvent(), anEvent()];
+        const first = await store.append('x', earlier);
+        const results = await store.appendMany([
+          { stream: 'y', events: [anEvent()] },
+          { stream: 'x', events: earlier, expectedRevision: 'no_stream' },
+          { stream: 'z', events: [anEvent()] },
+        ]);
+        expect(results.map((r) => r.duplicate)).toEqual([false, true, false]);
+        expect(results[1]).toEqual({ ...first, duplicate: true });
+        const all = await store.readAll();
+        expect(all.map((e) => e.streamName)).toEqual(['x', 'x', 'y', 'z']);
+        expectWholeChain(all);
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+  }
+
   it('the same appends commit when nothing fails (control)', async () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename });

@@ -432,9 +432,11 @@ export class SqliteEventStore implements EventStore {
     }
     // A failing append must leave nothing behind beside the appends it is committed with. A
     // single request is undone by applyOne (its savepoint, or the caller when lean); several
-    // need one savepoint around them all.
+    // need one savepoint around them all, which also undoes whatever one of them left half
+    // written: inside it each runs lean, without a savepoint of its own (two statements fewer
+    // per stream: an ingress read of 2,000 events to 2,000 streams took 4,000).
     if (requests.length === 1) return [this.applyOne(requests[0]!, lean)];
-    return this.inSavepoint(() => requests.map((r) => this.applyOne(r, false)));
+    return this.inSavepoint(() => requests.map((r) => this.applyOne(r, true)));
   }
 
   /** Runs `work` so that, when it throws, exactly its own writes are undone. */
