@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENCIES } from '@hub/domain';
 import { published } from '@hub/domain/testing';
@@ -84,6 +86,70 @@ describe('deploy/kafka scripts', () => {
       expect(listed?.split(' ')).toEqual([...AGENCIES]);
     },
   );
+
+  it('start-broker.sh: the node’s settings, then KAFKA_EXTRA_PROPERTIES, then security.properties, which wins', () => {
+    // Stand-ins for the image's tools: the format's arguments and the final config are printed.
+    const dir = mkdtempSync(join(tmpdir(), 'hub-start-broker-'));
+    try {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'kafka-storage.sh'), 'printf "%s\\n" "$@" >"$FORMAT_ARGS"\n');
+      writeFileSync(join(bin, 'kafka-server-start.sh'), 'cat "$1"\n');
+      for (const tool of ['kafka-storage.sh', 'kafka-server-start.sh'])
+        chmodSync(join(bin, tool), 0o755);
+      writeFileSync(join(dir, 'admin-password'), 'admin-secret-0123456789');
+      // One setting of the node's (replication) and one of security.properties.
+      writeFileSync(
+        join(dir, 'extra.properties'),
+        'min.insync.replicas=1\nallow.everyone.if.no.acl.found=true',
+      );
+      const run = spawnSync('bash', [join(DEPLOY_KAFKA, 'start-broker.sh')], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          KAFKA_NODE_ID: '2',
+          KAFKA_HOST: 'kafka2',
+          KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka1:19093,2@kafka2:19093',
+          CLUSTER_ID: 'hub-kafka-cluster-0001',
+          KAFKA_BIN: bin,
+          KAFKA_SECRETS_DIR: dir,
+          KAFKA_DATA_DIR: join(dir, 'data'),
+          KAFKA_CLIENT_PORT: '19092',
+          KAFKA_CONTROLLER_PORT: '19093',
+          KAFKA_INTERNAL_PORT: '19094',
+          KAFKA_EXTRA_PROPERTIES: join(dir, 'extra.properties'),
+          FORMAT_ARGS: join(dir, 'format-args'),
+          TMPDIR: dir,
+        },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      // As Kafka reads a properties file: the last value of a key wins.
+      const config = new Map(
+        run.stdout
+          .split('\n')
+          .filter((l) => /^[a-z]/.test(l))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+      );
+      expect(config.get('listeners')).toBe('CLIENT://:19092,CONTROLLER://:19093,INTERNAL://:19094');
+      expect(config.get('advertised.listeners')).toBe(
+        'CLIENT://kafka2:19092,INTERNAL://kafka2:19094',
+      );
+      expect(config.get('node.id')).toBe('2');
+      expect(config.get('min.insync.replicas')).toBe('1');
+      expect(config.get('allow.everyone.if.no.acl.found')).toBe('false');
+      expect(config.get('ssl.truststore.location')).toBe(join(dir, 'ca.pem'));
+      expect(readFileSync(join(dir, 'format-args'), 'utf8').split('\n')).toEqual(
+        expect.arrayContaining([
+          '--ignore-formatted',
+          'hub-kafka-cluster-0001',
+          'SCRAM-SHA-512=[name=admin,password=admin-secret-0123456789]',
+        ]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.each(LINES)('Kafka $name', ({ line, kafka, skip }) => {
@@ -162,6 +228,7 @@ describe.each(LINES)('Kafka $name', ({ line, kafka, skip }) => {
         }
       };
 
+      // Some twenty JVMs start on the way (secrets, tools, broker): slow on a busy machine.
       beforeAll(async () => {
         broker = await launchBroker({ secure: true, line });
         broker.secure.access(['hub'], passwords.hub);
@@ -188,7 +255,7 @@ describe.each(LINES)('Kafka $name', ({ line, kafka, skip }) => {
             });
           },
         );
-      }, 300_000);
+      }, 600_000);
       afterAll(async () => {
         hub?.child.kill('SIGKILL');
         await broker?.destroy();

@@ -141,20 +141,30 @@ function secureSetup(line, dir, port, internalPort, controllerPort, clusterId) {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   const { tools } = LINES[line];
-  for (const [script, main, heap = ''] of [
-    ['kafka-storage.sh', 'kafka.tools.StorageTool'],
-    ['kafka-server-start.sh', 'kafka.Kafka', '-Xms256m -Xmx512m '],
-    ['kafka-configs.sh', `${tools}.ConfigCommand`],
-    ['kafka-acls.sh', `${tools}.AclCommand`],
+  // The tools run for a second or two each, a dozen of them per broker: the quick-starting
+  // compiler and collector spend less CPU on that than the server defaults.
+  const tool = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+  for (const [script, main, jvm] of [
+    ['kafka-storage.sh', 'kafka.tools.StorageTool', tool],
+    ['kafka-server-start.sh', 'kafka.Kafka', '-Xms256m -Xmx512m'],
+    ['kafka-configs.sh', `${tools}.ConfigCommand`, tool],
+    ['kafka-acls.sh', `${tools}.AclCommand`, tool],
   ]) {
     writeFileSync(
       join(bin, script),
-      `#!/bin/sh\nexec java ${heap}${loggingOf(line)} -cp '${libsOf(line)}/*' ${main} "$@"\n`,
+      `#!/bin/sh\nexec java ${jvm} ${loggingOf(line)} -cp '${libsOf(line)}/*' ${main} "$@"\n`,
     );
     chmodSync(join(bin, script), 0o755);
   }
   const extra = join(dir, 'single-node.properties');
-  writeFileSync(extra, SINGLE_NODE.join('\n'));
+  writeFileSync(
+    extra,
+    [
+      ...SINGLE_NODE,
+      // start-broker.sh's listeners, bound to loopback only (a node listens on every address).
+      `listeners=CLIENT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},INTERNAL://127.0.0.1:${internalPort}`,
+    ].join('\n'),
+  );
   const accessEnv = {
     KAFKA_BOOTSTRAP_SERVER: `127.0.0.1:${port}`,
     KAFKA_SECRETS_DIR: secrets,
