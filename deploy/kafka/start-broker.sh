@@ -8,12 +8,18 @@
 # by; on the broker certificate), KAFKA_CONTROLLER_QUORUM_VOTERS (1@kafka1:9093,…), CLUSTER_ID.
 # Secrets in KAFKA_SECRETS_DIR (/etc/kafka/secrets; see make-dev-secrets.sh), data in
 # KAFKA_DATA_DIR (/var/lib/kafka/data). Listeners: CLIENT 9092 (agencies and the hub,
-# SCRAM-SHA-512), CONTROLLER 9093 and INTERNAL 9094 (User:broker only); all TLS.
+# SCRAM-SHA-512), CONTROLLER 9093 and INTERNAL 9094 (User:broker only); all TLS. Other ports in
+# KAFKA_CLIENT_PORT, KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT. KAFKA_EXTRA_PROPERTIES: a file
+# of further settings, read after this node's own (so it may change them, e.g. replication on a
+# single-node development cluster) and before security.properties, which wins over it.
+# Runs the same on Kafka 3.9 and 4.x (the apache/kafka images, or KAFKA_BIN of either).
 set -euo pipefail
 : "${KAFKA_NODE_ID:?}" "${KAFKA_HOST:?}" "${KAFKA_CONTROLLER_QUORUM_VOTERS:?}" "${CLUSTER_ID:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${KAFKA_BIN:-/opt/kafka/bin}
 secrets=${KAFKA_SECRETS_DIR:-/etc/kafka/secrets}
+client=${KAFKA_CLIENT_PORT:-9092} controller=${KAFKA_CONTROLLER_PORT:-9093}
+internal=${KAFKA_INTERNAL_PORT:-9094}
 config=$(mktemp -d)/server.properties
 
 # Replication 3 with min.insync.replicas 2 and acks=all (the hub's producers): an acknowledged
@@ -23,8 +29,8 @@ process.roles=broker,controller
 node.id=$KAFKA_NODE_ID
 controller.quorum.voters=$KAFKA_CONTROLLER_QUORUM_VOTERS
 controller.listener.names=CONTROLLER
-listeners=CLIENT://:9092,CONTROLLER://:9093,INTERNAL://:9094
-advertised.listeners=CLIENT://$KAFKA_HOST:9092,INTERNAL://$KAFKA_HOST:9094
+listeners=CLIENT://:$client,CONTROLLER://:$controller,INTERNAL://:$internal
+advertised.listeners=CLIENT://$KAFKA_HOST:$client,INTERNAL://$KAFKA_HOST:$internal
 log.dirs=${KAFKA_DATA_DIR:-/var/lib/kafka/data}
 default.replication.factor=3
 min.insync.replicas=2
@@ -34,6 +40,9 @@ transaction.state.log.min.isr=2
 unclean.leader.election.enable=false
 auto.create.topics.enable=false
 PROPERTIES
+if [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ]; then
+  { cat "$KAFKA_EXTRA_PROPERTIES" && echo; } >>"$config"
+fi
 sed "s#/etc/kafka/secrets#$secrets#g" "$here/security.properties" >>"$config"
 
 "$bin/kafka-storage.sh" format --ignore-formatted --cluster-id "$CLUSTER_ID" --config "$config" \
