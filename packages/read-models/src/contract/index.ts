@@ -182,6 +182,26 @@ export function readModelStoreContract(
     );
   });
 
+  it('answers a district whose facts are all worth nothing with 0, as the facts do', async () => {
+    // Two facts of 0 in one district (merged into one sum in one commit) and one of 3 elsewhere.
+    await store.commit([
+      batch({
+        facts: [
+          fact({ unit: '310105', value: 0, position: 1n }),
+          fact({ unit: '310105', value: 0, position: 2n }),
+          fact({ unit: '310104', value: 3, position: 3n }),
+        ],
+      }),
+    ]);
+    const expected = new Map([
+      ['310104', 3n],
+      ['310105', 0n],
+    ]);
+    const byDistrict = query({ groupDigits: 6 });
+    expect(await store.aggregateFromFacts(byDistrict)).toEqual(expected);
+    expect(await store.aggregate(byDistrict)).toEqual(expected);
+  });
+
   describe('when facts hold the largest amounts an old read model can hold (2^60 fen each)', () => {
     const huge = 2n ** 60n;
     const facts = [

@@ -95,14 +95,20 @@ export interface WriterBatch {
   facts: unknown[];
 }
 
+/**
+ * A batch for the writer, its documents and facts in their tables' key order: written in
+ * random order they dirtied pages all over each B-tree, and every commit wrote them all.
+ */
 export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
   const documents = new Array<string>(batch.documents.length * 2);
-  batch.documents.forEach((d, i) => {
-    documents[2 * i] = d.key;
-    documents[2 * i + 1] = JSON.stringify(d.value);
-  });
+  [...batch.documents]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .forEach((d, i) => {
+      documents[2 * i] = d.key;
+      documents[2 * i + 1] = JSON.stringify(d.value);
+    });
   const facts = new Array<unknown>(batch.facts.length * FACT_COLUMNS);
-  batch.facts.forEach((f: StoredFact, i) => {
+  [...batch.facts].sort(factOrder).forEach((f: StoredFact, i) => {
     const at = i * FACT_COLUMNS;
     facts[at] = f.measureId;
     facts[at + 1] = Number(f.unit);
@@ -121,6 +127,14 @@ export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
     documents,
     facts,
   };
+}
+
+/** rm_facts' key order: measure, unit, day, position. */
+function factOrder(a: StoredFact, b: StoredFact): number {
+  if (a.measureId !== b.measureId) return a.measureId - b.measureId;
+  if (a.unit !== b.unit) return Number(a.unit) - Number(b.unit);
+  if (a.day !== b.day) return a.day - b.day;
+  return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
 }
 
 /** The statements that write read models: applying batches and resetting a projection. */
