@@ -17,16 +17,16 @@ CREATE TABLE IF NOT EXISTS rm_fact_sums (
   lo INTEGER NOT NULL,
   PRIMARY KEY (measure, unit, day)
 ) WITHOUT ROWID;
--- The days each distinct key occurs on within a division (scope: the unit's first 2, 4 or 6
--- digits), each once.
-CREATE TABLE IF NOT EXISTS rm_key_days (
+-- The units and days each distinct key occurs on, each once: its days in a division (the
+-- unit's first 2, 4 or 6 digits) are worked out when read. Until schema 5 there was a row
+-- per division (rm_key_days, three per unit and day), and those rows, scattered by the key's
+-- hash, were most of what each commit of a rebuild wrote.
+CREATE TABLE IF NOT EXISTS rm_key_unit_days (
   measure INTEGER NOT NULL,
-  digits INTEGER NOT NULL,
-  scope INTEGER NOT NULL,
   dkey TEXT NOT NULL,
+  unit INTEGER NOT NULL,
   day INTEGER NOT NULL,
-  -- The key before the divisions: a key's rows are read together, from one page.
-  PRIMARY KEY (measure, dkey, digits, scope, day)
+  PRIMARY KEY (measure, dkey, unit, day)
 ) WITHOUT ROWID;
 -- How many keys of a division occur on day with their previous day prev (-1: none).
 -- The distinct keys of days [from, to] are those occurring there with prev < from: each is
@@ -139,10 +139,10 @@ export function createAggregatesWriter(
      ON CONFLICT (measure, digits, scope, day, prev) DO UPDATE SET n = n + excluded.n`,
     6,
   );
-  const addKeyDays = chunkedRun(
+  const addKeyUnitDays = chunkedRun(
     db,
-    (rows) => `INSERT INTO rm_key_days (measure, dkey, digits, scope, day) VALUES ${rows}`,
-    5,
+    (rows) => `INSERT INTO rm_key_unit_days (measure, dkey, unit, day) VALUES ${rows}`,
+    4,
   );
   const addExceptDays = chunkedRun(
     db,
@@ -152,9 +152,9 @@ export function createAggregatesWriter(
      DO UPDATE SET n = n + excluded.n`,
     10,
   );
-  const knownDays = db
-    .prepare<[number, string], [number, number, number]>(
-      'SELECT digits, scope, day FROM rm_key_days WHERE measure = ? AND dkey = ?',
+  const knownUnitDays = db
+    .prepare<[number, string], [number, number]>(
+      'SELECT unit, day FROM rm_key_unit_days WHERE measure = ? AND dkey = ?',
     )
     .raw(true);
   const putRecorded = db.prepare(
@@ -191,7 +191,7 @@ export function createAggregatesWriter(
     putRecorded.run(recorded);
 
     const counts: number[][] = [];
-    const newKeyDays: unknown[] = [];
+    const newUnitDays: unknown[] = [];
     const states = new Map<number, Map<string, KeyDays>>();
     for (const measure of [...keys.keys()].sort(byNumber)) {
       const byKey = keys.get(measure)!;
@@ -200,6 +200,8 @@ export function createAggregatesWriter(
       for (const dkey of [...byKey.keys()].sort()) {
         const state = keyDays(measure, dkey, byKey.get(dkey)!);
         measureStates.set(dkey, state);
+        for (let i = 0; i < state.added.length; i += 2)
+          newUnitDays.push(measure, dkey, state.added[i], state.added[i + 1]);
         for (const division of [...state.now.keys()].sort(byNumber)) {
           const days = state.now.get(division)!;
           const before = state.before.get(division);
@@ -210,41 +212,39 @@ export function createAggregatesWriter(
           if (before)
             for (const [day, prev] of entries(before))
               counts.push([measure, digits, scope, day, prev, -1]);
-          for (const [day, prev] of entries(days)) {
+          for (const [day, prev] of entries(days))
             counts.push([measure, digits, scope, day, prev, 1]);
-            if (!before?.includes(day)) newKeyDays.push(measure, dkey, digits, scope, day);
-          }
         }
       }
     }
-    addKeyDays(newKeyDays);
+    addKeyUnitDays(newUnitDays);
     addDistinctDays(merged(counts, 5));
     addExceptDays(exceptDaysChanged(keys, states));
   }
 
-  /** The key's days per division, as known before this transaction and with `unitDays` added. */
+  /**
+   * The key's days per division, as known before this transaction and with `unitDays` added,
+   * and the (unit, day) pairs new to it (in key order).
+   */
   function keyDays(measure: number, dkey: string, unitDays: readonly number[]): KeyDays {
     const before = new Map<number, number[]>();
-    for (const [digits, scope, day] of knownDays.all(measure, dkey)) {
-      const division = digits * DIVISION + scope;
-      const days = before.get(division);
-      if (days) days.push(day);
-      else before.set(division, [day]);
+    const known = new Set<string>();
+    for (const [unit, day] of knownUnitDays.all(measure, dkey)) {
+      addUnitDay(before, unit, day);
+      known.add(`${unit}:${day}`);
     }
-    if (unitDays.length === 0) return { before, now: before };
+    const added: number[][] = [];
+    for (let i = 0; i < unitDays.length; i += 2) {
+      const at = `${unitDays[i]!}:${unitDays[i + 1]!}`;
+      if (known.has(at)) continue;
+      known.add(at);
+      added.push([unitDays[i]!, unitDays[i + 1]!]);
+    }
+    if (added.length === 0) return { before, now: before, added: [] };
     const now = new Map<number, number[]>();
     for (const [division, days] of before) now.set(division, [...days]);
-    for (let i = 0; i < unitDays.length; i += 2) {
-      const unit = unitDays[i]!;
-      const day = unitDays[i + 1]!;
-      for (const [digits, size] of DIVISIONS) {
-        const division = digits * DIVISION + Math.floor(unit / size);
-        const days = now.get(division);
-        if (!days) now.set(division, [day]);
-        else if (!days.includes(day)) days.push(day);
-      }
-    }
-    return { before, now };
+    for (const [unit, day] of added) addUnitDay(now, unit!, day!);
+    return { before, now, added: merged(added, 2, true) };
   }
 
   /**
@@ -312,6 +312,18 @@ export function createAggregatesWriter(
 interface KeyDays {
   before: Map<number, number[]>;
   now: Map<number, number[]>;
+  /** The (unit, day) pairs the transaction adds, flat. */
+  added: number[];
+}
+
+/** Adds a day of a unit to each of the unit's divisions, once. */
+function addUnitDay(days: Map<number, number[]>, unit: number, day: number): void {
+  for (const [digits, size] of DIVISIONS) {
+    const division = digits * DIVISION + Math.floor(unit / size);
+    const known = days.get(division);
+    if (!known) days.set(division, [day]);
+    else if (!known.includes(day)) known.push(day);
+  }
 }
 
 const DIVISION = 1_000_000;

@@ -57,14 +57,33 @@ export function openReadModelFile(filename: string): Database.Database {
   // Fewer, larger WAL checkpoints: a rebuild commits thousands of batches in a row.
   db.pragma('wal_autocheckpoint = 10000');
   db.exec(SCHEMA);
+  migrateKeyDays(db);
   return db;
+}
+
+/**
+ * A file of schema 4 kept a key's days per division (rm_key_days); its rows of 6 digits are
+ * the key's units and days, all that rm_key_unit_days keeps. Copied once, in the transaction
+ * that drops the old table, so that a key known before still counts once.
+ */
+function migrateKeyDays(db: Database.Database): void {
+  const old = () =>
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'rm_key_days'").get();
+  if (!old()) return;
+  db.transaction(() => {
+    // Another connection to the file may have done it meanwhile.
+    if (!old()) return;
+    db.exec(`INSERT OR IGNORE INTO rm_key_unit_days (measure, dkey, unit, day)
+      SELECT measure, dkey, scope, day FROM rm_key_days WHERE digits = 6;
+      DROP TABLE rm_key_days;`);
+  }).immediate();
 }
 
 /** The statistics read model: its facts and their aggregates. */
 export const STATISTICS_TABLES = [
   'rm_facts',
   'rm_fact_sums',
-  'rm_key_days',
+  'rm_key_unit_days',
   'rm_distinct_days',
   'rm_except_days',
   'rm_fact_recorded',
