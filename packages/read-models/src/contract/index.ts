@@ -157,6 +157,24 @@ export function readModelStoreContract(
     expect((await store.checkpoints())[0]!.position).toBe(big);
   });
 
+  it('traces facts at positions beyond 64 bits exactly, after those below', async () => {
+    const big = (1n << 70n) + 12345n;
+    await store.commit([
+      batch({
+        position: big,
+        facts: [
+          fact({ eventId: 'beyond', position: big }),
+          fact({ eventId: 'within', position: 42n }),
+        ],
+      }),
+    ]);
+    const traced = await store.trace(query());
+    expect(traced.map((t) => [t.eventId, t.position])).toEqual([
+      ['within', 42n],
+      ['beyond', big],
+    ]);
+  });
+
   it('sums facts over a range of units and days, grouped by city or district', async () => {
     await store.commit([
       batch({
