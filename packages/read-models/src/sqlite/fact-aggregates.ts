@@ -18,9 +18,9 @@ CREATE TABLE IF NOT EXISTS rm_fact_sums (
   PRIMARY KEY (measure, unit, day)
 ) WITHOUT ROWID;
 -- The units and days each distinct key occurs on, each once: its days in a division (the
--- unit's first 2, 4 or 6 digits) are worked out when read. Until schema 5 there was a row
--- per division (rm_key_days, three per unit and day), and those rows, scattered by the key's
--- hash, were most of what each commit of a rebuild wrote.
+-- unit's first 2, 4 or 6 digits) are worked out when read. Files of schema 4 and before had
+-- a row per division (rm_key_days, three per unit and day), and those rows, scattered by the
+-- key's hash, were most of what each commit of a rebuild wrote.
 CREATE TABLE IF NOT EXISTS rm_key_unit_days (
   measure INTEGER NOT NULL,
   dkey TEXT NOT NULL,
