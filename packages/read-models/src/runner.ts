@@ -26,6 +26,8 @@ const GROW_AFTER_PAGES = 4;
  * a runner that never stops committing first can cause this many.
  */
 const MAX_CONFLICTS_IN_A_ROW = 1000;
+/** Keys of the documents a rebuild has written that are kept to spare lookups (see pass). */
+const MAX_BUILT_KEYS = 1_000_000;
 /** Longest wait between retries while catching up keeps failing. */
 const MAX_RETRY_MS = 30_000;
 
@@ -162,6 +164,13 @@ export class ProjectionRunner {
     );
     let committing: Promise<void> | undefined;
     let written = new Map<string, Map<string, unknown>>();
+    // A projection without a checkpoint has no documents (a batch commits both together): all
+    // it has by this pass's end are those this pass wrote. Their keys spare a rebuild a
+    // lookup of every new key. Another runner writing meanwhile fails this pass's next commit.
+    const built = new Map<string, Set<string>>();
+    for (const p of projections)
+      if (p.kind === 'documents' && checkpoints.get(p.name) === undefined)
+        built.set(p.name, new Set());
     try {
       for (;;) {
         const positions = projections.map((p) => checkpoints.get(p.name));
@@ -178,7 +187,7 @@ export class ProjectionRunner {
         const pending = written;
         const batches = await Promise.all(
           projections.map((p) =>
-            this.batchFor(p, checkpoints.get(p.name), page, decoded, pending.get(p.name)),
+            this.batchFor(p, checkpoints.get(p.name), page, decoded, pending.get(p.name), built),
           ),
         );
         const toCommit = batches.filter((b) => b !== undefined);
@@ -231,6 +240,7 @@ export class ProjectionRunner {
     page: readonly RecordedEvent[],
     decoded: (index: number) => RecordedHubEvent | undefined,
     uncommitted: ReadonlyMap<string, unknown> | undefined,
+    built: Map<string, Set<string>>,
   ): Promise<ProjectionBatch | undefined> {
     const first = after === undefined ? 0 : page.findIndex((e) => e.position > after);
     if (first < 0) return undefined;
@@ -283,7 +293,7 @@ export class ProjectionRunner {
     }
     return {
       ...base,
-      documents: await this.evolveDocuments(projection, relevant, uncommitted),
+      documents: await this.evolveDocuments(projection, relevant, uncommitted, built),
       facts: [],
     };
   }
@@ -292,10 +302,15 @@ export class ProjectionRunner {
     projection: DocumentProjection<unknown>,
     events: readonly RecordedHubEvent[],
     uncommitted: ReadonlyMap<string, unknown> | undefined,
+    built: Map<string, Set<string>>,
   ): Promise<Array<{ key: string; value: unknown }>> {
     const keys = new Set(events.flatMap((e) => projection.keysOf(e)));
-    const documents = await this.options.readModels.getDocuments(projection.name, [...keys]);
+    const existing = built.get(projection.name);
     // The previous page's documents may still be committing: its versions are the current ones.
+    const toRead = [...keys].filter(
+      (key) => !uncommitted?.has(key) && (existing === undefined || existing.has(key)),
+    );
+    const documents = await this.options.readModels.getDocuments(projection.name, toRead);
     if (uncommitted)
       for (const key of keys) if (uncommitted.has(key)) documents.set(key, uncommitted.get(key));
     const changed = new Set<string>();
@@ -304,6 +319,11 @@ export class ProjectionRunner {
         documents.set(key, projection.evolve(documents.get(key), event, key));
         changed.add(key);
       }
+    }
+    if (existing) {
+      for (const key of changed) existing.add(key);
+      // Past this many keys, memory matters more than the lookups they spare.
+      if (existing.size > MAX_BUILT_KEYS) built.delete(projection.name);
     }
     return [...changed].map((key) => ({ key, value: documents.get(key) }));
   }

@@ -157,6 +157,24 @@ export function readModelStoreContract(
     expect((await store.checkpoints())[0]!.position).toBe(big);
   });
 
+  it('traces facts at positions beyond 64 bits exactly, after those below', async () => {
+    const big = (1n << 70n) + 12345n;
+    await store.commit([
+      batch({
+        position: big,
+        facts: [
+          fact({ eventId: 'beyond', position: big }),
+          fact({ eventId: 'within', position: 42n }),
+        ],
+      }),
+    ]);
+    const traced = await store.trace(query());
+    expect(traced.map((t) => [t.eventId, t.position])).toEqual([
+      ['within', 42n],
+      ['beyond', big],
+    ]);
+  });
+
   it('sums facts over a range of units and days, grouped by city or district', async () => {
     await store.commit([
       batch({
@@ -180,6 +198,26 @@ export function readModelStoreContract(
     expect(await store.aggregate(query({ unitFrom: 440700, unitTo: 440799 }))).toEqual(
       new Map([['', 100n]]),
     );
+  });
+
+  it('answers a district whose facts are all worth nothing with 0, as the facts do', async () => {
+    // Two facts of 0 in one district (merged into one sum in one commit) and one of 3 elsewhere.
+    await store.commit([
+      batch({
+        facts: [
+          fact({ unit: '310105', value: 0, position: 1n }),
+          fact({ unit: '310105', value: 0, position: 2n }),
+          fact({ unit: '310104', value: 3, position: 3n }),
+        ],
+      }),
+    ]);
+    const expected = new Map([
+      ['310104', 3n],
+      ['310105', 0n],
+    ]);
+    const byDistrict = query({ groupDigits: 6 });
+    expect(await store.aggregateFromFacts(byDistrict)).toEqual(expected);
+    expect(await store.aggregate(byDistrict)).toEqual(expected);
   });
 
   describe('when facts hold the largest amounts an old read model can hold (2^60 fen each)', () => {

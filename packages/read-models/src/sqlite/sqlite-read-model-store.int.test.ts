@@ -92,3 +92,63 @@ describe('SqliteReadModelStore opening a file kept by triggers (schema before th
     await after.close();
   });
 });
+
+describe('SqliteReadModelStore opening a file of schema 4 (a key day per division in rm_key_days)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-rm-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fact = (position: bigint, day: number) => ({
+    measureId: 7,
+    unit: '310104',
+    day,
+    position,
+    eventId: `e${position}`,
+    value: 1,
+    distinctKey: 'the same worker',
+    recordedMs: 1000,
+  });
+  const batch = (after: bigint | undefined, position: bigint, day: number) => ({
+    projection: 'statistics',
+    version: 4,
+    after,
+    position,
+    documents: [],
+    facts: [fact(position, day)],
+  });
+  const query: CellQuery = {
+    measureId: 7,
+    aggregate: 'distinct',
+    unitFrom: 310000,
+    unitTo: 319999,
+    dayFrom: 20240701,
+    dayTo: 20240731,
+    groupDigits: 0,
+  };
+
+  it.each([
+    ['keeps the key days it held, so a key seen again counts once', true, 1n],
+    ['(control) with those rows lost, the key would count twice', false, 2n],
+  ])('%s', async (_what, keepRows, expected) => {
+    const file = join(dir, `${String(keepRows)}.db`);
+    const before = new SqliteReadModelStore(file);
+    await before.commit([batch(undefined, 1n, 20240702)]);
+    await before.close();
+    // The file as schema 4 left it: the key's day in each of its unit's three divisions.
+    const db = new Database(file);
+    db.exec(`CREATE TABLE rm_key_days (
+      measure INTEGER NOT NULL, digits INTEGER NOT NULL, scope INTEGER NOT NULL,
+      dkey TEXT NOT NULL, day INTEGER NOT NULL,
+      PRIMARY KEY (measure, dkey, digits, scope, day)) WITHOUT ROWID`);
+    if (keepRows)
+      db.exec(`INSERT INTO rm_key_days (measure, digits, scope, dkey, day)
+        SELECT measure, 2, unit / 10000, dkey, day FROM rm_key_unit_days
+        UNION ALL SELECT measure, 4, unit / 100, dkey, day FROM rm_key_unit_days
+        UNION ALL SELECT measure, 6, unit, dkey, day FROM rm_key_unit_days`);
+    db.exec('DROP TABLE rm_key_unit_days');
+    db.close();
+    const after = new SqliteReadModelStore(file);
+    await after.commit([batch(1n, 2n, 20240705)]);
+    expect(await after.aggregateFromFacts(query)).toEqual(new Map([['', 1n]]));
+    expect(await after.aggregate(query)).toEqual(new Map([['', expected]]));
+    await after.close();
+  });
+});

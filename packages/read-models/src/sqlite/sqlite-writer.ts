@@ -57,14 +57,33 @@ export function openReadModelFile(filename: string): Database.Database {
   // Fewer, larger WAL checkpoints: a rebuild commits thousands of batches in a row.
   db.pragma('wal_autocheckpoint = 10000');
   db.exec(SCHEMA);
+  migrateKeyDays(db);
   return db;
+}
+
+/**
+ * A file of schema 4 kept a key's days per division (rm_key_days); its rows of 6 digits are
+ * the key's units and days, all that rm_key_unit_days keeps. Copied once, in the transaction
+ * that drops the old table, so that a key known before still counts once.
+ */
+function migrateKeyDays(db: Database.Database): void {
+  const old = () =>
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'rm_key_days'").get();
+  if (!old()) return;
+  db.transaction(() => {
+    // Another connection to the file may have done it meanwhile.
+    if (!old()) return;
+    db.exec(`INSERT OR IGNORE INTO rm_key_unit_days (measure, dkey, unit, day)
+      SELECT measure, dkey, scope, day FROM rm_key_days WHERE digits = 6;
+      DROP TABLE rm_key_days;`);
+  }).immediate();
 }
 
 /** The statistics read model: its facts and their aggregates. */
 export const STATISTICS_TABLES = [
   'rm_facts',
   'rm_fact_sums',
-  'rm_key_days',
+  'rm_key_unit_days',
   'rm_distinct_days',
   'rm_except_days',
   'rm_fact_recorded',
@@ -95,14 +114,20 @@ export interface WriterBatch {
   facts: unknown[];
 }
 
+/**
+ * A batch for the writer, its documents and facts in their tables' key order: written in
+ * random order they dirtied pages all over each B-tree, and every commit wrote them all.
+ */
 export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
   const documents = new Array<string>(batch.documents.length * 2);
-  batch.documents.forEach((d, i) => {
-    documents[2 * i] = d.key;
-    documents[2 * i + 1] = JSON.stringify(d.value);
-  });
+  [...batch.documents]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .forEach((d, i) => {
+      documents[2 * i] = d.key;
+      documents[2 * i + 1] = JSON.stringify(d.value);
+    });
   const facts = new Array<unknown>(batch.facts.length * FACT_COLUMNS);
-  batch.facts.forEach((f: StoredFact, i) => {
+  [...batch.facts].sort(factOrder).forEach((f: StoredFact, i) => {
     const at = i * FACT_COLUMNS;
     facts[at] = f.measureId;
     facts[at + 1] = Number(f.unit);
@@ -121,6 +146,14 @@ export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
     documents,
     facts,
   };
+}
+
+/** rm_facts' key order: measure, unit, day, position. */
+function factOrder(a: StoredFact, b: StoredFact): number {
+  if (a.measureId !== b.measureId) return a.measureId - b.measureId;
+  if (a.unit !== b.unit) return Number(a.unit) - Number(b.unit);
+  if (a.day !== b.day) return a.day - b.day;
+  return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
 }
 
 /** The statements that write read models: applying batches and resetting a projection. */

@@ -11,13 +11,17 @@ const data = workerData as { filename: string; exceptPairs: ExceptPair[] };
 const db = openReadModelFile(data.filename);
 const writer = createBatchWriter(db, data.exceptPairs);
 
-// A position beyond 63 bits crosses as a Uint8Array; SQLite should see a blob.
-const asBuffers = (batch: WriterBatch): WriterBatch => ({
-  ...batch,
-  facts: batch.facts.map((v) =>
-    v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v,
-  ),
-});
+// A position beyond 63 bits crosses as a Uint8Array; SQLite should see a blob. Most batches
+// have none, and are not copied.
+const crossedBytes = (v: unknown): v is Uint8Array =>
+  v instanceof Uint8Array && !Buffer.isBuffer(v);
+const asBuffers = (batch: WriterBatch): WriterBatch =>
+  batch.facts.some(crossedBytes)
+    ? {
+        ...batch,
+        facts: batch.facts.map((v) => (crossedBytes(v) ? Buffer.from(v) : v)),
+      }
+    : batch;
 
 parentPort!.on('message', (request: WriterRequest) => {
   let reply: WriterReply;
