@@ -78,7 +78,7 @@ export async function startCommand(
 
 /**
  * Runs the Kafka bridge alone, without the HTTP API: the deployment that scales the bridge
- * apart from ingestion. It shares the event store (and the data directory, for its checkpoint).
+ * apart from ingestion. It shares the event store; its checkpoint is in PostgreSQL with DATABASE_URL, else in the data directory.
  */
 export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> {
   if (!config.KAFKA_BROKERS)
