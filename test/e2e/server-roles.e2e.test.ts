@@ -179,7 +179,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
 
         // A clean rebuild from the first event into a schema of its own.
         const config = loadConfig(env, dataDir);
-        const vault = openVault(config);
+        const vault = await openVault(config);
         const store = new PostgresEventStore({ connectionString: db.url });
         const rebuilt = new PostgresReadModelStore({ connectionString: db.url, schema: 'rebuild' });
         try {
@@ -191,7 +191,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
         } finally {
           await rebuilt.close();
           await store.close();
-          vault.close();
+          await vault.close();
         }
         const differ = async (table: string, columns: string) => {
           const { rows } = await client.query<{ n: string }>(

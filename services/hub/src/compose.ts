@@ -47,6 +47,7 @@ import {
   loadOrCreateKeyFile,
   parseVaultKey,
   PersonalDataVault,
+  PostgresSubjectKeyStore,
   SqliteSubjectKeyStore,
   type VaultKey,
 } from '@hub/personal-data';
@@ -199,18 +200,25 @@ export function openReadModels(config: HubConfig): ReadModelStore {
  * The personal-data vault: keys from HUB_PII_KEY (and HUB_PII_PREVIOUS_KEYS after a rotation),
  * or, on the embedded defaults, a key file created in the data directory.
  */
-export function openVault(config: HubConfig): PersonalDataVault {
+export async function openVault(config: HubConfig): Promise<PersonalDataVault> {
   const { current, previous } = vaultKeys(config);
   const suite = config.HUB_CRYPTO_SUITE;
-  return new PersonalDataVault(current, previous, {
-    suite,
-    // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
-    subjectKeys: new SqliteSubjectKeyStore(
-      join(config.dataDir, 'vault.db'),
-      { current, previous },
-      SUITES[suite].seal,
-    ),
-  });
+  const wrapAlg = SUITES[suite].seal;
+  // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
+  // Server mode: in PostgreSQL, so every process opens what any sealed and forgets what any forgot.
+  const subjectKeys = config.DATABASE_URL
+    ? await PostgresSubjectKeyStore.open({
+        connectionString: config.DATABASE_URL,
+        masters: { current, previous },
+        wrapAlg,
+      })
+    : new SqliteSubjectKeyStore(join(config.dataDir, 'vault.db'), { current, previous }, wrapAlg);
+  try {
+    return new PersonalDataVault(current, previous, { suite, subjectKeys });
+  } catch (error) {
+    await subjectKeys.close();
+    throw error;
+  }
 }
 
 /** The hash of the event chain, as the deployment's suite says (SHA-256 or SM3). */
@@ -379,7 +387,7 @@ export async function startHub(
   const store = writeHealth.watch(stores.store);
   let draining = false;
   const readModels = openReadModels(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const jobs = new ScreeningJobs(
     join(config.dataDir, 'hub.db'),
     join(config.dataDir, 'screenings'),
@@ -577,7 +585,7 @@ export async function startHub(
       await consoleStore.close();
       await readModels.close();
       await stores.close();
-      vault.close();
+      await vault.close();
       locks.forEach((l) => l.release());
     },
   };

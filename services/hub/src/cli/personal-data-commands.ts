@@ -32,7 +32,7 @@ export async function personalDataCommand(
     throw usage('须给出 --id-number 或 --subject 之一', 'give one of --id-number or --subject');
   if (idNumber !== undefined && residentIdProblem(idNumber))
     throw usage('--id-number 不是有效的身份证号', '--id-number is not a valid resident ID number');
-  const vault = openVault(config);
+  const vault = await openVault(config);
   try {
     const subject = given ?? vault.matchKey(idNumber!);
     // On the audit record: the person by match key, the reason, how many keys went.
@@ -41,7 +41,7 @@ export async function personalDataCommand(
       'personal_data.forget',
       { subject: { holderKey: subject }, purpose: reason.trim() },
       async (note) => {
-        const count = vault.forget(subject, reason.trim());
+        const count = await vault.forget(subject, reason.trim());
         note({ subject: { count } });
         return count;
       },
@@ -52,6 +52,6 @@ export async function personalDataCommand(
         : `该人员没有有效密钥（从未登记或已销毁）/ subject ${subject} has no live key (never recorded, or destroyed before)`,
     );
   } finally {
-    vault.close();
+    await vault.close();
   }
 }
