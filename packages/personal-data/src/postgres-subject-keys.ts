@@ -2,19 +2,28 @@ import pg from 'pg';
 import type { SealAlg } from '@hub/crypto';
 import {
   WrappedSubjectKeyStore,
+  type MovedSubjectKey,
   type PendingSubjectKey,
   type PersistedKeys,
   type StoredSubjectKey,
 } from './subject-keys.js';
 import type { VaultKey } from './vault.js';
 
+/** Moving keys into PostgreSQL would make match keys differ: nothing was moved. */
+export class VaultMoveError extends Error {
+  readonly code = 'VAULT_MOVE_REFUSED';
+}
+
 /** Versioned schema migrations, applied in order under an advisory lock. */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE hub_subject_keys (
      key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, kek_id TEXT NOT NULL, wrapped TEXT,
-     created_at TIMESTAMPTZ NOT NULL, destroyed_at TIMESTAMPTZ, reason TEXT, destroyed_seq BIGINT);
-   -- One live key per person, whichever process made it first: a value seals to the same bytes everywhere.
-   CREATE UNIQUE INDEX hub_subject_keys_live ON hub_subject_keys (subject) WHERE destroyed_at IS NULL;
+     created_at TIMESTAMPTZ NOT NULL, destroyed_at TIMESTAMPTZ, reason TEXT, destroyed_seq BIGINT,
+     current BOOLEAN NOT NULL DEFAULT true);
+   -- One current key per person, whichever process made it first: a value seals to the same
+   -- bytes everywhere. (Keys moved from a vault.db may leave a person further live keys, not current.)
+   CREATE UNIQUE INDEX hub_subject_keys_live ON hub_subject_keys (subject)
+     WHERE destroyed_at IS NULL AND current;
    CREATE INDEX hub_subject_keys_subject ON hub_subject_keys (subject);
    CREATE INDEX hub_subject_keys_destroyed_seq ON hub_subject_keys (destroyed_seq)
      WHERE destroyed_seq IS NOT NULL;
@@ -80,6 +89,86 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     }
   }
 
+  /**
+   * Takes in the keys of an embedded hub's vault.db (`hub personal-data move-keys`), in one
+   * transaction, idempotent by key id: destroyed keys stay destroyed, a person's newest live
+   * key becomes their current one unless they have one here already. Refuses when match keys
+   * here come from another master key than there (events would no longer match).
+   */
+  static async importKeys(
+    options: Pick<PostgresSubjectKeyStoreOptions, 'connectionString' | 'schema'>,
+    moved: { matchKeyId: string | undefined; keys: readonly MovedSubjectKey[] },
+  ): Promise<{ moved: number; alreadyHere: number }> {
+    const schema = options.schema ?? 'public';
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 1,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      await migrate(pool, schema);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        if (moved.matchKeyId) {
+          await client.query(
+            "INSERT INTO hub_vault_settings VALUES ('match_key_id', $1) ON CONFLICT DO NOTHING",
+            [moved.matchKeyId],
+          );
+          const { rows } = await client.query<{ value: string }>(
+            "SELECT value FROM hub_vault_settings WHERE name = 'match_key_id'",
+          );
+          if (rows[0]!.value !== moved.matchKeyId)
+            throw new VaultMoveError(
+              `PostgreSQL 中的匹配键来自主密钥 "${rows[0]!.value}"，vault.db 中来自 "${moved.matchKeyId}"，不能合并 / match keys in PostgreSQL come from master key "${rows[0]!.value}", in vault.db from "${moved.matchKeyId}": the two cannot be merged`,
+            );
+        }
+        let inserted = 0;
+        for (let i = 0; i < moved.keys.length; i += 5000) {
+          const chunk = moved.keys.slice(i, i + 5000);
+          const column = <K extends keyof MovedSubjectKey>(k: K) => chunk.map((r) => r[k]);
+          const { rowCount } = await client.query(
+            `INSERT INTO hub_subject_keys
+               (key_id, subject, kek_id, wrapped, created_at, destroyed_at, reason, current)
+             SELECT k, s, e, w, c::timestamptz, d::timestamptz, r, false
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                           $7::text[]) AS t(k, s, e, w, c, d, r)
+             ON CONFLICT (key_id) DO NOTHING`,
+            [
+              column('key_id'),
+              column('subject'),
+              column('kek_id'),
+              column('wrapped'),
+              column('created_at'),
+              column('destroyed_at'),
+              column('reason'),
+            ],
+          );
+          inserted += rowCount ?? 0;
+          // Each person's newest live key moved here is current, unless one is current already.
+          await client.query(
+            `UPDATE hub_subject_keys SET current = true WHERE key_id IN (
+               SELECT DISTINCT ON (subject) key_id FROM hub_subject_keys
+                 WHERE key_id = ANY($1) AND destroyed_at IS NULL AND NOT current
+                 ORDER BY subject, created_at DESC)
+             AND NOT EXISTS (SELECT 1 FROM hub_subject_keys c
+               WHERE c.subject = hub_subject_keys.subject AND c.destroyed_at IS NULL AND c.current)`,
+            [column('key_id')],
+          );
+        }
+        await client.query('COMMIT');
+        return { moved: inserted, alreadyHere: moved.keys.length - inserted };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  }
+
   /** Nothing is read synchronously: a subject first met here gets a key made here (see commit). */
   protected liveKeyOf(): StoredSubjectKey | undefined {
     return undefined;
@@ -112,7 +201,7 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
         const { rows: inserted } = await client.query<{ subject: string }>(
           `INSERT INTO hub_subject_keys (key_id, subject, kek_id, wrapped, created_at)
              SELECT *, $5::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-           ON CONFLICT (subject) WHERE destroyed_at IS NULL DO NOTHING
+           ON CONFLICT (subject) WHERE destroyed_at IS NULL AND current DO NOTHING
            RETURNING subject`,
           [
             pending.map((p) => p.keyId),
@@ -126,7 +215,7 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
         const others = pending.filter((p) => !stored.has(p.subject)).map((p) => p.subject);
         if (others.length > 0) {
           const { rows } = await client.query<StoredSubjectKey>(
-            `SELECT ${ROW} FROM hub_subject_keys WHERE subject = ANY($1) AND destroyed_at IS NULL`,
+            `SELECT ${ROW} FROM hub_subject_keys WHERE subject = ANY($1) AND destroyed_at IS NULL AND current`,
             [others],
           );
           for (const row of rows) adopted.set(row.subject, row);

@@ -84,6 +84,20 @@ export function subjectKeyStoreContract(fixture: SubjectKeyStoreFixture): void {
     expect(await vault.unseal(fresh)).toBe(A);
   });
 
+  it('refuses a commit of values sealed under a key made here and destroyed before it was ever stored', async () => {
+    const vault = await open();
+    const unstored = vault.sealIdNumber(A);
+    const kept = vault.sealIdNumber(B);
+    await vault.forget(vault.matchKey(A), '保存期限届满');
+    // The events must not go on record under a key that no store holds.
+    await expect(vault.commitKeys([unstored, kept])).rejects.toBeInstanceOf(
+      SubjectKeysChangedError,
+    );
+    // Positive control: B's value alone commits and opens.
+    await vault.commitKeys([kept]);
+    expect(await vault.unseal(kept)).toBe(B);
+  });
+
   it('does not ask about a reference passed through as it came (a key it never handed out)', async () => {
     const vault = await open();
     const elsewhere = await open({ id: 'k1', secret: randomBytes(32) });

@@ -61,6 +61,17 @@ export interface StoredSubjectKey {
   destroyed_at: string | null;
 }
 
+/** A subject key as vault.db keeps it, for `hub personal-data move-keys`. */
+export interface MovedSubjectKey {
+  key_id: string;
+  subject: string;
+  kek_id: string;
+  wrapped: string | null;
+  created_at: string;
+  destroyed_at: string | null;
+  reason: string | null;
+}
+
 export interface PendingSubjectKey {
   keyId: string;
   subject: string;
@@ -351,6 +362,28 @@ export class SqliteSubjectKeyStore extends WrappedSubjectKeyStore {
         "SELECT value FROM vault_settings WHERE name = 'match_key_id'",
       )
       .get()!.value;
+  }
+
+  /** Every key as stored, and the master key match keys come from: to move them to PostgreSQL. */
+  exportKeys(): { matchKeyId: string | undefined; keys: MovedSubjectKey[] } {
+    const setting = this.db
+      .prepare<[], { value: string }>(
+        "SELECT value FROM vault_settings WHERE name = 'match_key_id'",
+      )
+      .get();
+    const keys = this.db
+      .prepare<[], MovedSubjectKey>(
+        'SELECT key_id, subject, kek_id, wrapped, created_at, destroyed_at, reason FROM subject_keys',
+      )
+      .all();
+    return { matchKeyId: setting?.value, keys };
+  }
+
+  /** Overwrites every key in the file and its write-ahead log, once they live elsewhere. */
+  shred(): void {
+    this.db.exec('DELETE FROM subject_keys; DELETE FROM vault_settings;');
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { openApiRouter } from './openapi/openapi-router.js';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -202,6 +203,7 @@ export function openReadModels(config: HubConfig): ReadModelStore {
  */
 export async function openVault(config: HubConfig): Promise<PersonalDataVault> {
   const { current, previous } = vaultKeys(config);
+  if (config.DATABASE_URL) refuseLocalSubjectKeys(config);
   const suite = config.HUB_CRYPTO_SUITE;
   const wrapAlg = SUITES[suite].seal;
   // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
@@ -212,12 +214,38 @@ export async function openVault(config: HubConfig): Promise<PersonalDataVault> {
         masters: { current, previous },
         wrapAlg,
       })
-    : new SqliteSubjectKeyStore(join(config.dataDir, 'vault.db'), { current, previous }, wrapAlg);
+    : new SqliteSubjectKeyStore(vaultFileOf(config), { current, previous }, wrapAlg);
   try {
     return new PersonalDataVault(current, previous, { suite, subjectKeys });
   } catch (error) {
     await subjectKeys.close();
     throw error;
+  }
+}
+
+/** Where the embedded hub keeps data subjects' keys. */
+export const vaultFileOf = (config: HubConfig) => join(config.dataDir, 'vault.db');
+
+/**
+ * Server mode with a vault.db still holding keys (an embedded hub moved to PostgreSQL): data
+ * sealed under them would not open, and a key destroyed through PostgreSQL would live on in
+ * the file. The hub does not start until they are moved.
+ */
+function refuseLocalSubjectKeys(config: HubConfig): void {
+  const file = vaultFileOf(config);
+  if (!existsSync(file)) return;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const table = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subject_keys'")
+      .get();
+    const held = table ? db.prepare('SELECT 1 FROM subject_keys LIMIT 1').get() : undefined;
+    if (held)
+      throw new ConfigError(
+        `DATABASE_URL 已设置，但 ${file} 中仍有个人信息密钥：请先停止平台并运行 hub personal-data move-keys / DATABASE_URL is set but ${file} still holds data subjects' keys: stop the hub and run hub personal-data move-keys first`,
+      );
+  } finally {
+    db.close();
   }
 }
 
@@ -271,7 +299,7 @@ export function openAuditLog(config: HubConfig, writerThread = false): AuditLog 
   });
 }
 
-function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
+export function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
   mkdirSync(config.dataDir, { recursive: true });
   const current = config.HUB_PII_KEY
     ? parseVaultKey(config.HUB_PII_KEY, 'HUB_PII_KEY')

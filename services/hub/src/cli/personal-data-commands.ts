@@ -1,11 +1,14 @@
+import { existsSync, rmSync } from 'node:fs';
 import { residentIdProblem } from '@hub/domain';
+import { PostgresSubjectKeyStore, SqliteSubjectKeyStore } from '@hub/personal-data';
+import { SUITES } from '@hub/crypto';
 import type { HubConfig } from '../config.js';
-import { openVault } from '../compose.js';
+import { openVault, vaultFileOf, vaultKeys } from '../compose.js';
 import { cliAudited } from './cli-audit.js';
 import { flagValue, usage, type Flags, type Out } from './usage.js';
 
 const USAGE =
-  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text>';
+  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text> | hub personal-data move-keys';
 
 /**
  * `hub personal-data forget`: the end of a person's retention period. Destroys the person's
@@ -19,6 +22,7 @@ export async function personalDataCommand(
   flags: Flags,
   out: Out,
 ): Promise<void> {
+  if (args.length === 1 && args[0] === 'move-keys') return moveKeysCommand(config, flags, out);
   if (args.length !== 1 || args[0] !== 'forget') throw usage(`用法：${USAGE}`, `usage: ${USAGE}`);
   const idNumber = flagValue(flags, 'id-number')?.toUpperCase();
   const given = flagValue(flags, 'subject');
@@ -54,4 +58,48 @@ export async function personalDataCommand(
   } finally {
     await vault.close();
   }
+}
+
+/**
+ * `hub personal-data move-keys`: an embedded hub going to server mode. Its data subjects' keys
+ * (vault.db) go into PostgreSQL in one transaction, then vault.db is overwritten and removed:
+ * a key destroyed later through PostgreSQL must not survive in a file. Run once, with the
+ * hub stopped; running it again finds nothing to move.
+ */
+async function moveKeysCommand(config: HubConfig, flags: Flags, out: Out): Promise<void> {
+  if (Object.keys(flags).length > 0) throw usage('move-keys 不带参数', 'move-keys takes no flags');
+  if (!config.DATABASE_URL)
+    throw usage(
+      'move-keys 需要 DATABASE_URL（密钥迁入的 PostgreSQL）',
+      'move-keys needs DATABASE_URL (the PostgreSQL the keys move into)',
+    );
+  const file = vaultFileOf(config);
+  if (!existsSync(file)) {
+    out(`${file} 不存在，无可迁移 / ${file} does not exist: nothing to move`);
+    return;
+  }
+  const { current, previous } = vaultKeys(config);
+  const moved = await cliAudited(config, 'personal_data.move_keys', {}, async (note) => {
+    const local = new SqliteSubjectKeyStore(
+      file,
+      { current, previous },
+      SUITES[config.HUB_CRYPTO_SUITE].seal,
+    );
+    try {
+      const exported = local.exportKeys();
+      const result = await PostgresSubjectKeyStore.importKeys(
+        { connectionString: config.DATABASE_URL! },
+        exported,
+      );
+      local.shred();
+      note({ subject: { count: exported.keys.length } });
+      return result;
+    } finally {
+      await local.close();
+    }
+  });
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  out(
+    `已将 ${moved.moved} 个个人信息密钥迁入 PostgreSQL（${moved.alreadyHere} 个此前已迁入），vault.db 已覆盖并删除 / moved ${moved.moved} data subject key(s) into PostgreSQL (${moved.alreadyHere} were there already); vault.db overwritten and removed`,
+  );
 }
