@@ -179,6 +179,7 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     unknown: readonly string[],
     knownSeq: number | undefined,
   ): Promise<PersistedKeys> {
+    if (pending.length === 0 && unknown.length === 0) return this.destroyedSince(knownSeq);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -238,6 +239,28 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Nothing to insert, nothing unknown: one statement says which keys went since. A destruction
+   * committed just after it orders after this batch, whose values it then shreds with the rest.
+   */
+  private async destroyedSince(knownSeq: number | undefined): Promise<PersistedKeys> {
+    const { rows } = await this.pool.query<{
+      seq: string;
+      keyId: string | null;
+      subject: string | null;
+    }>(
+      `SELECT m.value AS seq, k.key_id AS "keyId", k.subject FROM hub_vault_meta m
+         LEFT JOIN hub_subject_keys k ON $1::bigint IS NOT NULL AND k.destroyed_seq > $1::bigint
+                                         AND m.value <> $1::bigint
+       WHERE m.name = 'destroy_seq'`,
+      [knownSeq ?? null],
+    );
+    const destroyedSince: PersistedKeys['destroyedSince'] = [];
+    for (const r of rows)
+      if (r.keyId && r.subject) destroyedSince.push({ keyId: r.keyId, subject: r.subject });
+    return { seq: Number(rows[0]!.seq), destroyedSince, adopted: new Map(), gone: [] };
   }
 
   protected async read(keyId: string): Promise<StoredSubjectKey | undefined> {
