@@ -4,12 +4,13 @@
  * before the move, and credentials and users keep working on an API process of server mode;
  * every refusal writes nothing, each beside the run that succeeds.
  */
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createTestDatabase, PostgresEventStore } from '@hub/event-store-postgres';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { loadConfig, openVault } from '@hub/hub';
 import {
   hubCli,
   serverKeys,
@@ -129,6 +130,27 @@ function embeddedHub(): {
       expect(await count(url, 'event_log')).toBe(events);
       expect(await count(url, 'hub_credentials')).toBe(1);
       expect(await count(url, 'hub_users')).toBe(1);
+
+      // The data subjects' keys moved too (vault.db is gone): an ID number sealed before the
+      // move opens in server mode.
+      expect(existsSync(join(hub.dataDir, 'vault.db'))).toBe(false);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query<{ data: string }>(
+        "SELECT data FROM event_log WHERE type = 'CertificateIssued' ORDER BY position LIMIT 1",
+      );
+      await client.end();
+      const sealed = (JSON.parse(rows[0]!.data) as { holder: { idNumber: string } }).holder
+        .idNumber;
+      const masked = sealed.split(':')[4]!;
+      const vault = await openVault(loadConfig({ ...process.env, ...env }));
+      try {
+        const opened = await vault.unseal(sealed);
+        expect(opened).toMatch(/^\d{17}[\dX]$/);
+        expect(`${opened.slice(0, 6)}********${opened.slice(-4)}`).toBe(masked);
+      } finally {
+        await vault.close();
+      }
 
       // The history verifies in PostgreSQL against the checkpoint an agency kept before the
       // move and the one the hub stored, and the audit trail (with the move's record) holds.

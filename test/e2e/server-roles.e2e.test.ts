@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import pg from 'pg';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { inspection, published } from '@hub/domain/testing';
+import { inspection, published, residentIdFor } from '@hub/domain/testing';
 import { createTestDatabase } from '@hub/event-store-postgres';
 import { PostgresAuditLog, verifyAuditChain } from '@hub/audit';
 import { checkpointProblem, type ChainCheckpoint } from '@hub/evidence';
@@ -85,6 +85,10 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
     let emergency = '';
     let env: Record<string, string>;
     const otherDirs: string[] = [];
+    /** Two API processes with data directories of their own, as on two machines. */
+    let separate:
+      | { a: HubProcess; b: HubProcess; envA: Record<string, string>; envB: Record<string, string> }
+      | undefined;
     beforeAll(async () => {
       db = await createTestDatabase(adminUrl!, 'hubstate_roles');
       dataDir = tempDataDir();
@@ -179,7 +183,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
 
         // A clean rebuild from the first event into a schema of its own.
         const config = loadConfig(env, dataDir);
-        const vault = openVault(config);
+        const vault = await openVault(config);
         const store = new PostgresEventStore({ connectionString: db.url });
         const rebuilt = new PostgresReadModelStore({ connectionString: db.url, schema: 'rebuild' });
         try {
@@ -191,7 +195,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
         } finally {
           await rebuilt.close();
           await store.close();
-          vault.close();
+          await vault.close();
         }
         const differ = async (table: string, columns: string) => {
           const { rows } = await client.query<{ n: string }>(
@@ -290,6 +294,7 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       const envB = { ...env, HUB_DATA_DIR: dirB };
       const [a, b] = [await startRoleProcess('api', envA), await startRoleProcess('api', envB)];
       processes.push(a, b);
+      separate = { a, b, envA, envB };
       const publish = (p: HubProcess, token: string, id: string) =>
         call(p, '/v1/events', token, { events: [inspection(id)] });
 
@@ -424,6 +429,131 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       expect(Number(matched?.[1])).toBeGreaterThanOrEqual(1);
       expect(matched?.[1]).toBe(matched?.[2]);
       expect(verified.stdout).toMatch(/audit result: the audit trail is intact/);
-    });
+    }, 300_000);
+
+    it('API processes with data directories of their own share the vault: sealed through one, unmasked through the other on the audit record; a person forgotten through one stays sealed on both', async () => {
+      expect(separate).toBeDefined();
+      const { a, b, envA, envB } = separate!;
+      const tokens = createTokens(
+        envA.HUB_DATA_DIR!,
+        ['construction', 'police'] as const,
+        '000000',
+        envA,
+      );
+      const ID = (serial: number) => residentIdFor('19800101', 700 + serial);
+      const issued = (serial: number, number = `A${700000 + serial}`) =>
+        published(
+          'CertificateIssued',
+          {
+            certificateType: 'construction_special_operations',
+            number,
+            holder: { idNumber: ID(serial), name: `工人${serial}` },
+            operationCategory: '建筑电工',
+            operationItem: '建筑电工',
+            issuedOn: '2022-03-01',
+            validUntil: '2030-02-28',
+            issuingAuthority: '上海市住房和城乡建设管理委员会',
+          },
+          { reportingUnit: '310000', occurredAt: '2022-03-01T09:00:00+08:00' },
+        );
+      // A projector of this test's own: run alone, the test has no other; beside the first
+      // test's, it stands by.
+      processes.push(await startRoleProcess('projector', env));
+      const first = [issued(1), issued(2)];
+      // Sealed through A, under keys A made for the two people.
+      expect((await call(a, '/v1/events', tokens.construction, { events: first })).status).toBe(
+        201,
+      );
+      // The same events again through B, which has not met these people: B adopts A's keys and
+      // seals to the same bytes, so the retry is a duplicate (200), not a conflict (409).
+      const retried = await call(b, '/v1/events', tokens.construction, { events: first });
+      expect(retried.status).toBe(200);
+      // A further certificate of person 1 through B goes under the same key.
+      const later = issued(1, 'A700011');
+      expect((await call(b, '/v1/events', tokens.construction, { events: [later] })).status).toBe(
+        201,
+      );
+
+      // Wait for the active projector to have the registry.
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        // Every projection has checkpoints, none behind the head (an empty table is not caught up).
+        const caughtUp = async () => {
+          const head = (
+            await client.query<{ position: string }>('SELECT position FROM event_log_tail')
+          ).rows[0]!.position;
+          const { rows } = await client.query<{ behind: string; all: string }>(
+            'SELECT count(*) FILTER (WHERE position < $1) AS behind, count(*) AS all FROM rm_checkpoints',
+            [head],
+          );
+          return rows[0]!.behind === '0' && rows[0]!.all !== '0';
+        };
+        for (let i = 0; i < 150 && !(await caughtUp()); i++) await sleep(200);
+        expect(await caughtUp()).toBe(true);
+      } finally {
+        await client.end();
+      }
+      const registryKeyOf = async (number: string) => {
+        const verified = await call(b, '/v1/certificates/verifications', tokens.construction, {
+          verificationId: `VER-${number}`,
+          reportingUnit: '310105',
+          certificate: { type: 'construction_special_operations', number },
+        });
+        expect(verified.status).toBe(200);
+        return (JSON.parse(verified.text) as { certificate: { registryKey: string } }).certificate
+          .registryKey;
+      };
+      const unmask = async (p: HubProcess, id: string, number: string) =>
+        call(p, '/v1/certificates/unmask', tokens.police, {
+          unmaskingId: id,
+          reportingUnit: '310105',
+          certificate: {
+            type: 'construction_special_operations',
+            registryKey: await registryKeyOf(number),
+          },
+          purpose: '核查涉嫌买卖国家机关证件案',
+          caseId: 'K-ROLES',
+        });
+
+      // Sealed through A, opened through B, on the shared audit record.
+      const opened = await unmask(b, 'UNM-ROLES-1', 'A700001');
+      expect(opened.status).toBe(200);
+      expect(JSON.parse(opened.text)).toMatchObject({ idNumber: ID(1) });
+      const tokenIdOf = (token: string) =>
+        createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 12);
+      const log = new PostgresAuditLog({ connectionString: db.url, alg: 'sha256' });
+      try {
+        const unmaskings = await log.query(
+          { action: 'personal_data.unmask', actorId: tokenIdOf(tokens.police) },
+          { first: 10 },
+        );
+        expect(unmaskings.records).toHaveLength(1);
+        expect(JSON.stringify(unmaskings.records[0])).toContain('"outcome":"ok"');
+      } finally {
+        await log.close();
+      }
+
+      // Person 1 forgotten through B's hub command: one key, whichever process sealed.
+      const forgot = hubCli(
+        ['personal-data', 'forget', '--id-number', ID(1), '--reason', '保存期限届满'],
+        envB,
+      );
+      expect(forgot.stderr).toBe('');
+      expect(forgot.stdout).toContain('destroyed 1 key(s)');
+      // A, which made the key and opened nothing with it yet, cannot open either certificate.
+      for (const [id, number] of [
+        ['UNM-ROLES-2', 'A700001'],
+        ['UNM-ROLES-3', 'A700011'],
+      ] as const) {
+        const refused = await unmask(a, id, number);
+        expect(refused.status).toBe(410);
+        expect(refused.text).toContain('PERSONAL_DATA_DESTROYED');
+      }
+      // Positive control: person 2, sealed by A too, still opens through A.
+      const other = await unmask(a, 'UNM-ROLES-4', 'A700002');
+      expect(other.status).toBe(200);
+      expect(JSON.parse(other.text)).toMatchObject({ idNumber: ID(2) });
+    }, 300_000);
   },
 );

@@ -70,7 +70,8 @@ function spawnUntil(
   });
   return new Promise((resolvePromise, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`hub did not start: ${out}`)), 15_000);
+    // Generous: four agents share two cores here, and a start has been seen to take 20 s.
+    const timer = setTimeout(() => reject(new Error(`hub did not start: ${out}`)), 45_000);
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = ready.exec(out);

@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'personal_data.unmask',
   'personal_data.relay',
   'personal_data.forget',
+  'personal_data.move_keys',
   'certificate.verify',
   'certificate.import',
   'screening.submit',
@@ -49,6 +50,10 @@ export const ACTION_LABELS: Record<AuditAction, { zh: string; en: string }> = {
   'personal_data.unmask': { zh: '解密查看身份证号', en: 'ID number opened' },
   'personal_data.relay': { zh: '向有权机关推送明文身份证号', en: 'ID numbers relayed in clear' },
   'personal_data.forget': { zh: '销毁个人信息密钥', en: "a person's keys destroyed" },
+  'personal_data.move_keys': {
+    zh: '个人信息密钥迁入 PostgreSQL',
+    en: "data subjects' keys moved into PostgreSQL",
+  },
   'certificate.verify': { zh: '证书核验', en: 'certificate checked' },
   'certificate.import': { zh: '导入发证数据', en: 'issuer export imported' },
   'screening.submit': { zh: '名单比对', en: 'roster screened' },

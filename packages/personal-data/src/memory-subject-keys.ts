@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { sealingKey, type SealingKey } from '@hub/crypto';
-import { SubjectKeyDestroyedError, type SubjectKeyStore } from './subject-keys.js';
+import {
+  changedError,
+  SubjectKeyDestroyedError,
+  type SubjectKeyStore,
+  type SupersededKey,
+} from './subject-keys.js';
 
 /** Subject keys held in memory only: for tests and one-off tools that record nothing. */
 export class MemorySubjectKeyStore implements SubjectKeyStore {
@@ -15,18 +20,37 @@ export class MemorySubjectKeyStore implements SubjectKeyStore {
       this.keys.set(keyId, { subject, key: sealingKey(randomBytes(32)) });
       this.active.set(subject, keyId);
     }
-    return { keyId, key: this.key(keyId) };
+    return { keyId, key: this.live(keyId) };
   }
 
-  key(keyId: string): SealingKey {
+  private live(keyId: string): SealingKey {
     const found = this.keys.get(keyId)?.key;
     if (!found) throw new SubjectKeyDestroyedError(`no live subject key ${keyId}`);
     return found;
   }
 
-  commit(): void {}
+  async key(keyId: string): Promise<SealingKey> {
+    return this.live(keyId);
+  }
 
-  destroy(subject: string): number {
+  /**
+   * Keys are made live at once; a named key of this store destroyed since fails the commit
+   * (once: sealed again, the request has a new key). Keys not made here are not asked about.
+   */
+  async commit(keyIds: Iterable<string>): Promise<ReadonlyMap<string, SupersededKey>> {
+    let lost = false;
+    for (const keyId of keyIds) {
+      const entry = this.keys.get(keyId);
+      if (entry && !entry.key) {
+        this.keys.delete(keyId);
+        lost = true;
+      }
+    }
+    if (lost) throw changedError();
+    return new Map();
+  }
+
+  async destroy(subject: string): Promise<number> {
     let destroyed = 0;
     for (const [keyId, entry] of this.keys)
       if (entry.subject === subject && entry.key) {
@@ -41,5 +65,5 @@ export class MemorySubjectKeyStore implements SubjectKeyStore {
     return (this.matchKey ??= proposed);
   }
 
-  close(): void {}
+  async close(): Promise<void> {}
 }

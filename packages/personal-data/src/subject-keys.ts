@@ -16,29 +16,44 @@ export class SubjectKeysChangedError extends Error {
   readonly code = 'SUBJECT_KEYS_CHANGED';
 }
 
+/** A key made here for a subject whose key another process had made first: seal again under that one. */
+export interface SupersededKey {
+  /** The key the values were sealed under here (never stored). */
+  from: SealingKey;
+  keyId: string;
+  key: SealingKey;
+}
+
 /**
  * One data key per data subject (a person, named by the match key of their ID number), so
  * that destroying it makes every sealed copy of that person unreadable everywhere
  * (crypto-shredding) while match keys, counts and the event chain stay as they were.
  */
 export interface SubjectKeyStore {
-  /** The subject's current key, made on first use; kept pending until commit(). */
+  /** The subject's current key, or a new one kept pending until a commit() names it. */
   keyFor(subject: string): { keyId: string; key: SealingKey };
   /** A key by id, read afresh from storage: a key destroyed by another process is gone here too. */
-  key(keyId: string): SealingKey;
-  /** Makes new keys durable; call before the events sealed with them are appended. */
-  commit(): void;
+  key(keyId: string): Promise<SealingKey>;
+  /**
+   * Makes the named keys durable (before the events sealed with them are appended) and proves
+   * the named keys already stored are still live: throws SubjectKeysChangedError when one was
+   * destroyed meanwhile, by any process. Answers the named keys superseded by a key another
+   * process made first for the same subject: values sealed under those are sealed again, so
+   * a person has one live key and a retried event seals to the same bytes on every process.
+   */
+  commit(keyIds: Iterable<string>): Promise<ReadonlyMap<string, SupersededKey>>;
   /** Destroys every key of a subject; returns how many. */
-  destroy(subject: string, reason: string): number;
+  destroy(subject: string, reason: string): Promise<number>;
   /**
    * The master key that match keys come from, fixed at first use: match keys are kept in
    * events, so rotating HUB_PII_KEY must not change them (it only re-wraps subject keys).
    */
   matchKeyId(proposed: string): string;
-  close(): void;
+  close(): Promise<void>;
 }
 
-interface KeyRow {
+/** A subject key as stored: wrapped under a key derived from a master key, null once destroyed. */
+export interface StoredSubjectKey {
   key_id: string;
   subject: string;
   kek_id: string;
@@ -46,65 +61,90 @@ interface KeyRow {
   destroyed_at: string | null;
 }
 
+/** A subject key as vault.db keeps it, for `hub personal-data move-keys`. */
+export interface MovedSubjectKey {
+  key_id: string;
+  subject: string;
+  kek_id: string;
+  wrapped: string | null;
+  created_at: string;
+  destroyed_at: string | null;
+  reason: string | null;
+}
+
+export interface PendingSubjectKey {
+  keyId: string;
+  subject: string;
+  kekId: string;
+  wrapped: string;
+  key: SealingKey;
+}
+
+/** What storage answers to a commit, in one transaction. */
+export interface PersistedKeys {
+  /** The destruction counter now. */
+  seq: number;
+  /** Keys destroyed since the counter the commit knew (all, when it knew none). */
+  destroyedSince: Array<{ keyId: string; subject: string }>;
+  /** Subjects of pending keys that already had a live key: that key; the pending one was not stored. */
+  adopted: Map<string, StoredSubjectKey>;
+  /** Of the stored keys asked about, those not live (destroyed, or never stored). */
+  gone: string[];
+}
+
 /** Keys are wrapped under a key derived from the vault's master key; the wrap is random. */
 const wrapKeyOf = (master: VaultKey) =>
   sealingKey(hkdf('sha256', master.secret, 'hub/subject-key-wrap/v1', 32));
 
-/**
- * Subject keys in a SQLite file of their own (`vault.db`, hub state: never rebuilt, never
- * deleted with the read models). Deleted keys are overwritten on disk (secure_delete) and the
- * write-ahead log is truncated, so a destroyed key does not linger in the file.
- */
-export class SqliteSubjectKeyStore implements SubjectKeyStore {
-  private readonly db: Database.Database;
-  private readonly wrapKeys = new Map<string, SealingKey>();
-  private readonly active = new Map<string, { keyId: string; key: SealingKey }>();
-  private pending: Array<{ keyId: string; subject: string; wrapped: string }> = [];
-  /** Keys handed out for sealing since the last commit: none may have been destroyed meanwhile. */
-  private used = new Set<string>();
-  private destroySeq: number;
-  private readonly statements;
+export const changedError = () =>
+  new SubjectKeysChangedError(
+    '个人信息密钥刚被销毁，请重试 / a data subject key was destroyed while this request was sealed with it; send the request again',
+  );
 
-  constructor(
-    filename: string,
+/**
+ * What every stored subject-key store shares: wrapping, the keys cached and pending in this
+ * process, and the commit protocol; the storage answers in one transaction (persist).
+ */
+export abstract class WrappedSubjectKeyStore implements SubjectKeyStore {
+  private readonly wrapKeys = new Map<string, SealingKey>();
+  /** Each subject's key as this process seals with it. */
+  private readonly active = new Map<string, { keyId: string; key: SealingKey }>();
+  private readonly pending = new Map<string, PendingSubjectKey>();
+  private readonly superseded = new Map<string, SupersededKey>();
+  /**
+   * Keys keyFor handed out: a commit asks only about these. A reference sealed elsewhere and
+   * passed through as it came (its key perhaps destroyed, or never ours) is not new data.
+   */
+  private readonly handedOut = new Set<string>();
+  /** Keys known to be stored and live as of destroySeq: a commit need not ask about them. */
+  private readonly durable = new Set<string>();
+  /** The destruction counter as last read; undefined before the first commit. */
+  private destroySeq: number | undefined;
+  /** Commits one after another: a commit naming a key another has in flight waits for it. */
+  private committing: Promise<unknown> = Promise.resolve();
+
+  protected constructor(
     private readonly masters: { current: VaultKey; previous: readonly VaultKey[] },
     private readonly wrapAlg: SealAlg,
-    private readonly now: () => Date = () => new Date(),
+    protected readonly now: () => Date,
   ) {
-    this.db = new Database(filename);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('secure_delete = ON');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS subject_keys (
-        key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, kek_id TEXT NOT NULL, wrapped TEXT,
-        created_at TEXT NOT NULL, destroyed_at TEXT, reason TEXT);
-      CREATE INDEX IF NOT EXISTS subject_keys_subject ON subject_keys (subject);
-      CREATE TABLE IF NOT EXISTS vault_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      INSERT OR IGNORE INTO vault_meta VALUES ('destroy_seq', 0);
-      CREATE TABLE IF NOT EXISTS vault_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     for (const key of [masters.current, ...masters.previous])
       this.wrapKeys.set(key.id, wrapKeyOf(key));
-    this.statements = {
-      activeOf: this.db.prepare<[string], KeyRow>(
-        'SELECT * FROM subject_keys WHERE subject = ? AND destroyed_at IS NULL ORDER BY created_at DESC LIMIT 1',
-      ),
-      byId: this.db.prepare<[string], KeyRow>('SELECT * FROM subject_keys WHERE key_id = ?'),
-      insert: this.db.prepare(
-        'INSERT INTO subject_keys (key_id, subject, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?, ?)',
-      ),
-      destroySeq: this.db.prepare<[], { value: number }>(
-        "SELECT value FROM vault_meta WHERE name = 'destroy_seq'",
-      ),
-    };
-    this.destroySeq = this.readDestroySeq();
   }
 
-  private readDestroySeq(): number {
-    return this.statements.destroySeq.get()?.value ?? 0;
-  }
+  /** The subject's live key when storage can tell at once (SQLite), else undefined. */
+  protected abstract liveKeyOf(subject: string): StoredSubjectKey | undefined;
+  protected abstract persist(
+    pending: readonly PendingSubjectKey[],
+    unknown: readonly string[],
+    knownSeq: number | undefined,
+  ): Promise<PersistedKeys>;
+  protected abstract read(keyId: string): Promise<StoredSubjectKey | undefined>;
+  protected abstract destroyStored(subject: string, reason: string): Promise<number>;
+  abstract matchKeyId(proposed: string): string;
+  abstract close(): Promise<void>;
 
-  private unwrap(row: KeyRow): SealingKey {
+  protected unwrap(row: StoredSubjectKey): SealingKey {
     if (row.destroyed_at || !row.wrapped)
       throw new SubjectKeyDestroyedError(
         `该人员的个人信息已于 ${row.destroyed_at ?? '此前'} 销毁 / the person's data was destroyed at ${row.destroyed_at ?? 'an earlier time'}`,
@@ -118,76 +158,196 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
   }
 
   keyFor(subject: string): { keyId: string; key: SealingKey } {
-    const found = this.findOrMake(subject);
-    this.used.add(found.keyId);
-    return found;
-  }
-
-  private findOrMake(subject: string): { keyId: string; key: SealingKey } {
     const cached = this.active.get(subject);
     if (cached) return cached;
-    const row = this.statements.activeOf.get(subject);
+    const row = this.liveKeyOf(subject);
     if (row) {
       const found = { keyId: row.key_id, key: this.unwrap(row) };
       this.active.set(subject, found);
+      this.handedOut.add(found.keyId);
       return found;
     }
     const secret = randomBytes(32);
     const keyId = randomBytes(8).toString('hex');
-    const kek = this.masters.current;
+    const kekId = this.masters.current.id;
     const wrapped = this.wrapKeys
-      .get(kek.id)!
+      .get(kekId)!
       .seal(this.wrapAlg, secret, { associatedData: `${keyId}|${subject}` });
-    this.pending.push({ keyId, subject, wrapped });
     const made = { keyId, key: sealingKey(secret) };
+    this.pending.set(keyId, { keyId, subject, kekId, wrapped, key: made.key });
     this.active.set(subject, made);
+    this.handedOut.add(keyId);
     return made;
   }
 
-  key(keyId: string): SealingKey {
-    const row = this.statements.byId.get(keyId);
+  async key(keyId: string): Promise<SealingKey> {
+    const row = await this.read(keyId);
     if (!row) throw new SubjectKeyDestroyedError(`no subject key ${keyId} in this vault`);
     return this.unwrap(row);
   }
 
-  commit(): void {
-    const pending = this.pending;
-    const used = [...this.used];
-    this.pending = [];
-    this.used = new Set();
-    const at = this.now().toISOString();
-    const destroyedMeanwhile = this.db
-      .transaction(() => {
-        for (const p of pending)
-          this.statements.insert.run(p.keyId, p.subject, this.masters.current.id, p.wrapped, at);
-        const seq = this.readDestroySeq();
-        if (seq === this.destroySeq) return false;
-        // Keys were destroyed since: forget what is cached, and find whether any was used.
-        this.destroySeq = seq;
-        this.active.clear();
-        return used.some((keyId) => this.statements.byId.get(keyId)?.destroyed_at);
-      })
-      .immediate();
-    if (destroyedMeanwhile)
-      throw new SubjectKeysChangedError(
-        '个人信息密钥刚被销毁，请重试 / a data subject key was destroyed while this request was sealed with it; send the request again',
-      );
+  commit(keyIds: Iterable<string>): Promise<ReadonlyMap<string, SupersededKey>> {
+    const ids = [...new Set(keyIds)];
+    const next = this.committing.then(() => this.commitNow(ids));
+    this.committing = next.catch(() => undefined);
+    return next;
   }
 
-  destroy(subject: string, reason: string): number {
-    const destroyed = this.db
-      .transaction(() => {
-        const { changes } = this.db
-          .prepare(
-            'UPDATE subject_keys SET wrapped = NULL, destroyed_at = ?, reason = ? WHERE subject = ? AND destroyed_at IS NULL',
-          )
-          .run(this.now().toISOString(), reason, subject);
-        this.db.prepare("UPDATE vault_meta SET value = value + 1 WHERE name = 'destroy_seq'").run();
-        return changes;
+  private async commitNow(ids: readonly string[]): Promise<ReadonlyMap<string, SupersededKey>> {
+    const replaced = new Map<string, SupersededKey>();
+    const mine: PendingSubjectKey[] = [];
+    const stored: string[] = [];
+    for (const id of ids) {
+      const pending = this.pending.get(id);
+      const superseded = this.superseded.get(id);
+      if (pending) mine.push(pending);
+      else if (superseded) {
+        replaced.set(id, superseded);
+        stored.push(superseded.keyId);
+      } else if (this.handedOut.has(id)) stored.push(id);
+    }
+    if (mine.length === 0 && stored.length === 0) return replaced;
+    const unknown = stored.filter((id) => !this.durable.has(id));
+    const outcome = await this.persist(mine, unknown, this.destroySeq);
+    const destroyedIds = new Set<string>();
+    for (const d of outcome.destroyedSince) {
+      destroyedIds.add(d.keyId);
+      this.durable.delete(d.keyId);
+      if (this.active.get(d.subject)?.keyId === d.keyId) this.active.delete(d.subject);
+    }
+    this.destroySeq = outcome.seq;
+    for (const p of mine) {
+      this.pending.delete(p.keyId);
+      const live = outcome.adopted.get(p.subject);
+      if (!live) {
+        this.durable.add(p.keyId);
+        continue;
+      }
+      const adopted = { from: p.key, keyId: live.key_id, key: this.unwrap(live) };
+      this.superseded.set(p.keyId, adopted);
+      replaced.set(p.keyId, adopted);
+      this.active.set(p.subject, { keyId: live.key_id, key: adopted.key });
+      this.handedOut.add(live.key_id);
+      this.durable.add(live.key_id);
+    }
+    const gone = new Set(outcome.gone);
+    for (const id of unknown) if (!gone.has(id)) this.durable.add(id);
+    const lost = stored.filter((id) => gone.has(id) || destroyedIds.has(id));
+    if (lost.length > 0) {
+      for (const [subject, k] of this.active)
+        if (lost.includes(k.keyId)) this.active.delete(subject);
+      // Sealed again, the request uses a new key; a copy of the old reference passed through
+      // as it came is then no new data under a destroyed key, and must not fail it forever.
+      for (const id of lost) this.handedOut.delete(id);
+      throw changedError();
+    }
+    return replaced;
+  }
+
+  async destroy(subject: string, reason: string): Promise<number> {
+    this.active.delete(subject);
+    for (const [id, p] of this.pending) if (p.subject === subject) this.pending.delete(id);
+    return this.destroyStored(subject, reason);
+  }
+}
+
+/**
+ * Subject keys in a SQLite file of their own (`vault.db`, hub state: never rebuilt, never
+ * deleted with the read models). Deleted keys are overwritten on disk (secure_delete) and the
+ * write-ahead log is truncated, so a destroyed key does not linger in the file.
+ */
+export class SqliteSubjectKeyStore extends WrappedSubjectKeyStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(
+    filename: string,
+    masters: { current: VaultKey; previous: readonly VaultKey[] },
+    wrapAlg: SealAlg,
+    now: () => Date = () => new Date(),
+  ) {
+    super(masters, wrapAlg, now);
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('secure_delete = ON');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS subject_keys (
+        key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, kek_id TEXT NOT NULL, wrapped TEXT,
+        created_at TEXT NOT NULL, destroyed_at TEXT, reason TEXT);
+      CREATE INDEX IF NOT EXISTS subject_keys_subject ON subject_keys (subject);
+      CREATE TABLE IF NOT EXISTS vault_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT OR IGNORE INTO vault_meta VALUES ('destroy_seq', 0);
+      CREATE TABLE IF NOT EXISTS vault_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    // Which destruction took each key: a commit learns exactly which keys went since it last looked.
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(subject_keys)').all();
+    if (!columns.some((c) => c.name === 'destroyed_seq'))
+      this.db.exec(`ALTER TABLE subject_keys ADD COLUMN destroyed_seq INTEGER;
+        CREATE INDEX subject_keys_destroyed_seq ON subject_keys (destroyed_seq);`);
+    this.statements = {
+      activeOf: this.db.prepare<[string], StoredSubjectKey>(
+        'SELECT * FROM subject_keys WHERE subject = ? AND destroyed_at IS NULL ORDER BY created_at DESC LIMIT 1',
+      ),
+      byId: this.db.prepare<[string], StoredSubjectKey>(
+        'SELECT * FROM subject_keys WHERE key_id = ?',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO subject_keys (key_id, subject, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      destroySeq: this.db.prepare<[], { value: number }>(
+        "SELECT value FROM vault_meta WHERE name = 'destroy_seq'",
+      ),
+      destroyedSince: this.db.prepare<[number], { keyId: string; subject: string }>(
+        'SELECT key_id AS keyId, subject FROM subject_keys WHERE destroyed_seq > ?',
+      ),
+    };
+  }
+
+  protected liveKeyOf(subject: string): StoredSubjectKey | undefined {
+    return this.statements.activeOf.get(subject);
+  }
+
+  protected async persist(
+    pending: readonly PendingSubjectKey[],
+    unknown: readonly string[],
+    knownSeq: number | undefined,
+  ): Promise<PersistedKeys> {
+    const at = this.now().toISOString();
+    return this.db
+      .transaction((): PersistedKeys => {
+        const seq = this.statements.destroySeq.get()?.value ?? 0;
+        const destroyedSince =
+          knownSeq === undefined || seq === knownSeq
+            ? []
+            : this.statements.destroyedSince.all(knownSeq);
+        const adopted = new Map<string, StoredSubjectKey>();
+        for (const p of pending) {
+          const live = this.statements.activeOf.get(p.subject);
+          if (live) adopted.set(p.subject, live);
+          else this.statements.insert.run(p.keyId, p.subject, p.kekId, p.wrapped, at);
+        }
+        const gone = unknown.filter((id) => !this.statements.byId.get(id)?.wrapped);
+        return { seq, destroyedSince, adopted, gone };
       })
       .immediate();
-    this.active.delete(subject);
-    this.pending = this.pending.filter((p) => p.subject !== subject);
+  }
+
+  protected async read(keyId: string): Promise<StoredSubjectKey | undefined> {
+    return this.statements.byId.get(keyId);
+  }
+
+  protected async destroyStored(subject: string, reason: string): Promise<number> {
+    const destroyed = this.db
+      .transaction(() => {
+        this.db.prepare("UPDATE vault_meta SET value = value + 1 WHERE name = 'destroy_seq'").run();
+        const seq = this.statements.destroySeq.get()!.value;
+        return this.db
+          .prepare(
+            'UPDATE subject_keys SET wrapped = NULL, destroyed_at = ?, reason = ?, destroyed_seq = ? WHERE subject = ? AND destroyed_at IS NULL',
+          )
+          .run(this.now().toISOString(), reason, seq, subject).changes;
+      })
+      .immediate();
     // The old page images must not survive in the write-ahead log.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return destroyed;
@@ -204,7 +364,29 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
       .get()!.value;
   }
 
-  close(): void {
+  /** Every key as stored, and the master key match keys come from: to move them to PostgreSQL. */
+  exportKeys(): { matchKeyId: string | undefined; keys: MovedSubjectKey[] } {
+    const setting = this.db
+      .prepare<[], { value: string }>(
+        "SELECT value FROM vault_settings WHERE name = 'match_key_id'",
+      )
+      .get();
+    const keys = this.db
+      .prepare<[], MovedSubjectKey>(
+        'SELECT key_id, subject, kek_id, wrapped, created_at, destroyed_at, reason FROM subject_keys',
+      )
+      .all();
+    return { matchKeyId: setting?.value, keys };
+  }
+
+  /** Overwrites every key in the file and its write-ahead log, once they live elsewhere. */
+  shred(): void {
+    this.db.exec('DELETE FROM subject_keys; DELETE FROM vault_settings;');
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async close(): Promise<void> {
     this.db.close();
   }
 }

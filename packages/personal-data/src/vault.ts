@@ -6,6 +6,7 @@ import {
   maskResidentId,
   parseSealedRef,
   type CertificateType,
+  type SealedRef,
   type PersonalDataProtector,
   type PersonalDataSealer,
 } from '@hub/domain';
@@ -145,17 +146,39 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
     });
   }
 
-  /** Makes the subject keys of values sealed so far durable: before their events are appended. */
-  commitKeys(): void {
-    this.subjectKeys.commit();
+  /**
+   * Makes the subject keys of the sealed references in `sealed` (events, or any value holding
+   * them) durable: before their events are appended. Answers `sealed` as it must be appended:
+   * itself, or, where another process had made a person's key first, a copy with those values
+   * sealed again under that key. Throws SubjectKeysChangedError when a key was destroyed meanwhile.
+   */
+  async commitKeys<T>(sealed: T): Promise<T> {
+    const keyIds: string[] = [];
+    visitSealedRefs(sealed, (ref) => void keyIds.push(ref.keyId));
+    if (keyIds.length === 0) return sealed;
+    const superseded = await this.subjectKeys.commit(keyIds);
+    if (superseded.size === 0) return sealed;
+    return resealed(sealed, (ref) => {
+      const to = superseded.get(ref.keyId);
+      if (!to) return undefined;
+      const value = to.from.open(ref.sealed, { associatedData: ref.kind });
+      return formatSealedRef({
+        ...ref,
+        keyId: to.keyId,
+        sealed: to.key.seal(SUITES[this.suite].seal, value, {
+          deterministic: true,
+          associatedData: ref.kind,
+        }),
+      });
+    });
   }
 
-  close(): void {
-    this.subjectKeys.close();
+  close(): Promise<void> {
+    return this.subjectKeys.close();
   }
 
   /** Destroys every key of a person (named by the match key of their ID number). */
-  forget(subject: string, reason: string): number {
+  forget(subject: string, reason: string): Promise<number> {
     return this.subjectKeys.destroy(subject, reason);
   }
 
@@ -169,12 +192,14 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
       .join('.');
   }
 
-  /** Opens a sealed reference or a vault-wide sealed value; only unmaskHolder may call this. */
-  unseal(sealed: string): string {
+  /**
+   * Opens a sealed reference or a vault-wide sealed value; only unmaskHolder and the inbox
+   * opener may call this. The subject's key is read afresh: one destroyed anywhere is gone here.
+   */
+  async unseal(sealed: string): Promise<string> {
     const ref = parseSealedRef(sealed);
     if (ref)
-      return this.subjectKeys
-        .key(ref.keyId)
+      return (await this.subjectKeys.key(ref.keyId))
         .open(ref.sealed, { associatedData: ref.kind })
         .toString('utf8');
     const [id, iv, body, tag] = sealed.split('.');
@@ -214,4 +239,36 @@ export function parseVaultKey(text: string, variable: string): VaultKey {
 export function loadOrCreateKeyFile(file: string): VaultKey {
   const text = readOrCreateSecretFile(file, () => `k1:${randomBytes(32).toString('base64')}\n`);
   return parseVaultKey(text.trim(), file);
+}
+
+/** Calls `visit` with each sealed reference in a value (strings, arrays, plain objects). */
+function visitSealedRefs(value: unknown, visit: (ref: SealedRef) => void): void {
+  if (typeof value === 'string') {
+    const ref = parseSealedRef(value);
+    if (ref) visit(ref);
+  } else if (Array.isArray(value)) for (const v of value) visitSealedRefs(v, visit);
+  else if (value && typeof value === 'object')
+    for (const v of Object.values(value)) visitSealedRefs(v, visit);
+}
+
+/** The value with the references `replace` answers for replaced; unchanged parts are shared. */
+function resealed<T>(value: T, replace: (ref: SealedRef) => string | undefined): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const ref = parseSealedRef(v);
+      return (ref && replace(ref)) ?? v;
+    }
+    if (Array.isArray(v)) {
+      const copy = v.map(walk);
+      return copy.some((c, i) => c !== v[i]) ? copy : v;
+    }
+    if (v && typeof v === 'object') {
+      const entries = Object.entries(v);
+      const copy = entries.map(([k, c]) => [k, walk(c)] as const);
+      return copy.some(([, c], i) => c !== entries[i]![1]) ? Object.fromEntries(copy) : v;
+    }
+    return v;
+  };
+  // The same shape as given: only strings inside it were replaced by strings.
+  return walk(value) as T;
 }

@@ -78,7 +78,7 @@ beforeAll(async () => {
     { HUB_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', SCREENING_THREADS: '0' },
     dataDir,
   );
-  const vault = openVault(config);
+  const vault = await openVault(config);
   key = registryKey(vault, 'construction_special_operations', 'A300041');
   otherKey = registryKey(vault, 'construction_special_operations', 'A300042');
   holderKey = vault.matchKey(HOLDER);
@@ -90,7 +90,7 @@ beforeAll(async () => {
   );
   expect(problems).toEqual([]);
   await seed.close();
-  vault.close();
+  await vault.close();
   const credentials = new SqliteCredentialStore(join(dataDir, 'hub.db'));
   agencyTokens.police = (await credentials.create('police', '公安系统', ['310000'])).token;
   const revoked = await credentials.create('police', '旧系统', ['310000']);

@@ -1,5 +1,6 @@
 import { openApiRouter } from './openapi/openapi-router.js';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -47,6 +48,7 @@ import {
   loadOrCreateKeyFile,
   parseVaultKey,
   PersonalDataVault,
+  PostgresSubjectKeyStore,
   SqliteSubjectKeyStore,
   type VaultKey,
 } from '@hub/personal-data';
@@ -199,18 +201,52 @@ export function openReadModels(config: HubConfig): ReadModelStore {
  * The personal-data vault: keys from HUB_PII_KEY (and HUB_PII_PREVIOUS_KEYS after a rotation),
  * or, on the embedded defaults, a key file created in the data directory.
  */
-export function openVault(config: HubConfig): PersonalDataVault {
+export async function openVault(config: HubConfig): Promise<PersonalDataVault> {
   const { current, previous } = vaultKeys(config);
+  if (config.DATABASE_URL) refuseLocalSubjectKeys(config);
   const suite = config.HUB_CRYPTO_SUITE;
-  return new PersonalDataVault(current, previous, {
-    suite,
-    // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
-    subjectKeys: new SqliteSubjectKeyStore(
-      join(config.dataDir, 'vault.db'),
-      { current, previous },
-      SUITES[suite].seal,
-    ),
-  });
+  const wrapAlg = SUITES[suite].seal;
+  // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
+  // Server mode: in PostgreSQL, so every process opens what any sealed and forgets what any forgot.
+  const subjectKeys = config.DATABASE_URL
+    ? await PostgresSubjectKeyStore.open({
+        connectionString: config.DATABASE_URL,
+        masters: { current, previous },
+        wrapAlg,
+      })
+    : new SqliteSubjectKeyStore(vaultFileOf(config), { current, previous }, wrapAlg);
+  try {
+    return new PersonalDataVault(current, previous, { suite, subjectKeys });
+  } catch (error) {
+    await subjectKeys.close();
+    throw error;
+  }
+}
+
+/** Where the embedded hub keeps data subjects' keys. */
+export const vaultFileOf = (config: HubConfig) => join(config.dataDir, 'vault.db');
+
+/**
+ * Server mode with a vault.db still holding keys (an embedded hub moved to PostgreSQL): data
+ * sealed under them would not open, and a key destroyed through PostgreSQL would live on in
+ * the file. The hub does not start until they are moved.
+ */
+function refuseLocalSubjectKeys(config: HubConfig): void {
+  const file = vaultFileOf(config);
+  if (!existsSync(file)) return;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const table = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subject_keys'")
+      .get();
+    const held = table ? db.prepare('SELECT 1 FROM subject_keys LIMIT 1').get() : undefined;
+    if (held)
+      throw new ConfigError(
+        `DATABASE_URL 已设置，但 ${file} 中仍有个人信息密钥：请先停止平台并运行 hub personal-data move-keys / DATABASE_URL is set but ${file} still holds data subjects' keys: stop the hub and run hub personal-data move-keys first`,
+      );
+  } finally {
+    db.close();
+  }
 }
 
 /** The hash of the event chain, as the deployment's suite says (SHA-256 or SM3). */
@@ -263,7 +299,7 @@ export function openAuditLog(config: HubConfig, writerThread = false): AuditLog 
   });
 }
 
-function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
+export function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
   mkdirSync(config.dataDir, { recursive: true });
   const current = config.HUB_PII_KEY
     ? parseVaultKey(config.HUB_PII_KEY, 'HUB_PII_KEY')
@@ -379,7 +415,7 @@ export async function startHub(
   const store = writeHealth.watch(stores.store);
   let draining = false;
   const readModels = openReadModels(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const jobs = new ScreeningJobs(
     join(config.dataDir, 'hub.db'),
     join(config.dataDir, 'screenings'),
@@ -577,7 +613,7 @@ export async function startHub(
       await consoleStore.close();
       await readModels.close();
       await stores.close();
-      vault.close();
+      await vault.close();
       locks.forEach((l) => l.release());
     },
   };

@@ -9,6 +9,7 @@ import {
   KafkaEgress,
   KafkaIngress,
   PlatformaticKafka,
+  PostgresCheckpointStore,
   SqliteCheckpointStore,
   type PlatformaticKafkaOptions,
   type InboxOpener,
@@ -78,7 +79,11 @@ export function startKafkaBridge(
     retryDelayMs: 1000,
   });
   const bridgeLogger = logger.child({ component: 'kafka-bridge' });
-  const checkpoints = new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
+  // Server mode: where the relay stands is in PostgreSQL, so a bridge started on another
+  // machine resumes there instead of relaying everything again.
+  const checkpoints = config.DATABASE_URL
+    ? new PostgresCheckpointStore({ connectionString: config.DATABASE_URL })
+    : new SqliteCheckpointStore(join(config.dataDir, 'hub.db'));
   const ingress = new KafkaIngress({
     kafka,
     store,

@@ -72,6 +72,8 @@ const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / i
   personal-data forget --id-number <id> --reason <text>
                                       保存期满销毁个人密钥（密封副本不可再读，计数保留）
                                       / destroy a person's keys at the end of retention (crypto-shredding)
+  personal-data move-keys             嵌入式平台转服务器模式：个人密钥迁入 PostgreSQL，vault.db 覆盖删除
+                                      / embedded hub to server mode: subject keys into PostgreSQL
   migrate evidence                    将早期数据库迁移为密封并链接的数据库（离线；旧文件保留待销毁）
                                       / bring an older store up to sealing and the chain (offline)
   migrate to-postgres                 将内嵌平台（HUB_DATA_DIR）迁入服务器模式：历史逐条原样复制并核对链接，平台状态一并复制（内嵌平台须停止；可续传）

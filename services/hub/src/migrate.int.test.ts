@@ -42,7 +42,7 @@ let config: HubConfig;
 const ids = new Set<string>([HOLDER]);
 
 async function form(readModelsFile: string) {
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
   const readModels = new SqliteReadModelStore(join(dir, readModelsFile));
   try {
@@ -57,7 +57,7 @@ async function form(readModelsFile: string) {
   } finally {
     await readModels.close();
     await store.close();
-    vault.close();
+    await vault.close();
   }
 }
 
@@ -120,11 +120,11 @@ describe('hub migrate evidence', () => {
     expect(after.rows).toEqual(before.rows);
     const key = (r: RegistryCertificate) => `${r.numberMasked}|${r.holderMasked}|${r.validUntil}`;
     expect(after.registry.map(key).sort()).toEqual(before.registry.map(key).sort());
-    const vault = openVault(config);
+    const vault = await openVault(config);
     const holder = after.registry.find(
       (r) => r.holderMasked?.endsWith(HOLDER.slice(-4)) && r.type === 'special_operations',
     );
-    expect(vault.unseal(holder!.holderSealed!)).toBe(HOLDER);
-    vault.close();
+    expect(await vault.unseal(holder!.holderSealed!)).toBe(HOLDER);
+    await vault.close();
   });
 });

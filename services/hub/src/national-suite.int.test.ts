@@ -30,7 +30,7 @@ beforeAll(async () => {
     { HUB_DATA_DIR: dir, PORT: '0', HUB_CRYPTO_SUITE: 'national', SCREENING_THREADS: '0' },
     dir,
   );
-  const vault = openVault(config);
+  const vault = await openVault(config);
   key = registryKey(vault, 'special_operations', `T${HOLDER}`);
   const store = new SqliteEventStore({ filename: join(dir, 'events.db'), chain: 'sm3' });
   const { problems } = await publishAsAgencies(
@@ -58,7 +58,7 @@ beforeAll(async () => {
   );
   expect(problems).toEqual([]);
   await store.close();
-  vault.close();
+  await vault.close();
   const credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
   token = (await credentials.create('police', 'test', ['000000'])).token;
   await credentials.close();

@@ -84,7 +84,7 @@ beforeAll(async () => {
     { HUB_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', SCREENING_THREADS: '0' },
     dataDir,
   );
-  const vault = openVault(config);
+  const vault = await openVault(config);
   keyOf = (type, number) => registryKey(vault, type, number);
   const seed = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
   const demo = await publishAsAgencies(seed, generateDemoCampaign(), { sealing: vault });
@@ -99,7 +99,7 @@ beforeAll(async () => {
   );
   expect([...demo.problems, ...certificates.problems]).toEqual([]);
   await seed.close();
-  vault.close();
+  await vault.close();
   const credentials = new SqliteCredentialStore(join(dataDir, 'hub.db'));
   for (const [who, agency, units] of [
     ['market', 'market', ['000000']],

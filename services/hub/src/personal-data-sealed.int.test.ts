@@ -94,7 +94,7 @@ beforeAll(async () => {
     { HUB_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', SCREENING_THREADS: '0' },
     dataDir,
   );
-  const vault = openVault(config);
+  const vault = await openVault(config);
   key = registryKey(vault, 'construction_special_operations', NUMBER);
   const seed = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
   const results = await publishAsAgencies(
@@ -123,7 +123,7 @@ beforeAll(async () => {
   );
   expect(results.problems).toEqual([]);
   await seed.close();
-  vault.close();
+  await vault.close();
   const credentials = new SqliteCredentialStore(join(dataDir, 'hub.db'));
   token = (await credentials.create('police', 'test', ['000000'])).token;
   await credentials.close();

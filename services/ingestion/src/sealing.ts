@@ -4,19 +4,20 @@ import { toAppendRequests } from './http/publish-events.js';
 
 /** The vault as ingestion sees it: it seals ID numbers and makes their subjects' keys durable. */
 export interface PersonalDataSealing extends PersonalDataSealer {
-  commitKeys(): void;
+  /** Answers the values as they must be appended (sealed again where a key was superseded). */
+  commitKeys<T>(sealed: T): Promise<T>;
 }
 
 /**
  * Appends validated events. The keys their personal data was sealed under are made durable
  * first: an event must never be on record with a sealed value whose key could be lost.
  */
-export function appendAccepted(
+export async function appendAccepted(
   store: EventStore,
   sealing: PersonalDataSealing,
   events: AcceptedEvent[],
   expected: Record<string, ExpectedRevision> = {},
 ): Promise<AppendResult[]> {
-  sealing.commitKeys();
-  return store.appendMany(toAppendRequests(events, expected));
+  const committed = await sealing.commitKeys(events);
+  return store.appendMany(toAppendRequests(committed, expected));
 }

@@ -344,7 +344,7 @@ for (const { name, brokers, skip } of LINES)
           { sealing },
         );
         expect(problems).toEqual([]);
-        sealing.forget(sealing.matchKey(forgotten), '保存期限届满');
+        await sealing.forget(sealing.matchKey(forgotten), '保存期限届满');
         const egress = new KafkaEgress({
           kafka,
           store,

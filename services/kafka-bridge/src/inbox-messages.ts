@@ -32,12 +32,21 @@ function sealedRefsIn(value: unknown, found: string[] = []): string[] {
 }
 
 /** The value with each sealed reference opened (kept sealed where its key was destroyed). */
-export function openedCopy(value: unknown, open: (ref: string) => string | undefined): unknown {
-  if (typeof value === 'string') return parseSealedRef(value) ? (open(value) ?? value) : value;
-  if (Array.isArray(value)) return value.map((v) => openedCopy(v, open));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, openedCopy(v, open)]));
-  return value;
+export async function openedCopy(
+  value: unknown,
+  open: (ref: string) => Promise<string | undefined>,
+): Promise<unknown> {
+  // Each reference opened once (a key is read afresh each time), then the copy is made.
+  const opened = new Map<string, string | undefined>();
+  for (const ref of sealedRefsIn(value)) if (!opened.has(ref)) opened.set(ref, await open(ref));
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') return opened.has(v) ? (opened.get(v) ?? v) : v;
+    if (Array.isArray(v)) return v.map(copy);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, c]) => [k, copy(c)]));
+    return v;
+  };
+  return copy(value);
 }
 
 /**

@@ -19,5 +19,5 @@ export interface InboxOpener {
   /** Puts the openings on the audit record, durably; nothing is opened before it resolves. */
   record(openings: readonly InboxOpening[]): Promise<void>;
   /** Opens one sealed reference, or undefined when that person's key was destroyed. */
-  open(ref: string): string | undefined;
+  open(ref: string): Promise<string | undefined>;
 }

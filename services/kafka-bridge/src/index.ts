@@ -1,5 +1,6 @@
 export * from './topics.js';
 export * from './checkpoints.js';
+export * from './postgres-checkpoints.js';
 export * from './ingress.js';
 export * from './egress.js';
 export * from './topology.js';

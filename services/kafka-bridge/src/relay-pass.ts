@@ -97,7 +97,7 @@ export class RelayPass {
       if (m.opening)
         m.message.value = JSON.stringify({
           ...m.opening.payload,
-          data: openedCopy(m.opening.payload.data, (ref) => opener.open(ref)),
+          data: await openedCopy(m.opening.payload.data, (ref) => opener.open(ref)),
         });
   }
 

@@ -31,9 +31,9 @@ export function inboxOpener(vault: PersonalDataVault, audit: AuditRecorder) {
             result: { outcome: 'ok' },
           });
     },
-    open(ref: string): string | undefined {
+    async open(ref: string): Promise<string | undefined> {
       try {
-        return vault.unseal(ref);
+        return await vault.unseal(ref);
       } catch (error) {
         if ((error as { code?: string }).code === 'PERSONAL_DATA_DESTROYED') return undefined;
         throw error;

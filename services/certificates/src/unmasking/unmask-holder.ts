@@ -110,7 +110,7 @@ export async function unmaskHolder(
   // On the audit record and durable before the value exists outside the vault.
   await deps.audit.recordNow(entry({ outcome: 'ok' }, subject));
   try {
-    return { ...answer, idNumber: deps.vault.unseal(sealed) };
+    return { ...answer, idNumber: await deps.vault.unseal(sealed) };
   } catch (error) {
     // A key destroyed (crypto-shredding) or a damaged value: nothing was opened after all.
     deps.audit.record(

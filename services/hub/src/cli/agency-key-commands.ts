@@ -46,7 +46,7 @@ export async function agencyKeyCommand(
   if (args.length !== 1 || !['register', 'revoke', 'list'].includes(action ?? ''))
     throw usage(`用法：${USAGE}`, `usage: ${USAGE}`);
   const stores = await openStores(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const recorder = new HubRecorder(stores.store, { sealing: vault });
   const envelope = (agency: Agency, id: string, type: string, data: object) => ({
     id: deterministicUuid(id),
@@ -138,6 +138,6 @@ export async function agencyKeyCommand(
     }
   } finally {
     await stores.close();
-    vault.close();
+    await vault.close();
   }
 }

@@ -92,7 +92,7 @@ async function readCommand(config: HubConfig, flags: Flags, out: Out): Promise<v
     if (value !== undefined) filter[name] = value;
   }
   if (holder !== undefined) filter.holderIdNumber = holder;
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const log = openAuditLog(config);
   try {
     let query: AuditQuery;
@@ -137,7 +137,7 @@ async function readCommand(config: HubConfig, flags: Flags, out: Out): Promise<v
     );
   } finally {
     await log.close();
-    vault.close();
+    await vault.close();
   }
 }
 

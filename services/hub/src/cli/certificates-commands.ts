@@ -148,7 +148,7 @@ export async function certificatesCommand(
       if (flags[other] !== undefined)
         throw usage(`import 不用 --${other}`, `import takes no --${other}`);
     const stores = await openStores(config);
-    const vault = openVault(config);
+    const vault = await openVault(config);
     const known = {
       subject: {
         unit,
@@ -203,7 +203,7 @@ export async function certificatesCommand(
       });
     } finally {
       await stores.close();
-      vault.close();
+      await vault.close();
     }
     return;
   }
@@ -217,7 +217,7 @@ export async function certificatesCommand(
     const type = typeFlag(flags);
     // Opened now: a results path that cannot be written fails before the screening starts.
     const resultsFd = openSync(resultsFile, 'w');
-    const vault = openVault(config);
+    const vault = await openVault(config);
     const known = {
       purpose,
       ...(caseId ? { caseId } : {}),

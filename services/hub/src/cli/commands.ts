@@ -78,7 +78,7 @@ export async function startCommand(
 
 /**
  * Runs the Kafka bridge alone, without the HTTP API: the deployment that scales the bridge
- * apart from ingestion. It shares the event store (and the data directory, for its checkpoint).
+ * apart from ingestion. It shares the event store; its checkpoint is in PostgreSQL with DATABASE_URL, else in the data directory.
  */
 export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> {
   if (!config.KAFKA_BROKERS)
@@ -90,7 +90,7 @@ export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> 
   mkdirSync(config.dataDir, { recursive: true });
   const lock = lockDataDir(config.dataDir, 'kafka-bridge');
   const stores = await openStores(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   // The bridge alone records its openings for the criminal-justice inboxes in the audit trail.
   const auditLog = openAuditLog(config);
   const audit = new AuditTrail(auditLog);
@@ -102,7 +102,7 @@ export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> 
     await stores.close();
     await audit.close();
     await auditLog.close();
-    vault.close();
+    await vault.close();
     lock.release();
   }, logger);
 }
@@ -206,7 +206,7 @@ export async function tokenCommand(
 export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
   let recordingAt = new Date();
   const stores = await openStores(config, { now: () => recordingAt });
-  const vault = openVault(config);
+  const vault = await openVault(config);
   try {
     const campaign = generateDemoCampaign();
     let written = 0;
@@ -232,7 +232,7 @@ export async function demoCommand(config: HubConfig, out: Out): Promise<void> {
     );
   } finally {
     await stores.close();
-    vault.close();
+    await vault.close();
   }
 }
 

@@ -26,7 +26,7 @@ export async function importCommand(config: HubConfig, args: string[], flags: Fl
     );
   const template = SHEETS[sheet];
   const stores = await openStores(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   try {
     const result = await importEventSheet(
       stores.store,
@@ -69,6 +69,6 @@ export async function importCommand(config: HubConfig, args: string[], flags: Fl
     );
   } finally {
     await stores.close();
-    vault.close();
+    await vault.close();
   }
 }

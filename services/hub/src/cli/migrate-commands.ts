@@ -72,7 +72,7 @@ export async function migrateCommand(config: HubConfig, args: string[], out: Out
 
 async function migrateEvidence(config: HubConfig, out: Out, note: Note): Promise<void> {
   const lock = lockDataDir(config.dataDir, 'hub');
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const source = join(config.dataDir, 'events.db');
   const target = join(config.dataDir, 'events.migrating.db');
   try {
@@ -104,8 +104,7 @@ async function migrateEvidence(config: HubConfig, out: Out, note: Note): Promise
             else
               requests.push({ stream: m.event.stream, events: [m.event], expectedRevision: 'any' });
           }
-          vault.commitKeys();
-          await to.appendMany(requests);
+          await to.appendMany(await vault.commitKeys(requests));
           run = [];
         };
         for (const e of page) {
@@ -154,7 +153,7 @@ async function migrateEvidence(config: HubConfig, out: Out, note: Note): Promise
         `注意：${counts.moved} 条记录的位置已变（原库有空缺），Kafka 转发将从其检查点重发，收件方按 hub-event-id 去重 / note: ${counts.moved} records changed position (the old store had gaps): Kafka egress resumes from its checkpoint and may resend; inboxes drop duplicates by hub-event-id`,
       );
   } finally {
-    vault.close();
+    await vault.close();
     lock.release();
   }
 }

@@ -7,6 +7,7 @@ import { PostgresEventStore } from '@hub/event-store-postgres';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { PostgresChainCheckpointStore } from '@hub/evidence';
 import { PostgresUserStore } from '@hub/graphql';
+import { PostgresCheckpointStore } from '@hub/kafka-bridge';
 import { PostgresCredentialStore } from '@hub/ingestion';
 import type { HubConfig } from '../config.js';
 import { chainAlgOf } from '../compose.js';
@@ -14,6 +15,7 @@ import { lockDataDir } from '../data-dir-lock.js';
 import { moveHistory, planHistory } from '../server-move/move-history.js';
 import { moveState } from '../server-move/move-state.js';
 import { requireSameKeys } from '../server-move/same-keys.js';
+import { moveSubjectKeys } from '../server-move/move-subject-keys.js';
 import { cliAudited } from './cli-audit.js';
 import { usage, type Out } from './usage.js';
 
@@ -27,12 +29,14 @@ async function openStateSchemas(connectionString: string, alg: ChainAlg) {
   const consoleStore = new PostgresConsoleStore({ connectionString });
   const checkpoints = new PostgresChainCheckpointStore({ connectionString });
   const audit = new PostgresAuditLog({ connectionString, alg });
+  const bridge = new PostgresCheckpointStore({ connectionString });
   try {
     await credentials.list();
     await users.list();
     await consoleStore.account('');
     await checkpoints.list();
     await audit.anchors();
+    await bridge.load('');
   } finally {
     await Promise.all([
       credentials.close(),
@@ -40,6 +44,7 @@ async function openStateSchemas(connectionString: string, alg: ChainAlg) {
       consoleStore.close(),
       checkpoints.close(),
       audit.close(),
+      bridge.close(),
     ]);
   }
 }
@@ -49,7 +54,8 @@ async function openStateSchemas(connectionString: string, alg: ChainAlg) {
  * the embedded hub stopped. The history is copied record for record (positions, recorded times,
  * JSON text, links), each link checked as it goes, so `hub verify` and every checkpoint signed
  * before still hold; hub state (credentials, users and console sign-in, signed checkpoints, the
- * audit trail) is copied in one transaction. Run again after an interruption, it goes on where
+ * audit trail, the Kafka bridge's position) is copied in one transaction, and the data subjects'
+ * keys last (vault.db is then removed). Run again after an interruption, it goes on where
  * it stopped; it refuses a database that holds anything else. Read models are not copied: the
  * projector rebuilds them from the history.
  */
@@ -102,8 +108,15 @@ export async function moveToPostgresCommand(config: HubConfig, out: Out): Promis
         out(
           `事件 events: 复制 copied ${copied}${plan.from > 0n ? `，已有 already there ${plan.from}` : ''}，至位置 through position ${plan.through}，每条的链接均已核对 / every link checked`,
         );
+        // Last: it removes vault.db, and what sealed the history must be safe first.
+        const keys = await moveSubjectKeys(config);
         out(
-          '读模型不复制，投影进程启动后从历史重建；筛查任务与 Kafka 桥的位置留在数据目录 / read models are not copied: the projector rebuilds them from the history; screening jobs and the Kafka bridge position stay in the data directory',
+          keys
+            ? `个人信息密钥 data subject keys: 复制 copied ${keys.moved}${keys.alreadyHere ? `，已有 already there ${keys.alreadyHere}` : ''}；vault.db 已覆盖并删除 / vault.db overwritten and removed`
+            : '个人信息密钥 data subject keys: 无 vault.db（已迁移或从未有过） / no vault.db (moved before, or never made)',
+        );
+        out(
+          '读模型不复制，投影进程启动后从历史重建；筛查任务留在数据目录 / read models are not copied: the projector rebuilds them from the history; screening jobs stay in the data directory',
         );
         out('下一步 next: npm run hub -- verify   （在服务器模式下核验 / verify in server mode）');
         note({ subject: { count: copied, args: { through: String(plan.through) } } });

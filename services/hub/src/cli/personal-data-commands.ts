@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import { residentIdProblem } from '@hub/domain';
 import type { HubConfig } from '../config.js';
-import { openVault } from '../compose.js';
+import { openVault, vaultFileOf } from '../compose.js';
+import { moveSubjectKeys } from '../server-move/move-subject-keys.js';
 import { cliAudited } from './cli-audit.js';
 import { flagValue, usage, type Flags, type Out } from './usage.js';
 
 const USAGE =
-  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text>';
+  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text> | hub personal-data move-keys';
 
 /**
  * `hub personal-data forget`: the end of a person's retention period. Destroys the person's
@@ -19,6 +21,7 @@ export async function personalDataCommand(
   flags: Flags,
   out: Out,
 ): Promise<void> {
+  if (args.length === 1 && args[0] === 'move-keys') return moveKeysCommand(config, flags, out);
   if (args.length !== 1 || args[0] !== 'forget') throw usage(`用法：${USAGE}`, `usage: ${USAGE}`);
   const idNumber = flagValue(flags, 'id-number')?.toUpperCase();
   const given = flagValue(flags, 'subject');
@@ -32,7 +35,7 @@ export async function personalDataCommand(
     throw usage('须给出 --id-number 或 --subject 之一', 'give one of --id-number or --subject');
   if (idNumber !== undefined && residentIdProblem(idNumber))
     throw usage('--id-number 不是有效的身份证号', '--id-number is not a valid resident ID number');
-  const vault = openVault(config);
+  const vault = await openVault(config);
   try {
     const subject = given ?? vault.matchKey(idNumber!);
     // On the audit record: the person by match key, the reason, how many keys went.
@@ -41,7 +44,7 @@ export async function personalDataCommand(
       'personal_data.forget',
       { subject: { holderKey: subject }, purpose: reason.trim() },
       async (note) => {
-        const count = vault.forget(subject, reason.trim());
+        const count = await vault.forget(subject, reason.trim());
         note({ subject: { count } });
         return count;
       },
@@ -52,6 +55,34 @@ export async function personalDataCommand(
         : `该人员没有有效密钥（从未登记或已销毁）/ subject ${subject} has no live key (never recorded, or destroyed before)`,
     );
   } finally {
-    vault.close();
+    await vault.close();
   }
+}
+
+/**
+ * `hub personal-data move-keys`: an embedded hub going to server mode. Its data subjects' keys
+ * (vault.db) go into PostgreSQL in one transaction, then vault.db is overwritten and removed:
+ * a key destroyed later through PostgreSQL must not survive in a file. Run once, with the
+ * hub stopped; running it again finds nothing to move.
+ */
+async function moveKeysCommand(config: HubConfig, flags: Flags, out: Out): Promise<void> {
+  if (Object.keys(flags).length > 0) throw usage('move-keys 不带参数', 'move-keys takes no flags');
+  if (!config.DATABASE_URL)
+    throw usage(
+      'move-keys 需要 DATABASE_URL（密钥迁入的 PostgreSQL）',
+      'move-keys needs DATABASE_URL (the PostgreSQL the keys move into)',
+    );
+  const file = vaultFileOf(config);
+  if (!existsSync(file)) {
+    out(`${file} 不存在，无可迁移 / ${file} does not exist: nothing to move`);
+    return;
+  }
+  const moved = await cliAudited(config, 'personal_data.move_keys', {}, async (note) => {
+    const result = await moveSubjectKeys(config);
+    note({ subject: { count: result?.moved ?? 0 } });
+    return result ?? { moved: 0, alreadyHere: 0 };
+  });
+  out(
+    `已将 ${moved.moved} 个个人信息密钥迁入 PostgreSQL（${moved.alreadyHere} 个此前已迁入），vault.db 已覆盖并删除 / moved ${moved.moved} data subject key(s) into PostgreSQL (${moved.alreadyHere} were there already); vault.db overwritten and removed`,
+  );
 }

@@ -50,7 +50,7 @@ export async function withReadSide<T>(
 ): Promise<T> {
   const stores = await openStores(config);
   const readModels = openReadModels(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   try {
     const projections = hubProjections(vault);
     return await run(
@@ -61,7 +61,7 @@ export async function withReadSide<T>(
   } finally {
     await readModels.close();
     await stores.close();
-    vault.close();
+    await vault.close();
   }
 }
 

@@ -33,7 +33,7 @@ export interface RunningProjector {
 export async function startProjector(config: HubConfig, logger: Logger): Promise<RunningProjector> {
   const stores = await openStores(config);
   const readModels = openReadModels(config);
-  const vault = openVault(config);
+  const vault = await openVault(config);
   const relay = new LiveRelay(config.DATABASE_URL!, logger.child({ component: 'live-relay' }));
   const runner = new ProjectionRunner({
     store: stores.store,
@@ -109,7 +109,7 @@ export async function startProjector(config: HubConfig, logger: Logger): Promise
       await checkpoints.close();
       await readModels.close();
       await stores.close();
-      vault.close();
+      await vault.close();
     },
   };
 }

@@ -73,6 +73,14 @@ export const STATE_TABLES: readonly StateTable[] = [
     en: 'audit records',
   },
   {
+    file: 'hub.db',
+    from: 'checkpoints',
+    to: 'hub_bridge_checkpoints',
+    key: ['name'],
+    zh: 'Kafka 桥的位置',
+    en: 'Kafka bridge positions',
+  },
+  {
     file: 'audit.db',
     from: 'audit_anchors',
     to: 'audit_anchors',

@@ -1,0 +1,328 @@
+import pg from 'pg';
+import type { SealAlg } from '@hub/crypto';
+import {
+  WrappedSubjectKeyStore,
+  type MovedSubjectKey,
+  type PendingSubjectKey,
+  type PersistedKeys,
+  type StoredSubjectKey,
+} from './subject-keys.js';
+import type { VaultKey } from './vault.js';
+
+/** Moving keys into PostgreSQL would make match keys differ: nothing was moved. */
+export class VaultMoveError extends Error {
+  readonly code = 'VAULT_MOVE_REFUSED';
+}
+
+/** Versioned schema migrations, applied in order under an advisory lock. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE hub_subject_keys (
+     key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, kek_id TEXT NOT NULL, wrapped TEXT,
+     created_at TIMESTAMPTZ NOT NULL, destroyed_at TIMESTAMPTZ, reason TEXT, destroyed_seq BIGINT,
+     current BOOLEAN NOT NULL DEFAULT true);
+   -- One current key per person, whichever process made it first: a value seals to the same
+   -- bytes everywhere. (Keys moved from a vault.db may leave a person further live keys, not current.)
+   CREATE UNIQUE INDEX hub_subject_keys_live ON hub_subject_keys (subject)
+     WHERE destroyed_at IS NULL AND current;
+   CREATE INDEX hub_subject_keys_subject ON hub_subject_keys (subject);
+   CREATE INDEX hub_subject_keys_destroyed_seq ON hub_subject_keys (destroyed_seq)
+     WHERE destroyed_seq IS NOT NULL;
+   CREATE TABLE hub_vault_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+   INSERT INTO hub_vault_meta VALUES ('destroy_seq', 0);
+   CREATE TABLE hub_vault_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+/** An arbitrary constant: the advisory lock that serialises migrations of the vault's schema. */
+const MIGRATION_LOCK = 72_815_041;
+
+export interface PostgresSubjectKeyStoreOptions {
+  connectionString: string;
+  masters: { current: VaultKey; previous: readonly VaultKey[] };
+  wrapAlg: SealAlg;
+  /** A schema of its own (created if missing): tests side by side. */
+  schema?: string;
+  now?: () => Date;
+}
+
+const ROW = `key_id, subject, kek_id, wrapped,
+  to_char(destroyed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS destroyed_at`;
+
+/**
+ * Subject keys in PostgreSQL (server mode): every process seals under, opens with and destroys
+ * the same keys. A destroyed key's row keeps no key (wrapped is set to null); the row version
+ * that held it stays in the table's files until VACUUM reclaims the space, and in the
+ * write-ahead log and backups until they expire. It is wrapped under HUB_PII_KEY, so it is of
+ * no use without that key (see deploy/README.md).
+ */
+export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly matchKey: string,
+    options: PostgresSubjectKeyStoreOptions,
+  ) {
+    super(options.masters, options.wrapAlg, options.now ?? (() => new Date()));
+  }
+
+  /** Migrates the schema and settles which master key match keys come from. */
+  static async open(options: PostgresSubjectKeyStoreOptions): Promise<PostgresSubjectKeyStore> {
+    const schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 2,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      await migrate(pool, schema);
+      await pool.query(
+        "INSERT INTO hub_vault_settings VALUES ('match_key_id', $1) ON CONFLICT DO NOTHING",
+        [options.masters.current.id],
+      );
+      const { rows } = await pool.query<{ value: string }>(
+        "SELECT value FROM hub_vault_settings WHERE name = 'match_key_id'",
+      );
+      return new PostgresSubjectKeyStore(pool, rows[0]!.value, options);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Takes in the keys of an embedded hub's vault.db (`hub personal-data move-keys`), in one
+   * transaction, idempotent by key id: destroyed keys stay destroyed, a person's newest live
+   * key becomes their current one unless they have one here already. Refuses when match keys
+   * here come from another master key than there (events would no longer match).
+   */
+  static async importKeys(
+    options: Pick<PostgresSubjectKeyStoreOptions, 'connectionString' | 'schema'>,
+    moved: { matchKeyId: string | undefined; keys: readonly MovedSubjectKey[] },
+  ): Promise<{ moved: number; alreadyHere: number }> {
+    const schema = options.schema ?? 'public';
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: 1,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      await migrate(pool, schema);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        if (moved.matchKeyId) {
+          await client.query(
+            "INSERT INTO hub_vault_settings VALUES ('match_key_id', $1) ON CONFLICT DO NOTHING",
+            [moved.matchKeyId],
+          );
+          const { rows } = await client.query<{ value: string }>(
+            "SELECT value FROM hub_vault_settings WHERE name = 'match_key_id'",
+          );
+          if (rows[0]!.value !== moved.matchKeyId)
+            throw new VaultMoveError(
+              `PostgreSQL 中的匹配键来自主密钥 "${rows[0]!.value}"，vault.db 中来自 "${moved.matchKeyId}"，不能合并 / match keys in PostgreSQL come from master key "${rows[0]!.value}", in vault.db from "${moved.matchKeyId}": the two cannot be merged`,
+            );
+        }
+        let inserted = 0;
+        for (let i = 0; i < moved.keys.length; i += 5000) {
+          const chunk = moved.keys.slice(i, i + 5000);
+          const column = <K extends keyof MovedSubjectKey>(k: K) => chunk.map((r) => r[k]);
+          const { rowCount } = await client.query(
+            `INSERT INTO hub_subject_keys
+               (key_id, subject, kek_id, wrapped, created_at, destroyed_at, reason, current)
+             SELECT k, s, e, w, c::timestamptz, d::timestamptz, r, false
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                           $7::text[]) AS t(k, s, e, w, c, d, r)
+             ON CONFLICT (key_id) DO NOTHING`,
+            [
+              column('key_id'),
+              column('subject'),
+              column('kek_id'),
+              column('wrapped'),
+              column('created_at'),
+              column('destroyed_at'),
+              column('reason'),
+            ],
+          );
+          inserted += rowCount ?? 0;
+          // Each person's newest live key moved here is current, unless one is current already.
+          await client.query(
+            `UPDATE hub_subject_keys SET current = true WHERE key_id IN (
+               SELECT DISTINCT ON (subject) key_id FROM hub_subject_keys
+                 WHERE key_id = ANY($1) AND destroyed_at IS NULL AND NOT current
+                 ORDER BY subject, created_at DESC)
+             AND NOT EXISTS (SELECT 1 FROM hub_subject_keys c
+               WHERE c.subject = hub_subject_keys.subject AND c.destroyed_at IS NULL AND c.current)`,
+            [column('key_id')],
+          );
+        }
+        await client.query('COMMIT');
+        return { moved: inserted, alreadyHere: moved.keys.length - inserted };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  }
+
+  /** Nothing is read synchronously: a subject first met here gets a key made here (see commit). */
+  protected liveKeyOf(): StoredSubjectKey | undefined {
+    return undefined;
+  }
+
+  protected async persist(
+    pending: readonly PendingSubjectKey[],
+    unknown: readonly string[],
+    knownSeq: number | undefined,
+  ): Promise<PersistedKeys> {
+    if (pending.length === 0 && unknown.length === 0) return this.destroyedSince(knownSeq);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A destruction waits for this commit, and this commit for a destruction under way.
+      const { rows: meta } = await client.query<{ value: string }>(
+        "SELECT value FROM hub_vault_meta WHERE name = 'destroy_seq' FOR SHARE",
+      );
+      const seq = Number(meta[0]!.value);
+      const destroyedSince =
+        knownSeq === undefined || seq === knownSeq
+          ? []
+          : (
+              await client.query<{ keyId: string; subject: string }>(
+                'SELECT key_id AS "keyId", subject FROM hub_subject_keys WHERE destroyed_seq > $1',
+                [knownSeq],
+              )
+            ).rows;
+      const adopted = new Map<string, StoredSubjectKey>();
+      if (pending.length > 0) {
+        const { rows: inserted } = await client.query<{ subject: string }>(
+          `INSERT INTO hub_subject_keys (key_id, subject, kek_id, wrapped, created_at)
+             SELECT *, $5::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           ON CONFLICT (subject) WHERE destroyed_at IS NULL AND current DO NOTHING
+           RETURNING subject`,
+          [
+            pending.map((p) => p.keyId),
+            pending.map((p) => p.subject),
+            pending.map((p) => p.kekId),
+            pending.map((p) => p.wrapped),
+            this.now().toISOString(),
+          ],
+        );
+        const stored = new Set(inserted.map((r) => r.subject));
+        const others = pending.filter((p) => !stored.has(p.subject)).map((p) => p.subject);
+        if (others.length > 0) {
+          const { rows } = await client.query<StoredSubjectKey>(
+            `SELECT ${ROW} FROM hub_subject_keys WHERE subject = ANY($1) AND destroyed_at IS NULL AND current`,
+            [others],
+          );
+          for (const row of rows) adopted.set(row.subject, row);
+        }
+      }
+      let gone: string[] = [];
+      if (unknown.length > 0) {
+        const { rows } = await client.query<{ key_id: string }>(
+          'SELECT key_id FROM hub_subject_keys WHERE key_id = ANY($1) AND wrapped IS NOT NULL',
+          [unknown],
+        );
+        const live = new Set(rows.map((r) => r.key_id));
+        gone = unknown.filter((id) => !live.has(id));
+      }
+      await client.query('COMMIT');
+      return { seq, destroyedSince, adopted, gone };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Nothing to insert, nothing unknown: one statement says which keys went since. A destruction
+   * committed just after it orders after this batch, whose values it then shreds with the rest.
+   */
+  private async destroyedSince(knownSeq: number | undefined): Promise<PersistedKeys> {
+    const { rows } = await this.pool.query<{
+      seq: string;
+      keyId: string | null;
+      subject: string | null;
+    }>(
+      `SELECT m.value AS seq, k.key_id AS "keyId", k.subject FROM hub_vault_meta m
+         LEFT JOIN hub_subject_keys k ON $1::bigint IS NOT NULL AND k.destroyed_seq > $1::bigint
+                                         AND m.value <> $1::bigint
+       WHERE m.name = 'destroy_seq'`,
+      [knownSeq ?? null],
+    );
+    const destroyedSince: PersistedKeys['destroyedSince'] = [];
+    for (const r of rows)
+      if (r.keyId && r.subject) destroyedSince.push({ keyId: r.keyId, subject: r.subject });
+    return { seq: Number(rows[0]!.seq), destroyedSince, adopted: new Map(), gone: [] };
+  }
+
+  protected async read(keyId: string): Promise<StoredSubjectKey | undefined> {
+    const { rows } = await this.pool.query<StoredSubjectKey>(
+      `SELECT ${ROW} FROM hub_subject_keys WHERE key_id = $1`,
+      [keyId],
+    );
+    return rows[0];
+  }
+
+  protected async destroyStored(subject: string, reason: string): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ value: string }>(
+        "UPDATE hub_vault_meta SET value = value + 1 WHERE name = 'destroy_seq' RETURNING value",
+      );
+      const { rowCount } = await client.query(
+        `UPDATE hub_subject_keys SET wrapped = NULL, destroyed_at = $1, reason = $2, destroyed_seq = $3
+           WHERE subject = $4 AND destroyed_at IS NULL`,
+        [this.now().toISOString(), reason, rows[0]!.value, subject],
+      );
+      await client.query('COMMIT');
+      return rowCount ?? 0;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  matchKeyId(): string {
+    return this.matchKey;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Two processes starting at once: the second waits here, then finds everything made.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query('CREATE TABLE IF NOT EXISTS hub_vault_schema (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT version FROM hub_vault_schema',
+    );
+    const version = rows[0]?.version ?? 0;
+    for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
+    if (rows.length === 0)
+      await client.query('INSERT INTO hub_vault_schema VALUES ($1)', [MIGRATIONS.length]);
+    else await client.query('UPDATE hub_vault_schema SET version = $1', [MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
