@@ -46,7 +46,8 @@ export interface SubjectKeyStore {
   destroy(subject: string, reason: string): Promise<number>;
   /**
    * The master key that match keys come from, fixed at first use: match keys are kept in
-   * events, so rotating HUB_PII_KEY must not change them (it only re-wraps subject keys).
+   * events, so rotating HUB_PII_KEY must not change them (it changes only how new subject keys
+   * are wrapped: existing ones stay wrapped under the key they were made with).
    */
   matchKeyId(proposed: string): string;
   close(): Promise<void>;
