@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { migrate } from '@hub/postgres-schema';
 import {
   EventStoreFullError,
   EventStoreUnavailableError,
@@ -67,18 +68,19 @@ interface EventRow {
 }
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
-/** Serialises creating the tables when several processes start at once. */
-const SCHEMA_LOCK = 7_318_461_102;
+/**
+ * Serialises migrations when several processes start at once (the number the first release
+ * locked, so a process of that release and a newer one starting together wait for each other).
+ */
+const MIGRATION_LOCK = 7_318_461_102;
 /** SQLSTATEs of hub_advance_tail: what this process knew is stale; decide again under the lock. */
 const TAIL_MOVED = 'HT001';
 const CLOCK_OFF = 'HT002';
 /** unique_violation: an event id, a stream revision or a position the guess took is recorded. */
 const UNIQUE_VIOLATION = '23505';
 
+/** The first migration (a later change to the tables is a step of its own). */
 const schemaSql = (s: string) => `
-BEGIN;
-SELECT pg_advisory_xact_lock(${SCHEMA_LOCK});
-CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.event_log (
   position    BIGINT PRIMARY KEY,
   event_id    TEXT NOT NULL UNIQUE,
@@ -123,8 +125,7 @@ BEGIN
   END IF;
   RETURN locked_at;
 END
-$fn$;
-COMMIT;`;
+$fn$;`;
 
 /**
  * The server-mode event store: PostgreSQL, with the embedded store's promises. Every append
@@ -224,7 +225,11 @@ export class PostgresEventStore implements EventStore {
               )
               SELECT now, pg_notify('${this.channel}', $3::text) FROM tail`,
     };
-    this.ready = this.pool.query(schemaSql(s)).then(() => undefined);
+    this.ready = migrate(this.pool, s, {
+      versionTable: 'hub_event_log_schema',
+      lock: MIGRATION_LOCK,
+      steps: [schemaSql(s)],
+    });
     // Surfaced by the first call; keep it from becoming an unhandled rejection meanwhile.
     this.ready.catch(() => undefined);
   }

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openSchemaPool } from '@hub/postgres-schema';
 import type { ChainCheckpoint, CheckpointStore } from './checkpoints.js';
 
 /** Versioned schema migrations, applied in order under an advisory lock. */
@@ -26,45 +27,16 @@ export class PostgresChainCheckpointStore implements CheckpointStore {
   private readonly ready: Promise<void>;
 
   constructor(options: PostgresChainCheckpointStoreOptions) {
-    const schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-      throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
-    this.pool = new pg.Pool({
+    ({ pool: this.pool, ready: this.ready } = openSchemaPool({
       connectionString: options.connectionString,
+      schema: options.schema,
       max: 2,
-      options: `-c search_path=${schema}`,
-    });
-    this.ready = this.migrate(schema);
-    // Surfaced by the first call; kept from becoming an unhandled rejection meanwhile.
-    this.ready.catch(() => undefined);
-  }
-
-  private async migrate(schema: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Two processes starting at once: the second waits here, then finds everything made.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS hub_checkpoints_schema (version INTEGER NOT NULL)',
-      );
-      const { rows } = await client.query<{ version: number }>(
-        'SELECT version FROM hub_checkpoints_schema',
-      );
-      const version = rows[0]?.version ?? 0;
-      for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
-      if (rows.length === 0)
-        await client.query('INSERT INTO hub_checkpoints_schema VALUES ($1)', [MIGRATIONS.length]);
-      else
-        await client.query('UPDATE hub_checkpoints_schema SET version = $1', [MIGRATIONS.length]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      migrations: {
+        versionTable: 'hub_checkpoints_schema',
+        lock: MIGRATION_LOCK,
+        steps: MIGRATIONS,
+      },
+    }));
   }
 
   async save(checkpoint: ChainCheckpoint): Promise<void> {

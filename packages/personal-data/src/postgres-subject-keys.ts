@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openSchemaPool } from '@hub/postgres-schema';
 import type { SealAlg } from '@hub/crypto';
 import {
   WrappedSubjectKeyStore,
@@ -34,6 +35,11 @@ const MIGRATIONS: readonly string[] = [
 
 /** An arbitrary constant: the advisory lock that serialises migrations of the vault's schema. */
 const MIGRATION_LOCK = 72_815_041;
+const VAULT_MIGRATIONS = {
+  versionTable: 'hub_vault_schema',
+  lock: MIGRATION_LOCK,
+  steps: MIGRATIONS,
+};
 
 export interface PostgresSubjectKeyStoreOptions {
   connectionString: string;
@@ -65,16 +71,14 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
 
   /** Migrates the schema and settles which master key match keys come from. */
   static async open(options: PostgresSubjectKeyStoreOptions): Promise<PostgresSubjectKeyStore> {
-    const schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-      throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
-    const pool = new pg.Pool({
+    const { pool, ready } = openSchemaPool({
       connectionString: options.connectionString,
+      schema: options.schema,
       max: 2,
-      options: `-c search_path=${schema}`,
+      migrations: VAULT_MIGRATIONS,
     });
     try {
-      await migrate(pool, schema);
+      await ready;
       await pool.query(
         "INSERT INTO hub_vault_settings VALUES ('match_key_id', $1) ON CONFLICT DO NOTHING",
         [options.masters.current.id],
@@ -99,14 +103,14 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     options: Pick<PostgresSubjectKeyStoreOptions, 'connectionString' | 'schema'>,
     moved: { matchKeyId: string | undefined; keys: readonly MovedSubjectKey[] },
   ): Promise<{ moved: number; alreadyHere: number }> {
-    const schema = options.schema ?? 'public';
-    const pool = new pg.Pool({
+    const { pool, ready } = openSchemaPool({
       connectionString: options.connectionString,
+      schema: options.schema,
       max: 1,
-      options: `-c search_path=${schema}`,
+      migrations: VAULT_MIGRATIONS,
     });
     try {
-      await migrate(pool, schema);
+      await ready;
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -299,30 +303,5 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
 
   async close(): Promise<void> {
     await this.pool.end();
-  }
-}
-
-async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // Two processes starting at once: the second waits here, then finds everything made.
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('CREATE TABLE IF NOT EXISTS hub_vault_schema (version INTEGER NOT NULL)');
-    const { rows } = await client.query<{ version: number }>(
-      'SELECT version FROM hub_vault_schema',
-    );
-    const version = rows[0]?.version ?? 0;
-    for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
-    if (rows.length === 0)
-      await client.query('INSERT INTO hub_vault_schema VALUES ($1)', [MIGRATIONS.length]);
-    else await client.query('UPDATE hub_vault_schema SET version = $1', [MIGRATIONS.length]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
   }
 }

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openSchemaPool } from '@hub/postgres-schema';
 import type { HashAlg } from '@hub/crypto';
 import { chainBodies, recordOf } from '../chain.js';
 import {
@@ -70,32 +71,12 @@ export class PostgresAuditLog implements AuditLog {
 
   constructor(options: PostgresAuditLogOptions) {
     this.alg = options.alg;
-    const schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-      throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
-    this.pool = new pg.Pool({
+    ({ pool: this.pool, ready: this.ready } = openSchemaPool({
       connectionString: options.connectionString,
+      schema: options.schema,
       max: 4,
-      options: `-c search_path=${schema}`,
-    });
-    this.ready = this.migrate(schema);
-    // Surfaced by the first call; kept from becoming an unhandled rejection meanwhile.
-    this.ready.catch(() => undefined);
-  }
-
-  private async migrate(schema: string): Promise<void> {
-    await this.transaction(async (client) => {
-      // Two hubs starting at once: the second waits here, then finds everything made.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query('CREATE TABLE IF NOT EXISTS audit_schema (version INTEGER NOT NULL)');
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM audit_schema');
-      const version = rows[0]?.version ?? 0;
-      for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
-      if (rows.length === 0)
-        await client.query('INSERT INTO audit_schema VALUES ($1)', [MIGRATIONS.length]);
-      else await client.query('UPDATE audit_schema SET version = $1', [MIGRATIONS.length]);
-    }, false);
+      migrations: { versionTable: 'audit_schema', lock: MIGRATION_LOCK, steps: MIGRATIONS },
+    }));
   }
 
   private async transaction<T>(

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openSchemaPool } from '@hub/postgres-schema';
 import type { CellQuery } from '@hub/domain';
 import {
   CheckpointConflictError,
@@ -16,6 +17,10 @@ import {
   statisticsSql,
 } from '../statistics-sql.js';
 
+/** An arbitrary constant: the advisory lock that serialises migrations of the read models. */
+const MIGRATION_LOCK = 72_815_061;
+
+/** The first migration (a later change to the tables is a step of its own). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
   projection TEXT PRIMARY KEY,
@@ -142,21 +147,12 @@ export class PostgresReadModelStore implements ReadModelStore {
   private readonly ready: Promise<void>;
 
   constructor(options: PostgresReadModelStoreOptions) {
-    const schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-      throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
-    const pool = new pg.Pool({
+    ({ pool: this.pool, ready: this.ready } = openSchemaPool({
       connectionString: options.connectionString,
+      schema: options.schema,
       max: 4,
-      options: `-c search_path=${schema}`,
-    });
-    this.pool = pool;
-    this.ready = (async () => {
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await pool.query(SCHEMA);
-    })();
-    // Surfaced by the first query; keep it from becoming an unhandled rejection meanwhile.
-    this.ready.catch(() => undefined);
+      migrations: { versionTable: 'rm_schema', lock: MIGRATION_LOCK, steps: [SCHEMA] },
+    }));
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {

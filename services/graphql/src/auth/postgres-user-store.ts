@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openSchemaPool } from '@hub/postgres-schema';
 import { recordOf, type UserRow } from './sqlite-user-store.js';
 import type { UserChange, UserRecord, UserStore } from './user-store.js';
 
@@ -28,42 +29,12 @@ export class PostgresUserStore implements UserStore {
   private readonly ready: Promise<void>;
 
   constructor(options: PostgresUserStoreOptions) {
-    const schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-      throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
-    this.pool = new pg.Pool({
+    ({ pool: this.pool, ready: this.ready } = openSchemaPool({
       connectionString: options.connectionString,
+      schema: options.schema,
       max: 4,
-      options: `-c search_path=${schema}`,
-    });
-    this.ready = this.migrate(schema);
-    // Surfaced by the first call; kept from becoming an unhandled rejection meanwhile.
-    this.ready.catch(() => undefined);
-  }
-
-  private async migrate(schema: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Two processes starting at once: the second waits here, then finds everything made.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await client.query('CREATE TABLE IF NOT EXISTS hub_users_schema (version INTEGER NOT NULL)');
-      const { rows } = await client.query<{ version: number }>(
-        'SELECT version FROM hub_users_schema',
-      );
-      const version = rows[0]?.version ?? 0;
-      for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]!);
-      if (rows.length === 0)
-        await client.query('INSERT INTO hub_users_schema VALUES ($1)', [MIGRATIONS.length]);
-      else await client.query('UPDATE hub_users_schema SET version = $1', [MIGRATIONS.length]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      migrations: { versionTable: 'hub_users_schema', lock: MIGRATION_LOCK, steps: MIGRATIONS },
+    }));
   }
 
   async insert(user: UserRecord): Promise<void> {

@@ -1,0 +1,9 @@
+export {
+  migrate,
+  openSchemaPool,
+  schemaName,
+  SchemaNameError,
+  SchemaTooNewError,
+  type Migrations,
+  type SchemaPoolOptions,
+} from './schema.js';
