@@ -58,8 +58,9 @@ const ROW = `key_id, subject, kek_id, wrapped,
  * Subject keys in PostgreSQL (server mode): every process seals under, opens with and destroys
  * the same keys. A destroyed key's row keeps no key (wrapped is set to null); the row version
  * that held it stays in the table's files until VACUUM reclaims the space, and in the
- * write-ahead log and backups until they expire. It is wrapped under HUB_PII_KEY, so it is of
- * no use without that key (see deploy/README.md).
+ * write-ahead log and backups until they expire. It is wrapped under the master key of its
+ * time, so it is of no use without that key; a rewrap leaves such row versions of the old
+ * wrappings too, which is why the old key is destroyed once retired (see deploy/README.md).
  */
 export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
   private constructor(

@@ -4,8 +4,10 @@ import type { ReadModelStore } from '@hub/read-models';
 /** Why a master key is still needed after a rewrap, and how many values need it. */
 export interface StillNeeded {
   keyId: string;
-  /** Live subject keys wrapped under it (its key was not configured for this run). */
+  /** Live subject keys wrapped under it after the run. */
   subjectKeys: number;
+  /** Whether it was configured for the run: if so, its keys were made meanwhile, by a process still using it. */
+  configured: boolean;
   /** Registry records holding an ID number sealed directly under it (`seal`, before sealing at ingestion). */
   registryRecords: number;
 }
@@ -57,6 +59,7 @@ export async function rewrapAndJudge(
     keyId,
     subjectKeys: report.remaining[keyId] ?? 0,
     registryRecords: sealed.get(keyId) ?? 0,
+    configured: previous.includes(keyId),
   }));
   const removable = previous.filter((id) => id !== report.current && !ids.has(id));
   return { report, stillNeeded, removable };
@@ -71,7 +74,14 @@ export function verdictLines(v: RetireVerdict): string[] {
   for (const n of v.stillNeeded) {
     const zh: string[] = [];
     const en: string[] = [];
-    if (n.subjectKeys > 0) {
+    if (n.subjectKeys > 0 && n.configured) {
+      zh.push(
+        `${n.subjectKeys} 个个人信息密钥在本次运行期间以其封装（仍有进程以它为 HUB_PII_KEY：请用新密钥重启所有进程后再运行）`,
+      );
+      en.push(
+        `${n.subjectKeys} data subject key(s) were wrapped under it during this run (a process still has it as HUB_PII_KEY: restart every process with the new key and run again)`,
+      );
+    } else if (n.subjectKeys > 0) {
       zh.push(
         `${n.subjectKeys} 个个人信息密钥仍以其封装（本次未配置该主密钥：请将其放入 HUB_PII_PREVIOUS_KEYS 后再运行）`,
       );
