@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'personal_data.relay',
   'personal_data.forget',
   'personal_data.move_keys',
+  'personal_data.rewrap',
   'certificate.verify',
   'certificate.import',
   'screening.submit',
@@ -53,6 +54,10 @@ export const ACTION_LABELS: Record<AuditAction, { zh: string; en: string }> = {
   'personal_data.move_keys': {
     zh: '个人信息密钥迁入 PostgreSQL',
     en: "data subjects' keys moved into PostgreSQL",
+  },
+  'personal_data.rewrap': {
+    zh: '个人信息密钥改用当前主密钥封装',
+    en: "data subjects' keys re-wrapped under the current master key",
   },
   'certificate.verify': { zh: '证书核验', en: 'certificate checked' },
   'certificate.import': { zh: '导入发证数据', en: 'issuer export imported' },

@@ -5,3 +5,4 @@ export * from './memory-subject-keys.js';
 export * from './postgres-subject-keys.js';
 export * from './secret-file.js';
 export type { CryptoSuite } from '@hub/crypto';
+export type { MatchSecrets } from './match-secrets.js';

@@ -3,9 +3,11 @@ import { sealingKey, type SealingKey } from '@hub/crypto';
 import {
   changedError,
   SubjectKeyDestroyedError,
+  type RewrapReport,
   type SubjectKeyStore,
   type SupersededKey,
 } from './subject-keys.js';
+import type { MatchSecrets } from './match-secrets.js';
 
 /** Subject keys held in memory only: for tests and one-off tools that record nothing. */
 export class MemorySubjectKeyStore implements SubjectKeyStore {
@@ -63,6 +65,15 @@ export class MemorySubjectKeyStore implements SubjectKeyStore {
 
   matchKeyId(proposed: string): string {
     return (this.matchKey ??= proposed);
+  }
+
+  matchSecrets(): MatchSecrets | undefined {
+    return undefined;
+  }
+
+  /** Keys in memory are not wrapped under a master key: nothing to re-wrap. */
+  async rewrap(): Promise<RewrapReport> {
+    return { current: '', rewrapped: 0, changedMeanwhile: 0, remaining: {} };
   }
 
   async close(): Promise<void> {}

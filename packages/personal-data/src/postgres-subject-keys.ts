@@ -6,6 +6,7 @@ import {
   type MovedSubjectKey,
   type PendingSubjectKey,
   type PersistedKeys,
+  type RewrappedKey,
   type StoredSubjectKey,
 } from './subject-keys.js';
 import type { VaultKey } from './vault.js';
@@ -57,13 +58,16 @@ const ROW = `key_id, subject, kek_id, wrapped,
  * Subject keys in PostgreSQL (server mode): every process seals under, opens with and destroys
  * the same keys. A destroyed key's row keeps no key (wrapped is set to null); the row version
  * that held it stays in the table's files until VACUUM reclaims the space, and in the
- * write-ahead log and backups until they expire. It is wrapped under HUB_PII_KEY, so it is of
- * no use without that key (see deploy/README.md).
+ * write-ahead log and backups until they expire. It is wrapped under the master key of its
+ * time, so it is of no use without that key; a rewrap leaves such row versions of the old
+ * wrappings too, which is why the old key is destroyed once retired (see deploy/README.md).
  */
 export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly matchKey: string,
+    /** The match-key secrets as stored when this process opened the store, or it rewrapped. */
+    private matchSecretsText: string | undefined,
     options: PostgresSubjectKeyStoreOptions,
   ) {
     super(options.masters, options.wrapAlg, options.now ?? (() => new Date()));
@@ -83,10 +87,16 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
         "INSERT INTO hub_vault_settings VALUES ('match_key_id', $1) ON CONFLICT DO NOTHING",
         [options.masters.current.id],
       );
-      const { rows } = await pool.query<{ value: string }>(
-        "SELECT value FROM hub_vault_settings WHERE name = 'match_key_id'",
+      const { rows } = await pool.query<{ name: string; value: string }>(
+        "SELECT name, value FROM hub_vault_settings WHERE name IN ('match_key_id', 'match_secrets')",
       );
-      return new PostgresSubjectKeyStore(pool, rows[0]!.value, options);
+      const setting = (name: string) => rows.find((r) => r.name === name)?.value;
+      return new PostgresSubjectKeyStore(
+        pool,
+        setting('match_key_id')!,
+        setting('match_secrets'),
+        options,
+      );
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
@@ -101,7 +111,11 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
    */
   static async importKeys(
     options: Pick<PostgresSubjectKeyStoreOptions, 'connectionString' | 'schema'>,
-    moved: { matchKeyId: string | undefined; keys: readonly MovedSubjectKey[] },
+    moved: {
+      matchKeyId: string | undefined;
+      matchSecrets?: string | undefined;
+      keys: readonly MovedSubjectKey[];
+    },
   ): Promise<{ moved: number; alreadyHere: number }> {
     const { pool, ready } = openSchemaPool({
       connectionString: options.connectionString,
@@ -127,6 +141,12 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
               `PostgreSQL 中的匹配键来自主密钥 "${rows[0]!.value}"，vault.db 中来自 "${moved.matchKeyId}"，不能合并 / match keys in PostgreSQL come from master key "${rows[0]!.value}", in vault.db from "${moved.matchKeyId}": the two cannot be merged`,
             );
         }
+        // Match-key secrets a rewrap kept in vault.db: wrapped, like the keys; one already here stays.
+        if (moved.matchSecrets)
+          await client.query(
+            "INSERT INTO hub_vault_settings VALUES ('match_secrets', $1) ON CONFLICT DO NOTHING",
+            [moved.matchSecrets],
+          );
         let inserted = 0;
         for (let i = 0; i < moved.keys.length; i += 5000) {
           const chunk = moved.keys.slice(i, i + 5000);
@@ -295,6 +315,64 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     } finally {
       client.release();
     }
+  }
+
+  protected async staleKeys(
+    current: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<StoredSubjectKey[]> {
+    const { rows } = await this.pool.query<StoredSubjectKey>(
+      `SELECT ${ROW} FROM hub_subject_keys
+         WHERE destroyed_at IS NULL AND wrapped IS NOT NULL AND kek_id <> $1 AND key_id > $2
+         ORDER BY key_id LIMIT $3`,
+      [current, after ?? '', limit],
+    );
+    return rows;
+  }
+
+  /**
+   * One statement, so one transaction. Compare-and-set on the row as read: a destruction
+   * committed first leaves wrapped null, which this no longer matches; one waiting on the row
+   * lock sets it null after. A new row version is written: the old one, wrapped under the old
+   * master key, stays in the table's files until VACUUM (see deploy/README.md).
+   */
+  protected async replaceWrapped(to: string, keys: readonly RewrappedKey[]): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE hub_subject_keys k SET kek_id = $1, wrapped = u.w
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, e, o, w)
+        WHERE k.key_id = u.id AND k.kek_id = u.e AND k.wrapped = u.o AND k.destroyed_at IS NULL`,
+      [
+        to,
+        keys.map((k) => k.keyId),
+        keys.map((k) => k.fromKek),
+        keys.map((k) => k.fromWrapped),
+        keys.map((k) => k.wrapped),
+      ],
+    );
+    return rowCount ?? 0;
+  }
+
+  protected async countStale(current: string): Promise<Record<string, number>> {
+    const { rows } = await this.pool.query<{ kek_id: string; n: string }>(
+      `SELECT kek_id, count(*) AS n FROM hub_subject_keys
+         WHERE destroyed_at IS NULL AND wrapped IS NOT NULL AND kek_id <> $1 GROUP BY kek_id`,
+      [current],
+    );
+    return Object.fromEntries(rows.map((r) => [r.kek_id, Number(r.n)]));
+  }
+
+  protected storedMatchSecrets(): string | undefined {
+    return this.matchSecretsText;
+  }
+
+  protected async storeMatchSecrets(value: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO hub_vault_settings VALUES ('match_secrets', $1)
+         ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+      [value],
+    );
+    this.matchSecretsText = value;
   }
 
   matchKeyId(): string {

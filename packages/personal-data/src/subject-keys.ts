@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { hkdf, sealingKey, type SealAlg, type SealingKey } from '@hub/crypto';
+import { packMatchSecrets, unpackMatchSecrets, type MatchSecrets } from './match-secrets.js';
 import type { VaultKey } from './vault.js';
 
 /** The data subject's key was destroyed (its retention ended): nothing sealed under it opens. */
@@ -47,10 +48,53 @@ export interface SubjectKeyStore {
   /**
    * The master key that match keys come from, fixed at first use: match keys are kept in
    * events, so rotating HUB_PII_KEY must not change them (it changes only how new subject keys
-   * are wrapped: existing ones stay wrapped under the key they were made with).
+   * are wrapped, until a rewrap moves the existing ones).
    */
   matchKeyId(proposed: string): string;
+  /**
+   * The match-key secrets as the last rewrap kept them, wrapped under a master key configured
+   * here; undefined before any rewrap (match keys then come from matchKeyId's master key).
+   */
+  matchSecrets(): MatchSecrets | undefined;
+  /**
+   * Re-wraps every live key not wrapped under the current master key, a batch per transaction,
+   * and keeps `matchSecrets` wrapped under it: afterwards an old master key opens nothing here.
+   * Safe beside running processes (a key destroyed meanwhile stays destroyed) and to run again.
+   */
+  rewrap(matchSecrets: MatchSecrets, options?: RewrapOptions): Promise<RewrapReport>;
   close(): Promise<void>;
+}
+
+export interface RewrapOptions {
+  /** Keys per transaction (default 500). */
+  batchSize?: number;
+  /** Runs between reading a batch and writing it: tests race a destruction there. */
+  betweenReadAndWrite?: (keyIds: readonly string[]) => Promise<void>;
+}
+
+export interface RewrapReport {
+  /** The master key every key is wrapped under now. */
+  current: string;
+  /** Keys re-wrapped by this run. */
+  rewrapped: number;
+  /** Keys that changed between read and write (destroyed, or re-wrapped by another run): left as they were. */
+  changedMeanwhile: number;
+  /** Live keys still wrapped under another master key (one not configured here), by its id. */
+  remaining: Record<string, number>;
+}
+
+/** The match-key secrets as a store keeps them: wrapped under a master key (settings, JSON). */
+interface StoredMatchSecrets {
+  kek: string;
+  wrapped: string;
+}
+
+/** A stored key and its new wrapping; written only if the row still holds `from`. */
+export interface RewrappedKey {
+  keyId: string;
+  fromKek: string;
+  fromWrapped: string;
+  wrapped: string;
 }
 
 /** A subject key as stored: wrapped under a key derived from a master key, null once destroyed. */
@@ -142,10 +186,80 @@ export abstract class WrappedSubjectKeyStore implements SubjectKeyStore {
   ): Promise<PersistedKeys>;
   protected abstract read(keyId: string): Promise<StoredSubjectKey | undefined>;
   protected abstract destroyStored(subject: string, reason: string): Promise<number>;
+  /** Live keys wrapped under another master key than `current`, in key order after `after`. */
+  protected abstract staleKeys(
+    current: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<StoredSubjectKey[]>;
+  /** Writes the new wrappings in one transaction, each only where its row is as read; answers how many. */
+  protected abstract replaceWrapped(to: string, keys: readonly RewrappedKey[]): Promise<number>;
+  /** Live keys not wrapped under `current`, by master key. */
+  protected abstract countStale(current: string): Promise<Record<string, number>>;
+  /** The stored match-key secrets (JSON of StoredMatchSecrets), as this process knows them. */
+  protected abstract storedMatchSecrets(): string | undefined;
+  protected abstract storeMatchSecrets(value: string): Promise<void>;
   abstract matchKeyId(proposed: string): string;
   abstract close(): Promise<void>;
 
+  matchSecrets(): MatchSecrets | undefined {
+    const text = this.storedMatchSecrets();
+    if (!text) return undefined;
+    const stored = JSON.parse(text) as StoredMatchSecrets;
+    const wrap = this.wrapKeys.get(stored.kek);
+    if (!wrap) return undefined;
+    return unpackMatchSecrets(
+      wrap.open(stored.wrapped, {
+        associatedData: `match-secrets|${this.matchKeyId(this.masters.current.id)}`,
+      }),
+    );
+  }
+
+  async rewrap(matchSecrets: MatchSecrets, options: RewrapOptions = {}): Promise<RewrapReport> {
+    const to = this.masters.current.id;
+    const wrapTo = this.wrapKeys.get(to)!;
+    // Match keys first: from here on they no longer need the master key they came from.
+    const sealedSecrets: StoredMatchSecrets = {
+      kek: to,
+      wrapped: wrapTo.seal(this.wrapAlg, packMatchSecrets(matchSecrets), {
+        associatedData: `match-secrets|${this.matchKeyId(this.masters.current.id)}`,
+      }),
+    };
+    const known = this.storedMatchSecrets();
+    if (!known || (JSON.parse(known) as StoredMatchSecrets).kek !== to)
+      await this.storeMatchSecrets(JSON.stringify(sealedSecrets));
+    let rewrapped = 0;
+    let changedMeanwhile = 0;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await this.staleKeys(to, after, options.batchSize ?? 500);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.key_id;
+      // A key under a master key not configured here stays as it is, and is counted as remaining.
+      const batch: RewrappedKey[] = [];
+      for (const row of rows) {
+        if (!row.wrapped || !this.wrapKeys.has(row.kek_id)) continue;
+        const ad = { associatedData: `${row.key_id}|${row.subject}` };
+        batch.push({
+          keyId: row.key_id,
+          fromKek: row.kek_id,
+          fromWrapped: row.wrapped,
+          wrapped: wrapTo.seal(this.wrapAlg, this.unwrapSecret(row), ad),
+        });
+      }
+      await options.betweenReadAndWrite?.(batch.map((b) => b.keyId));
+      const written = batch.length > 0 ? await this.replaceWrapped(to, batch) : 0;
+      rewrapped += written;
+      changedMeanwhile += batch.length - written;
+    }
+    return { current: to, rewrapped, changedMeanwhile, remaining: await this.countStale(to) };
+  }
+
   protected unwrap(row: StoredSubjectKey): SealingKey {
+    return sealingKey(this.unwrapSecret(row));
+  }
+
+  private unwrapSecret(row: StoredSubjectKey): Buffer {
     if (row.destroyed_at || !row.wrapped)
       throw new SubjectKeyDestroyedError(
         `该人员的个人信息已于 ${row.destroyed_at ?? '此前'} 销毁 / the person's data was destroyed at ${row.destroyed_at ?? 'an earlier time'}`,
@@ -155,7 +269,7 @@ export abstract class WrappedSubjectKeyStore implements SubjectKeyStore {
       throw new Error(
         `subject key ${row.key_id} is wrapped under master key "${row.kek_id}", which is not configured (HUB_PII_PREVIOUS_KEYS)`,
       );
-    return sealingKey(wrap.open(row.wrapped, { associatedData: `${row.key_id}|${row.subject}` }));
+    return wrap.open(row.wrapped, { associatedData: `${row.key_id}|${row.subject}` });
   }
 
   keyFor(subject: string): { keyId: string; key: SealingKey } {
@@ -354,6 +468,61 @@ export class SqliteSubjectKeyStore extends WrappedSubjectKeyStore {
     return destroyed;
   }
 
+  protected async staleKeys(
+    current: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<StoredSubjectKey[]> {
+    return this.db
+      .prepare<[string, string, number], StoredSubjectKey>(
+        `SELECT * FROM subject_keys WHERE destroyed_at IS NULL AND wrapped IS NOT NULL
+           AND kek_id <> ? AND key_id > ? ORDER BY key_id LIMIT ?`,
+      )
+      .all(current, after ?? '', limit);
+  }
+
+  protected async replaceWrapped(to: string, keys: readonly RewrappedKey[]): Promise<number> {
+    // Compare-and-set on the row as read: a key destroyed since keeps its null.
+    const update = this.db.prepare(
+      `UPDATE subject_keys SET kek_id = ?, wrapped = ?
+         WHERE key_id = ? AND kek_id = ? AND wrapped = ? AND destroyed_at IS NULL`,
+    );
+    const written = this.db
+      .transaction(() =>
+        keys.reduce(
+          (n, k) => n + update.run(to, k.wrapped, k.keyId, k.fromKek, k.fromWrapped).changes,
+          0,
+        ),
+      )
+      .immediate();
+    // The old wrappings must not survive in the write-ahead log (secure_delete clears the pages).
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return written;
+  }
+
+  protected async countStale(current: string): Promise<Record<string, number>> {
+    const rows = this.db
+      .prepare<[string], { kek_id: string; n: number }>(
+        `SELECT kek_id, count(*) AS n FROM subject_keys
+           WHERE destroyed_at IS NULL AND wrapped IS NOT NULL AND kek_id <> ? GROUP BY kek_id`,
+      )
+      .all(current);
+    return Object.fromEntries(rows.map((r) => [r.kek_id, r.n]));
+  }
+
+  protected storedMatchSecrets(): string | undefined {
+    return this.db
+      .prepare<[], { value: string }>(
+        "SELECT value FROM vault_settings WHERE name = 'match_secrets'",
+      )
+      .get()?.value;
+  }
+
+  protected async storeMatchSecrets(value: string): Promise<void> {
+    this.db.prepare("INSERT OR REPLACE INTO vault_settings VALUES ('match_secrets', ?)").run(value);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   matchKeyId(proposed: string): string {
     this.db
       .prepare("INSERT OR IGNORE INTO vault_settings VALUES ('match_key_id', ?)")
@@ -365,8 +534,12 @@ export class SqliteSubjectKeyStore extends WrappedSubjectKeyStore {
       .get()!.value;
   }
 
-  /** Every key as stored, and the master key match keys come from: to move them to PostgreSQL. */
-  exportKeys(): { matchKeyId: string | undefined; keys: MovedSubjectKey[] } {
+  /** Every key as stored, and what match keys come from: to move them to PostgreSQL. */
+  exportKeys(): {
+    matchKeyId: string | undefined;
+    matchSecrets: string | undefined;
+    keys: MovedSubjectKey[];
+  } {
     const setting = this.db
       .prepare<[], { value: string }>(
         "SELECT value FROM vault_settings WHERE name = 'match_key_id'",
@@ -377,7 +550,7 @@ export class SqliteSubjectKeyStore extends WrappedSubjectKeyStore {
         'SELECT key_id, subject, kek_id, wrapped, created_at, destroyed_at, reason FROM subject_keys',
       )
       .all();
-    return { matchKeyId: setting?.value, keys };
+    return { matchKeyId: setting?.value, matchSecrets: this.storedMatchSecrets(), keys };
   }
 
   /** Overwrites every key in the file and its write-ahead log, once they live elsewhere. */

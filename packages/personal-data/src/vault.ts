@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import {
   certificateKey,
   formatSealedRef,
@@ -12,8 +12,9 @@ import {
 } from '@hub/domain';
 import { hmac, SUITES, type CryptoSuite } from '@hub/crypto';
 import { base64UrlOf24, HmacSha256 } from './hmac-sha256.js';
+import { deriveVaultKey as derive, matchSecretsOf, type MatchSecrets } from './match-secrets.js';
 import { MemorySubjectKeyStore } from './memory-subject-keys.js';
-import type { SubjectKeyStore } from './subject-keys.js';
+import type { RewrapOptions, RewrapReport, SubjectKeyStore } from './subject-keys.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 
 export interface VaultKey {
@@ -27,11 +28,7 @@ export class SealError extends Error {
   readonly code = 'SEAL_INVALID';
 }
 
-const derive = (secret: Buffer, purpose: string) =>
-  Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `hub/${purpose}`, 32));
-
 interface DerivedKey {
-  match: HmacSha256;
   seal: Buffer;
   iv: Buffer;
 }
@@ -43,6 +40,8 @@ export interface VaultOptions {
   subjectKeys?: SubjectKeyStore;
   /** The key match keys come from, as the hub's vault settled it (for screening threads). */
   matchKeyId?: string;
+  /** The match-key secrets the hub's vault uses (for screening threads, after a rewrap). */
+  matchSecrets?: MatchSecrets;
 }
 
 /** The ID number inside a certificate number that holds one (the `T` + ID card). */
@@ -64,6 +63,9 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
   private readonly matchKeyId: string;
   private readonly suite: CryptoSuite;
   private readonly subjectKeys: SubjectKeyStore;
+  /** What match keys are made from: kept by the store after a rewrap, else derived from matchKeyId's key. */
+  private readonly matchSecrets: MatchSecrets;
+  private readonly match: HmacSha256;
   /** HMAC-SM3 match keys of the national suite (the SHA-256 path has its own fast HMAC). */
   private readonly sm3MatchSecret: Buffer | undefined;
 
@@ -73,7 +75,6 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
       if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.id))
         throw new Error(`personal-data key id "${key.id}" must be 1-16 letters, digits, _ or -`);
       this.keys.set(key.id, {
-        match: new HmacSha256(derive(key.secret, 'match')),
         seal: derive(key.secret, 'seal'),
         iv: derive(key.secret, 'iv'),
       });
@@ -82,17 +83,40 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
     this.suite = options.suite ?? 'international';
     this.subjectKeys = options.subjectKeys ?? new MemorySubjectKeyStore();
     this.matchKeyId = options.matchKeyId ?? this.subjectKeys.matchKeyId(current.id);
-    const matchSecret = [current, ...previous].find((k) => k.id === this.matchKeyId)?.secret;
-    if (!matchSecret)
+    const matchMaster = [current, ...previous].find((k) => k.id === this.matchKeyId)?.secret;
+    const secrets =
+      options.matchSecrets ??
+      this.subjectKeys.matchSecrets() ??
+      (matchMaster && matchSecretsOf(matchMaster));
+    if (!secrets)
       throw new Error(
-        `match keys come from personal-data key "${this.matchKeyId}", which is not configured: keep it in HUB_PII_PREVIOUS_KEYS`,
+        `match keys come from personal-data key "${this.matchKeyId}", which is not configured (and no rewrap kept them under a configured key): keep it in HUB_PII_PREVIOUS_KEYS`,
       );
-    this.sm3MatchSecret = this.suite === 'national' ? derive(matchSecret, 'match-sm3') : undefined;
+    // Copied: a screening thread receives them as plain byte arrays.
+    this.matchSecrets = { hs256: Buffer.from(secrets.hs256), hsm3: Buffer.from(secrets.hsm3) };
+    this.match = new HmacSha256(this.matchSecrets.hs256);
+    this.sm3MatchSecret = this.suite === 'national' ? this.matchSecrets.hsm3 : undefined;
   }
 
   /** What a copy of this vault for matching only (a screening thread) needs to know. */
-  get matchingSettings(): { suite: CryptoSuite; matchKeyId: string } {
-    return { suite: this.suite, matchKeyId: this.matchKeyId };
+  get matchingSettings(): { suite: CryptoSuite; matchKeyId: string; matchSecrets: MatchSecrets } {
+    return { suite: this.suite, matchKeyId: this.matchKeyId, matchSecrets: this.matchSecrets };
+  }
+
+  /**
+   * Re-wraps every data subject's key under the current master key, and keeps the match-key
+   * secrets wrapped under it too (see SubjectKeyStore.rewrap): the master key match keys first
+   * came from is then needed by neither.
+   */
+  rewrap(options?: RewrapOptions): Promise<RewrapReport> {
+    return this.subjectKeys.rewrap(this.matchSecrets, options);
+  }
+
+  /** The master key a vault-wide sealed value (`seal`, not a sealed reference) is sealed under. */
+  static sealedUnder(value: string): string | undefined {
+    if (parseSealedRef(value)) return undefined;
+    const parts = value.split('.');
+    return parts.length === 4 && /^[A-Za-z0-9_-]{1,16}$/.test(parts[0]!) ? parts[0] : undefined;
   }
 
   /** Which keyed hash makes match keys; written into every sealed reference. */
@@ -109,7 +133,7 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
   matchKey(value: string): string {
     if (this.sm3MatchSecret)
       return hmac('sm3', this.sm3MatchSecret, value).subarray(0, 24).toString('base64url');
-    return base64UrlOf24(this.key(this.matchKeyId).match.mac(value));
+    return base64UrlOf24(this.match.mac(value));
   }
 
   /** An ID number as events keep it: match key, mask, and the value sealed under its person's key. */

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { residentIdProblem } from '@hub/domain';
 import type { HubConfig } from '../config.js';
-import { openVault, vaultFileOf } from '../compose.js';
+import { openReadModels, openVault, vaultFileOf, vaultKeys } from '../compose.js';
+import { rewrapAndJudge, verdictLines } from '../personal-data/retire-keys.js';
 import { moveSubjectKeys } from '../server-move/move-subject-keys.js';
 import { cliAudited } from './cli-audit.js';
 import { flagValue, usage, type Flags, type Out } from './usage.js';
 
 const USAGE =
-  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text> | hub personal-data move-keys';
+  'hub personal-data forget --id-number <resident ID number> --reason <text> | hub personal-data forget --subject <match key> --reason <text> | hub personal-data move-keys | hub personal-data rewrap';
 
 /**
  * `hub personal-data forget`: the end of a person's retention period. Destroys the person's
@@ -22,6 +23,7 @@ export async function personalDataCommand(
   out: Out,
 ): Promise<void> {
   if (args.length === 1 && args[0] === 'move-keys') return moveKeysCommand(config, flags, out);
+  if (args.length === 1 && args[0] === 'rewrap') return rewrapCommand(config, flags, out);
   if (args.length !== 1 || args[0] !== 'forget') throw usage(`用法：${USAGE}`, `usage: ${USAGE}`);
   const idNumber = flagValue(flags, 'id-number')?.toUpperCase();
   const given = flagValue(flags, 'subject');
@@ -85,4 +87,39 @@ async function moveKeysCommand(config: HubConfig, flags: Flags, out: Out): Promi
   out(
     `已将 ${moved.moved} 个个人信息密钥迁入 PostgreSQL（${moved.alreadyHere} 个此前已迁入），vault.db 已覆盖并删除 / moved ${moved.moved} data subject key(s) into PostgreSQL (${moved.alreadyHere} were there already); vault.db overwritten and removed`,
   );
+}
+
+/**
+ * `hub personal-data rewrap`: after a rotation of HUB_PII_KEY, every live data subject key and
+ * the match-key secrets are wrapped under the new master key, so the old one can be retired.
+ * Safe while hubs run (a key destroyed meanwhile stays destroyed) and to run again. Says which
+ * previous master keys still open something, and why, and which can be removed.
+ */
+async function rewrapCommand(config: HubConfig, flags: Flags, out: Out): Promise<void> {
+  if (Object.keys(flags).length > 0) throw usage('rewrap 不带参数', 'rewrap takes no flags');
+  const previous = vaultKeys(config).previous.map((k) => k.id);
+  const vault = await openVault(config);
+  const readModels = openReadModels(config);
+  try {
+    // On the audit record: counts and master key ids only, never key material.
+    const verdict = await cliAudited(config, 'personal_data.rewrap', {}, async (note) => {
+      const v = await rewrapAndJudge(vault, readModels, previous);
+      note({
+        subject: {
+          count: v.report.rewrapped,
+          args: {
+            current: v.report.current,
+            changedMeanwhile: v.report.changedMeanwhile,
+            stillNeeded: v.stillNeeded.map((n) => n.keyId).join(','),
+            removable: v.removable.join(','),
+          },
+        },
+      });
+      return v;
+    });
+    for (const line of verdictLines(verdict)) out(line);
+  } finally {
+    await readModels.close();
+    await vault.close();
+  }
 }
