@@ -152,3 +152,82 @@ describe('SqliteReadModelStore opening a file of schema 4 (a key day per divisio
     await after.close();
   });
 });
+
+describe('SqliteReadModelStore opening a file whose documents are a WITHOUT ROWID table', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-rm-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tableSql = (file: string) => {
+    const db = new Database(file);
+    try {
+      return (
+        db
+          .prepare<[], { sql: string }>(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'rm_documents'",
+          )
+          .get()?.sql ?? ''
+      );
+    } finally {
+      db.close();
+    }
+  };
+
+  it('copies every document into the rowid table once, and goes on from its checkpoint', async () => {
+    const file = join(dir, 'old.db');
+    const documents = Array.from({ length: 500 }, (_, i) => ({
+      key: `CL-${String(i).padStart(4, '0')}`,
+      value: { clueId: `CL-${i}`, timeline: Array.from({ length: 8 }, (_, n) => `步骤${n}`) },
+    }));
+    const before = new SqliteReadModelStore(file);
+    await before.commit([
+      {
+        projection: 'clue-ledger',
+        version: 1,
+        after: undefined,
+        position: 5n,
+        documents,
+        facts: [],
+      },
+    ]);
+    await before.close();
+    // The file as earlier releases left it: the same rows in a WITHOUT ROWID table.
+    const db = new Database(file);
+    db.exec(`ALTER TABLE rm_documents RENAME TO fresh;
+      CREATE TABLE rm_documents (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (collection, key)) WITHOUT ROWID;
+      INSERT INTO rm_documents SELECT collection, key, value FROM fresh;
+      DROP TABLE fresh;`);
+    db.close();
+    expect(tableSql(file)).toMatch(/WITHOUT ROWID/);
+
+    const after = new SqliteReadModelStore(file);
+    expect(tableSql(file)).not.toMatch(/WITHOUT ROWID/);
+    const keys = documents.map((d) => d.key);
+    const read = await after.getDocuments('clue-ledger', keys);
+    expect(read.size).toBe(500);
+    expect(read.get('CL-0042')).toEqual(documents[42]!.value);
+    expect(await after.pageDocuments('clue-ledger', { after: 'CL-0497', limit: 10 })).toEqual(
+      documents.slice(498),
+    );
+    // Upserts go on against the copied rows (the (collection, key) key still holds).
+    await after.commit([
+      {
+        projection: 'clue-ledger',
+        version: 1,
+        after: 5n,
+        position: 6n,
+        documents: [{ key: 'CL-0042', value: { clueId: 'CL-42', closed: true } }],
+        facts: [],
+      },
+    ]);
+    expect((await after.getDocuments('clue-ledger', ['CL-0042'])).get('CL-0042')).toEqual({
+      clueId: 'CL-42',
+      closed: true,
+    });
+    expect((await after.listDocuments('clue-ledger')).length).toBe(500);
+    await after.close();
+    // Opening again finds nothing to do.
+    const again = new SqliteReadModelStore(file);
+    expect((await again.listDocuments('clue-ledger')).length).toBe(500);
+    await again.close();
+  });
+});

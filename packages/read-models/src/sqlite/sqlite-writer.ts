@@ -16,6 +16,19 @@ import {
   type InsertedFact,
 } from './fact-aggregates.js';
 
+/**
+ * Documents are a kilobyte or more (a clue's timeline): kept in a rowid table, so that the
+ * (collection, key) index holds only keys. As a WITHOUT ROWID table the whole document sat in
+ * the b-tree's interior cells, three to a page: eleven levels at 200,000 documents, a spill
+ * page per row, 70% of its pages empty.
+ */
+const DOCUMENTS_TABLE = `CREATE TABLE IF NOT EXISTS rm_documents (
+  collection TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (collection, key)
+);`;
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
   projection TEXT PRIMARY KEY,
@@ -23,12 +36,7 @@ CREATE TABLE IF NOT EXISTS rm_checkpoints (
   position TEXT NOT NULL, -- decimal: positions may exceed 64 bits (KurrentDB commit<<64|prepare)
   updated_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS rm_documents (
-  collection TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (collection, key)
-) WITHOUT ROWID;
+${DOCUMENTS_TABLE}
 -- Clustered in query order: a form cell reads one contiguous range per measure.
 CREATE TABLE IF NOT EXISTS rm_facts (
   measure INTEGER NOT NULL,
@@ -58,6 +66,7 @@ export function openReadModelFile(filename: string): Database.Database {
   db.pragma('wal_autocheckpoint = 10000');
   db.exec(SCHEMA);
   migrateKeyDays(db);
+  migrateDocumentsToRowid(db);
   return db;
 }
 
@@ -76,6 +85,31 @@ function migrateKeyDays(db: Database.Database): void {
     db.exec(`INSERT OR IGNORE INTO rm_key_unit_days (measure, dkey, unit, day)
       SELECT measure, dkey, scope, day FROM rm_key_days WHERE digits = 6;
       DROP TABLE rm_key_days;`);
+  }).immediate();
+}
+
+/**
+ * Files of earlier releases kept documents in a WITHOUT ROWID table: copied once, in key
+ * order, into the rowid table, in the transaction that drops the old one.
+ */
+function migrateDocumentsToRowid(db: Database.Database): void {
+  const old = () =>
+    /WITHOUT\s+ROWID/i.test(
+      db
+        .prepare<[], { sql: string }>(
+          "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'rm_documents'",
+        )
+        .get()?.sql ?? '',
+    );
+  if (!old()) return;
+  db.transaction(() => {
+    // Another connection to the file may have done it meanwhile.
+    if (!old()) return;
+    db.exec(`ALTER TABLE rm_documents RENAME TO rm_documents_without_rowid;
+      ${DOCUMENTS_TABLE}
+      INSERT INTO rm_documents (collection, key, value)
+        SELECT collection, key, value FROM rm_documents_without_rowid ORDER BY collection, key;
+      DROP TABLE rm_documents_without_rowid;`);
   }).immediate();
 }
 
