@@ -210,4 +210,27 @@ export function jobStoreContract(fixture: JobStoreFixture): void {
     await sleep(700);
     expect(await b.get('SCR-LONG')).toMatchObject({ status: 'failed', error: OWNER_STOPPED });
   });
+
+  it('deleting finished jobs takes their results, by id or by when they finished; running jobs stay', async () => {
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const a = await open({ now: () => now, heartbeatMs: 3_600_000, staleMs: 3_600_000 });
+    for (const id of ['SCR-OLD', 'SCR-NAMED', 'SCR-NEW', 'SCR-RUN']) {
+      await a.create(job(id));
+      await a.writeResults(id, screened([`{"job":"${id}"}\n`]));
+      if (id !== 'SCR-RUN') await a.finish(id, { ...EMPTY_SUMMARY, rows: 1 });
+      now += 60_000;
+    }
+    const cutoff = new Date(Date.parse('2026-11-01T00:00:30Z')).toISOString();
+    const b = await reopen({ now: () => now, heartbeatMs: 3_600_000, staleMs: 3_600_000 });
+    expect(
+      (await b.delete({ ids: ['SCR-NAMED', 'SCR-RUN'], finishedBefore: cutoff })).sort(),
+    ).toEqual(['SCR-NAMED', 'SCR-OLD']);
+    expect(await a.get('SCR-OLD')).toBeUndefined();
+    expect((await bytesOf(await a.readResults('SCR-NAMED'))).length).toBe(0);
+    // Positive control: the job finished later and the running one keep their results.
+    expect((await a.get('SCR-NEW'))?.status).toBe('done');
+    expect((await bytesOf(await a.readResults('SCR-NEW'))).toString()).toBe('{"job":"SCR-NEW"}\n');
+    expect((await a.get('SCR-RUN'))?.status).toBe('running');
+    expect(await b.delete({ ids: ['SCR-NAMED'] })).toEqual([]);
+  });
 }

@@ -49,6 +49,11 @@ export interface ScreeningJobStore {
   ): Promise<ScreeningSummary>;
   /** The results as written, streamed (empty when the job has none). */
   readResults(id: string): Promise<Readable>;
+  /**
+   * Deletes finished (done or failed) jobs with their results, those named or finished before
+   * an instant (ISO, UTC), when their purpose is served; running jobs are left. The ids deleted.
+   */
+  delete(which: { ids?: readonly string[]; finishedBefore?: string }): Promise<string[]>;
   close(): Promise<void>;
 }
 

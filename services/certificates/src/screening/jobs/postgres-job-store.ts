@@ -275,6 +275,16 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
     return Readable.from(chunks(this), { objectMode: false });
   }
 
+  async delete(which: { ids?: readonly string[]; finishedBefore?: string }): Promise<string[]> {
+    // The results go with the job (ON DELETE CASCADE).
+    const { rows } = await this.query<{ id: string }>(
+      `DELETE FROM hub_screening_jobs WHERE status <> 'running'
+         AND (id = ANY($1::text[]) OR finished_at < $2) RETURNING id`,
+      [[...(which.ids ?? [])], which.finishedBefore ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async close(): Promise<void> {
     await this.heartbeats.stop();
     await this.pool.end();

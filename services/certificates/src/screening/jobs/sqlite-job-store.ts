@@ -200,6 +200,19 @@ export class SqliteScreeningJobStore implements ScreeningJobStore {
     return existsSync(file) ? createReadStream(file) : Readable.from([]);
   }
 
+  async delete(which: { ids?: readonly string[]; finishedBefore?: string }): Promise<string[]> {
+    const deleted = this.db
+      .prepare<{ ids: string; before: string | null }, { id: string }>(
+        `DELETE FROM screening_jobs WHERE status <> 'running'
+           AND (id IN (SELECT value FROM json_each(@ids)) OR finished_at < @before)
+         RETURNING id`,
+      )
+      .all({ ids: JSON.stringify(which.ids ?? []), before: which.finishedBefore ?? null })
+      .map((r) => r.id);
+    for (const id of deleted) rmSync(this.resultsFile(id), { force: true });
+    return deleted;
+  }
+
   async close(): Promise<void> {
     await this.heartbeats.stop();
     this.db.close();
