@@ -12,7 +12,7 @@ import { openScreeningJobs } from '../compose.js';
 import { certificatesCommand } from './certificates-commands.js';
 
 async function* oneLine(): AsyncGenerator<ScreenedLines, ScreeningSummary> {
-  yield { text: '{"line":2,"result":"valid"}\n', rows: 1 } as ScreenedLines;
+  yield { text: '{"line":2,"result":"valid"}\n', rows: 1 };
   return { ...EMPTY_SUMMARY, rows: 1 };
 }
 

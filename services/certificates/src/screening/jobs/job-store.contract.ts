@@ -29,7 +29,7 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 }
 
 async function* screened(texts: string[]): AsyncGenerator<ScreenedLines, ScreeningSummary> {
-  for (const text of texts) yield { text, rows: text.split('\n').length - 1 } as ScreenedLines;
+  for (const text of texts) yield { text, rows: text.split('\n').length - 1 };
   return { ...EMPTY_SUMMARY, rows: texts.join('').split('\n').length - 1 };
 }
 
