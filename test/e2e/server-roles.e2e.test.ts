@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import pg from 'pg';
 import { createClient } from 'graphql-ws';
@@ -554,6 +555,86 @@ async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> 
       const other = await unmask(a, 'UNM-ROLES-4', 'A700002');
       expect(other.status).toBe(200);
       expect(JSON.parse(other.text)).toMatchObject({ idNumber: ID(2) });
+    }, 300_000);
+    it('API processes with data directories of their own share screening jobs: submitted through one, its status and results read through the other', async () => {
+      expect(separate).toBeDefined();
+      const { a, b, envA, envB } = separate!;
+      const tokens = createTokens(
+        envA.HUB_DATA_DIR!,
+        ['construction', 'police'] as const,
+        '000000',
+        envA,
+      );
+      // Person 2's certificate, registered by the test before, and a number nobody issued.
+      const roster = [
+        '证书类型,证书编号,身份证号,姓名,作业类别,单位',
+        `construction_special_operations,A700002,${residentIdFor('19800101', 702)},工人2,建筑电工,甲公司`,
+        `construction_special_operations,A799999,${residentIdFor('19800101', 799)},工人99,建筑电工,甲公司`,
+      ].join('\n');
+      const submitted = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          `${a.url}/v1/certificates/screenings?purpose=${encodeURIComponent('用人单位自查名单比对')}&reportingUnit=310105`,
+          {
+            agent: false,
+            method: 'POST',
+            headers: {
+              Authorization: `Bearer ${tokens.construction}`,
+              'Content-Type': 'text/csv',
+              'Idempotency-Key': 'roles-roster-1',
+            },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(roster);
+      });
+      expect(submitted.status).toBe(202);
+      const { status } = JSON.parse(submitted.text) as { status: string };
+      let job = { status: 'running', rows: 0 };
+      for (let i = 0; i < 100 && job.status === 'running'; i++) {
+        const polled = await call(b, status, tokens.construction);
+        expect(polled.status).toBe(200);
+        job = JSON.parse(polled.text) as typeof job;
+        if (job.status === 'running') await sleep(100);
+      }
+      expect(job).toMatchObject({ status: 'done', rows: 2 });
+      const results = await call(b, `${status}/results`, tokens.construction);
+      expect(results.status).toBe(200);
+      const rows = results.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { result?: string });
+      expect(rows.map((r) => r.result)).toEqual(['valid', 'unknown_number']);
+      expect(results.text).not.toContain(residentIdFor('19800101', 702));
+      // The same bytes through the process that ran it.
+      expect((await call(a, `${status}/results`, tokens.construction)).text).toBe(results.text);
+      // Not vacuous: B answers 404 for a screening no process has, and for another agency.
+      expect((await call(b, `${status}X`, tokens.construction)).status).toBe(404);
+      expect((await call(b, status, tokens.police)).status).toBe(404);
+      // The results are in PostgreSQL, in neither machine's data directory.
+      for (const dir of [envA.HUB_DATA_DIR!, envB.HUB_DATA_DIR!]) {
+        const files = existsSync(join(dir, 'screenings'))
+          ? readdirSync(join(dir, 'screenings'))
+          : [];
+        expect(files).toEqual([]);
+      }
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const { rows: chunks } = await client.query<{ n: string }>(
+          'SELECT count(*) AS n FROM hub_screening_results WHERE job_id = $1',
+          [status.split('/').pop()],
+        );
+        expect(Number(chunks[0]!.n)).toBeGreaterThanOrEqual(1);
+      } finally {
+        await client.end();
+      }
     }, 300_000);
   },
 );

@@ -94,7 +94,7 @@ export function screeningRoutes(
       if (format === 'xlsx')
         await checkXlsx(source, { ...DEFAULT_XLSX_LIMITS, ...deps.inflation, maxBytes });
       const id = `SCR-${randomUUID()}`;
-      deps.jobs.create({ id, agency, purpose: q.data.purpose });
+      await deps.jobs.create({ id, agency, purpose: q.data.purpose });
       record(req, viewer, 'screening.submit', { screeningId: id, unit: q.data.reportingUnit });
       void screenInBackground(deps, {
         id,
@@ -113,7 +113,7 @@ export function screeningRoutes(
     '/console/api/screenings/:id/results.xlsx',
     wrap(async (req, res) => {
       const { viewer, agency } = await officer(req);
-      const job = deps.jobs.get(String(req.params.id));
+      const job = await deps.jobs.get(String(req.params.id));
       if (!job || job.agency !== agency || job.status !== 'done')
         throw new ConsoleError(
           'USER_NOT_FOUND',
@@ -132,7 +132,10 @@ export function screeningRoutes(
         '未比对原因',
       ]).font = { bold: true };
       let count = 0;
-      const lines = createInterface({ input: deps.jobs.readResults(job.id), crlfDelay: Infinity });
+      const lines = createInterface({
+        input: await deps.jobs.readResults(job.id),
+        crlfDelay: Infinity,
+      });
       for await (const line of lines) {
         const r = JSON.parse(line) as {
           line: number;

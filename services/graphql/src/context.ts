@@ -5,7 +5,7 @@ import type { EventStore } from '@hub/event-store';
 import type { HubRecorder } from '@hub/ingestion';
 import type { PersonalDataVault } from '@hub/personal-data';
 import type { ReadModelStore } from '@hub/read-models';
-import type { ScreeningJobs } from '@hub/certificates';
+import type { ScreeningJobStore } from '@hub/certificates';
 import type { Viewer } from './auth/roles.js';
 
 export interface GraphqlDeps {
@@ -16,7 +16,7 @@ export interface GraphqlDeps {
   /** Every read is on the audit record; auditors read the trail through it. */
   audit: Audit;
   vault: PersonalDataVault;
-  jobs: ScreeningJobs;
+  jobs: ScreeningJobStore;
   deadlineRules: readonly DeadlineRule[];
   now?: () => Date;
   /** Events recorded more than this many days after they happened are flagged (default 365). */

@@ -14,7 +14,7 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { HubRecorder, publishAsAgencies } from '@hub/ingestion';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
-import { ScreeningJobs } from '@hub/certificates';
+import { SqliteScreeningJobStore } from '@hub/certificates';
 import { UserDirectory } from './auth/users.js';
 import { createGraphqlApi } from './server.js';
 import { memoryAuditTrail } from '@hub/audit';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
   const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
   const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
-  const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+  const jobs = new SqliteScreeningJobStore(join(dir, 'hub.db'), join(dir, 'screenings'));
   const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
   closers.push(
     () => users.close(),

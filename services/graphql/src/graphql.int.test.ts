@@ -22,7 +22,7 @@ import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { HubRecorder, publishAsAgencies } from '@hub/ingestion';
 import { PersonalDataVault } from '@hub/personal-data';
 import { ProjectionRunner, SqliteReadModelStore } from '@hub/read-models';
-import { bufferSource, rosterRuns, ScreeningJobs, screenRoster } from '@hub/certificates';
+import { bufferSource, rosterRuns, SqliteScreeningJobStore, screenRoster } from '@hub/certificates';
 import type { Role } from './auth/roles.js';
 import { UserDirectory } from './auth/users.js';
 import { buildSchema, createGraphqlApi } from './server.js';
@@ -75,7 +75,7 @@ beforeAll(async () => {
   });
   const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
   const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
-  const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+  const jobs = new SqliteScreeningJobStore(join(dir, 'hub.db'), join(dir, 'screenings'));
   users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
   closers.push(
     () => users.close(),
@@ -110,7 +110,7 @@ beforeAll(async () => {
   await users.revoke(revoked.id);
   tokens.revoked = revoked.token;
   // A finished screening of the market officer's agency.
-  jobs.create({ id: 'SCR-1', agency: 'market', purpose: '名单比对' });
+  await jobs.create({ id: 'SCR-1', agency: 'market', purpose: '名单比对' });
   const roster = Buffer.from(
     '证书类型,证书编号,身份证号,姓名\nspecial_equipment,E1234,11010519491231002X,张三\n',
   );
@@ -122,7 +122,7 @@ beforeAll(async () => {
       today: '2024-07-01',
     }),
   );
-  jobs.finish('SCR-1', summary);
+  await jobs.finish('SCR-1', summary);
   audit = memoryAuditTrail();
   deps = {
     audit,

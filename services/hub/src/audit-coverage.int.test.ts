@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Router } from 'express';
 import { memoryAuditTrail } from '@hub/audit';
-import { certificatesRouter, ScreeningJobs } from '@hub/certificates';
+import { certificatesRouter, SqliteScreeningJobStore } from '@hub/certificates';
 import { DEFAULT_DEADLINE_RULES, DEFAULT_TRANSFER_CRITERIA } from '@hub/domain';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { auditedActionOf, HubRecorder } from '@hub/ingestion';
@@ -51,7 +51,7 @@ describe('every REST route of the read side is on the audit record', () => {
   it('gives each route an action, but the template list', () => {
     const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
     const readModels = new SqliteReadModelStore(join(dir, 'hub.db'));
-    const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+    const jobs = new SqliteScreeningJobStore(join(dir, 'hub.db'), join(dir, 'screenings'));
     const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
     closers.push(
       () => jobs.close(),

@@ -35,8 +35,11 @@ import {
   certificatesRouter,
   inboxOpener,
   RegistryIndex,
-  ScreeningJobs,
+  PostgresScreeningJobStore,
   ScreeningThreads,
+  SqliteScreeningJobStore,
+  type JobStoreOptions,
+  type ScreeningJobStore,
 } from '@hub/certificates';
 import {
   certificateHoldersProjection,
@@ -366,6 +369,25 @@ export function openConsoleStore(config: HubConfig): ConsoleStore {
   return new SqliteConsoleStore(join(config.dataDir, 'hub.db'));
 }
 
+/**
+ * Screening jobs and their results: in PostgreSQL with DATABASE_URL (a job submitted through
+ * one API process is read and downloaded through any other), else in hub.db and
+ * `<data dir>/screenings/`.
+ */
+export function openScreeningJobs(
+  config: HubConfig,
+  options: JobStoreOptions = {},
+): ScreeningJobStore {
+  if (config.DATABASE_URL)
+    return new PostgresScreeningJobStore({ connectionString: config.DATABASE_URL, ...options });
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteScreeningJobStore(
+    join(config.dataDir, 'hub.db'),
+    join(config.dataDir, 'screenings'),
+    options,
+  );
+}
+
 export interface RunningHub {
   url: string;
   server: Server;
@@ -374,7 +396,7 @@ export interface RunningHub {
 
 /**
  * One hub per data directory, and one Kafka bridge: a second one would repeat the projection
- * work, fight over checkpoints and mark the first one's screenings failed. CLI commands that
+ * work and fight over checkpoints. CLI commands that
  * read, or write a little and leave (token, report, demo …), run beside it without a lock.
  */
 export function lockHub(config: HubConfig): DataDirLock[] {
@@ -416,10 +438,12 @@ export async function startHub(
   let draining = false;
   const readModels = openReadModels(config);
   const vault = await openVault(config);
-  const jobs = new ScreeningJobs(
-    join(config.dataDir, 'hub.db'),
-    join(config.dataDir, 'screenings'),
-  );
+  const jobsLogger = logger.child({ component: 'screening-jobs' });
+  const jobs = openScreeningJobs(config, {
+    // The embedded hub holds the data-directory lock: jobs left running there are its own.
+    ...(locks.length > 0 && !config.DATABASE_URL ? { node: 'hub' } : {}),
+    onError: (err) => jobsLogger.warn({ err }, 'a screening heartbeat was not written'),
+  });
   // Loaded in the background: until it is, screenings read the registry's read model.
   const registryIndex =
     config.SCREENING_THREADS > 0 && config.SCREENING_REGISTRY_IN_MEMORY === 'true'
@@ -608,7 +632,7 @@ export async function startHub(
       await notary.stop();
       await checkpoints.close();
       await screeningThreads?.close();
-      jobs.close();
+      await jobs.close();
       await users.close();
       await consoleStore.close();
       await readModels.close();

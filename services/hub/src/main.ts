@@ -56,6 +56,8 @@ const HELP = `hub — 特种作业证件涉假联合治理数据共享平台 / i
   certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <code> --purpose <text>
          [--case <id>] [--type <type>] [--out results.jsonl]
                                       名单比对（记录为事件） / screen a roster against the registry (recorded)
+  certificates delete-screenings (--before YYYY-MM-DD | --id <SCR-…>[,<SCR-…>])
+                                      目的已达成后删除已结束的比对及其逐行结果 / delete finished screenings and their results
   projections status                  读模型的位置和滞后 / read models: position and lag
   projections rebuild <name>          从第一个事件重建一个读模型 / rebuild one read model from the first event
   user create --role <analyst|procurator|agency_officer|court_clerk|auditor> --name <name>
@@ -101,7 +103,7 @@ const FLAGS: Record<string, readonly string[]> = {
   ledger: ['unit', 'due', 'penalty', 'as-of'],
   worklist: ['unit', 'as-of'],
   user: ['role', 'name', 'agency', 'units', 'days', 'login'],
-  certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out'],
+  certificates: ['agency', 'file', 'unit', 'type', 'purpose', 'case', 'out', 'before', 'id'],
   import: ['agency', 'file', 'sheet'],
   projections: [],
   verify: ['checkpoint', 'public-key', 'out'],

@@ -6,7 +6,7 @@ import express from 'express';
 import { DEFAULT_DEADLINE_RULES } from '@hub/domain';
 import type { NewEvent } from '@hub/event-store';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
-import { ScreeningJobs } from '@hub/certificates';
+import { SqliteScreeningJobStore } from '@hub/certificates';
 import { HubRecorder } from '@hub/ingestion';
 import { AuditTrail, SqliteAuditLog, verifyAuditChain } from '@hub/audit';
 import {
@@ -137,7 +137,7 @@ export async function graphqlSuite(): Promise<void> {
       }
     };
     const vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
-    const jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+    const jobs = new SqliteScreeningJobStore(join(dir, 'hub.db'), join(dir, 'screenings'));
     const users = new UserDirectory(join(dir, 'hub.db'), randomBytes(32));
     const viewers = await Promise.all(
       VIEWER_UNITS.map(async (units, i) => {
@@ -352,7 +352,7 @@ export async function graphqlSuite(): Promise<void> {
     await audit.close();
     await auditLog.close();
     await users.close();
-    jobs.close();
+    await jobs.close();
     await runner.stop();
     await readModels.close();
     await store.close();

@@ -28,7 +28,7 @@ import {
   EXPORT_REQUIRED,
   importIssuerExport,
 } from '../import/import-issuer-export.js';
-import { ScreeningJobs } from '../screening/screening-jobs.js';
+import { SqliteScreeningJobStore } from '../screening/jobs/sqlite-job-store.js';
 import { certificatesRouter } from './certificates-router.js';
 import { memoryAuditTrail } from '@hub/audit';
 
@@ -39,7 +39,7 @@ let dir: string;
 let store: SqliteEventStore;
 let readModels: SqliteReadModelStore;
 let credentials: SqliteCredentialStore;
-let jobs: ScreeningJobs;
+let jobs: SqliteScreeningJobStore;
 let vault: PersonalDataVault;
 let app: ReturnType<typeof createIngestionApp>;
 let token: string;
@@ -49,7 +49,7 @@ beforeAll(async () => {
   store = new SqliteEventStore({ filename: join(dir, 'events.db') });
   readModels = new SqliteReadModelStore(join(dir, 'read.db'));
   credentials = new SqliteCredentialStore(join(dir, 'hub.db'));
-  jobs = new ScreeningJobs(join(dir, 'hub.db'), join(dir, 'screenings'));
+  jobs = new SqliteScreeningJobStore(join(dir, 'hub.db'), join(dir, 'screenings'));
   vault = new PersonalDataVault({ id: 'k1', secret: randomBytes(32) });
   const issued = published(
     'CertificateIssued',
@@ -100,7 +100,7 @@ beforeAll(async () => {
   token = (await credentials.create('construction', 'test', ['000000'])).token;
 });
 afterAll(async () => {
-  jobs.close();
+  await jobs.close();
   await credentials.close();
   await readModels.close();
   await store.close();

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
@@ -38,7 +39,7 @@ import { deterministicUuid } from '../deterministic-id.js';
 import { bufferSource, TableError } from '../files/table-reader.js';
 import { checkXlsx, DEFAULT_XLSX_LIMITS, type XlsxLimits } from '../files/xlsx-zip.js';
 import { rosterRuns, screenRoster, type ChunkScreener } from '../screening/screen-roster.js';
-import type { ScreeningJobs } from '../screening/screening-jobs.js';
+import { ScreeningJobLostError, type ScreeningJobStore } from '../screening/jobs/job-store.js';
 import { unmaskHolder } from '../unmasking/unmask-holder.js';
 
 export interface CertificatesDeps {
@@ -48,7 +49,8 @@ export interface CertificatesDeps {
   audit: AuditRecorder;
   readModels: ReadModelStore;
   vault: PersonalDataVault;
-  jobs: ScreeningJobs;
+  /** Screening jobs and their results, shared by every API process in server mode. */
+  jobs: ScreeningJobStore;
   /** Worker threads for screenings; without them rosters are screened on the request thread. */
   screeningThreads?: ChunkScreener;
   /** Largest roster accepted in one request, after decompression (and all XLSX parts together). */
@@ -277,12 +279,12 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
       const location = `/v1/certificates/screenings/${id}`;
       noteAudit(res, { subject: { screeningId: id } });
       if (
-        !deps.jobs.create({
+        !(await deps.jobs.create({
           id,
           agency,
           purpose: query.purpose,
           ...(query.caseId ? { caseId: query.caseId } : {}),
-        })
+        }))
       ) {
         res
           .status(202)
@@ -305,8 +307,8 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
     }),
   );
 
-  const ownJob = (req: Request, res: Response) => {
-    const job = deps.jobs.get(String(req.params.id));
+  const ownJob = async (req: Request, res: Response) => {
+    const job = await deps.jobs.get(String(req.params.id));
     if (!job || job.agency !== agencyOf(req)) {
       problem(res, 'UNKNOWN_SCREENING', `no screening ${String(req.params.id)} of your agency`);
       return undefined;
@@ -318,17 +320,17 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
   router.get(
     '/v1/certificates/screenings/:id',
     audited(audit, 'screening.status', screeningOf),
-    (req, res) => {
-      const job = ownJob(req, res);
+    wrap(async (req, res) => {
+      const job = await ownJob(req, res);
       if (job) res.json({ ...job, results: `/v1/certificates/screenings/${job.id}/results` });
-    },
+    }),
   );
 
   router.get(
     '/v1/certificates/screenings/:id/results',
     audited(audit, 'screening.results', screeningOf),
-    (req, res) => {
-      const job = ownJob(req, res);
+    wrap(async (req, res) => {
+      const job = await ownJob(req, res);
       if (!job) return;
       if (job.status === 'running')
         return problem(res, 'SCREENING_RUNNING', `screening ${job.id} has ${job.rows} rows so far`);
@@ -339,9 +341,10 @@ export function certificatesRouter(deps: CertificatesDeps): Router {
           `比对失败，无结果 / screening ${job.id} failed and has no results: ${job.error ?? ''}`,
         );
       noteAudit(res, { subject: { count: job.rows } });
+      const results = await deps.jobs.readResults(job.id);
       res.type('application/x-ndjson');
-      deps.jobs.readResults(job.id).pipe(res);
-    },
+      await pipeline(results, res);
+    }),
   );
 
   router.post(
@@ -453,5 +456,12 @@ export async function screenInBackground(
     deps.onScreeningError?.(error);
     failure = `比对未能记录，结果不予提供 / the screening could not be put on record, so its results are withheld: ${(error as Error).message}`;
   }
-  deps.jobs.finish(id, summary, failure);
+  try {
+    // False: another process declared this job failed meanwhile (its heartbeat went stale);
+    // the failure stands and these results are dropped rather than shown beside it.
+    if (!(await deps.jobs.finish(id, summary, failure)))
+      deps.onScreeningError?.(new ScreeningJobLostError(id));
+  } catch (error) {
+    deps.onScreeningError?.(error);
+  }
 }

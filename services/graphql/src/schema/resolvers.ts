@@ -519,9 +519,9 @@ export const resolvers = {
         registryKey: key,
       };
     },
-    screening: (_: unknown, args: { screeningId: string }, ctx: GraphqlContext) => {
+    screening: async (_: unknown, args: { screeningId: string }, ctx: GraphqlContext) => {
       authorize(ctx.viewer, 'screening');
-      const job = ctx.deps.jobs.get(args.screeningId);
+      const job = await ctx.deps.jobs.get(args.screeningId);
       return job && job.agency === ctx.viewer.agency ? { ...job, screeningId: job.id } : null;
     },
     screeningResults: async (
@@ -530,11 +530,15 @@ export const resolvers = {
       ctx: GraphqlContext,
     ) => {
       authorize(ctx.viewer, 'screeningResults');
-      const job = ctx.deps.jobs.get(args.screeningId);
+      const job = await ctx.deps.jobs.get(args.screeningId);
       if (!job || job.agency !== ctx.viewer.agency)
         throw badInput(`no screening ${args.screeningId} of your agency`);
       if (job.status === 'running')
         throw badInput(`screening ${args.screeningId} is still running`);
+      if (job.status === 'failed')
+        throw badInput(
+          `screening ${args.screeningId} failed and has no results: ${job.error ?? ''}`,
+        );
       const first = pageSize(args.first);
       const start = args.after === undefined ? 0 : Number(keyOf(args.after)) + 1;
       if (!Number.isInteger(start) || start < 0)
@@ -542,11 +546,9 @@ export const resolvers = {
       const edges: Array<{ cursor: string; node: unknown }> = [];
       let index = 0;
       let more = false;
-      // Results are JSON lines on disk: read up to the page, never the whole file into memory.
-      const lines = createInterface({
-        input: ctx.deps.jobs.readResults(args.screeningId),
-        crlfDelay: Infinity,
-      });
+      // Results are streamed JSON lines: read up to the page, never all of them into memory.
+      const input = await ctx.deps.jobs.readResults(args.screeningId);
+      const lines = createInterface({ input, crlfDelay: Infinity });
       for await (const line of lines) {
         if (index >= start + first) {
           more = true;
@@ -565,6 +567,7 @@ export const resolvers = {
         index++;
       }
       lines.close();
+      input.destroy();
       return {
         edges,
         pageInfo: {

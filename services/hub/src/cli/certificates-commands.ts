@@ -29,7 +29,7 @@ import {
 } from '@hub/certificates';
 import { HubRecorder, InflationLimitError } from '@hub/ingestion';
 import { recordingClockOf, xlsxLimitsOf, type HubConfig } from '../config.js';
-import { openScreeningThreads, openStores, openVault } from '../compose.js';
+import { openScreeningJobs, openScreeningThreads, openStores, openVault } from '../compose.js';
 import { withReadSide } from './reporting-commands.js';
 import { cliAudited } from './cli-audit.js';
 import { isProvince } from './known-units.js';
@@ -108,6 +108,9 @@ const IMPORT_USAGE =
   'hub certificates import --agency <issuer> --file <export.csv|.xlsx> --unit <division code> [--type <certificate type>]';
 const SCREEN_USAGE =
   'hub certificates screen --agency <code> --file <roster.csv|.xlsx> --unit <division code> --purpose <text> [--case <id>] [--type <certificate type>] [--out results.jsonl]';
+
+const DELETE_USAGE =
+  'hub certificates delete-screenings (--before <YYYY-MM-DD> | --id <SCR-…>[,<SCR-…>])';
 
 /** A file past the inflation limits, not a workbook, or without the columns: said in one line. */
 export const refusedFile = (file: string) => (error: unknown) => {
@@ -284,5 +287,38 @@ export async function certificatesCommand(
     );
     return;
   }
-  throw usage(`用法：${IMPORT_USAGE}；${SCREEN_USAGE}`, `usage: ${IMPORT_USAGE}; ${SCREEN_USAGE}`);
+  if (action === 'delete-screenings' && args.length === 1) {
+    const before = text(flags, 'before');
+    const ids = (text(flags, 'id') ?? '').split(',').filter(Boolean);
+    if (before !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(before))
+      throw usage(
+        `--before 应为日期 YYYY-MM-DD；${DELETE_USAGE}`,
+        `--before takes a date YYYY-MM-DD; ${DELETE_USAGE}`,
+      );
+    if (before === undefined && ids.length === 0)
+      throw usage(
+        `请给出 --before 或 --id；${DELETE_USAGE}`,
+        `give --before or --id; ${DELETE_USAGE}`,
+      );
+    // A day as the task force reads it: its start in Shanghai.
+    const start = before ? Date.parse(`${before}T00:00:00+08:00`) : undefined;
+    if (start !== undefined && Number.isNaN(start))
+      throw usage(`--before ${before} 不是有效日期`, `--before ${before} is not a date`);
+    const finishedBefore = start === undefined ? undefined : new Date(start).toISOString();
+    const jobs = openScreeningJobs(config);
+    try {
+      const deleted = await jobs.delete({ ids, ...(finishedBefore ? { finishedBefore } : {}) });
+      for (const id of deleted) out(id);
+      out(
+        `已删除 ${deleted.length} 项已结束的比对及其结果（进行中的不删除） / deleted ${deleted.length} finished screening(s) with their results (running ones are kept)`,
+      );
+    } finally {
+      await jobs.close();
+    }
+    return;
+  }
+  throw usage(
+    `用法：${IMPORT_USAGE}；${SCREEN_USAGE}；${DELETE_USAGE}`,
+    `usage: ${IMPORT_USAGE}; ${SCREEN_USAGE}; ${DELETE_USAGE}`,
+  );
 }

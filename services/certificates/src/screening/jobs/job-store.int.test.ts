@@ -1,0 +1,86 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@hub/event-store-postgres';
+import { OWNER_STOPPED } from './job-store.js';
+import { jobStoreContract } from './job-store.contract.js';
+import { PostgresScreeningJobStore } from './postgres-job-store.js';
+import { SqliteScreeningJobStore } from './sqlite-job-store.js';
+
+describe('SqliteScreeningJobStore (screening job store contract)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const at = () => dirs[dirs.length - 1]!;
+  const connect = (options = {}) =>
+    new SqliteScreeningJobStore(join(at(), 'hub.db'), join(at(), 'screenings'), options);
+  jobStoreContract({
+    async open(options) {
+      dirs.push(mkdtempSync(join(tmpdir(), 'screening-jobs-')));
+      return connect(options);
+    },
+    async reopen(options) {
+      return connect(options);
+    },
+  });
+
+  it('a hub.db from before owners and heartbeats: its running job is failed on opening, its finished one kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'screening-jobs-'));
+    dirs.push(dir);
+    const old = new Database(join(dir, 'hub.db'));
+    old.exec(`CREATE TABLE screening_jobs (
+      id TEXT PRIMARY KEY, agency TEXT NOT NULL, purpose TEXT NOT NULL, case_id TEXT,
+      status TEXT NOT NULL, summary TEXT NOT NULL, started_at TEXT NOT NULL,
+      finished_at TEXT, error TEXT)`);
+    const summary = '{"rows":1,"rejectedRows":0,"negativeRows":0,"anomalies":0,"byResult":{}}';
+    for (const [id, status] of [
+      ['SCR-RUN', 'running'],
+      ['SCR-DONE', 'done'],
+    ])
+      old
+        .prepare(
+          `INSERT INTO screening_jobs VALUES (?, 'construction', '自查', NULL, ?, ?, '2026-11-01T00:00:00.000Z', NULL, NULL)`,
+        )
+        .run(id, status, summary);
+    old.close();
+    mkdirSync(join(dir, 'screenings'));
+    for (const id of ['SCR-RUN', 'SCR-DONE'])
+      writeFileSync(join(dir, 'screenings', `${id}.jsonl`), '{"line":2}\n');
+    const store = new SqliteScreeningJobStore(join(dir, 'hub.db'), join(dir, 'screenings'));
+    try {
+      expect(await store.get('SCR-RUN')).toMatchObject({ status: 'failed', error: OWNER_STOPPED });
+      expect(existsSync(join(dir, 'screenings', 'SCR-RUN.jsonl'))).toBe(false);
+      // Positive control: the finished job and its results are as they were.
+      expect(await store.get('SCR-DONE')).toMatchObject({ status: 'done', rows: 1 });
+      expect(existsSync(join(dir, 'screenings', 'SCR-DONE.jsonl'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+const adminUrl = process.env.TEST_POSTGRES_URL;
+(adminUrl ? describe : describe.skip)(
+  `PostgresScreeningJobStore (screening job store contract)${adminUrl ? '' : ` (skipped: ${process.env.TEST_POSTGRES_SKIP})`}`,
+  () => {
+    let db: { url: string; drop: () => Promise<void> };
+    let schemas = 0;
+    beforeAll(async () => (db = await createTestDatabase(adminUrl!, 'hub_screening_jobs')));
+    afterAll(async () => db?.drop());
+    const connect = (options = {}) =>
+      new PostgresScreeningJobStore({
+        connectionString: db.url,
+        schema: `s${schemas}`,
+        ...options,
+      });
+    jobStoreContract({
+      async open(options) {
+        schemas++;
+        return connect(options);
+      },
+      async reopen(options) {
+        return connect(options);
+      },
+    });
+  },
+);
