@@ -85,6 +85,8 @@ export class RoleLease {
               { role, lease: 'lost', reason: why },
               `lost the ${role} lease; standing by`,
             );
+            // Two rounds out: a standby in good health, asking every round, takes over first.
+            await this.pause(retryMs);
           }
           continue;
         }
