@@ -11,6 +11,7 @@ import { createTestDatabase, PostgresEventStore } from '@hub/event-store-postgre
 import { collectMessages, eventually, testKafka } from '@hub/kafka-bridge/testing';
 import {
   serverKeys,
+  startHubProcess,
   startLeasedBridgeProcess,
   tempDataDir,
   type HubProcess,
@@ -110,20 +111,22 @@ describe('counting inbox messages by event id (the check the takeover test relie
       return rows[0]?.at_head === true;
     }
 
-    it('relays each event once with two bridges running; after kill -9 of the active one the standby takes over and relays what follows, nothing twice', async () => {
-      const keys = serverKeys();
-      const envOf = () => {
-        const dir = tempDataDir();
-        dirs.push(dir);
-        return {
-          // A data directory each: two machines, nothing shared but PostgreSQL and Kafka.
-          HUB_DATA_DIR: dir,
-          EVENT_STORE: 'postgres',
-          DATABASE_URL: db.url,
-          KAFKA_BROKERS: brokers!,
-          ...keys,
-        };
+    const keys = serverKeys();
+    const envOf = () => {
+      const dir = tempDataDir();
+      dirs.push(dir);
+      return {
+        // A data directory each: two machines, nothing shared but PostgreSQL and Kafka.
+        HUB_DATA_DIR: dir,
+        EVENT_STORE: 'postgres',
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: brokers!,
+        SCREENING_THREADS: '0',
+        ...keys,
       };
+    };
+
+    it('relays each event once with two bridges running; after kill -9 of the active one the standby takes over and relays what follows, nothing twice', async () => {
       bridges.push(await startLeasedBridgeProcess(envOf()));
       bridges.push(await startLeasedBridgeProcess(envOf(), true));
 
@@ -177,6 +180,48 @@ describe('counting inbox messages by event id (the check the takeover test relie
         expect(duplicates.filter((id) => ours.has(id))).toEqual([]);
         expect([...ours].map((id) => counts.get(id))).toEqual([...ours].map(() => 1));
         process.stdout.write(`bridge takeover after kill -9: ${takeoverMs} ms\n`);
+      } finally {
+        await inbox.stop();
+      }
+    });
+
+    it('a hub start (role all) with DATABASE_URL and KAFKA_BROKERS stands by beside the active bridge, and takes over when it is killed', async () => {
+      const running = bridges.filter(
+        (b) => b.child.exitCode === null && b.child.signalCode === null,
+      );
+      expect(running).toHaveLength(1);
+      const bridge = running[0]!;
+      expect((await health(bridge))?.active).toBe(true);
+      const hub = await startHubProcess({ ...envOf(), LOG_LEVEL: 'info' });
+      bridges.push(hub);
+      let log = '';
+      hub.child.stdout.on('data', (c: Buffer) => (log += c.toString()));
+      const leaseLines = () =>
+        log
+          .split('\n')
+          .filter((l) => l.includes('"leaseRole":"bridge"') && l.includes('"lease"'))
+          .map((l) => (JSON.parse(l) as { lease: string }).lease);
+
+      const inbox = await collectMessages(testKafka(brokers!), ['hub.inbox.police']);
+      const seen = () =>
+        countById(inbox.messages.map((m) => m.headers?.['hub-event-id']?.toString()));
+      try {
+        await eventually(() => leaseLines().includes('standby'), 30_000);
+        const beside = await appendTransfers('BESIDE-HUB', 20);
+        await eventually(() => beside.every((id) => seen().counts.has(id)), 60_000);
+        await eventually(checkpointAtHead, 30_000);
+        await sleep(3000);
+        expect(beside.map((id) => seen().counts.get(id))).toEqual(beside.map(() => 1));
+        expect(leaseLines()).toEqual(['standby']);
+
+        bridge.child.kill('SIGKILL');
+        await eventually(() => leaseLines().includes('active'), 15_000);
+        const after = await appendTransfers('AFTER-HUB', 20);
+        await eventually(() => after.every((id) => seen().counts.has(id)), 90_000);
+        await eventually(checkpointAtHead, 30_000);
+        await sleep(3000);
+        expect(after.map((id) => seen().counts.get(id))).toEqual(after.map(() => 1));
+        expect(leaseLines()).toEqual(['standby', 'active']);
       } finally {
         await inbox.stop();
       }

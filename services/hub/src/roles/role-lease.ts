@@ -74,7 +74,10 @@ export class RoleLease {
         if (rows[0]?.locked && !this.stopped) {
           this.active = true;
           this.standingBy = false;
-          logger.info({ role, lease: 'active' }, `active ${role}: this process ${WHAT[role]}`);
+          logger.info(
+            { leaseRole: role, lease: 'active' },
+            `active ${role}: this process ${WHAT[role]}`,
+          );
           this.options.onAcquired();
           const why = await this.holdUntilLost(client, retryMs);
           this.active = false;
@@ -82,7 +85,7 @@ export class RoleLease {
           if (!this.stopped) {
             this.standingBy = true;
             logger.warn(
-              { role, lease: 'lost', reason: why },
+              { leaseRole: role, lease: 'lost', reason: why },
               `lost the ${role} lease; standing by`,
             );
             // Two rounds out: a standby in good health, asking every round, takes over first.
@@ -93,12 +96,12 @@ export class RoleLease {
         if (!this.standingBy && !this.stopped) {
           this.standingBy = true;
           logger.info(
-            { role, lease: 'standby' },
+            { leaseRole: role, lease: 'standby' },
             `standing by: another process is the active ${role}`,
           );
         }
       } catch (error) {
-        logger.warn({ err: error, role }, `${role} election: database unreachable`);
+        logger.warn({ err: error, leaseRole: role }, `${role} election: database unreachable`);
         await this.dropClient();
       }
       if (!this.stopped) await this.pause(retryMs);
