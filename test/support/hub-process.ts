@@ -44,6 +44,22 @@ export function startBridgeProcess(env: Record<string, string>): Promise<HubProc
   return spawnUntil(['bridge'], env, /kafka bridge running against (\S+)/, 2);
 }
 
+/**
+ * Starts the Kafka bridge alone in server mode (DATABASE_URL): `hub bridge`, or `hub start
+ * --role bridge` with `asRole`; waits until it answers /healthz, active or standing by.
+ */
+export function startLeasedBridgeProcess(
+  env: Record<string, string>,
+  asRole = false,
+): Promise<HubProcess> {
+  return spawnUntil(
+    asRole ? ['start', '--role', 'bridge'] : ['bridge'],
+    env,
+    /this one answers on (http:\/\/\S+)/,
+    3,
+  );
+}
+
 /** Starts `hub start --role <role>` (server mode) on a free port and waits until it serves. */
 export function startRoleProcess(
   role: 'api' | 'projector',

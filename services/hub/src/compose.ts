@@ -96,6 +96,7 @@ import { startKafkaBridge } from './kafka.js';
 import { drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
 import { LiveRelay } from './roles/live-relay.js';
+import { leasedKafkaBridge } from './roles/leased-bridge.js';
 
 export interface HubStores {
   store: EventStore;
@@ -398,11 +399,13 @@ export interface RunningHub {
  * One hub per data directory, and one Kafka bridge: a second one would repeat the projection
  * work and fight over checkpoints. CLI commands that
  * read, or write a little and leave (token, report, demo …), run beside it without a lock.
+ * In server mode (DATABASE_URL) the bridge keeps nothing in the data directory: the bridge
+ * lease in PostgreSQL stands for its lock there.
  */
 export function lockHub(config: HubConfig): DataDirLock[] {
   mkdirSync(config.dataDir, { recursive: true });
   const hub = lockDataDir(config.dataDir, 'hub');
-  if (!config.KAFKA_BROKERS) return [hub];
+  if (!config.KAFKA_BROKERS || config.DATABASE_URL) return [hub];
   try {
     return [hub, lockDataDir(config.dataDir, 'kafka-bridge')];
   } catch (error) {
@@ -608,9 +611,13 @@ export async function startHub(
     runner.start();
     notary.start();
   }
-  const bridge = apiOnly
-    ? undefined
-    : startKafkaBridge(config, store, vault, logger, inboxOpener(vault, audit));
+  // Server mode: the bridge runs while this hub holds the bridge lease (one per database).
+  const bridge =
+    apiOnly || !config.KAFKA_BROKERS
+      ? undefined
+      : config.DATABASE_URL
+        ? leasedKafkaBridge(config, store, vault, logger, inboxOpener(vault, audit))
+        : startKafkaBridge(config, store, vault, logger, inboxOpener(vault, audit));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {

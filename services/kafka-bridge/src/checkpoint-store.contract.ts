@@ -42,4 +42,22 @@ export function checkpointStoreContract(fixture: CheckpointStoreFixture): void {
     await store.save('egress', 9n);
     expect(await store.load('egress')).toBe(9n);
   });
+
+  it('never moves back: a replaced bridge saving late leaves the newer position', async () => {
+    const active = track(await fixture.open());
+    const replaced = track(await fixture.reopen());
+    const beyond64 = 2n ** 64n + 3n;
+    await active.save('egress', 120n);
+    await replaced.save('egress', 100n);
+    expect(await active.load('egress')).toBe(120n);
+    // Compared as numbers, not text: "99" sorts after "120" as text.
+    await replaced.save('egress', 99n);
+    expect(await active.load('egress')).toBe(120n);
+    // Control: forward saves go through, past 64 bits too (KurrentDB positions).
+    await active.save('egress', 121n);
+    expect(await replaced.load('egress')).toBe(121n);
+    await active.save('egress', beyond64);
+    await replaced.save('egress', 2n ** 63n);
+    expect(await active.load('egress')).toBe(beyond64);
+  });
 }

@@ -1,5 +1,13 @@
 import Database from 'better-sqlite3';
 
+/**
+ * Whether the saved position (excluded) is beyond the kept one (checkpoints), as numbers: both
+ * are decimal text without leading zeros, so a longer one is larger. A bridge that lost its
+ * lease and saves late must not move the checkpoint back under the one that replaced it.
+ */
+const MOVES_FORWARD = `(length(excluded.position) > length(checkpoints.position) OR
+  (length(excluded.position) = length(checkpoints.position) AND excluded.position > checkpoints.position))`;
+
 /** Durable checkpoints (last relayed global position) of the egress relay. */
 export interface CheckpointStore {
   load(name: string): Promise<bigint | undefined>;
@@ -27,7 +35,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async save(name: string, position: bigint) {
     this.db
       .prepare(
-        'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
+        `INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE
+           SET position = excluded.position WHERE ${MOVES_FORWARD}`,
       )
       .run(name, position.toString());
   }

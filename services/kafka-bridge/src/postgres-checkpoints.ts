@@ -50,7 +50,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
     await this.ready;
     await this.pool.query(
       `INSERT INTO hub_bridge_checkpoints (name, position) VALUES ($1, $2)
-         ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position
+         WHERE excluded.position::numeric > hub_bridge_checkpoints.position::numeric`,
       [name, position.toString()],
     );
   }

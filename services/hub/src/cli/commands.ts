@@ -13,21 +13,11 @@ import {
 } from '@hub/domain';
 import { DEMO_REFERENCE_DATE, generateDemoCampaign } from '@hub/demo';
 import type { HubConfig } from '../config.js';
-import {
-  openAuditLog,
-  openConsoleStore,
-  openStores,
-  openUsers,
-  openVault,
-  startHub,
-} from '../compose.js';
-import { AuditTrail } from '@hub/audit';
-import { inboxOpener } from '@hub/certificates';
+import { openConsoleStore, openStores, openUsers, openVault, startHub } from '../compose.js';
 import { isRole, ROLES } from '@hub/graphql';
-import { lockDataDir } from '../data-dir-lock.js';
-import { startKafkaBridge } from '../kafka.js';
 import { exitOnTerminationSignals } from '../shutdown.js';
 import { createLogger } from '../logger.js';
+import { startBridgeRole } from '../roles/bridge.js';
 import { startProjector } from '../roles/projector.js';
 import type { HubRole } from '../roles/role.js';
 import { publishAsAgencies } from '@hub/ingestion';
@@ -78,7 +68,9 @@ export async function startCommand(
 
 /**
  * Runs the Kafka bridge alone, without the HTTP API: the deployment that scales the bridge
- * apart from ingestion. It shares the event store; its checkpoint is in PostgreSQL with DATABASE_URL, else in the data directory.
+ * apart from ingestion. It shares the event store. With DATABASE_URL its checkpoint is in
+ * PostgreSQL and bridges on any machines elect one active (the others stand by, answering
+ * /healthz and /readyz on PORT); otherwise the checkpoint and a lock are in the data directory.
  */
 export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> {
   if (!config.KAFKA_BROKERS)
@@ -86,25 +78,15 @@ export async function bridgeCommand(config: HubConfig, out: Out): Promise<void> 
       'hub bridge 需要 KAFKA_BROKERS（如 kafka1:9092,kafka2:9092）',
       'hub bridge needs KAFKA_BROKERS (e.g. kafka1:9092,kafka2:9092)',
     );
-  const logger = createLogger(config.LOG_LEVEL);
-  mkdirSync(config.dataDir, { recursive: true });
-  const lock = lockDataDir(config.dataDir, 'kafka-bridge');
-  const stores = await openStores(config);
-  const vault = await openVault(config);
-  // The bridge alone records its openings for the criminal-justice inboxes in the audit trail.
-  const auditLog = openAuditLog(config);
-  const audit = new AuditTrail(auditLog);
-  const bridge = startKafkaBridge(config, stores.store, vault, logger, inboxOpener(vault, audit))!;
+  const logger = createLogger(config.LOG_LEVEL).child({ role: 'bridge' });
+  const bridge = await startBridgeRole(config, logger);
   out(`kafka bridge running against ${config.KAFKA_BROKERS}`);
   out(`topics: hub.ingress.<agency> → event store → hub.inbox.<agency>`);
-  exitOnTerminationSignals(async () => {
-    await bridge.stop();
-    await stores.close();
-    await audit.close();
-    await auditLog.close();
-    await vault.close();
-    lock.release();
-  }, logger);
+  if (bridge.health)
+    out(
+      `one active bridge per database; this one answers on ${bridge.health.url} (/healthz says whether it is the active one)`,
+    );
+  exitOnTerminationSignals(() => bridge.stop(), logger);
 }
 
 const TOKEN_USAGE =

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createIngestionMetrics } from '@hub/ingestion';
 import { ChainNotary } from '@hub/evidence';
@@ -15,12 +15,13 @@ import {
 } from '../compose.js';
 import type { HubConfig } from '../config.js';
 import { LiveRelay } from './live-relay.js';
-import { ProjectorLease } from './projector-lease.js';
+import { serveRoleHealth } from './role-health.js';
+import { RoleLease } from './role-lease.js';
 
 export interface RunningProjector {
   url: string;
   server: Server;
-  lease: ProjectorLease;
+  lease: RoleLease;
   stop(): Promise<void>;
 }
 
@@ -51,9 +52,10 @@ export async function startProjector(config: HubConfig, logger: Logger): Promise
     derivedAlg: chainAlgOf(config),
     onError: (err) => notaryLogger.error({ err }, 'signing a chain checkpoint failed'),
   });
-  const lease = new ProjectorLease({
+  const lease = new RoleLease({
+    role: 'projector',
     connectionString: config.DATABASE_URL!,
-    logger: logger.child({ component: 'projector-lease' }),
+    logger: logger.child({ component: 'lease' }),
     onAcquired: () => {
       runner.start();
       notary.start();
@@ -65,41 +67,10 @@ export async function startProjector(config: HubConfig, logger: Logger): Promise
   });
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
-  const server = createServer((req, res) => {
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/healthz')
-      return json(200, { status: 'ok', role: 'projector', active: lease.isActive });
-    if (req.url === '/readyz')
-      return lease.isConnected
-        ? json(200, { status: 'ready', active: lease.isActive })
-        : json(503, {
-            status: 'not ready',
-            reason: '未连接数据库 / no connection to the database',
-          });
-    if (req.url === '/metrics') {
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
-    json(404, { status: 'not found' });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const { url, server } = await serveRoleHealth(config, 'projector', lease, metrics.registry);
   lease.start();
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
-    url: `http://${config.HOST}:${port}`,
+    url,
     server,
     lease,
     async stop() {
