@@ -97,6 +97,7 @@ import { drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
 import { LiveRelay } from './roles/live-relay.js';
 import { leasedKafkaBridge } from './roles/leased-bridge.js';
+import { leasedProjections } from './roles/leased-projections.js';
 
 export interface HubStores {
   store: EventStore;
@@ -496,13 +497,19 @@ export async function startHub(
     rateLimitPerMinute: config.GRAPHQL_RATE_LIMIT,
     onInternalError: (err) => graphqlLogger.error({ err }, 'graphql request failed'),
   });
+  // Server mode: the ledger's changes reach this process's subscriptions through PostgreSQL,
+  // from whichever process holds the projector lease (this one or another).
+  const relay = config.DATABASE_URL
+    ? new LiveRelay(config.DATABASE_URL, logger.child({ component: 'live-relay' }))
+    : undefined;
   const runner = new ProjectionRunner({
     store,
     readModels,
     projections: hubProjections(vault),
     logger: logger.child({ component: 'projections' }),
     // Subscriptions hear of every committed change to the ledger.
-    onCommitted: (changes) => void graphql.live.committed(changes).catch(() => undefined),
+    onCommitted: (changes) =>
+      relay ? relay.publish(changes) : void graphql.live.committed(changes).catch(() => undefined),
   });
   const certificatesLogger = logger.child({ component: 'certificates' });
   const metrics = createIngestionMetrics();
@@ -603,14 +610,15 @@ export async function startHub(
     });
   });
   graphql.attach(server);
-  const relay = apiOnly
-    ? new LiveRelay(config.DATABASE_URL!, logger.child({ component: 'live-relay' }))
-    : undefined;
   await relay?.listen((changes) => void graphql.live.committed(changes).catch(() => undefined));
-  if (!apiOnly) {
-    runner.start();
-    notary.start();
-  }
+  // Projections and checkpoint signing: one process per database in server mode (the
+  // projector lease, as `--role projector` holds it), this one alone otherwise.
+  const projecting = apiOnly
+    ? undefined
+    : config.DATABASE_URL
+      ? leasedProjections(config.DATABASE_URL, runner, notary, logger)
+      : { start: () => (runner.start(), notary.start()), stop: async () => {} };
+  projecting?.start();
   // Server mode: the bridge runs while this hub holds the bridge lease (one per database).
   const bridge =
     apiOnly || !config.KAFKA_BROKERS
@@ -635,6 +643,7 @@ export async function startHub(
       await auditLog.close();
       await bridge?.stop();
       await relay?.stop();
+      await projecting?.stop();
       await runner.stop();
       await notary.stop();
       await checkpoints.close();

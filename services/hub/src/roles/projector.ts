@@ -16,7 +16,8 @@ import {
 import type { HubConfig } from '../config.js';
 import { LiveRelay } from './live-relay.js';
 import { serveRoleHealth } from './role-health.js';
-import { RoleLease } from './role-lease.js';
+import { leasedProjections } from './leased-projections.js';
+import type { RoleLease } from './role-lease.js';
 
 export interface RunningProjector {
   url: string;
@@ -52,23 +53,12 @@ export async function startProjector(config: HubConfig, logger: Logger): Promise
     derivedAlg: chainAlgOf(config),
     onError: (err) => notaryLogger.error({ err }, 'signing a chain checkpoint failed'),
   });
-  const lease = new RoleLease({
-    role: 'projector',
-    connectionString: config.DATABASE_URL!,
-    logger: logger.child({ component: 'lease' }),
-    onAcquired: () => {
-      runner.start();
-      notary.start();
-    },
-    onLost: async () => {
-      await runner.stop();
-      await notary.stop();
-    },
-  });
+  const projecting = leasedProjections(config.DATABASE_URL!, runner, notary, logger);
+  const lease = projecting.lease;
   const metrics = createIngestionMetrics();
   registerProjectionMetrics(metrics.registry, runner);
   const { url, server } = await serveRoleHealth(config, 'projector', lease, metrics.registry);
-  lease.start();
+  projecting.start();
   return {
     url,
     server,
