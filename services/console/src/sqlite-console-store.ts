@@ -12,6 +12,11 @@ import {
 /** Console sign-in state in hub.db, beside an embedded hub's users. */
 export class SqliteConsoleStore implements ConsoleStore {
   private readonly db: Database.Database;
+  /** Asked on every console request: prepared once. */
+  private readonly sessionByHash: Database.Statement<
+    [string],
+    { user_id: string; csrf: string; created_at: number; seen_at: number }
+  >;
 
   constructor(
     filename: string,
@@ -28,6 +33,9 @@ export class SqliteConsoleStore implements ConsoleStore {
       CREATE TABLE IF NOT EXISTS console_sessions (
         hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf TEXT NOT NULL,
         created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL);`);
+    this.sessionByHash = this.db.prepare(
+      'SELECT user_id, csrf, created_at, seen_at FROM console_sessions WHERE hash = ?',
+    );
   }
 
   /** The user name (login) and password hash of a user, if set. */
@@ -113,11 +121,7 @@ export class SqliteConsoleStore implements ConsoleStore {
   /** A live session (seen within the idle time, younger than the maximum), kept alive. */
   async session(id: string): Promise<Session | undefined> {
     const now = this.now();
-    const row = this.db
-      .prepare<[string], { user_id: string; csrf: string; created_at: number; seen_at: number }>(
-        'SELECT user_id, csrf, created_at, seen_at FROM console_sessions WHERE hash = ?',
-      )
-      .get(sha256(id));
+    const row = this.sessionByHash.get(sha256(id));
     if (!row) return undefined;
     if (now - row.seen_at > SESSION_IDLE_MS || now - row.created_at > SESSION_MAX_MS) {
       await this.endSession(id);

@@ -11,6 +11,7 @@ import { createBatchWriter, openReadModelFile, toWriterBatch } from './sqlite-wr
 import { ThreadWriter } from './thread-writer.js';
 
 const KEYS_PER_STATEMENT = 100;
+const CELL_STATEMENTS = 500;
 
 const sqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
 
@@ -42,6 +43,19 @@ export class SqliteReadModelStore implements ReadModelStore {
     Database.Statement<string[], { key: string; value: string }>
   >();
   private readonly getRecorded: Database.Statement<[], { max_ms: number }>;
+  /** Asked by every cached GraphQL answer (its key holds the checkpoints): prepared once. */
+  private readonly getCheckpoints: Database.Statement<
+    [],
+    { projection: string; version: number; position: string; updated_at: string }
+  >;
+  /**
+   * A form's cells ask few distinct statements (a measure's shape, not its values, is in the
+   * SQL): each prepared once. Bounded, since shapes come from what forms and callers ask.
+   */
+  private readonly cellStatements = new Map<
+    string,
+    Database.Statement<unknown[], { g: bigint; hi: bigint | null; lo: bigint | null }>
+  >();
   private readonly getPage: Database.Statement<
     [string, string, number],
     { key: string; value: string }
@@ -66,17 +80,16 @@ export class SqliteReadModelStore implements ReadModelStore {
       };
     }
     this.getRecorded = this.db.prepare('SELECT max_ms FROM rm_fact_recorded WHERE id = 0');
+    this.getCheckpoints = this.db.prepare(
+      'SELECT projection, version, position, updated_at FROM rm_checkpoints ORDER BY projection',
+    );
     this.getPage = this.db.prepare(
       'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
     );
   }
 
   async checkpoints(): Promise<ProjectionCheckpoint[]> {
-    const rows = this.db
-      .prepare<[], { projection: string; version: number; position: string; updated_at: string }>(
-        'SELECT projection, version, position, updated_at FROM rm_checkpoints ORDER BY projection',
-      )
-      .all();
+    const rows = this.getCheckpoints.all();
     return rows.map((r) => ({
       projection: r.projection,
       version: Number(r.version),
@@ -156,11 +169,15 @@ export class SqliteReadModelStore implements ReadModelStore {
     query: CellQuery,
     { sql, params }: { sql: string; params: Array<number | bigint> },
   ): Map<string, bigint> {
-    const rows = this.db
-      .prepare<unknown[], { g: bigint; hi: bigint | null; lo: bigint | null }>(sqlite(sql))
-      .safeIntegers(true)
-      .all(...params);
-    return groupedResult(query, rows);
+    let statement = this.cellStatements.get(sql);
+    if (!statement) {
+      if (this.cellStatements.size >= CELL_STATEMENTS) this.cellStatements.clear();
+      statement = this.db
+        .prepare<unknown[], { g: bigint; hi: bigint | null; lo: bigint | null }>(sqlite(sql))
+        .safeIntegers(true);
+      this.cellStatements.set(sql, statement);
+    }
+    return groupedResult(query, statement.all(...params));
   }
 
   async trace(query: CellQuery, limit = 10_000): Promise<TracedFact[]> {

@@ -24,6 +24,8 @@ export const recordOf = (r: UserRow): UserRecord => ({
 /** Users in the data directory's hub.db: an embedded hub's single process. */
 export class SqliteUserStore implements UserStore {
   private readonly db: Database.Database;
+  /** Asked on every GraphQL request: prepared once. */
+  private readonly byId: Database.Statement<[string], UserRow>;
 
   constructor(filename: string) {
     this.db = new Database(filename);
@@ -32,6 +34,7 @@ export class SqliteUserStore implements UserStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS users (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agency TEXT, units TEXT,
       created_at TEXT NOT NULL, revoked_at TEXT)`);
+    this.byId = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
   }
 
   async insert(user: UserRecord): Promise<void> {
@@ -43,7 +46,7 @@ export class SqliteUserStore implements UserStore {
   }
 
   async find(id: string): Promise<UserRecord | undefined> {
-    const row = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?').get(id);
+    const row = this.byId.get(id);
     return row ? recordOf(row) : undefined;
   }
 
