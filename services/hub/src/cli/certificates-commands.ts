@@ -307,7 +307,17 @@ export async function certificatesCommand(
     const finishedBefore = start === undefined ? undefined : new Date(start).toISOString();
     const jobs = openScreeningJobs(config);
     try {
-      const deleted = await jobs.delete({ ids, ...(finishedBefore ? { finishedBefore } : {}) });
+      // On the audit record: which screenings went, on whose command.
+      const deleted = await cliAudited(config, 'screening.delete', {}, async (note) => {
+        const gone = await jobs.delete({ ids, ...(finishedBefore ? { finishedBefore } : {}) });
+        note({
+          subject: {
+            count: gone.length,
+            args: { ...(before ? { before } : {}), ids: gone.join(',') },
+          },
+        });
+        return gone;
+      });
       for (const id of deleted) out(id);
       out(
         `已删除 ${deleted.length} 项已结束的比对及其结果（进行中的不删除） / deleted ${deleted.length} finished screening(s) with their results (running ones are kept)`,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EMPTY_SUMMARY, type ScreenedLines, type ScreeningSummary } from '@hub/certificates';
 import { createTestDatabase } from '@hub/event-store-postgres';
 import { loadConfig, type HubConfig } from '../config.js';
-import { openScreeningJobs } from '../compose.js';
+import { openAuditLog, openScreeningJobs } from '../compose.js';
 import { certificatesCommand } from './certificates-commands.js';
 
 async function* oneLine(): AsyncGenerator<ScreenedLines, ScreeningSummary> {
@@ -56,6 +56,23 @@ function behaviour(config: () => HubConfig) {
       } finally {
         await jobs.close();
       }
+      // Each deletion is on the audit record: what went, and on which command.
+      const log = openAuditLog(config());
+      const { records } = await log.query({ action: 'screening.delete' }, { first: 10 });
+      await log.close();
+      expect(
+        records
+          .map((r) => [
+            r.subject.count,
+            r.subject.args?.ids,
+            r.subject.args?.before,
+            r.result.outcome,
+          ])
+          .sort(),
+      ).toEqual([
+        [1, 'SCR-10', '2026-11-15', 'ok'],
+        [1, 'SCR-20', undefined, 'ok'],
+      ]);
     } finally {
       await live.close();
     }
