@@ -170,6 +170,34 @@ async function silenceableRelay(target: URL) {
       });
     });
 
+    it('a process that cannot start the work (its configuration, say) lets the lock go to one that can', async () => {
+      const log: string[] = [];
+      let tries = 0;
+      const broken = new RoleLease({
+        role: 'bridge',
+        connectionString: db.url,
+        logger: pino({ level: 'silent' }),
+        retryMs: 200,
+        onAcquired: () => {
+          tries += 1;
+          throw new Error('KAFKA_SSL_CA_FILE cannot be read');
+        },
+        onLost: async () => undefined,
+      });
+      leases.push(broken);
+      broken.start();
+      await eventually(() => tries === 1);
+      // It does not count itself active, and holds the lock no more.
+      expect(broken.isActive).toBe(false);
+      const healthy = competitor('healthy', db.url, log);
+      leases.push(healthy);
+      healthy.start();
+      await eventually(() => healthy.isActive, 5000);
+      expect(log).toEqual(['healthy active']);
+      // Control: the broken one tried once in that time (it waits ten rounds before trying again).
+      expect(tries).toBe(1);
+    });
+
     it('each role has a lock of its own: the active projector does not hold back the bridge', async () => {
       const log: string[] = [];
       const projector = competitor('projector', db.url, log, 'projector');

@@ -78,7 +78,20 @@ export class RoleLease {
             { leaseRole: role, lease: 'active' },
             `active ${role}: this process ${WHAT[role]}`,
           );
-          this.options.onAcquired();
+          try {
+            this.options.onAcquired();
+          } catch (error) {
+            // This process cannot do the work (its configuration, say): it lets the lock go so
+            // that another one can, and tries again later, saying why.
+            this.active = false;
+            logger.error(
+              { err: error, leaseRole: role, lease: 'failed' },
+              `the ${role} could not start on this process; letting the lease go`,
+            );
+            await this.dropClient();
+            await this.pause(retryMs * 10);
+            continue;
+          }
           const why = await this.holdUntilLost(client, retryMs);
           this.active = false;
           await this.options.onLost();
