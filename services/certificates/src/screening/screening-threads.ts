@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CertificateType } from '@hub/domain';
-import type { CryptoSuite, VaultKey } from '@hub/personal-data';
+import type { CryptoSuite, MatchSecrets, VaultKey } from '@hub/personal-data';
 import { builtWorkerScript, type ReadModelLocation } from '@hub/read-models';
 import type { TableRun } from '../files/table-reader.js';
 import type { CompactRegistryMemory } from '../registry-index/compact-registry.js';
@@ -13,8 +13,11 @@ export interface ThreadSetup {
   keys: {
     current: VaultKey;
     previous: VaultKey[];
-    /** The hub vault's suite and match key: the thread's keyed hashes must be the same. */
-    matching?: { suite: CryptoSuite; matchKeyId: string };
+    /**
+     * The hub vault's suite, match key and match-key secrets (kept by the vault after a rewrap,
+     * so a retired master key is not needed): the thread's keyed hashes must be the same.
+     */
+    matching?: { suite: CryptoSuite; matchKeyId: string; matchSecrets?: MatchSecrets };
   };
 }
 export interface ChunkRequest {
