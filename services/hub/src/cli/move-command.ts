@@ -15,6 +15,7 @@ import { lockDataDir } from '../data-dir-lock.js';
 import { moveHistory, planHistory } from '../server-move/move-history.js';
 import { moveState } from '../server-move/move-state.js';
 import { requireSameKeys } from '../server-move/same-keys.js';
+import { moveScreenings } from '../server-move/move-screenings.js';
 import { moveSubjectKeys } from '../server-move/move-subject-keys.js';
 import { cliAudited } from './cli-audit.js';
 import { usage, type Out } from './usage.js';
@@ -54,10 +55,10 @@ async function openStateSchemas(connectionString: string, alg: ChainAlg) {
  * the embedded hub stopped. The history is copied record for record (positions, recorded times,
  * JSON text, links), each link checked as it goes, so `hub verify` and every checkpoint signed
  * before still hold; hub state (credentials, users and console sign-in, signed checkpoints, the
- * audit trail, the Kafka bridge's position) is copied in one transaction, and the data subjects'
- * keys last (vault.db is then removed). Run again after an interruption, it goes on where
- * it stopped; it refuses a database that holds anything else. Read models are not copied: the
- * projector rebuilds them from the history.
+ * audit trail, the Kafka bridge's position) is copied in one transaction, finished screenings
+ * with their results each in one, and the data subjects' keys last (vault.db is then removed).
+ * Run again after an interruption, it goes on where it stopped; it refuses a database that
+ * holds anything else. Read models are not copied: the projector rebuilds them from the history.
  */
 export async function moveToPostgresCommand(config: HubConfig, out: Out): Promise<void> {
   if (config.EVENT_STORE !== 'postgres' || !config.DATABASE_URL)
@@ -108,6 +109,10 @@ export async function moveToPostgresCommand(config: HubConfig, out: Out): Promis
         out(
           `事件 events: 复制 copied ${copied}${plan.from > 0n ? `，已有 already there ${plan.from}` : ''}，至位置 through position ${plan.through}，每条的链接均已核对 / every link checked`,
         );
+        const screenings = await moveScreenings(url, config.dataDir);
+        out(
+          `比对 screenings: 复制 copied ${screenings.moved}${screenings.alreadyThere ? `，已有 already there ${screenings.alreadyThere}` : ''}${screenings.running ? `；${screenings.running} 项仍标为进行中，未迁移（平台停止时中断），请重新提交 / ${screenings.running} still marked running (cut off when the hub stopped) not moved: submit them again` : ''}`,
+        );
         // Last: it removes vault.db, and what sealed the history must be safe first.
         const keys = await moveSubjectKeys(config);
         out(
@@ -116,7 +121,7 @@ export async function moveToPostgresCommand(config: HubConfig, out: Out): Promis
             : '个人信息密钥 data subject keys: 无 vault.db（已迁移或从未有过） / no vault.db (moved before, or never made)',
         );
         out(
-          '读模型不复制，投影进程启动后从历史重建；筛查任务留在数据目录 / read models are not copied: the projector rebuilds them from the history; screening jobs stay in the data directory',
+          '读模型不复制，投影进程启动后从历史重建 / read models are not copied: the projector rebuilds them from the history',
         );
         out('下一步 next: npm run hub -- verify   （在服务器模式下核验 / verify in server mode）');
         note({ subject: { count: copied, args: { through: String(plan.through) } } });

@@ -36,6 +36,8 @@ const MIGRATIONS: readonly string[] = [
 /** An arbitrary constant: the advisory lock that serialises migrations of the jobs schema. */
 const MIGRATION_LOCK = 72_815_051;
 const CHUNK_BYTES = 1024 * 1024;
+/** The owner of jobs moved in from an embedded hub: finished, so no process runs them. */
+const MOVED_OWNER = 'moved-from-embedded-hub';
 const ABANDONED = abandonedSql({ cutoff: '$1', node: '$2', me: '$3' });
 
 export interface PostgresJobStoreOptions extends JobStoreOptions {
@@ -273,6 +275,52 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
       }
     };
     return Readable.from(chunks(this), { objectMode: false });
+  }
+
+  /**
+   * Takes in a finished job of an embedded hub (`hub migrate to-postgres`) with its results, in
+   * one transaction, as it was (times, summary, outcome). A job here already (a move run again,
+   * or an id taken) is left as it is: false.
+   */
+  async importFinished(row: JobRow, results?: AsyncIterable<Buffer | string>): Promise<boolean> {
+    if (row.status === 'running') throw new Error(`screening ${row.id} is still running`);
+    return this.transaction(async (client) => {
+      const { rowCount } = await client.query(
+        `INSERT INTO hub_screening_jobs (id, agency, purpose, case_id, status, summary, started_at,
+           finished_at, error, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          row.id,
+          row.agency,
+          row.purpose,
+          row.case_id,
+          row.status,
+          row.summary,
+          row.started_at,
+          row.finished_at,
+          row.error,
+          MOVED_OWNER,
+        ],
+      );
+      if (rowCount !== 1 || !results) return rowCount === 1;
+      let pending = Buffer.alloc(0);
+      let seq = 0;
+      const put = (chunk: Buffer) =>
+        client.query('INSERT INTO hub_screening_results (job_id, seq, chunk) VALUES ($1, $2, $3)', [
+          row.id,
+          seq++,
+          chunk,
+        ]);
+      for await (const piece of results) {
+        pending = Buffer.concat([pending, typeof piece === 'string' ? Buffer.from(piece) : piece]);
+        while (pending.length >= this.chunkBytes) {
+          await put(pending.subarray(0, this.chunkBytes));
+          pending = pending.subarray(this.chunkBytes);
+        }
+      }
+      if (pending.length > 0) await put(pending);
+      return true;
+    });
   }
 
   async delete(which: { ids?: readonly string[]; finishedBefore?: string }): Promise<string[]> {

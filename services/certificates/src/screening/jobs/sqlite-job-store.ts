@@ -200,6 +200,32 @@ export class SqliteScreeningJobStore implements ScreeningJobStore {
     return existsSync(file) ? createReadStream(file) : Readable.from([]);
   }
 
+  /**
+   * Finished jobs (done or failed) as kept here, with their results (done ones only), for
+   * `hub migrate to-postgres`; and how many are still marked running (not moved).
+   */
+  finishedForMove(): { jobs: Array<{ row: JobRow; results?: () => Readable }>; running: number } {
+    const rows = this.db
+      .prepare<[], JobRow>(
+        `SELECT * FROM screening_jobs WHERE status <> 'running' ORDER BY started_at, id`,
+      )
+      .all();
+    const running = this.db
+      .prepare<[], { n: number }>(
+        `SELECT count(*) AS n FROM screening_jobs WHERE status = 'running'`,
+      )
+      .get()!.n;
+    return {
+      jobs: rows.map((row) => {
+        const file = this.resultsFile(row.id);
+        return row.status === 'done' && existsSync(file)
+          ? { row, results: () => createReadStream(file) }
+          : { row };
+      }),
+      running,
+    };
+  }
+
   async delete(which: { ids?: readonly string[]; finishedBefore?: string }): Promise<string[]> {
     const deleted = this.db
       .prepare<{ ids: string; before: string | null }, { id: string }>(
