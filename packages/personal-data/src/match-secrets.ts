@@ -25,7 +25,8 @@ export const matchSecretsOf = (masterSecret: Uint8Array): MatchSecrets => ({
 export const packMatchSecrets = (s: MatchSecrets): Buffer => Buffer.concat([s.hs256, s.hsm3]);
 
 export function unpackMatchSecrets(bytes: Uint8Array): MatchSecrets {
-  if (bytes.length !== 64) throw new Error('stored match-key secrets must be 64 bytes');
+  if (bytes.length !== 64)
+    throw new Error('保存的匹配键应为 64 字节 / stored match-key secrets must be 64 bytes');
   const b = Buffer.from(bytes);
   return { hs256: b.subarray(0, 32), hsm3: b.subarray(32, 64) };
 }

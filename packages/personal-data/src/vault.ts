@@ -90,7 +90,7 @@ export class PersonalDataVault implements PersonalDataProtector, PersonalDataSea
       (matchMaster && matchSecretsOf(matchMaster));
     if (!secrets)
       throw new Error(
-        `match keys come from personal-data key "${this.matchKeyId}", which is not configured (and no rewrap kept them under a configured key): keep it in HUB_PII_PREVIOUS_KEYS`,
+        `匹配键来自个人信息主密钥“${this.matchKeyId}”，该密钥未配置（也没有重新封装把匹配键保存在已配置的密钥下）：请把它保留在 HUB_PII_PREVIOUS_KEYS 中 / match keys come from personal-data key "${this.matchKeyId}", which is not configured (and no rewrap kept them under a configured key): keep it in HUB_PII_PREVIOUS_KEYS`,
       );
     // Copied: a screening thread receives them as plain byte arrays.
     this.matchSecrets = { hs256: Buffer.from(secrets.hs256), hsm3: Buffer.from(secrets.hsm3) };

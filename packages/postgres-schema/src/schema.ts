@@ -100,6 +100,9 @@ export function openSchemaPool(options: SchemaPoolOptions): {
     max: options.max,
     options: `-c search_path=${schema}`,
   });
+  // An idle connection the server ends (a restart, a failover) is replaced by the pool, and
+  // the next query reports trouble: without a listener the pool's error would end the process.
+  pool.on('error', () => undefined);
   const ready = migrate(pool, schema, options.migrations);
   ready.catch(() => undefined);
   return { pool, schema, ready };

@@ -104,8 +104,11 @@ export function startKafkaBridge(
     while (!stopped) {
       try {
         await ensureTopics(kafka, config.KAFKA_REPLICATION_FACTOR);
+        if (stopped) break;
         await ingress.start();
+        if (stopped) break;
         await egress.start();
+        if (stopped) break;
         bridgeLogger.info({ brokers: config.KAFKA_BROKERS }, 'kafka bridge started');
         return;
       } catch (error) {
@@ -121,13 +124,17 @@ export function startKafkaBridge(
         });
       }
     }
+    // Stopped while starting (a bridge that lost its lease goes on living): what started
+    // meanwhile stops too, since stop() may have given up waiting for it.
+    await stopLogged(ingress, 'ingress', bridgeLogger);
+    await stopLogged(egress, 'egress', bridgeLogger);
   })();
   return {
     async stop() {
       stopped = true;
       wake?.();
       // A start still retrying against an unreachable broker can take minutes: stop does not
-      // wait for it (the process exits after stop, which ends its connection attempts).
+      // wait for it; the start stops what it started itself once it sees `stopped`.
       await Promise.race([running, new Promise((r) => setTimeout(r, START_WAIT_ON_STOP_MS))]);
       try {
         await ingress.stop();

@@ -537,7 +537,7 @@ export const resolvers = {
         throw badInput(`screening ${args.screeningId} is still running`);
       if (job.status === 'failed')
         throw badInput(
-          `screening ${args.screeningId} failed and has no results: ${job.error ?? ''}`,
+          `比对 ${args.screeningId} 未成功，没有结果：${job.error ?? ''} / screening ${args.screeningId} failed and has no results`,
         );
       const first = pageSize(args.first);
       const start = args.after === undefined ? 0 : Number(keyOf(args.after)) + 1;

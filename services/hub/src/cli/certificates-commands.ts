@@ -302,7 +302,12 @@ export async function certificatesCommand(
       );
     // A day as the task force reads it: its start in Shanghai.
     const start = before ? Date.parse(`${before}T00:00:00+08:00`) : undefined;
-    if (start !== undefined && Number.isNaN(start))
+    // 2026-02-30 parses as 2 March: a day that does not exist is refused, not rolled over.
+    const sameDay =
+      start !== undefined &&
+      !Number.isNaN(start) &&
+      new Date(start + 8 * 3_600_000).toISOString().slice(0, 10) === before;
+    if (start !== undefined && !sameDay)
       throw usage(`--before ${before} 不是有效日期`, `--before ${before} is not a date`);
     const finishedBefore = start === undefined ? undefined : new Date(start).toISOString();
     const jobs = openScreeningJobs(config);

@@ -81,6 +81,11 @@ function behaviour(config: () => HubConfig) {
   it('refuses to run without --before or --id, or with a date that is not one', async () => {
     await expect(run(config(), {})).rejects.toThrow(/请给出 --before 或 --id/);
     await expect(run(config(), { before: '2026-13-45' })).rejects.toThrow(/不是有效日期/);
+    await expect(run(config(), { before: '2026-02-30' })).rejects.toThrow(/不是有效日期/);
+    // Control: the last day of that month is one.
+    await expect(run(config(), { before: '2026-02-28' })).resolves.toContainEqual(
+      expect.stringMatching(/^已删除 0 项/),
+    );
     await expect(run(config(), { before: '15/11/2026' })).rejects.toThrow(/YYYY-MM-DD/);
   });
 }

@@ -170,7 +170,10 @@ export class RoleLease {
       query_timeout: this.options.checkTimeoutMs ?? 5000,
       application_name: `hub-${this.options.role}-lease`,
     });
-    client.on('error', () => void this.dropClient());
+    // A client already let go can still report a late error: only the current one is dropped.
+    client.on('error', () => {
+      if (this.client === client) void this.dropClient();
+    });
     client.on('end', () => {
       if (this.client === client) this.client = undefined;
     });

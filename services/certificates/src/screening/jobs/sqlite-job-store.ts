@@ -23,6 +23,12 @@ import {
   type ScreeningJobStore,
 } from './job-store.js';
 
+const OWNER_COLUMNS = [
+  ['owner', 'TEXT'],
+  ['owner_node', 'TEXT'],
+  ['heartbeat_at', 'INTEGER'],
+] as const;
+
 const ABANDONED = abandonedSql({ cutoff: '@cutoff', node: '@node', me: '@me' });
 
 /**
@@ -57,18 +63,23 @@ export class SqliteScreeningJobStore implements ScreeningJobStore {
       status TEXT NOT NULL, summary TEXT NOT NULL, started_at TEXT NOT NULL,
       finished_at TEXT, error TEXT)`);
     // hub.db files from before owners and heartbeats: their running jobs have none, so are stale.
-    const columns = new Set(
+    // Under the write lock, read again: another process opening the file may have added them.
+    const missing = () => {
+      const columns = new Set(
+        this.db
+          .prepare<[], { name: string }>('PRAGMA table_info(screening_jobs)')
+          .all()
+          .map((c) => c.name),
+      );
+      return OWNER_COLUMNS.filter(([name]) => !columns.has(name));
+    };
+    if (missing().length > 0)
       this.db
-        .prepare<[], { name: string }>('PRAGMA table_info(screening_jobs)')
-        .all()
-        .map((c) => c.name),
-    );
-    for (const [name, type] of [
-      ['owner', 'TEXT'],
-      ['owner_node', 'TEXT'],
-      ['heartbeat_at', 'INTEGER'],
-    ] as const)
-      if (!columns.has(name)) this.db.exec(`ALTER TABLE screening_jobs ADD COLUMN ${name} ${type}`);
+        .transaction(() => {
+          for (const [name, type] of missing())
+            this.db.exec(`ALTER TABLE screening_jobs ADD COLUMN ${name} ${type}`);
+        })
+        .immediate();
     this.heartbeats = new Heartbeats(
       options.heartbeatMs ?? HEARTBEAT_MS,
       () => {
