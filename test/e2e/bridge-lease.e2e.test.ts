@@ -38,9 +38,14 @@ function countById(ids: Array<string | undefined>): {
   return { counts, duplicates: [...counts].filter(([, n]) => n > 1).map(([id]) => id) };
 }
 
-async function health(p: HubProcess): Promise<{ active?: boolean } | undefined> {
+interface Health {
+  active?: boolean;
+  lease?: 'active' | 'standby' | 'electing';
+}
+
+async function health(p: HubProcess): Promise<Health | undefined> {
   try {
-    return (await (await fetch(`${p.url}/healthz`)).json()) as { active?: boolean };
+    return (await (await fetch(`${p.url}/healthz`)).json()) as Health;
   } catch {
     return undefined;
   }
@@ -130,16 +135,19 @@ describe('counting inbox messages by event id (the check the takeover test relie
       bridges.push(await startLeasedBridgeProcess(envOf()));
       bridges.push(await startLeasedBridgeProcess(envOf(), true));
 
-      let states: Array<{ active?: boolean } | undefined> = [];
+      let states: Array<Health | undefined> = [];
+      // Until both have asked for the lock (a process answers before its first try), one may
+      // still be electing; never may both be active.
       await eventually(async () => {
         states = await Promise.all(bridges.map(health));
-        return states.some((s) => s?.active);
+        expect(states.filter((s) => s?.active)).not.toHaveLength(2);
+        return states.every((s) => s?.lease !== undefined && s.lease !== 'electing');
       }, 30_000);
       const activeIndex = states.findIndex((s) => s?.active);
       const active = bridges[activeIndex]!;
       const standby = bridges[1 - activeIndex]!;
-      // Both answer and are ready; only one is active.
-      expect(states.map((s) => s?.active).sort()).toEqual([false, true]);
+      // Both answer and are ready; one is active, the other stands by.
+      expect(states.map((s) => s?.lease).sort()).toEqual(['active', 'standby']);
       for (const b of bridges) expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
 
       const kafka = testKafka(brokers!);
@@ -186,12 +194,19 @@ describe('counting inbox messages by event id (the check the takeover test relie
     });
 
     it('a hub start (role all) with DATABASE_URL and KAFKA_BROKERS stands by beside the active bridge, and takes over when it is killed', async () => {
-      const running = bridges.filter(
-        (b) => b.child.exitCode === null && b.child.signalCode === null,
-      );
-      expect(running).toHaveLength(1);
-      const bridge = running[0]!;
-      expect((await health(bridge))?.active).toBe(true);
+      // A bridge of its own (the first case's survivor, if any, is let go), so that this case
+      // stands whatever became of the first one.
+      for (const b of bridges.splice(0)) {
+        b.child.kill('SIGKILL');
+        await new Promise((r) =>
+          b.child.exitCode !== null || b.child.signalCode !== null
+            ? r(null)
+            : b.child.once('exit', r),
+        );
+      }
+      const bridge = await startLeasedBridgeProcess(envOf());
+      bridges.push(bridge);
+      await eventually(async () => (await health(bridge))?.active === true, 30_000);
       const hub = await startHubProcess({ ...envOf(), LOG_LEVEL: 'info' });
       bridges.push(hub);
       let log = '';

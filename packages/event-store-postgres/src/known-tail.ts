@@ -9,13 +9,22 @@ export class KnownTail {
   /** Most recently learned last (a Map keeps insertion order): the oldest is dropped first. */
   private readonly revisions = new Map<string, number>();
   /**
-   * The server's clock minus this process's monotonic one (ms), the largest seen: each reading
-   * was taken before its answer arrived, so each gives a lower bound and the largest is the
-   * closest. A bound that drift made too large is refused under the lock (`forgetClock`).
+   * The last reading of the server's clock, with this process's monotonic clock when its answer
+   * arrived: the reading was taken before that, so reading + time elapsed since is a lower
+   * bound of the server's clock, off only by how much the two clocks drifted apart since the
+   * last commit. (Keeping the largest offset ever seen instead, drift added up: a server clock
+   * running slower than this one, as NTP slewing makes it, let the estimate run ahead until
+   * every commit was refused and decided again under the lock.)
    */
-  private offsetMs: number | undefined;
+  private reading: { serverMs: number; receivedAtMs: number } | undefined;
+  /** The last estimate handed out: estimates never go back (the server's clock does not). */
+  private lastEstimateMs = -Infinity;
 
-  constructor(private readonly maxStreams = 10_000) {}
+  constructor(
+    private readonly maxStreams = 10_000,
+    /** This process's monotonic clock in ms (a parameter for the tests' drifting clocks). */
+    readonly monotonicMs: () => number = () => Number(process.hrtime.bigint()) / 1e6,
+  ) {}
 
   get current(): { position: bigint; chain: string | null } | undefined {
     return this.tail;
@@ -29,19 +38,20 @@ export class KnownTail {
 
   /** After the server refused the estimated clock. */
   forgetClock(): void {
-    this.offsetMs = undefined;
+    this.reading = undefined;
+    this.lastEstimateMs = -Infinity;
   }
 
   /**
    * After a commit (or a read under the lock): the tail and revisions it left, and the server's
-   * clock as read in that round trip; `receivedAt` (process.hrtime) is taken after the answer
+   * clock as read in that round trip; `receivedAtMs` (`monotonicMs()`) is taken after the answer
    * arrived, so the estimate in `serverNow` does not run ahead of the server.
    */
   learn(
     tail: { position: bigint; chain: string | null },
     revisions: Iterable<readonly [string, number]>,
     serverNow: Date,
-    receivedAt: bigint,
+    receivedAtMs: number,
   ): void {
     this.tail = tail;
     for (const [stream, revision] of revisions) {
@@ -52,8 +62,7 @@ export class KnownTail {
       if (this.revisions.size <= this.maxStreams) break;
       this.revisions.delete(stream);
     }
-    const offset = serverNow.getTime() - Number(receivedAt / 1_000_000n);
-    this.offsetMs = Math.max(offset, this.offsetMs ?? offset);
+    this.reading = { serverMs: serverNow.getTime(), receivedAtMs };
   }
 
   /** The known revisions of `streams` (a copy: deciding a group changes it). */
@@ -68,7 +77,11 @@ export class KnownTail {
 
   /** The server's clock now, from its readings and this process's monotonic clock. */
   serverNow(): Date | undefined {
-    if (this.offsetMs === undefined) return undefined;
-    return new Date(Number(process.hrtime.bigint() / 1_000_000n) + this.offsetMs);
+    if (!this.reading) return undefined;
+    const { serverMs, receivedAtMs } = this.reading;
+    // Whole milliseconds, rounded down: the server's clock is finer, so never behind the estimate.
+    const estimate = Math.floor(serverMs + this.monotonicMs() - receivedAtMs);
+    this.lastEstimateMs = Math.max(this.lastEstimateMs, estimate);
+    return new Date(this.lastEstimateMs);
   }
 }

@@ -190,6 +190,14 @@ if (adminUrl) {
           for (let i = 0; i < 10; i++) await store.append(`lone-${i % 3}`, [anEvent(), anEvent()]);
         });
         expect(statements).toBe(10);
+        // The first append read under the lock (nothing known yet), every other one did not.
+        expect(store.groupStats).toEqual({
+          oneStatement: 10,
+          locked: 1,
+          tailMoved: 0,
+          clockOff: 0,
+          unique: 0,
+        });
         const all = await store.readAll();
         expect(all.map((e) => e.position)).toEqual(all.map((_, i) => BigInt(i + 1)));
         expect(all.filter((e) => e.streamName === 'lone-0').map((e) => e.revision)).toEqual([
@@ -216,6 +224,7 @@ if (adminUrl) {
         });
         expect(statements).toBeGreaterThan(1);
         expect(result).toMatchObject({ position: 3n, nextExpectedRevision: 2 });
+        expect(a.groupStats).toMatchObject({ tailMoved: 1, clockOff: 0, locked: 2 });
 
         // A stream b made is unknown to a: a guesses it new, the unique keys refuse the guess.
         await b.append('made-by-b', [anEvent()]);

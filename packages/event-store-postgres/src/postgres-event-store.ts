@@ -149,6 +149,7 @@ export class PostgresEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
   private readonly subscriptions = new Set<Subscription>();
   private readonly known = new KnownTail();
+  private readonly groups = { oneStatement: 0, locked: 0, tailMoved: 0, clockOff: 0, unique: 0 };
   private flushing: Promise<void> | undefined;
   private listener: pg.Client | undefined;
   private listenerStarting: Promise<void> | undefined;
@@ -299,7 +300,18 @@ export class PostgresEventStore implements EventStore {
   private async commitGroup(batch: PendingAppend[]): Promise<void> {
     const guess = this.decideOnKnownTail(batch);
     if (guess && (await this.commitOnKnownTail(batch, guess))) return;
+    this.groups.locked++;
     await this.commitLocked(batch);
+  }
+
+  /**
+   * How this process's append groups went: sent in one statement, or read under the lock (two
+   * round trips), and why a one-statement guess was refused (another process moved the tail, the
+   * clock estimate was off, a stream revision or event id it did not know). For benchmarks and
+   * diagnosis: a store where most groups are decided again is slow for a reason worth finding.
+   */
+  get groupStats(): Readonly<typeof this.groups> {
+    return { ...this.groups };
   }
 
   /**
@@ -376,6 +388,9 @@ export class PostgresEventStore implements EventStore {
       const code = (error as { code?: unknown }).code;
       if (code === CLOCK_OFF) this.known.forgetClock();
       if (client && (code === TAIL_MOVED || code === CLOCK_OFF || code === UNIQUE_VIOLATION)) {
+        this.groups[
+          code === TAIL_MOVED ? 'tailMoved' : code === CLOCK_OFF ? 'clockOff' : 'unique'
+        ]++;
         client.release();
         return false;
       }
@@ -384,8 +399,9 @@ export class PostgresEventStore implements EventStore {
       for (const job of batch) job.reject(storeError(error));
       return true;
     }
-    const receivedAt = process.hrtime.bigint();
+    const receivedAt = this.known.monotonicMs();
     client.release();
+    this.groups.oneStatement++;
     this.known.learn(
       { position: state.tailPosition, chain: state.tailChain },
       state.written,
@@ -414,7 +430,7 @@ export class PostgresEventStore implements EventStore {
         client.query<{ position: string; chain: string | null; now: Date }>(this.sql.lockTail),
         client.query<EventRow>(this.sql.known, [streams, ids]),
       ]);
-      const receivedAt = process.hrtime.bigint();
+      const receivedAt = this.known.monotonicMs();
       const tailRow = locked.rows[0]!;
       const revisions = new Map<string, number>();
       const recorded = new Map<string, StoredRow>();

@@ -51,6 +51,8 @@ const anEvent = (i: number): BenchEvent => ({
 interface System {
   append(stream: string, events: BenchEvent[]): Promise<void>;
   readStream(stream: string): Promise<number>;
+  /** What the run says of itself, printed as a comment line (the hub: how its groups went). */
+  diagnostics?(): string;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,11 @@ async function hubSystem(url: string): Promise<System> {
   return {
     append: async (stream, events) => void (await store.append(stream, events)),
     readStream: async (stream) => (await store.readStream(stream)).length,
+    // A run where many groups are decided again under the lock is slow for that reason.
+    diagnostics: () =>
+      `hub append groups: ${Object.entries(store.groupStats)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
     close: () => store.close(),
   };
 }
@@ -193,6 +200,7 @@ async function runOnce(
     );
     return { written: (WRITERS * APPENDS_PER_WRITER) / seconds(started) };
   } finally {
+    if (system.diagnostics) process.stdout.write(`# ${workload}: ${system.diagnostics()}\n`);
     await system.close();
     await db.drop();
   }

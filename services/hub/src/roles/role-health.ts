@@ -8,8 +8,8 @@ export interface RoleHealthServer {
 }
 
 /**
- * What the orchestrator asks a process of a leased role: /healthz (alive, and whether it is the
- * active one), /readyz (connected to PostgreSQL, active or standing by) and, when given, /metrics.
+ * What the orchestrator asks a process of a leased role: /healthz (alive, whether it is the
+ * active one, and its lease state: active, standby or electing), /readyz (connected to PostgreSQL, active or standing by) and, when given, /metrics.
  */
 export async function serveRoleHealth(
   config: HubConfig,
@@ -22,7 +22,8 @@ export async function serveRoleHealth(
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/healthz') return json(200, { status: 'ok', role, active: lease.isActive });
+    if (req.url === '/healthz')
+      return json(200, { status: 'ok', role, active: lease.isActive, lease: lease.state });
     if (req.url === '/readyz')
       return lease.isConnected
         ? json(200, { status: 'ready', active: lease.isActive })

@@ -107,6 +107,7 @@ async function silenceableRelay(target: URL) {
         const a = competitor('a', db.url, log);
         const b = competitor('b', db.url, log);
         leases.push(a, b);
+        expect(a.state).toBe('electing');
         a.start();
         await eventually(() => a.isActive);
         b.start();
@@ -114,6 +115,7 @@ async function silenceableRelay(target: URL) {
         await sleep(600); // three of b's tries
         // Positive control: a is the holder, and b, connected, is not.
         expect([a.isActive, b.isActive]).toEqual([true, false]);
+        expect([a.state, b.state]).toEqual(['active', 'standby']);
         expect(log).toEqual(['a active']);
 
         expect(await cutHolder('bridge')).toBe(1);
@@ -126,6 +128,7 @@ async function silenceableRelay(target: URL) {
         await eventually(() => a.isConnected);
         await sleep(600);
         expect([a.isActive, b.isActive]).toEqual([false, true]);
+        expect([a.state, b.state]).toEqual(['standby', 'active']);
       });
 
       it('a holder that stops finishes its work before letting the lock go', async () => {

@@ -10,6 +10,7 @@ export const LEASE_LOCKS = {
   bridge: 7_318_461_202,
 } as const;
 export type LeaseRole = keyof typeof LEASE_LOCKS;
+export type LeaseState = 'active' | 'standby' | 'electing';
 
 const WHAT: Record<LeaseRole, string> = {
   projector: 'applies the projections',
@@ -55,6 +56,15 @@ export class RoleLease {
   /** True while this process holds a connection to the database (active or standing by). */
   get isConnected(): boolean {
     return this.client !== undefined;
+  }
+
+  /**
+   * Where this process stands: `active`, `standby` (connected, and the lock is another's), or
+   * `electing` (not yet asked, reconnecting, or pausing after its work could not start).
+   */
+  get state(): LeaseState {
+    if (this.active) return 'active';
+    return this.standingBy && this.client !== undefined ? 'standby' : 'electing';
   }
 
   start(): void {
