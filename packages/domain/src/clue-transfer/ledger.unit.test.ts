@@ -1,7 +1,12 @@
 import { project, published, recorded } from '../testing/index.js';
 import { asOfDocument } from '../projections/timeline.js';
 import { DEFAULT_DEADLINE_RULES, type DeadlineRule } from './deadline-rules.js';
-import { clueLedgerProjection, clueLedgerView, pendingSteps } from './ledger.js';
+import {
+  clueLedgerProjection,
+  clueLedgerView,
+  clueLedgerViewUnflagged,
+  pendingSteps,
+} from './ledger.js';
 
 const at = (occurredAt: string) => ({ occurredAt, reportingUnit: '310105' });
 const emergency = (type: string, data: object, occurredAt: string) =>
@@ -196,6 +201,14 @@ describe('clue ledger › when an agency records a transfer years after it happe
     expect(clueLedgerView(doc, DEFAULT_DEADLINE_RULES, NOW, 3650).timeline[0]).not.toHaveProperty(
       'recordedLate',
     );
+  });
+
+  it('unflagged (for readers that flag the entries they show), the same view with the timeline as recorded', () => {
+    const flagged = clueLedgerView(doc, DEFAULT_DEADLINE_RULES, NOW);
+    const unflagged = clueLedgerViewUnflagged(doc, DEFAULT_DEADLINE_RULES, NOW);
+    expect(unflagged.timeline).toEqual(doc.timeline);
+    expect(unflagged.timeline[0]).not.toHaveProperty('recordedLate');
+    expect({ ...unflagged, timeline: [] }).toEqual({ ...flagged, timeline: [] });
   });
 });
 

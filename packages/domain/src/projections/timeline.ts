@@ -1,7 +1,6 @@
 import type { RecordedHubEvent } from '../catalogue.js';
 import type { Agency } from '../shared/agencies.js';
-import { daysLate } from '../shared/recording-time.js';
-import { shanghaiDay } from '../shared/time.js';
+import { shanghaiDayIndex } from '../shared/time.js';
 
 /**
  * A case file kept as the set of its events, ordered by when they happened. Every view is
@@ -26,8 +25,9 @@ export type ShownTimelineEntry = TimelineEntry & { recordedLate?: true };
 /** Flags an entry recorded more than `lateAfterDays` days after the day it happened. */
 export function flagLateEntry(entry: TimelineEntry, lateAfterDays: number): ShownTimelineEntry {
   if (!entry.recordedAt) return entry;
-  // Only the flag: every ledger page computes it for each entry of each clue it shows.
-  return daysLate(shanghaiDay(entry.occurredAt), entry.recordedAt) > lateAfterDays
+  // Only the flag, by day counts (as daysLate, without calendar dates): every ledger page
+  // computes it for each entry of each clue it shows.
+  return shanghaiDayIndex(entry.recordedAt) - shanghaiDayIndex(entry.occurredAt) > lateAfterDays
     ? { ...entry, recordedLate: true }
     : entry;
 }

@@ -1,6 +1,7 @@
 import { validatePublishedEvent } from '../ingestion/validate-published-event.js';
 import { eventJsonSchemas } from '../json-schemas.js';
 import { inspection, published, TEST_SEALER } from '../testing/index.js';
+import { flagLateEntry } from '../projections/timeline.js';
 import { clockAt, futureProblem, HAPPENED_FIELDS, recordingFlag } from './recording-time.js';
 
 /** The hub's clock: 2024-07-01 08:00 in Shanghai, five minutes' tolerance. */
@@ -87,6 +88,46 @@ describe('when events say they happened', () => {
       );
       expect(recordingFlag(20230630, '2024-06-30T15:59:00Z', 366).recordedLate).toBe(false);
       expect(recordingFlag(20230630, '2024-06-30T15:59:00Z', 365).recordedLate).toBe(true);
+    });
+  });
+
+  describe("a timeline entry's flag (day counts, not calendar dates)", () => {
+    /** Instants an hour or so either side of Shanghai midnights (16:00Z), over leap years. */
+    const instants: string[] = [];
+    for (let day = Date.parse('2019-12-25T00:00:00Z'); day < Date.parse('2025-03-05T00:00:00Z');)
+      for (const minutes of [-61, -1, 0, 1, 59]) {
+        instants.push(new Date(day + 16 * 3600_000 + minutes * 60_000).toISOString());
+        day += 37 * 3600_000;
+      }
+    // Offsets other than Z name the same instants.
+    const shifted = (instant: string) =>
+      new Date(Date.parse(instant) + 8 * 3600_000).toISOString().replace('Z', '+08:00');
+
+    it('flags exactly what the calendar rule (recordingFlag) flags, at every bound', () => {
+      let compared = 0;
+      let flagged = 0;
+      for (let i = 0; i < instants.length; i += 7)
+        for (let j = i; j < instants.length; j += 11)
+          for (const bound of [0, 1, 30]) {
+            const occurredAt = instants[i]!;
+            const recordedAt = shifted(instants[j]!);
+            const entry = {
+              eventId: 'e',
+              type: 'ClueTransferred',
+              agency: 'emergency' as const,
+              reportingUnit: '310105',
+              facts: {},
+              occurredAt,
+              recordedAt,
+            };
+            const late = flagLateEntry(entry, bound).recordedLate === true;
+            expect(late).toBe(recordingFlag(occurredAt, recordedAt, bound).recordedLate);
+            compared++;
+            if (late) flagged++;
+          }
+      // Both outcomes occur: the comparison is not of two constant answers.
+      expect(flagged).toBeGreaterThan(100);
+      expect(compared - flagged).toBeGreaterThan(100);
     });
   });
 

@@ -22,6 +22,16 @@ export function shanghaiDay(instant: string): DayNumber {
   return lastDay;
 }
 
+/**
+ * The Asia/Shanghai calendar day of an instant as a count of days since 1970-01-01: days
+ * apart are a subtraction (what lateness is judged by), with no calendar date to build.
+ */
+export function shanghaiDayIndex(instant: string): number {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${instant}`);
+  return Math.floor((ms + SHANGHAI_OFFSET_MS) / 86_400_000);
+}
+
 /** YYYY-MM-DD to YYYYMMDD. */
 export function dayNumber(date: string): DayNumber {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`not a date YYYY-MM-DD: ${date}`);

@@ -8,7 +8,7 @@ import {
   certificateTypeOf,
   formTemplateSummary,
   clueLedgerUnitsProjection,
-  clueLedgerView,
+  clueLedgerViewUnflagged,
   dayString,
   DEFAULT_RECORDING_POLICY,
   divisionName,
@@ -228,7 +228,8 @@ function asOfOf(asOf: string | undefined): string | undefined {
 function clueView(ctx: GraphqlContext, doc: unknown, asOf?: string): ClueLedgerView | undefined {
   const known = asOfDocument(doc as ClueLedgerDocument, asOf ? Date.parse(asOf) : undefined);
   if (known.timeline.length === 0) return undefined;
-  return clueLedgerView(known, ctx.deps.deadlineRules, asOf ?? ctx.now, lateAfterDays(ctx));
+  // Unflagged: TimelineEntry.recordedLate flags the entries a query asks for.
+  return clueLedgerViewUnflagged(known, ctx.deps.deadlineRules, asOf ?? ctx.now);
 }
 
 /**
