@@ -165,6 +165,12 @@ export class SqliteEventStore implements EventStore {
   private readonly idIndexLag: number;
   /** Ids of the events after ids_indexed_through, with their positions, as far as seen. */
   private readonly recent = new Map<string, number>();
+  /**
+   * Keys of ids looked up by appends since the last indexing: indexing needs them again, and
+   * a key (a hash) costs more than keeping it. A pure function's answers: an append undone
+   * leaves only keys that are still right; the whole map goes with `recent` at each indexing.
+   */
+  private readonly recentKeys = new Map<string, bigint>();
   /** Ids added to `recent` in the open write transaction, to forget when it is undone. */
   private readonly added: string[] = [];
   /** The last position whose event id is in `recent` or in event_ids; -1: to be read again. */
@@ -208,8 +214,9 @@ export class SqliteEventStore implements EventStore {
         .prepare<[bigint], number>('SELECT position FROM event_ids WHERE id_key = ?')
         .pluck(),
       byPosition: this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE position = ?'),
-      insertId: this.db.prepare<[bigint, number]>(
-        'INSERT INTO event_ids (id_key, position) VALUES (?, ?)',
+      // Claims a free slot in one statement: no change means the slot is taken (probe on).
+      claimSlot: this.db.prepare<[bigint, number]>(
+        'INSERT INTO event_ids (id_key, position) VALUES (?, ?) ON CONFLICT (id_key) DO NOTHING',
       ),
       idsAfter: this.db.prepare<[number], { position: number; event_id: string }>(
         'SELECT position, event_id FROM events WHERE position > ? ORDER BY position',
@@ -368,17 +375,20 @@ export class SqliteEventStore implements EventStore {
   private indexRecentIds(): void {
     const from = Number(this.statements.indexedThrough.get());
     const rows = this.statements.idsAfter.all(from);
-    const keyed = rows.map((row) => ({ key: this.idKey(row.event_id), position: row.position }));
+    const keyed = rows.map((row) => ({
+      key: this.recentKeys.get(row.event_id) ?? this.idKey(row.event_id),
+      position: row.position,
+    }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const { key, position } of keyed) {
       let free = key;
-      while (this.statements.slot.get(free) !== undefined) free = nextKey(free);
-      this.statements.insertId.run(free, position);
+      while (this.statements.claimSlot.run(free, position).changes === 0) free = nextKey(free);
     }
     this.statements.setIndexedThrough.run(String(this.tail.position));
     this.keyedThrough = this.tail.position;
     this.indexedInTransaction = true;
     this.recent.clear();
+    this.recentKeys.clear();
     this.seenThrough = this.tail.position;
   }
 
@@ -574,7 +584,13 @@ export class SqliteEventStore implements EventStore {
    */
   private lookUpKeys(events: readonly NewEvent[]): void {
     for (let at = 0; at < events.length; at += INSERT_ROWS) {
-      const keys = events.slice(at, at + INSERT_ROWS).map((event) => this.idKey(event.id));
+      // Bounded: appends that fail after their lookup leave keys no indexing will clear.
+      if (this.recentKeys.size > 2 * this.idIndexLag) this.recentKeys.clear();
+      const keys = events.slice(at, at + INSERT_ROWS).map((event) => {
+        const key = this.idKey(event.id);
+        this.recentKeys.set(event.id, key);
+        return key;
+      });
       if (this.anyKeyStatement(keys.length).get(keys) !== undefined) throw new PossibleRetry();
     }
   }
