@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@hub/event-store-postgres';
@@ -81,6 +82,79 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
       async reopen(options) {
         return connect(options);
       },
+    });
+
+    describe("heartbeats by the database's clock (machines' clocks disagree)", () => {
+      const aJob = (id: string) => ({ id, agency: 'construction' as const, purpose: '自查' });
+      /** Runs one statement on its own connection. */
+      const sql = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+        const client = new pg.Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          return (await client.query<R>(text, values)).rows;
+        } finally {
+          await client.end();
+        }
+      };
+      const heartbeatAge = async (id: string) =>
+        Number(
+          (
+            await sql<{ age: string }>(
+              `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint - heartbeat_at AS age
+                 FROM s${schemas}.hub_screening_jobs WHERE id = $1`,
+              [id],
+            )
+          )[0]!.age,
+        );
+
+      it("a process whose clock runs ten minutes ahead does not fail another's live job; judged by its own clock it would", async () => {
+        schemas++;
+        const owner = connect({ heartbeatMs: 3_600_000 });
+        const ahead = Date.now() + 600_000;
+        try {
+          expect(await owner.create(aJob('SCR-LIVE'))).toBe(true);
+          // Written by the database's clock, not the process's.
+          expect(Math.abs(await heartbeatAge('SCR-LIVE'))).toBeLessThan(5_000);
+          const now = jest.spyOn(Date, 'now').mockReturnValue(ahead);
+          const other = connect();
+          try {
+            expect(await other.get('SCR-LIVE')).toMatchObject({ status: 'running' });
+          } finally {
+            now.mockRestore();
+            await other.close();
+          }
+          // Positive control: the same look with that machine's clock fails the live job.
+          const skewed = connect({ now: () => ahead });
+          try {
+            expect(await skewed.get('SCR-LIVE')).toMatchObject({
+              status: 'failed',
+              error: OWNER_STOPPED,
+            });
+          } finally {
+            await skewed.close();
+          }
+        } finally {
+          await owner.close();
+        }
+      });
+
+      it('a heartbeat older than the stale age by the database clock is failed, a younger one is not', async () => {
+        schemas++;
+        const owner = connect({ heartbeatMs: 3_600_000 });
+        const other = connect({ staleMs: 2_000 });
+        try {
+          await owner.create(aJob('SCR-OLD'));
+          await owner.create(aJob('SCR-YOUNG'));
+          await sql(
+            `UPDATE s${schemas}.hub_screening_jobs SET heartbeat_at = heartbeat_at - 10000 WHERE id = 'SCR-OLD'`,
+          );
+          expect(await other.get('SCR-OLD')).toMatchObject({ status: 'failed' });
+          expect(await other.get('SCR-YOUNG')).toMatchObject({ status: 'running' });
+        } finally {
+          await owner.close();
+          await other.close();
+        }
+      });
     });
   },
 );

@@ -70,6 +70,11 @@ export interface JobStoreOptions {
   heartbeatMs?: number;
   /** A running job whose heartbeat is older than this is failed (default 30 s). */
   staleMs?: number;
+  /**
+   * The clock (ms) for times shown and, when given, for heartbeats (the tests' clock). Unset,
+   * the PostgreSQL store writes and judges heartbeats by the database's clock, which every
+   * process shares whatever its machine's clock says.
+   */
   now?: () => number;
   /** A heartbeat that could not be written (the next one tries again). */
   onError?: (error: unknown) => void;

@@ -38,7 +38,18 @@ const MIGRATION_LOCK = 72_815_051;
 const CHUNK_BYTES = 1024 * 1024;
 /** The owner of jobs moved in from an embedded hub: finished, so no process runs them. */
 const MOVED_OWNER = 'moved-from-embedded-hub';
-const ABANDONED = abandonedSql({ cutoff: '$1', node: '$2', me: '$3' });
+/**
+ * The database's clock in ms: what heartbeats are written and judged by when no clock is given.
+ * Processes on several machines share it; their own clocks may disagree by more than the 30 s
+ * a heartbeat may age, and a process whose clock ran ahead would fail live jobs of the others.
+ */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/** $1: a given clock's cutoff (null: the database's clock less $7, the stale age). */
+const ABANDONED = abandonedSql({
+  cutoff: `COALESCE($1::bigint, ${DB_NOW_MS} - $7::bigint)`,
+  node: '$2',
+  me: '$3',
+});
 
 export interface PostgresJobStoreOptions extends JobStoreOptions {
   connectionString: string;
@@ -62,6 +73,8 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
   private readonly staleMs: number;
   private readonly chunkBytes: number;
   private readonly now: () => number;
+  /** A heartbeat time from the given clock; null: the database's clock (written in SQL). */
+  private readonly beatAt: () => number | null;
   private readonly heartbeats: Heartbeats;
 
   constructor(options: PostgresJobStoreOptions) {
@@ -70,6 +83,7 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
     this.staleMs = options.staleMs ?? STALE_MS;
     this.chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
     this.now = options.now ?? Date.now;
+    this.beatAt = options.now ? options.now : () => null;
     ({ pool: this.pool, ready: this.ready } = openSchemaPool({
       connectionString: options.connectionString,
       schema: options.schema,
@@ -84,8 +98,9 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
       options.heartbeatMs ?? HEARTBEAT_MS,
       async () => {
         await this.query(
-          `UPDATE hub_screening_jobs SET heartbeat_at = $1 WHERE owner = $2 AND status = 'running'`,
-          [this.now(), this.instanceId],
+          `UPDATE hub_screening_jobs SET heartbeat_at = COALESCE($1::bigint, ${DB_NOW_MS})
+           WHERE owner = $2 AND status = 'running'`,
+          [this.beatAt(), this.instanceId],
         );
       },
       options.onError,
@@ -116,17 +131,19 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
   /** Fails the job if abandoned, with its chunks, in one transaction. */
   private async failAbandoned(id: string): Promise<void> {
     const now = this.now();
+    const given = this.beatAt();
     await this.transaction(async (client) => {
       const { rowCount } = await client.query(
         `UPDATE hub_screening_jobs SET status = 'failed', error = $4, finished_at = $5
          WHERE ${ABANDONED} AND id = $6`,
         [
-          now - this.staleMs,
+          given === null ? null : given - this.staleMs,
           this.node,
           this.instanceId,
           OWNER_STOPPED,
           new Date(now).toISOString(),
           id,
+          this.staleMs,
         ],
       );
       if (rowCount) await client.query('DELETE FROM hub_screening_results WHERE job_id = $1', [id]);
@@ -145,7 +162,8 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
     const now = this.now();
     const { rowCount } = await this.query(
       `INSERT INTO hub_screening_jobs (id, agency, purpose, case_id, status, summary, started_at,
-         owner, owner_node, heartbeat_at) VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9)
+         owner, owner_node, heartbeat_at)
+       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, COALESCE($9::bigint, ${DB_NOW_MS}))
        ON CONFLICT (id) DO NOTHING`,
       [
         job.id,
@@ -156,7 +174,7 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
         new Date(now).toISOString(),
         this.instanceId,
         this.node,
-        now,
+        this.beatAt(),
       ],
     );
     if (rowCount !== 1) return false;
@@ -166,9 +184,9 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
 
   async progress(id: string, summary: ScreeningSummary): Promise<void> {
     const { rowCount } = await this.query(
-      `UPDATE hub_screening_jobs SET summary = $1, heartbeat_at = $2
+      `UPDATE hub_screening_jobs SET summary = $1, heartbeat_at = COALESCE($2::bigint, ${DB_NOW_MS})
        WHERE id = $3 AND owner = $4 AND status = 'running'`,
-      [JSON.stringify(summary), this.now(), id, this.instanceId],
+      [JSON.stringify(summary), this.beatAt(), id, this.instanceId],
     );
     if (rowCount !== 1) throw new ScreeningJobLostError(id);
   }
