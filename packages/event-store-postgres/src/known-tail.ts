@@ -11,13 +11,18 @@ export class KnownTail {
   /**
    * The last reading of the server's clock, with this process's monotonic clock when its answer
    * arrived: the reading was taken before that, so reading + time elapsed since is a lower
-   * bound of the server's clock, off only by how much the two clocks drifted apart since the
-   * last commit. (Keeping the largest offset ever seen instead, drift added up: a server clock
-   * running slower than this one, as NTP slewing makes it, let the estimate run ahead until
-   * every commit was refused and decided again under the lock.)
+   * bound of the server's clock, give or take how far the two clocks drifted apart since that
+   * reading (after a long idle spell the estimate may run ahead: the server refuses it, and the
+   * next reading sets it right). Keeping the largest offset ever seen instead, drift added up:
+   * a server clock running slower than this one, as NTP slewing makes it, let the estimate run
+   * ahead until every commit was refused and decided again under the lock.
    */
   private reading: { serverMs: number; receivedAtMs: number } | undefined;
-  /** The last estimate handed out: estimates never go back (the server's clock does not). */
+  /**
+   * The last estimate handed out since the last reading: estimates never go back between
+   * readings. A reading replaces them (an accepted estimate is never later than the reading
+   * its commit returns; one the server refused must not outlive it).
+   */
   private lastEstimateMs = -Infinity;
 
   constructor(
@@ -63,6 +68,7 @@ export class KnownTail {
       this.revisions.delete(stream);
     }
     this.reading = { serverMs: serverNow.getTime(), receivedAtMs };
+    this.lastEstimateMs = serverNow.getTime();
   }
 
   /** The known revisions of `streams` (a copy: deciding a group changes it). */

@@ -55,7 +55,7 @@ function largestOffsetOn(clock: { now: number }) {
 describe("KnownTail's estimate of the server's clock", () => {
   const drifting = { ppm: 500, commits: 20_000, roundTripMs: 0.6, gapMs: 0.4 };
 
-  it('given a server clock slower than ours, when appends follow each other for 20 s, then the estimate never runs ahead of it', () => {
+  it('given a server clock slower than ours, when appends follow each other for 20 s, then the estimate never runs ahead of it (drift cannot add up)', () => {
     // One clock object: the estimator reads the simulation's time.
     const clock = { now: 0 };
     const { estimateAhead } = simulate(knownTailOn(clock), drifting, clock);
@@ -88,6 +88,23 @@ describe("KnownTail's estimate of the server's clock", () => {
       clock.now += 1;
     }
     expect(estimates).toEqual([...estimates].sort((a, b) => a - b));
+  });
+
+  it('given an idle spell on drifting clocks, the estimate runs ahead; the next reading sets it right, whatever was handed out before', () => {
+    const clock = { now: 0 };
+    const known = new KnownTail(10, () => clock.now);
+    // The server's clock runs 500 ppm slower than ours.
+    const server = () => 1_700_000_000_000 + clock.now * (1 - 500 / 1e6);
+    known.learn(tail, [], new Date(server()), clock.now);
+    clock.now += 600_000; // ten minutes without an append
+    const ahead = known.serverNow()!.getTime() - server();
+    // Positive control: the estimate after the idle spell is ahead (the server would refuse it).
+    expect(ahead).toBeGreaterThan(250);
+    // Another process moved the tail: the group is decided again under the lock, which reads
+    // the server's clock; that reading, not the larger estimate handed out, is what counts.
+    clock.now += 1;
+    known.learn(tail, [], new Date(server()), clock.now);
+    expect(known.serverNow()!.getTime()).toBeLessThanOrEqual(server());
   });
 
   it('after the server refused it, there is no estimate until the next reading', () => {

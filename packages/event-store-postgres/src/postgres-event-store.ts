@@ -48,6 +48,20 @@ export interface PostgresEventStoreOptions {
   maxGroupEvents?: number;
 }
 
+/** How a store's append groups went (see `PostgresEventStore.groupStats`). */
+export interface GroupStats {
+  /** Sent in one statement, decided on what the process knew. */
+  oneStatement: number;
+  /** Read under the tail lock first (two round trips). */
+  locked: number;
+  /** One-statement guesses refused: another process had moved the tail, */
+  tailMoved: number;
+  /** the estimate of the server's clock was off, */
+  clockOff: number;
+  /** or a stream revision or event id was not what the process knew. */
+  unique: number;
+}
+
 interface PendingAppend {
   requests: readonly AppendRequest[];
   events: number;
@@ -149,7 +163,13 @@ export class PostgresEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
   private readonly subscriptions = new Set<Subscription>();
   private readonly known = new KnownTail();
-  private readonly groups = { oneStatement: 0, locked: 0, tailMoved: 0, clockOff: 0, unique: 0 };
+  private readonly groups: GroupStats = {
+    oneStatement: 0,
+    locked: 0,
+    tailMoved: 0,
+    clockOff: 0,
+    unique: 0,
+  };
   private flushing: Promise<void> | undefined;
   private listener: pg.Client | undefined;
   private listenerStarting: Promise<void> | undefined;
@@ -310,7 +330,7 @@ export class PostgresEventStore implements EventStore {
    * clock estimate was off, a stream revision or event id it did not know). For benchmarks and
    * diagnosis: a store where most groups are decided again is slow for a reason worth finding.
    */
-  get groupStats(): Readonly<typeof this.groups> {
+  get groupStats(): Readonly<GroupStats> {
     return { ...this.groups };
   }
 

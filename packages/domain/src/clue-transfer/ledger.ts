@@ -123,6 +123,7 @@ interface PreparedRule {
   versions: readonly DeadlineRule[];
 }
 
+/** By rule array: a rule set is never changed once in use (loadRules builds it before). */
 const prepared = new WeakMap<readonly DeadlineRule[], readonly PreparedRule[]>();
 
 function prepare(rules: readonly DeadlineRule[]): readonly PreparedRule[] {

@@ -185,7 +185,9 @@ export class RoleLease {
       if (this.client === client) void this.dropClient();
     });
     client.on('end', () => {
-      if (this.client === client) this.client = undefined;
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.standingBy = false;
     });
     await client.connect();
     this.client = client;
@@ -195,6 +197,8 @@ export class RoleLease {
   private async dropClient(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    // A new connection has not asked yet: electing, not standing by, until it has.
+    this.standingBy = false;
     await client?.end().catch(() => undefined);
   }
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@hub/event-store-postgres';
-import { OWNER_STOPPED } from './job-store.js';
+import { EMPTY_SUMMARY, OWNER_STOPPED } from './job-store.js';
 import { jobStoreContract } from './job-store.contract.js';
 import { PostgresScreeningJobStore } from './postgres-job-store.js';
 import { SqliteScreeningJobStore } from './sqlite-job-store.js';
@@ -107,24 +107,30 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
           )[0]!.age,
         );
 
-      it("a process whose clock runs ten minutes ahead does not fail another's live job; judged by its own clock it would", async () => {
+      it("machines' clocks ten minutes apart: the owner's heartbeats carry the database's time, and a process ahead does not fail the live job; judged by its own clock it would", async () => {
         schemas++;
+        const real = Date.now();
+        // The owner's machine runs ten minutes behind (its clock is what Date.now answers there).
+        const behind = jest.spyOn(Date, 'now').mockReturnValue(real - 600_000);
         const owner = connect({ heartbeatMs: 3_600_000 });
-        const ahead = Date.now() + 600_000;
         try {
           expect(await owner.create(aJob('SCR-LIVE'))).toBe(true);
-          // Written by the database's clock, not the process's.
+          // Written by the database's clock, not the owner's (which would be ten minutes old).
           expect(Math.abs(await heartbeatAge('SCR-LIVE'))).toBeLessThan(5_000);
-          const now = jest.spyOn(Date, 'now').mockReturnValue(ahead);
+          await owner.progress('SCR-LIVE', { ...EMPTY_SUMMARY, rows: 10 });
+          expect(Math.abs(await heartbeatAge('SCR-LIVE'))).toBeLessThan(5_000);
+          behind.mockRestore();
+          // Another process, on a machine ten minutes ahead, looks at the job.
+          const ahead = jest.spyOn(Date, 'now').mockReturnValue(real + 600_000);
           const other = connect();
           try {
             expect(await other.get('SCR-LIVE')).toMatchObject({ status: 'running' });
           } finally {
-            now.mockRestore();
+            ahead.mockRestore();
             await other.close();
           }
-          // Positive control: the same look with that machine's clock fails the live job.
-          const skewed = connect({ now: () => ahead });
+          // Positive control: the same look judged by that machine's clock fails the live job.
+          const skewed = connect({ now: () => real + 600_000 });
           try {
             expect(await skewed.get('SCR-LIVE')).toMatchObject({
               status: 'failed',
@@ -134,6 +140,7 @@ const adminUrl = process.env.TEST_POSTGRES_URL;
             await skewed.close();
           }
         } finally {
+          behind.mockRestore();
           await owner.close();
         }
       });
