@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { openSchemaPool } from '@hub/postgres-schema';
+import { inTransaction, openSchemaPool } from '@hub/postgres-schema';
 import type { SealAlg } from '@hub/crypto';
 import {
   WrappedSubjectKeyStore,
@@ -125,9 +125,7 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     });
     try {
       await ready;
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      return await inTransaction(pool, async (client) => {
         if (moved.matchKeyId) {
           await client.query(
             "INSERT INTO hub_vault_settings VALUES ('match_key_id', $1) ON CONFLICT DO NOTHING",
@@ -180,14 +178,8 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
             [column('key_id')],
           );
         }
-        await client.query('COMMIT');
         return { moved: inserted, alreadyHere: moved.keys.length - inserted };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     } finally {
       await pool.end();
     }
@@ -204,9 +196,7 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
     knownSeq: number | undefined,
   ): Promise<PersistedKeys> {
     if (pending.length === 0 && unknown.length === 0) return this.destroyedSince(knownSeq);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       // A destruction waits for this commit, and this commit for a destruction under way.
       const { rows: meta } = await client.query<{ value: string }>(
         "SELECT value FROM hub_vault_meta WHERE name = 'destroy_seq' FOR SHARE",
@@ -255,14 +245,8 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
         const live = new Set(rows.map((r) => r.key_id));
         gone = unknown.filter((id) => !live.has(id));
       }
-      await client.query('COMMIT');
       return { seq, destroyedSince, adopted, gone };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -296,9 +280,7 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
   }
 
   protected async destroyStored(subject: string, reason: string): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ value: string }>(
         "UPDATE hub_vault_meta SET value = value + 1 WHERE name = 'destroy_seq' RETURNING value",
       );
@@ -307,14 +289,8 @@ export class PostgresSubjectKeyStore extends WrappedSubjectKeyStore {
            WHERE subject = $4 AND destroyed_at IS NULL`,
         [this.now().toISOString(), reason, rows[0]!.value, subject],
       );
-      await client.query('COMMIT');
       return rowCount ?? 0;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   protected async staleKeys(

@@ -7,3 +7,4 @@ export {
   type Migrations,
   type SchemaPoolOptions,
 } from './schema.js';
+export { inTransaction } from './transaction.js';

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inTransaction } from './transaction.js';
 
 /** A schema name that cannot be used (it is spliced into SQL, so only a plain identifier). */
 export class SchemaNameError extends Error {
@@ -45,9 +46,7 @@ export async function migrate(
   migrations: Migrations,
 ): Promise<void> {
   const table = schemaName(migrations.versionTable);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [migrations.lock]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.${table} (version INTEGER NOT NULL)`);
@@ -65,13 +64,7 @@ export async function migrate(
       await client.query(`INSERT INTO ${schema}.${table} VALUES ($1)`, [known]);
     else if (applied < known)
       await client.query(`UPDATE ${schema}.${table} SET version = $1`, [known]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface SchemaPoolOptions {

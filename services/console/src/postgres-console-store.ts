@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { openSchemaPool } from '@hub/postgres-schema';
+import { inTransaction, openSchemaPool } from '@hub/postgres-schema';
 import {
   LINK_TTL_MS,
   secret,
@@ -113,22 +113,14 @@ export class PostgresConsoleStore implements ConsoleStore {
 
   async resetSignIn(userId: string) {
     await this.ready;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query(
         'UPDATE hub_console_accounts SET password_hash = NULL WHERE user_id = $1',
         [userId],
       );
       await client.query('DELETE FROM hub_console_links WHERE user_id = $1', [userId]);
       await client.query('DELETE FROM hub_console_sessions WHERE user_id = $1', [userId]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async createSession(userId: string) {

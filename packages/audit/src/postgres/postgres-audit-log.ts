@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { openSchemaPool } from '@hub/postgres-schema';
+import { inTransaction, openSchemaPool } from '@hub/postgres-schema';
 import type { HashAlg } from '@hub/crypto';
 import { chainBodies, recordOf } from '../chain.js';
 import {
@@ -79,24 +79,9 @@ export class PostgresAuditLog implements AuditLog {
     }));
   }
 
-  private async transaction<T>(
-    work: (client: pg.PoolClient) => Promise<T>,
-    waitReady = true,
-  ): Promise<T> {
-    if (waitReady) await this.ready;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      // The original error is what matters; a failed rollback ends with the connection.
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.ready;
+    return inTransaction(this.pool, work);
   }
 
   async append(

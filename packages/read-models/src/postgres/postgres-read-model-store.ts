@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { openSchemaPool } from '@hub/postgres-schema';
+import { inTransaction, openSchemaPool } from '@hub/postgres-schema';
 import type { CellQuery } from '@hub/domain';
 import {
   CheckpointConflictError,
@@ -178,19 +178,13 @@ export class PostgresReadModelStore implements ReadModelStore {
   /** Runs `work` in one transaction on one connection; rolls back on any error. */
   private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     await this.ready;
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
+      await inTransaction(this.pool, work);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       // SQLSTATE 53100: disk_full.
       if ((error as { code?: unknown }).code === '53100')
         throw new ReadModelStoreFullError({ cause: error });
       throw error;
-    } finally {
-      client.release();
     }
   }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { inTransaction } from '@hub/postgres-schema';
 import { MoveRefusedError } from './errors.js';
 
 /**
@@ -218,18 +219,13 @@ async function chainedStart(
 /** Copies every state table in one transaction: all of the hub state moves, or none of it. */
 export async function moveState(connectionString: string, dataDir: string): Promise<TableMoved[]> {
   const pool = new pg.Pool({ connectionString, max: 1 });
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const moved: TableMoved[] = [];
-    for (const table of STATE_TABLES) moved.push(await moveTable(client, dataDir, table));
-    await client.query('COMMIT');
-    return moved;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return await inTransaction(pool, async (client) => {
+      const moved: TableMoved[] = [];
+      for (const table of STATE_TABLES) moved.push(await moveTable(client, dataDir, table));
+      return moved;
+    });
   } finally {
-    client.release();
     await pool.end();
   }
 }

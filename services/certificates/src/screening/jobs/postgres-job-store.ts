@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
-import { openSchemaPool } from '@hub/postgres-schema';
+import { inTransaction, openSchemaPool } from '@hub/postgres-schema';
 import type { ScreenedLines, ScreeningSummary } from '../screen-roster.js';
 import {
   abandonedSql,
@@ -114,18 +114,7 @@ export class PostgresScreeningJobStore implements ScreeningJobStore {
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, work);
   }
 
   /** Fails the job if abandoned, with its chunks, in one transaction. */
