@@ -200,7 +200,10 @@ async function runOnce(
     );
     return { written: (WRITERS * APPENDS_PER_WRITER) / seconds(started) };
   } finally {
-    if (system.diagnostics) process.stdout.write(`# ${workload}: ${system.diagnostics()}\n`);
+    if (system.diagnostics)
+      process.stdout.write(
+        `# ${workload === 'streams' ? 'single_appends' : workload}: ${system.diagnostics()}\n`,
+      );
     await system.close();
     await db.drop();
   }
