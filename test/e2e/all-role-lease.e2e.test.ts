@@ -83,10 +83,10 @@ const transfer = (clueId: string) =>
       const hubEnv = { ...env, HUB_DATA_DIR: hubDir, LOG_LEVEL: 'info' };
       const hub = await startHubProcess(hubEnv);
       processes.push(hub);
-      let log = '';
-      hub.child.stdout.on('data', (c: Buffer) => (log += c.toString()));
+      // From the first line: the lease may say where it stands while the hub starts.
       const leaseLines = () =>
-        log
+        hub
+          .output()
           .split('\n')
           .filter((l) => l.includes('"leaseRole":"projector"') && l.includes('"lease"'))
           .map((l) => (JSON.parse(l) as { lease: string }).lease);

@@ -37,6 +37,12 @@ export interface HubProcess {
   child: ChildProcessWithoutNullStreams;
   url: string;
   firstLines: string[];
+  /**
+   * Everything the process printed (stdout and stderr) so far, from its first line: a listener
+   * a test adds after the start misses lines printed while it started (a lease's first word,
+   * or a secret a negative check must not find).
+   */
+  output(): string;
 }
 
 /** Starts `hub bridge` (the Kafka bridge alone) and waits until it says it runs. */
@@ -84,6 +90,9 @@ function spawnUntil(
   const child = spawn(process.execPath, [HUB_MAIN, ...args], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
   });
+  let all = '';
+  child.stdout.on('data', (chunk: Buffer) => (all += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (all += chunk.toString()));
   return new Promise((resolvePromise, reject) => {
     let out = '';
     // Generous: four agents share two cores here, and a start has been seen to take 20 s.
@@ -93,7 +102,12 @@ function spawnUntil(
       const match = ready.exec(out);
       if (match && out.split('\n').length >= lines) {
         clearTimeout(timer);
-        resolvePromise({ child, url: match[1]!, firstLines: out.split('\n').slice(0, 4) });
+        resolvePromise({
+          child,
+          url: match[1]!,
+          firstLines: out.split('\n').slice(0, 4),
+          output: () => all,
+        });
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
