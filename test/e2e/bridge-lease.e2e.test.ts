@@ -13,6 +13,7 @@ import {
   serverKeys,
   startHubProcess,
   startLeasedBridgeProcess,
+  stopHubProcess,
   tempDataDir,
   type HubProcess,
 } from '../support/hub-process';
@@ -198,14 +199,7 @@ describe('counting inbox messages by event id (the check the takeover test relie
       // stands whatever became of the first one.
       // SIGTERM: a bridge that stops leaves its consumer group at once, so the new one is not
       // kept waiting for a dead member's session to time out.
-      for (const b of bridges.splice(0)) {
-        if (b.child.exitCode !== null || b.child.signalCode !== null) continue;
-        const exited = new Promise((r) => b.child.once('exit', r));
-        b.child.kill('SIGTERM');
-        const timer = setTimeout(() => b.child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      for (const b of bridges.splice(0)) await stopHubProcess(b);
       const bridge = await startLeasedBridgeProcess(envOf());
       bridges.push(bridge);
       await eventually(async () => (await health(bridge))?.active === true, 30_000);

@@ -1,6 +1,12 @@
 import { rmSync } from 'node:fs';
 import { inspection } from '@hub/domain/testing';
-import { hubCli, startHubProcess, tempDataDir, type HubProcess } from '../support/hub-process';
+import {
+  hubCli,
+  startHubProcess,
+  stopHubProcess,
+  tempDataDir,
+  type HubProcess,
+} from '../support/hub-process';
 
 // Each case starts processes of its own: on a loaded machine 5 s is not enough.
 jest.setTimeout(30_000);
@@ -11,8 +17,9 @@ describe('hub command line', () => {
   beforeEach(() => {
     dataDir = tempDataDir();
   });
-  afterEach(() => {
-    hub?.child.kill('SIGTERM');
+  afterEach(async () => {
+    // Gone before its directory goes: a hub stopping on SIGTERM still writes there.
+    if (hub) await stopHubProcess(hub);
     hub = undefined;
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -45,6 +45,24 @@ export interface HubProcess {
   output(): string;
 }
 
+/**
+ * Stops a hub process and waits until it has exited (SIGKILL after `graceMs`): a stopping hub
+ * still writes its data directory (checkpoints, the lock), so removing the directory before it
+ * has exited races with it (ENOTEMPTY).
+ */
+export async function stopHubProcess(
+  p: HubProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 15_000,
+): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill(signal);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Starts `hub bridge` (the Kafka bridge alone) and waits until it says it runs. */
 export function startBridgeProcess(env: Record<string, string>): Promise<HubProcess> {
   return spawnUntil(['bridge'], env, /kafka bridge running against (\S+)/, 2);

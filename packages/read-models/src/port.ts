@@ -70,6 +70,11 @@ export interface ReadModelStore {
     collection: string,
     page: { after?: string; limit: number },
   ): Promise<Array<{ key: string; value: unknown }>>;
+  /**
+   * The keys alone of the same page: for indexes whose documents say nothing beyond their key
+   * (a ledger page reads its unit index this way, without fetching or parsing the values).
+   */
+  pageKeys(collection: string, page: { after?: string; limit: number }): Promise<string[]>;
   /** Results of a statistics query: group unit (or '' for a total) → exact value. */
   aggregate(query: CellQuery): Promise<Map<string, bigint>>;
   /** The events behind a statistics query, in store order. */

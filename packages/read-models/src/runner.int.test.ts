@@ -67,6 +67,7 @@ class CrashingStore implements ReadModelStore {
   getDocuments = (c: string, k: readonly string[]) => this.inner.getDocuments(c, k);
   listDocuments = (c: string) => this.inner.listDocuments(c);
   pageDocuments: ReadModelStore['pageDocuments'] = (c, p) => this.inner.pageDocuments(c, p);
+  pageKeys: ReadModelStore['pageKeys'] = (c, p) => this.inner.pageKeys(c, p);
   aggregate: ReadModelStore['aggregate'] = (q) => this.inner.aggregate(q);
   trace: ReadModelStore['trace'] = (q, l) => this.inner.trace(q, l);
   close = () => this.inner.close();

@@ -138,6 +138,41 @@ export function readModelStoreContract(
     expect(await store.pageDocuments('clue-ledger', { after: 'e', limit: 2 })).toEqual([]);
   });
 
+  it('pages keys alone in the same order as the documents, and only of the collection asked', async () => {
+    // Byte order: upper case before lower, Chinese after both, a prefix before its extensions.
+    const keys = ['310105:甲', '310105:a', '310105:B', '310105', '310105:b', '31010:z'];
+    await store.commit([
+      batch({ projection: 'clue-ledger', documents: keys.map((key) => ({ key, value: {} })) }),
+      batch({
+        projection: 'case-tracking',
+        documents: [{ key: '310105:a0', value: {} }],
+      }),
+    ]);
+    const walk = async (page: (after: string | undefined) => Promise<string[]>) => {
+      const seen: string[] = [];
+      for (let after: string | undefined; ;) {
+        const next = await page(after);
+        if (next.length === 0) return seen;
+        seen.push(...next);
+        after = next[next.length - 1];
+      }
+    };
+    const byKeys = await walk((after) =>
+      store.pageKeys('clue-ledger', { ...(after === undefined ? {} : { after }), limit: 2 }),
+    );
+    const byDocuments = await walk(async (after) =>
+      (
+        await store.pageDocuments('clue-ledger', {
+          ...(after === undefined ? {} : { after }),
+          limit: 2,
+        })
+      ).map((d) => d.key),
+    );
+    expect(byKeys).toEqual(byDocuments);
+    expect(byKeys).toEqual(['310105', '310105:B', '310105:a', '310105:b', '310105:甲', '31010:z']);
+    expect(await store.pageKeys('clue-ledger', { after: '310105:', limit: 10 })).toHaveLength(5);
+  });
+
   it('refuses a batch computed from a stale checkpoint and writes nothing of the whole commit', async () => {
     await store.commit([batch({ projection: 'case-tracking', position: 5n })]);
     const attempt = store.commit([

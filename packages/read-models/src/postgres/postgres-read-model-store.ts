@@ -280,6 +280,14 @@ export class PostgresReadModelStore implements ReadModelStore {
     return rows;
   }
 
+  async pageKeys(collection: string, page: { after?: string; limit: number }): Promise<string[]> {
+    const { rows } = await this.query<{ key: string }>(
+      'SELECT key FROM rm_documents WHERE collection = $1 AND key COLLATE "C" > $2 ORDER BY key COLLATE "C" LIMIT $3',
+      [collection, page.after ?? '', page.limit],
+    );
+    return rows.map((r) => r.key);
+  }
+
   async aggregate(query: CellQuery): Promise<Map<string, bigint>> {
     const fromAggregates = aggregatesSql(query);
     if (fromAggregates === undefined) return this.aggregateFromFacts(query);

@@ -60,6 +60,8 @@ export class SqliteReadModelStore implements ReadModelStore {
     [string, string, number],
     { key: string; value: string }
   >;
+  /** Answered from the (collection, key) index alone: no row of the table is read. */
+  private readonly getPageKeys: Database.Statement<[string, string, number], string>;
 
   constructor(filename: string, options: SqliteReadModelOptions = {}) {
     this.db = openReadModelFile(filename);
@@ -86,6 +88,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.getPage = this.db.prepare(
       'SELECT key, value FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
     );
+    this.getPageKeys = this.db
+      .prepare<[string, string, number], string>(
+        'SELECT key FROM rm_documents WHERE collection = ? AND key > ? ORDER BY key LIMIT ?',
+      )
+      .pluck();
   }
 
   async checkpoints(): Promise<ProjectionCheckpoint[]> {
@@ -145,6 +152,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.getPage
       .all(collection, page.after ?? '', page.limit)
       .map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
+  }
+
+  async pageKeys(collection: string, page: { after?: string; limit: number }): Promise<string[]> {
+    return this.getPageKeys.all(collection, page.after ?? '', page.limit);
   }
 
   async aggregate(query: CellQuery): Promise<Map<string, bigint>> {

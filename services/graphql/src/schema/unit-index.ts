@@ -21,13 +21,14 @@ async function* keysUnder(
   const prefix = clueUnitPrefix(unit);
   let cursor = prefix + (after ?? '');
   for (let limit = firstChunk; ; limit = CHUNK) {
-    const page = await readModels.pageDocuments(index, { after: cursor, limit });
-    for (const { key } of page) {
+    // Keys only: an index document says nothing its key does not.
+    const page = await readModels.pageKeys(index, { after: cursor, limit });
+    for (const key of page) {
       if (!key.startsWith(prefix)) return;
       yield key.slice(prefix.length);
     }
     if (page.length < limit) return;
-    cursor = page[page.length - 1]!.key;
+    cursor = page[page.length - 1]!;
   }
 }
 

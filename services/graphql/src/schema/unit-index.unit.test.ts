@@ -7,12 +7,9 @@ function indexOf(entries: ReadonlyArray<[unit: string, clueId: string]>) {
   const keys = entries.map(([unit, clue]) => clueUnitKey(unit, clue)).sort(byBytes);
   const reads: number[] = [];
   const store = {
-    pageDocuments: async (_collection: string, page: { after?: string; limit: number }) => {
+    pageKeys: async (_collection: string, page: { after?: string; limit: number }) => {
       reads.push(page.limit);
-      return keys
-        .filter((k) => byBytes(k, page.after ?? '') > 0)
-        .slice(0, page.limit)
-        .map((key) => ({ key, value: {} }));
+      return keys.filter((k) => byBytes(k, page.after ?? '') > 0).slice(0, page.limit);
     },
   } as unknown as ReadModelStore;
   return { store, reads };
