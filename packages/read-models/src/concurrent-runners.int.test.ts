@@ -150,6 +150,7 @@ describe('on storage without room for a large page', () => {
     getDocuments = (c: string, k: readonly string[]) => this.inner.getDocuments(c, k);
     listDocuments = (c: string) => this.inner.listDocuments(c);
     pageDocuments: SqliteReadModelStore['pageDocuments'] = (c, p) => this.inner.pageDocuments(c, p);
+    pageKeys: SqliteReadModelStore['pageKeys'] = (c, p) => this.inner.pageKeys(c, p);
     aggregate: SqliteReadModelStore['aggregate'] = (q) => this.inner.aggregate(q);
     trace: SqliteReadModelStore['trace'] = (q, l) => this.inner.trace(q, l);
     close = () => this.inner.close();

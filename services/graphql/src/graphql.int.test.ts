@@ -626,6 +626,7 @@ describe('GraphQL errors in production (issue 14.10)', () => {
       code: 'SQLITE_IOERR',
     });
     failing.pageDocuments = () => Promise.reject(disk);
+    failing.pageKeys = () => Promise.reject(disk);
     failing.aggregate = () => Promise.reject(disk);
     const broken = await serve({
       ...deps,
