@@ -9,7 +9,8 @@ export interface RoleHealthServer {
 
 /**
  * What the orchestrator asks a process of a leased role: /healthz (alive, whether it is the
- * active one, and its lease state: active, standby or electing), /readyz (connected to PostgreSQL, active or standing by) and, when given, /metrics.
+ * active one, and its lease state: active, standby or electing), /readyz (connected to
+ * PostgreSQL, active or standing by) and, when given, /metrics.
  */
 export async function serveRoleHealth(
   config: HubConfig,
