@@ -250,3 +250,89 @@ describe('the latest event ids, before they join event_ids', () => {
     }
   });
 });
+
+describe('the filter of the keys in event_ids', () => {
+  it('spares new ids the probe of event_ids, and sends a retry of an indexed id to it', async () => {
+    const store = new SqliteEventStore({ filename, idIndexLag: 10 });
+    try {
+      const first = anEvent();
+      await store.append('a', [first]);
+      for (let i = 0; i < 30; i++) await store.append(`s-${i}`, [anEvent()]);
+      expect(keys().length).toBeGreaterThanOrEqual(20);
+      const before = store.eventIdLookups();
+      expect(before).toMatchObject({ filterWhole: true });
+      // New ids after the first indexing: the filter ruled (nearly) all of them out.
+      expect(before.skipped).toBeGreaterThanOrEqual(15);
+      expect(before.probed).toBeLessThanOrEqual(2);
+      // `first` is only in event_ids now: the filter says "perhaps", the index finds it.
+      expect((await store.append('a', [first])).duplicate).toBe(true);
+      await expect(store.append('a', [{ ...first, data: { changed: true } }])).rejects.toThrow(
+        IdempotencyConflictError,
+      );
+      expect(store.eventIdLookups().probed).toBe(before.probed + 2);
+      expect(await store.readAll()).toHaveLength(31);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes in the ids another process moved into event_ids', async () => {
+    const a = new SqliteEventStore({ filename, idIndexLag: 5 });
+    const b = new SqliteEventStore({ filename, idIndexLag: 5 });
+    try {
+      await a.append('a', [anEvent()]);
+      const fromB = Array.from({ length: 5 }, () => anEvent());
+      // b moves the first five ids (a's among them) into event_ids.
+      for (const event of fromB) await b.append('b', [event]);
+      expect(keys()).toHaveLength(5);
+      // a moves the sixth; the five b moved must be in its filter too, though a never did.
+      await a.append('a', [anEvent()]);
+      expect(keys()).toHaveLength(6);
+      const before = a.eventIdLookups();
+      expect((await a.append('b', [fromB[1]!])).duplicate).toBe(true);
+      await expect(a.append('c', [fromB[2]!])).rejects.toThrow(IdempotencyConflictError);
+      // Positive control: both were found in event_ids, through the filter.
+      expect(a.eventIdLookups()).toMatchObject({ filterWhole: true, probed: before.probed + 2 });
+      expect(await a.readAll()).toHaveLength(7);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('is read a page at a time on a large store; appends meanwhile still find retries', async () => {
+    let store = new SqliteEventStore({ filename });
+    const batches = Array.from({ length: 450 }, () => Array.from({ length: 100 }, () => anEvent()));
+    for (const [i, batch] of batches.entries()) await store.append(`s-${i}`, batch);
+    await store.close();
+    // 40,000 ids in event_ids (two indexings), more than one page of the filter.
+    expect(keys()).toHaveLength(40_000);
+
+    // A smaller lag: the first append also moves the last 5,000 ids in, while the filter loads.
+    store = new SqliteEventStore({ filename, idIndexLag: 100 });
+    try {
+      expect((await store.append('s-0', batches[0]!)).duplicate).toBe(true);
+      expect(keys()).toHaveLength(45_000);
+      expect(store.eventIdLookups().filterWhole).toBe(false);
+      for (let i = 0; i < 100 && !store.eventIdLookups().filterWhole; i++)
+        await new Promise((resolve) => setImmediate(resolve));
+      expect(store.eventIdLookups().filterWhole).toBe(true);
+      // The ids moved in meanwhile join the filter at the next write: a new id skips the probe.
+      const whole = store.eventIdLookups();
+      await store.append('new', [anEvent()]);
+      expect(store.eventIdLookups()).toMatchObject({
+        skipped: whole.skipped + 1,
+        probed: whole.probed,
+      });
+      // Retries of ids read in by a later page, and moved in while it loaded, are still found.
+      for (const i of [300, 449]) {
+        const { probed } = store.eventIdLookups();
+        expect((await store.append(`s-${i}`, batches[i]!)).duplicate).toBe(true);
+        expect(store.eventIdLookups().probed).toBeGreaterThan(probed);
+      }
+      expect(await store.headPosition()).toBe(45_001n);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -25,6 +25,7 @@ import {
   type Subscription,
   type SubscriptionOptions,
 } from '@hub/event-store';
+import { EventIdKeyFilter } from './event-id-filter.js';
 import { startPollingSubscription } from './polling-subscription.js';
 
 export interface SqliteEventStoreOptions {
@@ -117,6 +118,8 @@ CREATE TABLE IF NOT EXISTS store_meta (
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 const DEFAULT_ID_INDEX_LAG = 20_000;
+/** Keys of event_ids read into the filter at a time: one page at the first write, the rest between appends. */
+const FILTER_PAGE = 20_000;
 /** Rows per INSERT statement: 100 × 9 parameters, well under SQLite's limit of 32,766. */
 const INSERT_ROWS = 100;
 const INSERT_COLUMNS = 9;
@@ -182,6 +185,15 @@ export class SqliteEventStore implements EventStore {
    */
   private keyedThrough = 0;
   private indexedInTransaction = false;
+  /**
+   * The keys of event_ids, so that new ids (nearly all) need no probe of it; made at the first
+   * write. Every id up to `filteredThrough` has its key in it; -1 while it loads.
+   */
+  private filter: EventIdKeyFilter | undefined;
+  private filteredThrough = -1;
+  /** Where loading the filter goes on: after the last key read; it will cover `through`. */
+  private filterLoad: { after: bigint | undefined; through: number } | undefined;
+  private readonly idLookups = { skipped: 0, probed: 0 };
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
 
@@ -221,6 +233,22 @@ export class SqliteEventStore implements EventStore {
       idsAfter: this.db.prepare<[number], { position: number; event_id: string }>(
         'SELECT position, event_id FROM events WHERE position > ? ORDER BY position',
       ),
+      idsBetween: this.db
+        .prepare<[number, number], string>(
+          'SELECT event_id FROM events WHERE position > ? AND position <= ? ORDER BY position',
+        )
+        .pluck(),
+      // Keys beyond 2^53 must come back exact: they are hashed into the filter.
+      firstKeys: this.db
+        .prepare<[], bigint>(`SELECT id_key FROM event_ids ORDER BY id_key LIMIT ${FILTER_PAGE}`)
+        .pluck()
+        .safeIntegers(true),
+      keysAfter: this.db
+        .prepare<[bigint], bigint>(
+          `SELECT id_key FROM event_ids WHERE id_key > ? ORDER BY id_key LIMIT ${FILTER_PAGE}`,
+        )
+        .pluck()
+        .safeIntegers(true),
       indexedThrough: this.db
         .prepare<[], string>("SELECT value FROM store_meta WHERE name = 'ids_indexed_through'")
         .pluck(),
@@ -365,7 +393,69 @@ export class SqliteEventStore implements EventStore {
         this.recent.set(row.event_id, row.position);
       this.seenThrough = this.tail.position;
     }
+    if (!this.filter) this.startFilter();
+    // Ids another process moved into event_ids, known to this one only as `recent` until now.
+    else if (this.filteredThrough >= 0) this.coverFilterThrough(this.keyedThrough);
     if (this.recent.size >= this.idIndexLag) this.indexRecentIds();
+  }
+
+  /**
+   * Reads the keys of event_ids into a new filter: the first page now, inside the write
+   * transaction, the rest a page at a time between appends (a store of millions of events
+   * would otherwise hold its first append for seconds). Until it is whole, appends probe
+   * event_ids as they did without it. Keys written meanwhile are caught up when it is whole.
+   */
+  private startFilter(): void {
+    const through = Number(this.statements.indexedThrough.get());
+    this.filter = new EventIdKeyFilter(through);
+    this.filterLoad = { after: undefined, through };
+    if (this.loadFilterPage()) return;
+    const step = () => {
+      if (this.closed || !this.filterLoad) return;
+      try {
+        if (!this.loadFilterPage()) setImmediate(step);
+      } catch {
+        // Started again at the next write; appends probe event_ids meanwhile.
+        this.filter = undefined;
+        this.filterLoad = undefined;
+        this.filteredThrough = -1;
+      }
+    };
+    setImmediate(step);
+  }
+
+  /** Adds a page of event_ids' keys; true when the filter is whole. */
+  private loadFilterPage(): boolean {
+    const load = this.filterLoad!;
+    const keys =
+      load.after === undefined
+        ? this.statements.firstKeys.all()
+        : this.statements.keysAfter.all(load.after);
+    for (const key of keys) this.filter!.add(key);
+    if (keys.length < FILTER_PAGE) {
+      // Every id up to `through` was in event_ids before the first page was read, and stays.
+      this.filteredThrough = load.through;
+      this.filterLoad = undefined;
+      return true;
+    }
+    load.after = keys[keys.length - 1];
+    return false;
+  }
+
+  /** Adds the keys of the ids after `filteredThrough` up to `position` (a whole filter only). */
+  private coverFilterThrough(position: number): void {
+    if (position <= this.filteredThrough) return;
+    for (const id of this.statements.idsBetween.all(this.filteredThrough, position))
+      this.filter!.add(this.recentKeys.get(id) ?? this.idKey(id));
+    this.filteredThrough = position;
+  }
+
+  /**
+   * How appends looked for their ids in event_ids: `skipped`, keys the filter knew to be new;
+   * `probed`, keys looked up in the index (a "perhaps", or the filter still loading).
+   */
+  eventIdLookups(): { filterWhole: boolean; skipped: number; probed: number } {
+    return { filterWhole: this.filteredThrough >= 0, ...this.idLookups };
   }
 
   /**
@@ -383,6 +473,12 @@ export class SqliteEventStore implements EventStore {
     for (const { key, position } of keyed) {
       let free = key;
       while (this.statements.claimSlot.run(free, position).changes === 0) free = nextKey(free);
+    }
+    if (this.filter) {
+      // Another process may have moved the ids before `from` (known here only in `recent`).
+      if (this.filteredThrough >= 0) this.coverFilterThrough(from);
+      for (const { key } of keyed) this.filter.add(key);
+      if (this.filteredThrough >= 0) this.filteredThrough = this.tail.position;
     }
     this.statements.setIndexedThrough.run(String(this.tail.position));
     this.keyedThrough = this.tail.position;
@@ -520,7 +616,12 @@ export class SqliteEventStore implements EventStore {
     for (const event of events) {
       const data = JSON.stringify(event.data ?? null);
       const metadata = JSON.stringify(event.metadata ?? {});
-      const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+      // A UTF-16 unit is at most 3 bytes of UTF-8: counted exactly only near the limit.
+      const units = data.length + metadata.length;
+      const bytes =
+        3 * units <= this.maxEventBytes
+          ? units
+          : Buffer.byteLength(data) + Buffer.byteLength(metadata);
       if (bytes > this.maxEventBytes)
         throw new EventTooLargeError(event.id, bytes, this.maxEventBytes);
       revision += 1;
@@ -579,18 +680,28 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Throws PossibleRetry when the key of one of these ids is in event_ids: one statement per
-   * INSERT_ROWS keys, since a statement per key costs more than the lookups.
+   * Throws PossibleRetry when the key of one of these ids is in event_ids: the filter rules
+   * out the new ones, the rest are looked up with one statement per INSERT_ROWS keys (a
+   * statement per key costs more than the lookups).
    */
   private lookUpKeys(events: readonly NewEvent[]): void {
+    // The filter holds every key of event_ids only once it covers what this writer knows of it.
+    const filter = this.filteredThrough >= this.keyedThrough ? this.filter : undefined;
     for (let at = 0; at < events.length; at += INSERT_ROWS) {
       // Bounded: appends that fail after their lookup leave keys no indexing will clear.
       if (this.recentKeys.size > 2 * this.idIndexLag) this.recentKeys.clear();
-      const keys = events.slice(at, at + INSERT_ROWS).map((event) => {
+      let keys = events.slice(at, at + INSERT_ROWS).map((event) => {
         const key = this.idKey(event.id);
         this.recentKeys.set(event.id, key);
         return key;
       });
+      if (filter) {
+        const perhaps = keys.filter((key) => filter.mayHave(key));
+        this.idLookups.skipped += keys.length - perhaps.length;
+        if (perhaps.length === 0) continue;
+        keys = perhaps;
+      }
+      this.idLookups.probed += keys.length;
       if (this.anyKeyStatement(keys.length).get(keys) !== undefined) throw new PossibleRetry();
     }
   }
