@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { IdempotencyConflictError } from '@hub/event-store';
+import { IdempotencyConflictError, WrongExpectedRevisionError } from '@hub/event-store';
 import { anEvent } from '@hub/event-store/contract';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -124,7 +124,7 @@ describe('a store made with event ids unique in the events table (schema 0)', ()
       await store.close();
 
       const upgraded = new Database(filename, { readonly: true });
-      expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+      expect(upgraded.pragma('user_version', { simple: true })).toBe(3);
       const indexes = upgraded
         .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'index'")
         .pluck()
@@ -172,6 +172,41 @@ describe('a store made with event ids unique in the events table (schema 0)', ()
     const store = new SqliteEventStore({ filename });
     expect((await store.readAll()).map((e) => e.id)).toEqual(['x']);
     await store.close();
+  });
+});
+
+describe('a store of schema 2 (with a table of stream revisions)', () => {
+  it('loses the table on open, and takes revisions from the events themselves', async () => {
+    let store = new SqliteEventStore({ filename });
+    const first = [anEvent(), anEvent()];
+    await store.append('a', first);
+    await store.close();
+    // Schema 2 as it was: the table beside the events, here holding a revision they do not.
+    const db = new Database(filename);
+    db.exec(`CREATE TABLE streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO streams VALUES ('a', 41);`);
+    db.pragma('user_version = 2');
+    db.close();
+
+    store = new SqliteEventStore({ filename });
+    try {
+      expect((await store.append('a', first)).duplicate).toBe(true);
+      await expect(store.append('a', [anEvent()], { expectedRevision: 41 })).rejects.toThrow(
+        WrongExpectedRevisionError,
+      );
+      expect(await store.append('a', [anEvent()], { expectedRevision: 1 })).toMatchObject({
+        nextExpectedRevision: 2,
+        position: 3n,
+      });
+    } finally {
+      await store.close();
+    }
+    const upgraded = new Database(filename, { readonly: true });
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(3);
+    expect(
+      upgraded.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'streams'").pluck().get(),
+    ).toBe(0);
+    upgraded.close();
   });
 });
 

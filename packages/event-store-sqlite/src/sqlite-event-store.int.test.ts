@@ -110,14 +110,17 @@ describe('embedded store group commit', () => {
 });
 
 /**
- * A write that fails after the events' INSERT (a trigger on `streams` stands in for a disk
- * error between an append's two writes): the append fails alone and leaves nothing, whether it
- * ran with a savepoint or without one (the group is then rolled back and written again).
+ * A write that fails other than on a constraint (a trigger on `events` stands in for a disk
+ * error, which may undo more than its statement), or fails half-way through an append of more
+ * events than one INSERT takes: the append fails alone and leaves nothing, whether it ran with
+ * a savepoint or without one (the group is then rolled back and written again).
  */
 describe('embedded store, an append that fails half-way', () => {
-  function poisonStreamRevisions(filename: string): void {
+  /** `fromRevision`: events of the stream `poison` from this revision on fail to be written. */
+  function poisonStreamRevisions(filename: string, fromRevision = 0): void {
     const other = new Database(filename);
-    other.exec(`CREATE TRIGGER poison BEFORE INSERT ON streams WHEN NEW.stream = 'poison'
+    other.exec(`CREATE TRIGGER poison BEFORE INSERT ON events
+      WHEN NEW.stream = 'poison' AND NEW.revision >= ${fromRevision}
       BEGIN SELECT RAISE(ABORT, 'the disk failed'); END`);
     other.close();
   }
@@ -162,6 +165,37 @@ describe('embedded store, an append that fails half-way', () => {
         expect(await store.readStream('poison')).toEqual([]);
         const all = await store.readAll();
         expect(all.map((e) => e.streamName)).toEqual(['before', 'a', 'a', 'b', 'after']);
+        expectWholeChain(all);
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+  }
+
+  for (const groupCommit of [true, false]) {
+    it(`an append of 150 events whose second INSERT fails leaves none of the first 100 (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const { filename, cleanup } = tempFile();
+      const store = new SqliteEventStore({ filename, groupCommit });
+      try {
+        await store.append('before', [anEvent()]);
+        poisonStreamRevisions(filename, 100);
+        const long = Array.from({ length: 150 }, () => anEvent());
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent()]),
+          store.append('poison', long),
+          store.append('b', [anEvent()]),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(await store.readStream('poison')).toEqual([]);
+        // Control: the first 100 alone are written, and the revision goes on from them.
+        await store.append('poison', long.slice(0, 100));
+        await expect(store.append('poison', [anEvent()])).rejects.toThrow('the disk failed');
+        expect((await store.readStream('poison')).map((e) => e.revision)).toEqual(
+          Array.from({ length: 100 }, (_, i) => i),
+        );
+        const all = await store.readAll();
+        expect(all).toHaveLength(103);
         expectWholeChain(all);
       } finally {
         await store.close();

@@ -78,7 +78,9 @@ interface PendingAppend {
 }
 
 /**
- * Version 2. Event ids are unique through `event_ids`, keyed by a 64-bit keyed hash of the id
+ * Version 3. A stream's revision is its last event's, found at the end of its (stream,
+ * revision) index: a table of revisions beside it (version 2) cost a write per append and
+ * said nothing the index does not. Event ids are unique through `event_ids`, keyed by a 64-bit keyed hash of the id
  * (linear probing on a collision, the full id compared on every hit). Random ids land on random
  * pages of any index by id: inserted with each append, 100 ids dirtied ~100 pages of it per
  * commit (three quarters of the WAL written). So the latest ids (after `ids_indexed_through`)
@@ -87,7 +89,7 @@ interface PendingAppend {
  * No AUTOINCREMENT: positions are given by the store (tail + 1); sqlite_sequence cost a page
  * per commit.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const EVENTS_TABLE = `(
   position    INTEGER PRIMARY KEY,
   event_id    TEXT NOT NULL,
@@ -106,10 +108,6 @@ CREATE TABLE IF NOT EXISTS event_ids (
   id_key   INTEGER PRIMARY KEY,
   position INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS streams (
-  stream   TEXT PRIMARY KEY,
-  revision INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS store_meta (
   name  TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -135,8 +133,10 @@ class PossibleRetry extends Error {
 }
 
 /**
- * Thrown when an append failed after it had written (a disk error between its two writes):
- * only a savepoint around it, or the whole transaction, can undo what it left.
+ * Thrown when an append failed after it had written (a later INSERT of an append of more than
+ * INSERT_ROWS events), or failed in a way that may have undone more than its own statement (an
+ * I/O error may roll the whole transaction back): only a savepoint around it, or the whole
+ * transaction, can undo what it left.
  */
 class HalfWritten extends Error {
   constructor(readonly original: unknown) {
@@ -213,11 +213,9 @@ export class SqliteEventStore implements EventStore {
     this.now = options.now ?? (() => new Date());
     this.appended.setMaxListeners(0);
     this.statements = {
+      // One seek to the end of the stream's part of the (stream, revision) index.
       streamRevision: this.db.prepare<[string], { revision: number }>(
-        'SELECT revision FROM streams WHERE stream = ?',
-      ),
-      setStreamRevision: this.db.prepare(
-        'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
+        'SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
       ),
       tail: this.db.prepare<[], { position: number; chain: string | null }>(
         'SELECT position, chain FROM events ORDER BY position DESC LIMIT 1',
@@ -514,7 +512,7 @@ export class SqliteEventStore implements EventStore {
   /**
    * Applies an atomic multi-stream append inside the current transaction. `lean`: the caller
    * undoes the whole transaction on HalfWritten, so an append that is one INSERT (which SQLite
-   * undoes by itself when it fails) and one upsert needs no savepoint.
+   * undoes by itself when it fails) needs no savepoint.
    */
   private applyAll(requests: readonly AppendRequest[], lean: boolean): AppendResult[] {
     const seen = new Set<string>();
@@ -567,9 +565,8 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Lean, an append of at most INSERT_ROWS events runs without a savepoint: writeFast writes
-   * nothing before it fails, or fails inside its one INSERT (undone by SQLite), or throws
-   * HalfWritten for the caller to undo the transaction. Two statements fewer per append, and
-   * no page copied into a statement journal.
+   * nothing before it fails, or fails inside its one INSERT (undone by SQLite). Two statements
+   * fewer per append, and no page copied into a statement journal.
    */
   private applyOne(request: AppendRequest, lean: boolean): AppendResult {
     const guard =
@@ -664,11 +661,6 @@ export class SqliteEventStore implements EventStore {
         if (at === 0 && isUniqueViolation(error)) throw new PossibleRetry(error);
         throw new HalfWritten(isUniqueViolation(error) ? new PossibleRetry(error) : error);
       }
-    }
-    try {
-      this.statements.setStreamRevision.run(stream, revision);
-    } catch (error) {
-      throw new HalfWritten(error);
     }
     this.tail = { position, chain };
     let at = position - events.length;
@@ -958,10 +950,12 @@ function nextKey(key: bigint): bigint {
 }
 
 /**
- * Creates the schema, or brings an earlier one to version 2, and returns the function that keys
- * the store's event ids (from the store's secret unless the caller gives one). The upgrade (version 0: event ids unique in the events table itself, with
- * AUTOINCREMENT) copies the events into the new table and keys every id, in one transaction:
- * a crash leaves the old schema whole, and another process opening the file meanwhile waits.
+ * Creates the schema, or brings an earlier one to version 3, and returns the function that keys
+ * the store's event ids (from the store's secret unless the caller gives one). Upgrades run in
+ * one transaction: a crash leaves the old schema whole, and another process opening the file
+ * meanwhile waits. From version 0 (event ids unique in the events table itself, with
+ * AUTOINCREMENT) the events are copied into the new table and every id is keyed; from any
+ * earlier version the table of stream revisions goes.
  */
 function openSchema(
   db: Database.Database,
@@ -983,6 +977,11 @@ function openSchema(
           `the event store's schema ${found} is newer than this code's (${SCHEMA_VERSION})`,
         );
       if (found === SCHEMA_VERSION) return;
+      db.exec('DROP TABLE IF EXISTS streams');
+      if (found === 2) {
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        return;
+      }
       const existing = db
         .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')")
         .all();

@@ -36,8 +36,8 @@ const ID_INDEX_LAG = 20_000;
 
 /**
  * The floor: the same rows made durable as fast as better-sqlite3 can (WAL, synchronous=FULL,
- * the store's tables and unique indexes, one prepared 100-row INSERT of the events and the
- * stream's revision per batch, one transaction per batch). No chain, no checks: only the
+ * the store's tables and unique indexes, one prepared 100-row INSERT of the events per batch,
+ * one transaction per batch). No chain, no checks: only the
  * durable work. `idIndex`: the store's index of event ids (a 64-bit key per id, which
  * idempotency needs, written as the store writes it: the last 20,000 ids at once, sorted, in
  * the transaction of the batch that follows them), the text id unique in the events table as
@@ -53,8 +53,7 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
     db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY ${idIndex === 'text' ? 'AUTOINCREMENT' : ''}, event_id TEXT NOT NULL ${idIndex === 'text' ? 'UNIQUE' : ''}, stream TEXT NOT NULL,
       revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
       chain TEXT, UNIQUE (stream, revision));
-      CREATE TABLE event_ids (id_key INTEGER PRIMARY KEY, position INTEGER NOT NULL);
-      CREATE TABLE streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID`);
+      CREATE TABLE event_ids (id_key INTEGER PRIMARY KEY, position INTEGER NOT NULL)`);
     const insert = db.prepare(
       `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES ${Array.from(
         { length: BATCH },
@@ -62,22 +61,18 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
       ).join(', ')}`,
     );
     const insertId = db.prepare('INSERT INTO event_ids (id_key, position) VALUES (?, ?)');
-    const setRevision = db.prepare(
-      'INSERT INTO streams (stream, revision) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
-    );
     const batches = Array.from({ length: BATCHES }, (_, b) =>
       Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
     );
     const secret = randomBytes(32).toString('hex');
     let waiting: Array<[bigint, number]> = [];
-    const write = db.transaction((stream: string, params: unknown[]) => {
+    const write = db.transaction((params: unknown[]) => {
       if (waiting.length >= ID_INDEX_LAG) {
         waiting.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         for (const [key, at] of waiting) insertId.run(key, at);
         waiting = [];
       }
       insert.run(params);
-      setRevision.run(stream, BATCH - 1);
     });
     let position = 0;
     const started = process.hrtime.bigint();
@@ -101,7 +96,7 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
         if (idIndex === 'keyed')
           waiting.push([hash('sha256', secret + e.id, 'buffer').readBigInt64BE(0), position]);
       });
-      write(stream, params);
+      write(params);
     }
     const rate = perSecond(BATCHES * BATCH, started);
     db.close();
