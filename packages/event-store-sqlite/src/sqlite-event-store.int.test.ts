@@ -66,6 +66,30 @@ describe('embedded store group commit', () => {
     }
   });
 
+  it('records the appends committed together at one time, read once from the clock', async () => {
+    const { filename, cleanup } = tempFile();
+    let readings = 0;
+    const now = () => new Date(Date.UTC(2026, 0, 1, 0, 0, ++readings));
+    const store = new SqliteEventStore({ filename, now });
+    try {
+      const together = await Promise.all(
+        ['a', 'b', 'c'].map((stream) => store.append(stream, [anEvent(), anEvent()])),
+      );
+      expect(together.map((r) => r.position)).toEqual([2n, 4n, 6n]);
+      await store.append('d', [anEvent()]);
+      const times = (await store.readAll()).map((e) => e.recordedAt);
+      expect(times).toEqual([
+        ...Array.from({ length: 6 }, () => '2026-01-01T00:00:01.000Z'),
+        // Control: the next transaction reads the clock again.
+        '2026-01-01T00:00:02.000Z',
+      ]);
+      expect(readings).toBe(2);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('a failing append does not fail its neighbours in the same group', async () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename });

@@ -194,6 +194,11 @@ export class SqliteEventStore implements EventStore {
   /** Where loading the filter goes on: after the last key read; it will cover `through`. */
   private filterLoad: { after: bigint | undefined; through: number } | undefined;
   private readonly idLookups = { skipped: 0, probed: 0 };
+  /**
+   * When the open write transaction's events are recorded: read once per transaction, so the
+   * appends committed together carry one time (and a group of a hundred one clock reading).
+   */
+  private recordedAt: string | undefined;
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
 
@@ -380,6 +385,7 @@ export class SqliteEventStore implements EventStore {
    * enough ids wait in memory, they join event_ids first, in this transaction.
    */
   private beginWrite(): void {
+    this.recordedAt = undefined;
     this.tail = this.statements.tail.get() ?? { position: 0, chain: null };
     if (this.seenThrough < 0) {
       this.recent.clear();
@@ -602,7 +608,7 @@ export class SqliteEventStore implements EventStore {
       for (const event of events) if (this.recent.has(event.id)) throw new PossibleRetry();
       if (this.keyedThrough > 0) this.lookUpKeys(events);
     }
-    const recordedAt = this.now().toISOString();
+    const recordedAt = (this.recordedAt ??= this.now().toISOString());
     let revision = current ?? -1;
     // The chain's tail moves only once the rows are written: a failure before leaves it as it
     // was, with or without a savepoint.
