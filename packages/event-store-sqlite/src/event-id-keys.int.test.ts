@@ -335,6 +335,27 @@ describe('the filter of the keys in event_ids', () => {
     }
   });
 
+  it('never fails an append for want of a filter', async () => {
+    let store = new SqliteEventStore({ filename, idIndexLag: 5 });
+    for (let i = 0; i < 10; i++) await store.append('a', [anEvent()]);
+    expect(store.eventIdLookups().filterWhole).toBe(true);
+    await store.close();
+    // A position past any array's size: the filter sized for it cannot be made.
+    const db = new Database(filename);
+    db.prepare("UPDATE store_meta SET value = ? WHERE name = 'ids_indexed_through'").run(
+      String(2 ** 40),
+    );
+    db.close();
+    store = new SqliteEventStore({ filename, idIndexLag: 5 });
+    try {
+      await store.append('b', [anEvent()]);
+      expect(store.eventIdLookups()).toMatchObject({ filterWhole: false, skipped: 0 });
+      expect(await store.readStream('b')).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('is read a page at a time on a large store; appends meanwhile still find retries', async () => {
     let store = new SqliteEventStore({ filename });
     const batches = Array.from({ length: 450 }, () => Array.from({ length: 100 }, () => anEvent()));
@@ -365,6 +386,17 @@ describe('the filter of the keys in event_ids', () => {
         expect((await store.append(`s-${i}`, batches[i]!)).duplicate).toBe(true);
         expect(store.eventIdLookups().probed).toBeGreaterThan(probed);
       }
+      // One id alone, whose key came in with the last page read in the background.
+      const db = new Database(filename, { readonly: true });
+      const position = db
+        .prepare<[], number>('SELECT position FROM event_ids ORDER BY id_key DESC LIMIT 1')
+        .pluck()
+        .get()!;
+      db.close();
+      expect(position).toBeLessThanOrEqual(40_000);
+      const last = (await store.readAll({ after: BigInt(position - 1), maxCount: 1 }))[0]!;
+      const retry = { id: last.id, type: last.type, data: last.data, metadata: last.metadata };
+      expect((await store.append(last.streamName, [retry])).duplicate).toBe(true);
       expect(await store.headPosition()).toBe(45_001n);
     } finally {
       await store.close();

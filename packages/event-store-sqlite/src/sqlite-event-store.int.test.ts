@@ -141,7 +141,7 @@ describe('embedded store group commit', () => {
  */
 describe('embedded store, an append that fails half-way', () => {
   /** `fromRevision`: events of the stream `poison` from this revision on fail to be written. */
-  function poisonStreamRevisions(filename: string, fromRevision = 0): void {
+  function poisonEvents(filename: string, fromRevision = 0): void {
     const other = new Database(filename);
     other.exec(`CREATE TRIGGER poison BEFORE INSERT ON events
       WHEN NEW.stream = 'poison' AND NEW.revision >= ${fromRevision}
@@ -175,7 +175,7 @@ describe('embedded store, an append that fails half-way', () => {
       const store = new SqliteEventStore({ filename, groupCommit });
       try {
         await store.append('before', [anEvent()]);
-        poisonStreamRevisions(filename);
+        poisonEvents(filename);
         const outcomes = await Promise.allSettled([
           store.append('a', [anEvent(), anEvent()]),
           store.append('poison', [anEvent(), anEvent()]),
@@ -198,12 +198,14 @@ describe('embedded store, an append that fails half-way', () => {
   }
 
   for (const groupCommit of [true, false]) {
+    // Such an append always runs inside a savepoint, which undoes the first INSERT; the group is
+    // written again only if that fails too (HalfWritten).
     it(`an append of 150 events whose second INSERT fails leaves none of the first 100 (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
       const { filename, cleanup } = tempFile();
       const store = new SqliteEventStore({ filename, groupCommit });
       try {
         await store.append('before', [anEvent()]);
-        poisonStreamRevisions(filename, 100);
+        poisonEvents(filename, 100);
         const long = Array.from({ length: 150 }, () => anEvent());
         const outcomes = await Promise.allSettled([
           store.append('a', [anEvent()]),
@@ -234,7 +236,7 @@ describe('embedded store, an append that fails half-way', () => {
       const store = new SqliteEventStore({ filename, groupCommit });
       try {
         await store.append('before', [anEvent()]);
-        poisonStreamRevisions(filename);
+        poisonEvents(filename);
         const outcomes = await Promise.allSettled([
           store.append('a', [anEvent()]),
           store.appendMany([

@@ -40,7 +40,7 @@ export interface SqliteEventStoreOptions {
   maxEventBytes?: number;
   /** How often a subscriber looks for events written by another process (default 250 ms). */
   pollIntervalMs?: number;
-  /** Clock for recordedAt; injectable for tests. */
+  /** Clock for recordedAt, read once per write transaction; injectable for tests. */
   now?: () => Date;
   /**
    * The hash of the chain every recorded event joins (default SHA-256; `sm3` for the national
@@ -187,7 +187,7 @@ export class SqliteEventStore implements EventStore {
   private indexedInTransaction = false;
   /**
    * The keys of event_ids, so that new ids (nearly all) need no probe of it; made at the first
-   * write. Every id up to `filteredThrough` has its key in it; -1 while it loads.
+   * write. Every id up to `filteredThrough` has its key in it; -1 while it loads, or with none.
    */
   private filter: EventIdKeyFilter | undefined;
   private filteredThrough = -1;
@@ -407,25 +407,35 @@ export class SqliteEventStore implements EventStore {
    * Reads the keys of event_ids into a new filter: the first page now, inside the write
    * transaction, the rest a page at a time between appends (a store of millions of events
    * would otherwise hold its first append for seconds). Until it is whole, appends probe
-   * event_ids as they did without it. Keys written meanwhile are caught up when it is whole.
+   * event_ids as they did without it; keys written meanwhile join it at the first write after.
+   * A filter that fails to load is dropped (and started again at a later write): appends go on
+   * probing, never failing for it.
    */
   private startFilter(): void {
-    const through = Number(this.statements.indexedThrough.get());
-    this.filter = new EventIdKeyFilter(through);
-    this.filterLoad = { after: undefined, through };
-    if (this.loadFilterPage()) return;
+    try {
+      const through = Number(this.statements.indexedThrough.get());
+      this.filter = new EventIdKeyFilter(through);
+      this.filterLoad = { after: undefined, through };
+      if (this.loadFilterPage()) return;
+    } catch {
+      this.dropFilter();
+      return;
+    }
     const step = () => {
       if (this.closed || !this.filterLoad) return;
       try {
         if (!this.loadFilterPage()) setImmediate(step);
       } catch {
-        // Started again at the next write; appends probe event_ids meanwhile.
-        this.filter = undefined;
-        this.filterLoad = undefined;
-        this.filteredThrough = -1;
+        this.dropFilter();
       }
     };
     setImmediate(step);
+  }
+
+  private dropFilter(): void {
+    this.filter = undefined;
+    this.filterLoad = undefined;
+    this.filteredThrough = -1;
   }
 
   /** Adds a page of event_ids' keys; true when the filter is whole. */
