@@ -2,14 +2,7 @@ import { hash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { peerSuite } from './peer-suite.js';
-import {
-  bench,
-  interleavedMedians,
-  interleavedRuns,
-  median,
-  medianOf3,
-  perSecond,
-} from './report.js';
+import { bench, interleavedRuns, median, medianOf3, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
 
@@ -150,8 +143,8 @@ async function readAllThroughput(): Promise<number> {
 
 export async function storeSuite(): Promise<void> {
   // The store as shipped (SHA-256 chain), the same batches with the SM3 chain and with none,
-  // and raw better-sqlite3 inserts of the same rows, in turns (see interleavedMedians).
-  const m = await interleavedMedians({
+  // and raw better-sqlite3 inserts of the same rows, in turns (see interleavedRuns), five rounds.
+  const rounds = await interleavedRuns({
     sha256: () => batchedAppends('sha256'),
     sm3: () => batchedAppends('sm3'),
     unchained: () => batchedAppends(false),
@@ -161,9 +154,21 @@ export async function storeSuite(): Promise<void> {
     // What the event id's index (idempotency) costs the floor: Emmett keeps none.
     rawNoIdIndex: () => rawInserts('none'),
   });
+  const m = {
+    sha256: median(rounds.sha256),
+    sm3: median(rounds.sm3),
+    unchained: median(rounds.unchained),
+    raw: median(rounds.raw),
+    rawTextIdIndex: median(rounds.rawTextIdIndex),
+    rawNoIdIndex: median(rounds.rawNoIdIndex),
+  };
   bench('store', 'batched_append_100', m.sha256, 'events/s');
   bench('store', 'baseline_raw_better_sqlite3_floor_100', m.raw, 'events/s');
   bench('store', 'batched_append_vs_raw_floor', m.sha256 / m.raw, 'ratio');
+  // How steady: each round's ratio (the store and the floor side by side in time).
+  const floorRounds = rounds.sha256.map((v, i) => v / rounds.raw[i]!);
+  bench('store', 'batched_append_vs_raw_floor_round_min', Math.min(...floorRounds), 'ratio');
+  bench('store', 'batched_append_vs_raw_floor_round_max', Math.max(...floorRounds), 'ratio');
   bench('store', 'raw_floor_text_event_id_unique_100', m.rawTextIdIndex, 'events/s');
   bench('store', 'batched_append_vs_raw_floor_text_event_id', m.sha256 / m.rawTextIdIndex, 'ratio');
   bench('store', 'raw_floor_without_event_id_index_100', m.rawNoIdIndex, 'events/s');
