@@ -84,6 +84,7 @@ export default tseslint.config(
   },
   {
     // Nothing is unsealed unless the access is on the record: one module may open sealed values.
+    // And every PostgreSQL pool is opened through one function.
     files: ['packages/**/*.ts', 'services/**/*.ts', 'test/**/*.ts'],
     ignores: [
       '**/*.test.ts',
@@ -98,6 +99,12 @@ export default tseslint.config(
           selector: "MemberExpression[property.name='unseal']",
           message:
             'Open sealed personal data only through unmaskHolder (services/certificates/src/unmasking), which records the access first.',
+        },
+        {
+          // A connection lost while checked out would otherwise end the process.
+          selector: "NewExpression[callee.object.name='pg'][callee.property.name='Pool']",
+          message:
+            'Open PostgreSQL pools with openPool (@hub/postgres-schema), which listens for lost connections.',
         },
       ],
     },

@@ -73,15 +73,25 @@ const loggingOf = (line) =>
     ? `-Dlog4j.configuration=file:${join(KAFKA_DIR, 'log4j.properties')}`
     : `-Dlog4j2.configurationFile=${join(KAFKA_DIR, 'log4j2.properties')}`;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+/**
+ * `count` distinct free ports. Each is held open until all are known: asked for one at a time,
+ * a port just closed can come back at once, and the broker refused two listeners on one port.
+ */
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 function portOpen(port) {
@@ -241,11 +251,10 @@ async function launchBroker(options = {}) {
   if (!LINES[line]) throw new Error(`no Kafka line ${line}: 3 or 4`);
   fetchJars(line);
   const dir = mkdtempSync(join(tmpdir(), 'hub-kafka-'));
-  const port = await freePort();
-  const controllerPort = await freePort();
+  const [port, controllerPort, internalPort] = await freePorts(3);
   const clusterId = java(line, ['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
   const setup = options.secure
-    ? secureSetup(line, dir, port, await freePort(), controllerPort, clusterId)
+    ? secureSetup(line, dir, port, internalPort, controllerPort, clusterId)
     : plainSetup(line, dir, port, controllerPort, clusterId);
 
   let child;

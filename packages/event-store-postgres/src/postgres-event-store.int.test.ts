@@ -336,6 +336,43 @@ if (adminUrl) {
       }
     });
 
+    it('an append whose connection the server ends fails alone, and the store goes on', async () => {
+      const { url } = await testDatabase();
+      const schema = `lost_${schemas++}`;
+      const store = new PostgresEventStore({ connectionString: url, schema });
+      const holder = new pg.Client({ connectionString: url });
+      try {
+        // Migrated, nothing appended: the first append reads under the lock (two round trips,
+        // and a ROLLBACK on the lost connection before it is let go).
+        expect(await store.headPosition()).toBeUndefined();
+        await holder.connect();
+        // The append waits for the tail, its connection checked out, until the server ends it.
+        await holder.query(`BEGIN; SELECT * FROM ${schema}.event_log_tail FOR UPDATE`);
+        const lost = store.append('lost', [anEvent()]);
+        let waiting: number[] = [];
+        for (let i = 0; i < 50 && waiting.length === 0; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          waiting = (
+            await holder.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+                 AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+            )
+          ).rows.map((r) => r.pid);
+        }
+        expect(waiting).toHaveLength(1);
+        await holder.query('SELECT pg_terminate_backend($1)', [waiting[0]]);
+        await expect(lost).rejects.toThrow();
+        await holder.query('COMMIT');
+        // The lost connection's 'error' event ended nothing: a new connection serves.
+        expect((await store.append('after', [anEvent()])).position).toBe(1n);
+        expect((await store.readAll()).map((e) => e.streamName)).toEqual(['after']);
+        expect(store.groupStats).toMatchObject({ oneStatement: 0, locked: 2 });
+      } finally {
+        await holder.end();
+        await store.close();
+      }
+    });
+
     it('here a writer holding the tail makes the next wait, so positions commit in order', async () => {
       const { url } = await testDatabase();
       const schema = `held_${schemas++}`;

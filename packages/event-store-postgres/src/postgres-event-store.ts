@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { migrate } from '@hub/postgres-schema';
+import { migrate, openPool } from '@hub/postgres-schema';
 import {
   EventStoreFullError,
   EventStoreUnavailableError,
@@ -185,20 +185,19 @@ export class PostgresEventStore implements EventStore {
       );
     this.schema = schema;
     this.channel = `hub_event_log_${schema}`;
-    this.pool = new pg.Pool({
+    // A connection that breaks, idle or in the middle of an append, is reported by its query
+    // and replaced (see openPool).
+    this.pool = openPool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 4,
       connectionTimeoutMillis: 10_000,
     });
-    this.writer = new pg.Pool({
+    this.writer = openPool({
       connectionString: options.connectionString,
       max: 1,
       pipeline: true,
       connectionTimeoutMillis: 10_000,
     });
-    // An idle connection that breaks is replaced by the pool; the next query reports it.
-    this.pool.on('error', () => undefined);
-    this.writer.on('error', () => undefined);
     this.appended.setMaxListeners(0);
     const s = schema;
     this.sql = {

@@ -7,4 +7,5 @@ export {
   type Migrations,
   type SchemaPoolOptions,
 } from './schema.js';
+export { openPool } from './pool.js';
 export { inTransaction } from './transaction.js';

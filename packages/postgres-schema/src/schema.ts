@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openPool } from './pool.js';
 import { inTransaction } from './transaction.js';
 
 /** A schema name that cannot be used (it is spliced into SQL, so only a plain identifier). */
@@ -87,15 +88,13 @@ export function openSchemaPool(options: SchemaPoolOptions): {
   ready: Promise<void>;
 } {
   const schema = schemaName(options.schema);
-  const pool = new pg.Pool({
+  // A connection the server ends is replaced, and the next query reports trouble (see openPool).
+  const pool = openPool({
     ...options.pool,
     connectionString: options.connectionString,
     max: options.max,
     options: `-c search_path=${schema}`,
   });
-  // An idle connection the server ends (a restart, a failover) is replaced by the pool, and
-  // the next query reports trouble: without a listener the pool's error would end the process.
-  pool.on('error', () => undefined);
   const ready = migrate(pool, schema, options.migrations);
   ready.catch(() => undefined);
   return { pool, schema, ready };

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { openPool } from '@hub/postgres-schema';
 import type { Logger } from 'pino';
 
 type Changes = ReadonlyArray<{ projection: string; keys: string[] }>;
@@ -23,8 +24,7 @@ export class LiveRelay {
     private readonly connectionString: string,
     private readonly logger: Logger,
   ) {
-    this.pool = new pg.Pool({ connectionString, max: 1 });
-    this.pool.on('error', () => undefined);
+    this.pool = openPool({ connectionString, max: 1 });
   }
 
   /** Projector side: tells every listener what changed (ledger keys only). */

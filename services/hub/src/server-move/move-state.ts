@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import { inTransaction } from '@hub/postgres-schema';
+import type pg from 'pg';
+import { inTransaction, openPool } from '@hub/postgres-schema';
 import { MoveRefusedError } from './errors.js';
 
 /**
@@ -218,7 +218,7 @@ async function chainedStart(
 
 /** Copies every state table in one transaction: all of the hub state moves, or none of it. */
 export async function moveState(connectionString: string, dataDir: string): Promise<TableMoved[]> {
-  const pool = new pg.Pool({ connectionString, max: 1 });
+  const pool = openPool({ connectionString, max: 1 });
   try {
     return await inTransaction(pool, async (client) => {
       const moved: TableMoved[] = [];
