@@ -602,6 +602,7 @@ export async function startHub(
   // Not app.listen: express 5 hands a listen error (port in use) to the callback it calls
   // on success, and the hub would run without listening.
   const server = createServer(app);
+  keepIdleConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {
@@ -657,6 +658,19 @@ export async function startHub(
       locks.forEach((l) => l.release());
     },
   };
+}
+
+/**
+ * An idle keep-alive connection stays open longer than clients and proxies keep theirs (they
+ * close at 60 s or sooner, and undici at what the server announces less a second or two). A
+ * server that closes first races a request already on its way over the closing socket: the
+ * client sees "other side closed", a proxy answers 502. Node's default is 5 s.
+ */
+export const IDLE_CONNECTION_MS = 65_000;
+export function keepIdleConnections(server: Server): void {
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  // Longer than the idle time, or a request that starts just before it ends may be cut.
+  server.headersTimeout = IDLE_CONNECTION_MS + 1_000;
 }
 
 /** HUB_TRUST_PROXY as express takes it: a hop count, or addresses and subnets. */
