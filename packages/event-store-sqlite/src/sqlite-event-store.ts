@@ -80,14 +80,14 @@ interface PendingAppend {
 /**
  * Version 3. A stream's revision is its last event's, found at the end of its (stream,
  * revision) index: a table of revisions beside it (version 2) cost a write per append and
- * said nothing the index does not. Event ids are unique through `event_ids`, keyed by a 64-bit keyed hash of the id
- * (linear probing on a collision, the full id compared on every hit). Random ids land on random
- * pages of any index by id: inserted with each append, 100 ids dirtied ~100 pages of it per
- * commit (three quarters of the WAL written). So the latest ids (after `ids_indexed_through`)
- * are kept out of it: the events table holds them durably, each writer holds them in memory,
- * and every `idIndexLag` events they join the index at once, sorted, each page written once.
- * No AUTOINCREMENT: positions are given by the store (tail + 1); sqlite_sequence cost a page
- * per commit.
+ * said nothing the index does not. Event ids are unique through `event_ids`, keyed by a
+ * 64-bit keyed hash of the id (linear probing on a collision, the full id compared on every
+ * hit). Random ids land on random pages of any index by id: inserted with each append, 100
+ * ids dirtied ~100 pages of it per commit (three quarters of the WAL written). So the latest
+ * ids (after `ids_indexed_through`) are kept out of it: the events table holds them durably,
+ * each writer holds them in memory, and every `idIndexLag` events they join the index at once,
+ * sorted, each page written once. No AUTOINCREMENT: positions are given by the store
+ * (tail + 1); sqlite_sequence cost a page per commit.
  */
 const SCHEMA_VERSION = 3;
 const EVENTS_TABLE = `(
@@ -116,7 +116,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 const DEFAULT_ID_INDEX_LAG = 20_000;
-/** Keys of event_ids read into the filter at a time: one page at the first write, the rest between appends. */
+/** Keys of event_ids read into the filter at a time (the first page at the first write). */
 const FILTER_PAGE = 20_000;
 /** Rows per INSERT statement: 100 × 9 parameters, well under SQLite's limit of 32,766. */
 const INSERT_ROWS = 100;
