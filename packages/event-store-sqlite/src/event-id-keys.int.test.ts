@@ -336,9 +336,12 @@ describe('the filter of the keys in event_ids', () => {
   });
 
   it('never fails an append for want of a filter', async () => {
-    let store = new SqliteEventStore({ filename, idIndexLag: 5 });
+    const quiet = jest.fn();
+    let store = new SqliteEventStore({ filename, idIndexLag: 5, logger: { warn: quiet } });
     for (let i = 0; i < 10; i++) await store.append('a', [anEvent()]);
     expect(store.eventIdLookups().filterWhole).toBe(true);
+    // Control: a filter that loads tells nothing.
+    expect(quiet).not.toHaveBeenCalled();
     await store.close();
     // A position past any array's size: the filter sized for it cannot be made.
     const db = new Database(filename);
@@ -346,11 +349,18 @@ describe('the filter of the keys in event_ids', () => {
       String(2 ** 40),
     );
     db.close();
-    store = new SqliteEventStore({ filename, idIndexLag: 5 });
+    const warn = jest.fn();
+    store = new SqliteEventStore({ filename, idIndexLag: 5, logger: { warn } });
     try {
       await store.append('b', [anEvent()]);
       expect(store.eventIdLookups()).toMatchObject({ filterWhole: false, skipped: 0 });
       expect(await store.readStream('b')).toHaveLength(1);
+      // The operator is told, once: the filter is tried again at each write and fails again.
+      await store.append('b', [anEvent()]);
+      expect(store.eventIdLookups().filterWhole).toBe(false);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatchObject({ code: 'EVENT_ID_FILTER_DROPPED' });
+      expect(warn.mock.calls[0]![1]).toMatch(/过滤器.*filter failed to load/);
     } finally {
       await store.close();
     }

@@ -1,4 +1,8 @@
-export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
+export {
+  SqliteEventStore,
+  type SqliteEventStoreOptions,
+  type SqliteStoreLogger,
+} from './sqlite-event-store.js';
 export {
   ThreadedSqliteEventStore,
   type AppendThreadOptions,

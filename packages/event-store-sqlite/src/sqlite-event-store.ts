@@ -57,6 +57,13 @@ export interface SqliteEventStoreOptions {
    * (default 20,000); the events table holds them meanwhile. Small values are for tests.
    */
   idIndexLag?: number;
+  /** Where the store tells what it works around (a filter it had to drop); none: silent. */
+  logger?: SqliteStoreLogger;
+}
+
+/** The part of a pino logger the store uses. */
+export interface SqliteStoreLogger {
+  warn(details: Record<string, unknown>, message: string): void;
 }
 
 interface EventRow {
@@ -194,6 +201,7 @@ export class SqliteEventStore implements EventStore {
   /** Where loading the filter goes on: after the last key read; it will cover `through`. */
   private filterLoad: { after: bigint | undefined; through: number } | undefined;
   private readonly idLookups = { skipped: 0, probed: 0 };
+  private filterDropTold = false;
   /**
    * When the open write transaction's events are recorded: read once per transaction, so the
    * appends committed together carry one time (and a group of a hundred one clock reading).
@@ -417,25 +425,35 @@ export class SqliteEventStore implements EventStore {
       this.filter = new EventIdKeyFilter(through);
       this.filterLoad = { after: undefined, through };
       if (this.loadFilterPage()) return;
-    } catch {
-      this.dropFilter();
+    } catch (error) {
+      this.dropFilter(error);
       return;
     }
     const step = () => {
       if (this.closed || !this.filterLoad) return;
       try {
         if (!this.loadFilterPage()) setImmediate(step);
-      } catch {
-        this.dropFilter();
+      } catch (error) {
+        this.dropFilter(error);
       }
     };
     setImmediate(step);
   }
 
-  private dropFilter(): void {
+  /**
+   * Appends stay correct without the filter, only slower. The operator is told the first time:
+   * it is tried again at every later write, and a cause that stays would fill the log.
+   */
+  private dropFilter(error: unknown): void {
     this.filter = undefined;
     this.filterLoad = undefined;
     this.filteredThrough = -1;
+    if (this.filterDropTold) return;
+    this.filterDropTold = true;
+    this.options.logger?.warn(
+      { code: 'EVENT_ID_FILTER_DROPPED', err: error },
+      '事件标识过滤器加载失败，追加改为逐个查索引（结果不变，速度较慢） / the event-id filter failed to load; appends probe the index instead (same results, slower)',
+    );
   }
 
   /** Adds a page of event_ids' keys; true when the filter is whole. */

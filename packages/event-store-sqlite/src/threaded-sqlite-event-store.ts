@@ -21,7 +21,7 @@ import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-s
 import { fromWire, type WireError } from './wire-errors.js';
 
 /** What the writer thread is opened with: the store's options that can cross to a thread. */
-export type AppendThreadOptions = Omit<SqliteEventStoreOptions, 'now' | 'eventIdKey'>;
+export type AppendThreadOptions = Omit<SqliteEventStoreOptions, 'now' | 'eventIdKey' | 'logger'>;
 
 export type AppendThreadRequest =
   | { id: number; kind: 'append'; requests: readonly AppendRequest[] }

@@ -119,6 +119,7 @@ async function openEventStore(
       chain: chainAlgOf(config),
       maxEventBytes: config.MAX_EVENT_BYTES,
       ...(now ? { now } : {}),
+      ...(logger ? { logger: logger.child({ component: 'event-store' }) } : {}),
     });
   }
   const postgres = config.EVENT_STORE === 'postgres';
