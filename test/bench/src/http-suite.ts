@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -41,9 +42,19 @@ function publishedBatch(b: number) {
   }));
 }
 
+/** The node flags `npm start` runs the hub with (the hub as shipped). */
+const HUB_NODE_FLAGS = (() => {
+  const root = resolve(import.meta.dirname, '../../../package.json');
+  const start = (JSON.parse(readFileSync(root, 'utf8')) as { scripts: { start: string } }).scripts
+    .start;
+  const flags = /\bnode((?: --\S+)*) services\/hub\/dist\/main\.js start/.exec(start);
+  if (!flags) throw new Error(`cannot read the hub's node flags from "start": ${start}`);
+  return flags[1]!.trim().split(' ').filter(Boolean);
+})();
+
 async function startHub(dataDir: string): Promise<{ url: string; stop: () => void }> {
   const env = { ...process.env, HUB_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, [HUB_MAIN, 'start'], { env });
+  const child = spawn(process.execPath, [...HUB_NODE_FLAGS, HUB_MAIN, 'start'], { env });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
