@@ -396,14 +396,18 @@ describe('the filter of the keys in event_ids', () => {
         expect((await store.append(`s-${i}`, batches[i]!)).duplicate).toBe(true);
         expect(store.eventIdLookups().probed).toBeGreaterThan(probed);
       }
-      // One id alone, whose key came in with the last page read in the background.
+      // One id alone, whose key came in with the last page read in the background: the largest
+      // key of the 40,000 indexed before this store opened. (Not the largest of all 45,000: one
+      // time in nine that is one of the 5,000 its first append moved in, which joined the filter
+      // with that append, and this test failed at random.)
       const db = new Database(filename, { readonly: true });
       const position = db
-        .prepare<[], number>('SELECT position FROM event_ids ORDER BY id_key DESC LIMIT 1')
+        .prepare<[], number>(
+          'SELECT position FROM event_ids WHERE position <= 40000 ORDER BY id_key DESC LIMIT 1',
+        )
         .pluck()
         .get()!;
       db.close();
-      expect(position).toBeLessThanOrEqual(40_000);
       const last = (await store.readAll({ after: BigInt(position - 1), maxCount: 1 }))[0]!;
       const retry = { id: last.id, type: last.type, data: last.data, metadata: last.metadata };
       expect((await store.append(last.streamName, [retry])).duplicate).toBe(true);
