@@ -5,8 +5,9 @@
  * from its own place); prints `{ p50, p99, rate }`. Plain node:http with keep-alive: the lightest client there is,
  * so the figures are the server's, not the load generator's.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { postJson } from './post-json.js';
 
 const [url, clients, seconds] = process.argv.slice(2) as [string, string, string];
 const requests = (
@@ -15,36 +16,10 @@ const requests = (
 const agent = new Agent({ keepAlive: true, maxSockets: Number(clients) });
 const target = new URL(url);
 
-function post(n: number): Promise<void> {
+async function post(n: number): Promise<void> {
   const { token, body } = requests[n % requests.length]!;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(body),
-          Authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200 || text.includes('"errors"'))
-            reject(new Error(text.slice(0, 500)));
-          else resolve();
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const { status, text } = await postJson(agent, target, token, body);
+  if (status !== 200 || text.includes('"errors"')) throw new Error(text.slice(0, 500));
 }
 
 const latencies: number[] = [];

@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { clockAt, validatePublishedEvent, type AcceptedEvent } from '@hub/domain';
 import type { AppendRequest } from '@hub/event-store';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { toAppendRequests } from '@hub/ingestion';
+import { postJson } from './post-json.js';
 import { bench, interleavedMedians, median, perSecond } from './report.js';
 import { join, withTempDir } from './temp.js';
 import { benchEvent } from './workload.js';
@@ -71,34 +72,10 @@ async function postAll(url: string, token: string, bodies: readonly string[]) {
   // node:http with keep-alive: the lightest client there is, so the figure is the hub's.
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const target = new URL(`${url}/v1/events`);
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            'Content-Length': Buffer.byteLength(body),
-            Authorization: `Bearer ${token}`,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            res.statusCode === 201
-              ? resolve()
-              : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const post = async (body: string) => {
+    const { status, text } = await postJson(agent, target, token, body);
+    if (status !== 201) throw new Error(`HTTP ${status}: ${text}`);
+  };
   let next = 0;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
