@@ -229,6 +229,7 @@ export class PostgresEventStore implements EventStore {
       readAll: `SELECT * FROM ${s}.event_log WHERE position > $1 ORDER BY position LIMIT $2`,
       readStream: `SELECT * FROM ${s}.event_log WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
       head: `SELECT position FROM ${s}.event_log_tail`,
+      countAfter: `SELECT count(*) AS n FROM (SELECT 1 FROM ${s}.event_log WHERE position > $1 ORDER BY position LIMIT $2) AS after_position`,
       // The group decided on the known tail, in one statement (one implicit transaction): every
       // row joins the guard, so the tail is locked and checked before anything is written.
       writeOnKnownTail: (values: string) => `WITH tail AS (
@@ -687,6 +688,15 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await this.query<{ position: string }>(this.sql.head);
     const position = BigInt(rows[0]?.position ?? 0);
     return position === 0n ? undefined : position;
+  }
+
+  async countAfter(after: GlobalPosition | undefined, cap: number): Promise<number> {
+    const { rows } = await this.query<{ n: string }>(
+      this.sql.countAfter,
+      [(after ?? 0n).toString(), cap],
+      'hub_count_after',
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   async close(): Promise<void> {

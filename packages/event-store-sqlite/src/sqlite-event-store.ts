@@ -275,6 +275,12 @@ export class SqliteEventStore implements EventStore {
       head: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
+      // Positions only: the primary key's b-tree, no row's content.
+      countAfter: this.db
+        .prepare<[number, number], number>(
+          'SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? ORDER BY position LIMIT ?)',
+        )
+        .pluck(),
       begin: this.db.prepare('BEGIN IMMEDIATE'),
       commit: this.db.prepare('COMMIT'),
       rollback: this.db.prepare('ROLLBACK'),
@@ -924,6 +930,10 @@ export class SqliteEventStore implements EventStore {
   async headPosition(): Promise<GlobalPosition | undefined> {
     const position = this.statements.head.get()?.position;
     return position == null ? undefined : BigInt(position);
+  }
+
+  async countAfter(after: GlobalPosition | undefined, cap: number): Promise<number> {
+    return this.statements.countAfter.get(after === undefined ? 0 : Number(after), cap) ?? 0;
   }
 
   async close(): Promise<void> {

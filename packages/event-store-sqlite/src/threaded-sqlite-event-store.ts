@@ -133,6 +133,10 @@ export class ThreadedSqliteEventStore implements EventStore {
     return this.reader.headPosition();
   }
 
+  countAfter(after: GlobalPosition | undefined, cap: number): Promise<number> {
+    return this.reader.countAfter(after, cap);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {

@@ -121,6 +121,13 @@ export interface EventStore {
   /** Position of the last event in the store, undefined when empty. */
   headPosition(): Promise<GlobalPosition | undefined>;
   /**
+   * How many events come after `after` (all of them when undefined), counting no further than
+   * `cap`: what a lag gauge needs, without reading any event's content. Optional: where it is
+   * absent, the length of a readAll page of `cap` events says the same, at the cost of reading
+   * them.
+   */
+  countAfter?(after: GlobalPosition | undefined, cap: number): Promise<number>;
+  /**
    * Answers once the store can be reached and read with the hub's own rights: what readiness
    * probes call. Optional: where it is absent, reading the head says the same (embedded and
    * PostgreSQL stores keep their head in the hub's own tables). KurrentDB needs it, because its

@@ -199,6 +199,42 @@ describe('projection runner', () => {
     }
   });
 
+  it.each([
+    ['counts it from positions', true],
+    ['reads it, where the store cannot count', false],
+  ])('reports lag once per distinct checkpoint, capped: %s', async (_, canCount) => {
+    const all = (await store.readAll({ maxCount: 1_000_000 })).length;
+    const reads: number[] = [];
+    // The same store, its readAll watched, with or without countAfter.
+    const watched = new Proxy(store, {
+      get(target, property) {
+        if (property === 'countAfter' && !canCount) return undefined;
+        if (property === 'readAll')
+          return (options?: { maxCount?: number }) => {
+            reads.push(options?.maxCount ?? 1000);
+            return target.readAll(options);
+          };
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const runner = new ProjectionRunner({
+      store: watched,
+      readModels: readModels(`lag-${canCount}`),
+    });
+    const fresh = await runner.status(all + 10);
+    expect(fresh.map((s) => [s.lagEvents, s.lagCapped])).toEqual(fresh.map(() => [all, false]));
+    expect(fresh.every((s) => s.lagSeconds > 0)).toBe(true);
+    // Six projections, one checkpoint (none yet): one reading, of one event when counted.
+    expect(reads).toEqual([canCount ? 1 : all + 10]);
+    const capped = await runner.status(10);
+    expect(capped.map((s) => [s.lagEvents, s.lagCapped])).toEqual(capped.map(() => [10, true]));
+    await runner.catchUp();
+    reads.length = 0;
+    expect((await runner.status()).map((s) => s.lagEvents)).toEqual(fresh.map(() => 0));
+    expect(reads).toEqual([]);
+  });
+
   it('follows new events in the background and shows lag while behind', async () => {
     const rm = readModels('follow');
     const runner = new ProjectionRunner({ store, readModels: rm, pollMs: 20 });

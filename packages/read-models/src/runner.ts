@@ -405,29 +405,60 @@ export class ProjectionRunner {
     );
     const head = await this.options.store.headPosition();
     const now = Date.now();
+    // Projections that share a checkpoint (all of them, once caught up) share one reading:
+    // a scrape of /metrics asks this every few seconds, however far behind they are.
+    const lags = new Map<bigint | undefined, Promise<{ events: number; seconds: number }>>();
+    const lagAfter = (position: bigint | undefined) => {
+      let lag = lags.get(position);
+      if (!lag) lags.set(position, (lag = this.lagAfter(position, head, lagCap, now)));
+      return lag;
+    };
     return Promise.all(
       this.projections.map(async (p) => {
         const checkpoint = checkpoints.get(p.name);
         const position = checkpoint?.position;
-        const behind =
-          head !== undefined && (position === undefined || position < head)
-            ? await this.options.store.readAll({
-                ...(position === undefined ? {} : { after: position }),
-                maxCount: lagCap,
-              })
-            : [];
-        const oldest = behind[0];
+        const lag = await lagAfter(position);
         return {
           projection: p.name,
           version: checkpoint?.version ?? p.version,
           position,
           head,
-          lagEvents: behind.length,
-          lagCapped: behind.length >= lagCap,
-          lagSeconds: oldest ? Math.max(0, (now - Date.parse(oldest.recordedAt)) / 1000) : 0,
+          lagEvents: lag.events,
+          lagCapped: lag.events >= lagCap,
+          lagSeconds: lag.seconds,
           needsRebuild: checkpoint !== undefined && checkpoint.version !== p.version,
         };
       }),
     );
   }
+
+  /**
+   * Events after a checkpoint (at most `cap`) and the age of the first of them. Counted from
+   * positions alone where the store can; otherwise, and for the age, read.
+   */
+  private async lagAfter(
+    position: bigint | undefined,
+    head: bigint | undefined,
+    cap: number,
+    now: number,
+  ): Promise<{ events: number; seconds: number }> {
+    if (head === undefined || (position !== undefined && position >= head))
+      return { events: 0, seconds: 0 };
+    const store = this.options.store;
+    const after = position === undefined ? {} : { after: position };
+    if (!store.countAfter) {
+      const behind = await store.readAll({ ...after, maxCount: cap });
+      return { events: behind.length, seconds: ageOf(behind[0], now) };
+    }
+    const [events, [oldest]] = await Promise.all([
+      store.countAfter(position, cap),
+      store.readAll({ ...after, maxCount: 1 }),
+    ]);
+    return { events, seconds: ageOf(oldest, now) };
+  }
+}
+
+/** Seconds since an event was recorded; 0 without one. */
+function ageOf(event: RecordedEvent | undefined, now: number): number {
+  return event ? Math.max(0, (now - Date.parse(event.recordedAt)) / 1000) : 0;
 }

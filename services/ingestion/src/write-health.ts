@@ -44,6 +44,7 @@ export class WriteHealth {
       readAll: (options) => store.readAll(options),
       subscribeToAll: (handler, options) => store.subscribeToAll(handler, options),
       headPosition: () => store.headPosition(),
+      ...(store.countAfter ? { countAfter: (after, cap) => store.countAfter!(after, cap) } : {}),
       ...(store.checkReachable ? { checkReachable: () => store.checkReachable!() } : {}),
       ...(store.subscribeToChainLinks
         ? {

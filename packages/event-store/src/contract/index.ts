@@ -263,6 +263,29 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
         expect(ours).toEqual(ids);
         expect(await store.headPosition()).toBe(after);
       });
+
+      it('counts the events after a position, no further than a cap (or a readAll page says it)', async () => {
+        // The lag gauges' question; a store without countAfter answers it with a readAll page.
+        const count = async (after: bigint | undefined, cap: number) =>
+          store.countAfter
+            ? store.countAfter(after, cap)
+            : (await store.readAll({ ...(after === undefined ? {} : { after }), maxCount: cap }))
+                .length;
+        const start = await store.headPosition();
+        const stream = uniqueStream();
+        await store.append(
+          stream,
+          Array.from({ length: 5 }, () => anEvent()),
+        );
+        await store.append(uniqueStream(), [anEvent()]);
+        const head = await store.headPosition();
+        const [, second] = await store.readStream(stream);
+        expect(await count(start, 100)).toBe(6);
+        expect(await count(start, 4)).toBe(4);
+        expect(await count(second!.position, 100)).toBe(4);
+        expect(await count(head, 100)).toBe(0);
+        if (start === undefined) expect(await count(undefined, 100)).toBe(6);
+      });
     });
 
     describe('subscription to all', () => {
