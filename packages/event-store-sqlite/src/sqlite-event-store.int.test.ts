@@ -305,3 +305,135 @@ describe('embedded store, an append that fails half-way', () => {
     }
   });
 });
+
+describe('embedded store, its latest commits read back from memory', () => {
+  /** Every event after `after`, page by page: from memory where the handle holds them. */
+  async function readAllPaged(store: SqliteEventStore, after?: bigint, page = 7) {
+    const out: RecordedEvent[] = [];
+    for (;;) {
+      const got = await store.readAll({
+        ...(after === undefined ? {} : { after }),
+        maxCount: page,
+      });
+      if (got.length === 0) return out;
+      out.push(...got);
+      after = got[got.length - 1]!.position;
+    }
+  }
+
+  for (const groupCommit of [true, false]) {
+    it(`gives exactly what the file holds, after failures, retries and undone appends (group commit ${groupCommit ? 'on' : 'off'})`, async () => {
+      const { filename, cleanup } = tempFile();
+      const store = new SqliteEventStore({ filename, groupCommit });
+      const fresh = new SqliteEventStore({ filename, groupCommit });
+      try {
+        await store.append('first', [anEvent()]);
+        // A trigger fails the writes of stream `poison` from revision 1 on (half-way failures).
+        const other = new Database(filename);
+        other.exec(`CREATE TRIGGER poison BEFORE INSERT ON events
+          WHEN NEW.stream = 'poison' AND NEW.revision >= 1
+          BEGIN SELECT RAISE(ABORT, 'the disk failed'); END`);
+        other.close();
+        // Another connection changed the file: the store starts keeping again from here.
+        const from = (await store.append('start', [anEvent()])).position;
+        const retried = [anEvent(), anEvent()];
+        const outcomes = await Promise.allSettled([
+          store.append('a', [anEvent(), anEvent()]),
+          // Half-way: its first event is written, its second fails, the append is undone.
+          store.append('poison', [anEvent(), anEvent()]),
+          store.append('b', retried),
+          // A wrong revision: refused before anything is written.
+          store.append('a', [anEvent()], { expectedRevision: 7 }),
+          // Atomic across streams: the second request fails, the first is undone with it.
+          store.appendMany([
+            { stream: 'c', events: [anEvent()], expectedRevision: 'any' },
+            { stream: 'b', events: [anEvent()], expectedRevision: 'no_stream' },
+          ]),
+          // Over the 100 rows of one INSERT.
+          store.append(
+            'large',
+            Array.from({ length: 230 }, () => anEvent()),
+          ),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'rejected',
+          'rejected',
+          'fulfilled',
+        ]);
+        // A retry (nothing new) and a retry with one event more.
+        await store.append('b', retried);
+        await store.append('b', [...retried, anEvent()]);
+        await store.append('last', [anEvent()]);
+
+        const served = store.recentReadCount();
+        const fromMemory = await readAllPaged(store, from - 1n);
+        // Every one of them came from memory, none from the file.
+        expect(store.recentReadCount() - served).toBe(fromMemory.length);
+        // The handle that never wrote reads the file.
+        expect(fresh.recentReadCount()).toBe(0);
+        const fromFile = await readAllPaged(fresh, from - 1n);
+        expect(fresh.recentReadCount()).toBe(0);
+        expect(fromMemory).toEqual(fromFile);
+        expect(fromMemory.map((e) => e.streamName)).toEqual([
+          'start',
+          'a',
+          'a',
+          'b',
+          'b',
+          ...Array<string>(230).fill('large'),
+          'b',
+          'last',
+        ]);
+        expectPositionsFrom(fromMemory, from);
+        // What it does not keep (before another connection wrote) comes from the file.
+        expect(await store.readAll({ maxCount: 2 })).toEqual(await fresh.readAll({ maxCount: 2 }));
+      } finally {
+        await fresh.close();
+        await store.close();
+        await cleanup();
+      }
+    });
+  }
+
+  it('never misses what another connection committed after it', async () => {
+    const { filename, cleanup } = tempFile();
+    const a = new SqliteEventStore({ filename });
+    const b = new SqliteEventStore({ filename });
+    try {
+      await a.append('by-a', [anEvent(), anEvent()]);
+      // Control: right after its own append, A reads from memory.
+      const before = a.recentReadCount();
+      expect(await a.readAll({ after: 1n })).toHaveLength(1);
+      expect(a.recentReadCount() - before).toBe(1);
+
+      const retried = [anEvent()];
+      await b.append('by-b', [anEvent(), anEvent(), ...retried]);
+      // A retry through A writes nothing, but its transaction begins after B's commits.
+      expect((await a.append('by-b', retried)).duplicate).toBe(true);
+      const afterA = await a.readAll({ after: 2n });
+      expect(afterA.map((e) => e.streamName)).toEqual(['by-b', 'by-b', 'by-b']);
+
+      await a.append('by-a', [anEvent()]);
+      expect(await a.readAll()).toEqual(await b.readAll());
+      expect((await a.readAll({ after: 5n })).map((e) => e.position)).toEqual([6n]);
+      // And a subscriber of A is given B's events too.
+      const seen: bigint[] = [];
+      const subscription = a.subscribeToAll((e) => void seen.push(e.position), { after: 3n });
+      await b.append('by-b', [anEvent()]);
+      for (let i = 0; i < 100 && seen.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+      await subscription.stop();
+      expect(seen).toEqual([4n, 5n, 6n, 7n]);
+    } finally {
+      await b.close();
+      await a.close();
+      await cleanup();
+    }
+  });
+});
+
+function expectPositionsFrom(events: readonly RecordedEvent[], first: bigint): void {
+  expect(events.map((e) => e.position)).toEqual(events.map((_, i) => first + BigInt(i)));
+}

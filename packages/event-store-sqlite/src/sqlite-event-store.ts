@@ -27,6 +27,7 @@ import {
 } from '@hub/event-store';
 import { EventIdKeyFilter } from './event-id-filter.js';
 import { startPollingSubscription } from './polling-subscription.js';
+import { RecentRows } from './recent-rows.js';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file, or ':memory:'. */
@@ -128,6 +129,26 @@ const FILTER_PAGE = 20_000;
 /** Rows per INSERT statement: 100 × 9 parameters, well under SQLite's limit of 32,766. */
 const INSERT_ROWS = 100;
 const INSERT_COLUMNS = 9;
+/**
+ * The latest commits kept for readers (RecentRows): a runner or relay a few thousand events
+ * behind still reads from memory; the JSON kept stays within a few tens of megabytes.
+ */
+const RECENT_ROWS = { rows: 10_000, chars: 16 * 1024 * 1024 };
+/** An INSERT row's data and metadata (columns 5 and 6): what RecentRows counts. */
+const rowChars = (values: readonly unknown[], at: number) =>
+  (values[at + 5] as string).length + (values[at + 6] as string).length;
+/** An INSERT row as the events table gives it back. */
+const rowOf = (values: readonly unknown[], at: number): EventRow => ({
+  position: values[at] as number,
+  event_id: values[at + 1] as string,
+  stream: values[at + 2] as string,
+  revision: values[at + 3] as number,
+  type: values[at + 4] as string,
+  data: values[at + 5] as string,
+  metadata: values[at + 6] as string,
+  recorded_at: values[at + 7] as string,
+  chain: values[at + 8] as string | null,
+});
 
 /**
  * Thrown inside a savepoint to fall back from the fast path to the duplicate check. `original`:
@@ -201,6 +222,7 @@ export class SqliteEventStore implements EventStore {
   /** Where loading the filter goes on: after the last key read; it will cover `through`. */
   private filterLoad: { after: bigint | undefined; through: number } | undefined;
   private readonly idLookups = { skipped: 0, probed: 0 };
+  private readonly recentReads = { served: 0 };
   private filterDropTold = false;
   /**
    * When the open write transaction's events are recorded: read once per transaction, so the
@@ -209,6 +231,13 @@ export class SqliteEventStore implements EventStore {
   private recordedAt: string | undefined;
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
+  /** This connection's latest commits, read back from memory (see RecentRows). */
+  private readonly recentRows = new RecentRows(INSERT_COLUMNS, RECENT_ROWS, rowChars);
+  /**
+   * PRAGMA data_version when this connection last began to write: another connection has
+   * committed since exactly when it differs (a connection's own commits leave it as it is).
+   */
+  private dataVersion: number | undefined;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     this.db = new Database(options.filename);
@@ -272,6 +301,7 @@ export class SqliteEventStore implements EventStore {
       readAll: this.db.prepare<[number, number], EventRow>(
         'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
       ),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
       head: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
@@ -401,6 +431,11 @@ export class SqliteEventStore implements EventStore {
   private beginWrite(): void {
     this.recordedAt = undefined;
     this.tail = this.statements.tail.get() ?? { position: 0, chain: null };
+    // Under the write lock: no other connection can commit until this transaction ends.
+    this.dataVersion = this.statements.dataVersion.get();
+    // Another connection wrote since: what is kept no longer ends at the head, even if this
+    // transaction writes nothing (a retry) and so adds nothing after it.
+    if (this.recentRows.last() !== this.tail.position) this.recentRows.clear();
     if (this.seenThrough < 0) {
       this.recent.clear();
       this.seenThrough = Number(this.statements.indexedThrough.get());
@@ -528,6 +563,7 @@ export class SqliteEventStore implements EventStore {
 
   /** The write transaction committed: what it added to `recent` stays. */
   private committed(): void {
+    this.recentRows.commit();
     this.added.length = 0;
     this.indexedInTransaction = false;
     this.seenThrough = this.tail.position;
@@ -538,6 +574,7 @@ export class SqliteEventStore implements EventStore {
    * into event_ids, `recent` is read again at the next one.
    */
   private undone(): void {
+    this.recentRows.discardStaged();
     this.forget(0);
     if (this.indexedInTransaction) this.seenThrough = -1;
     this.indexedInTransaction = false;
@@ -597,6 +634,7 @@ export class SqliteEventStore implements EventStore {
       rollbackTo.run();
       release.run();
       this.tail = tail;
+      this.recentRows.unstageAfter(tail.position);
       this.forget(mark);
       // The savepoint undid the half that was written.
       throw error instanceof HalfWritten ? error.original : error;
@@ -703,6 +741,7 @@ export class SqliteEventStore implements EventStore {
       }
     }
     this.tail = { position, chain };
+    this.recentRows.stage(position - events.length + 1, rows);
     let at = position - events.length;
     for (const event of events) {
       this.recent.set(event.id, ++at);
@@ -863,9 +902,31 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(after: GlobalPosition | undefined, maxCount: number): RecordedEvent[] {
-    return this.statements.readAll
-      .all(after === undefined ? 0 : Number(after), maxCount)
-      .map(toRecorded);
+    const from = after === undefined ? 0 : Number(after);
+    const recent = this.readRecent(from, maxCount);
+    if (recent) return recent.map(toRecorded);
+    return this.statements.readAll.all(from, maxCount).map(toRecorded);
+  }
+
+  /**
+   * The rows after `from` as this connection committed them, when it holds them all: none
+   * older than it keeps is wanted, and no other connection has committed since it last wrote
+   * (that one's rows would be missing here). Undefined: read the file.
+   */
+  private readRecent(from: number, maxCount: number): EventRow[] | undefined {
+    if (this.recentRows.last() === undefined) return undefined;
+    if (this.statements.dataVersion.get() !== this.dataVersion) {
+      this.recentRows.clear();
+      return undefined;
+    }
+    const rows = this.recentRows.read(from, maxCount, rowOf);
+    if (rows) this.recentReads.served += rows.length;
+    return rows;
+  }
+
+  /** How many events readAll and subscriptions were given from memory (RecentRows). */
+  recentReadCount(): number {
+    return this.recentReads.served;
   }
 
   /**
