@@ -125,6 +125,8 @@ const toEmmett = (e: ReturnType<typeof benchEvent>) => ({
 
 let emmettUncaught = 0;
 const emmettRunsFailed = { '0.38.5': 0, '0.42.4': 0 };
+/** The first reason each version's run failed outright, printed with the count. */
+const emmettFailure: Partial<Record<keyof typeof emmettRunsFailed, string>> = {};
 const countUncaught = () => {
   emmettUncaught += 1;
 };
@@ -145,8 +147,9 @@ async function emmettGuarded<T>(
   console.log = console.error = () => undefined;
   try {
     return await run();
-  } catch {
+  } catch (error) {
     emmettRunsFailed[version] += 1;
+    emmettFailure[version] ??= error instanceof Error ? error.message : String(error);
     return undefined;
   } finally {
     console.log = log;
@@ -289,4 +292,7 @@ export async function peerSuite(): Promise<void> {
   bench('store', 'emmett_unhandled_errors_3_runs', emmettUncaught, 'errors');
   bench('store', 'emmett_0_42_4_runs_failed_of_3', emmettRunsFailed['0.42.4'], 'runs');
   bench('store', 'emmett_0_38_5_runs_failed_of_3', emmettRunsFailed['0.38.5'], 'runs');
+  // A failed run leaves its figures out (a ratio over none prints as Infinity): say why.
+  for (const [version, reason] of Object.entries(emmettFailure))
+    console.log(`# emmett ${version}: a run failed outright: ${reason.split('\n')[0]}`);
 }
