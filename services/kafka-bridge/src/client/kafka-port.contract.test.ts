@@ -63,6 +63,40 @@ export function kafkaPortContract(name: string, makePort: () => KafkaPort): void
       }
     });
 
+    it('sends one value and one set of headers shared by several messages of a send, each whole', async () => {
+      // As the egress sends an event to several inboxes: the same strings, message after message.
+      const value = JSON.stringify({ text: '检查记录'.repeat(50), n: Math.random() });
+      const headers = { 'hub-event-id': `shared-${Math.random()}`, 'hub-event-type': '检查' };
+      const keys = ['shared-a', 'shared-b', 'shared-c'];
+      const producer = await kafka.producer();
+      await producer.send([
+        ...keys.map((key) => ({ topic, key, value, headers })),
+        { topic, key: 'shared-other', value: 'other', headers: { 'hub-event-id': 'other' } },
+        ...keys.map((key) => ({ topic, key, value, headers })),
+      ]);
+      await producer.close();
+      const batches: ConsumedBatch[] = [];
+      const consumer = await kafka.consume({
+        groupId: `contract-shared-${Math.random()}`,
+        topics: [topic],
+        onBatches: async (read) => void batches.push(...read),
+        onFailure: () => undefined,
+      });
+      const received = () =>
+        batches.flatMap((b) => b.messages).filter((m) => m.key?.toString().startsWith('shared-'));
+      await eventually(() => received().length >= 7);
+      await consumer.close();
+      const shared = received().filter((m) => m.key?.toString() !== 'shared-other');
+      expect(shared).toHaveLength(6);
+      for (const m of shared) {
+        expect(m.value?.toString()).toBe(value);
+        expect(m.headers).toEqual(headers);
+      }
+      const other = received().find((m) => m.key?.toString() === 'shared-other')!;
+      expect(other.value?.toString()).toBe('other');
+      expect(other.headers).toEqual({ 'hub-event-id': 'other' });
+    });
+
     it('commits the next offset to read only after a batch was handled; a failed batch is read again', async () => {
       const groupId = `contract-commit-${Math.random()}`;
       const producer = await kafka.producer();

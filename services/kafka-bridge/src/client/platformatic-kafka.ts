@@ -58,7 +58,20 @@ const MAX_BATCH = 2000;
 const keyPartitioner = (message: MessageToProduce<Buffer, Buffer, Buffer, Buffer>): number =>
   message.key ? murmur2(message.key) & 0x7fffffff : Math.floor(Math.random() * 0x7fffffff);
 
-const buffer = (value: string | Buffer) => (typeof value === 'string' ? Buffer.from(value) : value);
+/**
+ * Encodes each distinct string once per send: an event relayed to several inboxes is one value
+ * and one set of headers, and every message carries the same header names. (Encoding them per
+ * message took 4% of the egress's thread.) The client only reads the buffers it is given.
+ */
+function encoderOfOneSend(): (value: string | Buffer) => Buffer {
+  const encoded = new Map<string, Buffer>();
+  return (value) => {
+    if (typeof value !== 'string') return value;
+    let bytes = encoded.get(value);
+    if (!bytes) encoded.set(value, (bytes = Buffer.from(value)));
+    return bytes;
+  };
+}
 
 function headersOf(headers: Map<Buffer, Buffer>): KafkaHeaders {
   const out: KafkaHeaders = {};
@@ -181,14 +194,15 @@ export class PlatformaticKafka implements KafkaPort {
     return {
       async send(messages: readonly ProducedMessage[]) {
         if (messages.length === 0) return;
+        const encode = encoderOfOneSend();
         await withTimeout(
           producer.send({
             messages: messages.map((m) => ({
               topic: m.topic,
-              ...(m.key == null ? {} : { key: buffer(m.key) }),
-              value: buffer(m.value),
+              ...(m.key == null ? {} : { key: encode(m.key) }),
+              value: encode(m.value),
               headers: new Map(
-                Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]),
+                Object.entries(m.headers ?? {}).map(([k, v]) => [encode(k), encode(v)]),
               ),
             })),
           }),
