@@ -327,6 +327,8 @@ describe('embedded store, its latest commits read back from memory', () => {
       const store = new SqliteEventStore({ filename, groupCommit });
       const fresh = new SqliteEventStore({ filename, groupCommit });
       try {
+        // A reader follows the tail (as the projections do): the store keeps what it commits.
+        expect(await store.readAll()).toEqual([]);
         await store.append('first', [anEvent()]);
         // A trigger fails the writes of stream `poison` from revision 1 on (half-way failures).
         const other = new Database(filename);
@@ -403,6 +405,7 @@ describe('embedded store, its latest commits read back from memory', () => {
     const a = new SqliteEventStore({ filename });
     const b = new SqliteEventStore({ filename });
     try {
+      expect(await a.readAll()).toEqual([]);
       await a.append('by-a', [anEvent(), anEvent()]);
       // Control: right after its own append, A reads from memory.
       const before = a.recentReadCount();
@@ -429,6 +432,44 @@ describe('embedded store, its latest commits read back from memory', () => {
     } finally {
       await b.close();
       await a.close();
+      await cleanup();
+    }
+  });
+
+  it('keeps nothing while no reader follows the tail, and keeps again once one does', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    try {
+      // A writer alone (nobody has read): its rows are not kept.
+      for (let i = 0; i < 3; i++) await store.append('s', [anEvent(), anEvent()]);
+      expect((await store.readAll({ after: 4n })).map((e) => e.position)).toEqual([5n, 6n]);
+      expect(store.recentReadCount()).toBe(0);
+      // That read followed the tail: the next commit is kept and read from memory.
+      await store.append('s', [anEvent()]);
+      expect((await store.readAll({ after: 6n })).map((e) => e.position)).toEqual([7n]);
+      expect(store.recentReadCount()).toBe(1);
+      // Many commits with no reader near the tail: it stops keeping them.
+      for (let i = 0; i < 70; i++) await store.append('s', [anEvent()]);
+      expect((await store.readAll({ after: 76n })).map((e) => e.position)).toEqual([77n]);
+      expect(store.recentReadCount()).toBe(1);
+      // A reader far behind the tail (a rebuild from the start) does not count as following.
+      const far = new SqliteEventStore({ filename });
+      for (let i = 0; i < 110; i++)
+        await far.append(
+          't',
+          Array.from({ length: 100 }, () => anEvent()),
+        );
+      await far.readAll({ maxCount: 10 });
+      await far.append('t', [anEvent()]);
+      expect(await far.readAll({ after: 11_077n })).toHaveLength(1);
+      expect(far.recentReadCount()).toBe(0);
+      // Control: that last read was near the tail, so the next commit is kept.
+      await far.append('t', [anEvent()]);
+      expect(await far.readAll({ after: 11_078n })).toHaveLength(1);
+      expect(far.recentReadCount()).toBe(1);
+      await far.close();
+    } finally {
+      await store.close();
       await cleanup();
     }
   });
