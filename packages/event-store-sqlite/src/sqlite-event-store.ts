@@ -444,14 +444,16 @@ export class SqliteEventStore implements EventStore {
   private beginWrite(): void {
     this.recordedAt = undefined;
     this.tail = this.statements.tail.get() ?? { position: 0, chain: null };
-    // Under the write lock: no other connection can commit until this transaction ends.
-    this.dataVersion = this.statements.dataVersion.get();
-    // Another connection wrote since: what is kept no longer ends at the head, even if this
-    // transaction writes nothing (a retry) and so adds nothing after it.
-    if (this.recentRows.last() !== this.tail.position) this.recentRows.clear();
     // Nobody follows: keep nothing (rows kept before would no longer end at the head).
     this.keepingRows = this.commitsUnfollowed <= FOLLOWED_FOR_COMMITS;
     if (!this.keepingRows) this.recentRows.clear();
+    else {
+      // Under the write lock: no other connection can commit until this transaction ends.
+      this.dataVersion = this.statements.dataVersion.get();
+      // Another connection wrote since: what is kept no longer ends at the head, even if this
+      // transaction writes nothing (a retry) and so adds nothing after it.
+      if (this.recentRows.last() !== this.tail.position) this.recentRows.clear();
+    }
     if (this.seenThrough < 0) {
       this.recent.clear();
       this.seenThrough = Number(this.statements.indexedThrough.get());
