@@ -3,8 +3,10 @@
  * append, the projections and the outbox relay read those very events back, and reading them
  * from here spares the file's B-tree and the copy of every column out of SQLite.
  *
- * Rows are flat, as the INSERT takes them (`columns` values a row, the position first). They are
- * staged while their transaction is open and kept only once it commits. What is kept is always
+ * Rows are flat, as the INSERT takes them (`columns` values a row, the position first), with
+ * `extras` values a row beside them (the store's: the data and metadata as their readers get
+ * them, already parsed). They are staged while their transaction is open and kept only once it
+ * commits. What is kept is always
  * a contiguous run ending at the last position this connection wrote; the store answers from it
  * only while no other connection has committed since (PRAGMA data_version), so that an answer
  * from here is exactly what the file would give.
@@ -17,6 +19,7 @@ export class RecentRows {
 
   constructor(
     private readonly columns: number,
+    private readonly extras: number,
     /** Kept at most: whole segments (an append's rows) go first when either is exceeded. */
     private readonly limits: { rows: number; chars: number },
     /** Characters a row holds (its JSON texts), for the limit. */
@@ -24,8 +27,8 @@ export class RecentRows {
   ) {}
 
   /** Rows written in the open transaction, from position `first` on. */
-  stage(first: number, values: readonly unknown[]): void {
-    this.staged.push({ first, values, count: values.length / this.columns });
+  stage(first: number, values: readonly unknown[], extras: readonly unknown[]): void {
+    this.staged.push({ first, values, extras, count: values.length / this.columns });
   }
 
   /** A savepoint was rolled back: the rows staged after `position` were undone with it. */
@@ -38,6 +41,7 @@ export class RecentRows {
         this.staged[this.staged.length - 1] = {
           first: last.first,
           values: last.values.slice(0, count * this.columns),
+          extras: last.extras.slice(0, count * this.extras),
           count,
         };
         return;
@@ -89,14 +93,15 @@ export class RecentRows {
   }
 
   /**
-   * At most `max` rows after position `after`, as `row` builds each from the flat values; or
+   * At most `max` rows after position `after`, as `row` builds each from the flat values and
+   * extras (a row's first at `at` and at `extraAt`); or
    * undefined when a row wanted is older than what is kept (the file has it). Past the last
    * kept row there is none: the caller knows that no other connection has written since.
    */
   read<R>(
     after: number,
     max: number,
-    row: (values: readonly unknown[], at: number) => R,
+    row: (values: readonly unknown[], at: number, extras: readonly unknown[], extraAt: number) => R,
   ): R[] | undefined {
     if (this.kept.length === 0 || after + 1 < this.kept[0]!.first) return undefined;
     const out: R[] = [];
@@ -112,7 +117,7 @@ export class RecentRows {
       const segment = this.kept[s]!;
       for (let i = Math.max(0, after + 1 - segment.first); i < segment.count; i++) {
         if (out.length === max) break;
-        out.push(row(segment.values, i * this.columns));
+        out.push(row(segment.values, i * this.columns, segment.extras, i * this.extras));
       }
     }
     return out;
@@ -122,5 +127,6 @@ export class RecentRows {
 interface Segment {
   first: number;
   values: readonly unknown[];
+  extras: readonly unknown[];
   count: number;
 }

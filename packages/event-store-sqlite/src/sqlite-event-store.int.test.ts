@@ -436,6 +436,103 @@ describe('embedded store, its latest commits read back from memory', () => {
     }
   });
 
+  it('gives its readers the values appended, frozen, where they are what the file gives back', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    const fresh = new SqliteEventStore({ filename });
+    try {
+      expect(await store.readAll()).toEqual([]);
+      const plain = { inspectionId: 'I-1', findings: [{ code: 'F1', counts: [1, 2] }], none: null };
+      const plainMetadata = { agency: 'emergency', actor: { officerId: 'o-1' } };
+      // Not what the file gives back: each reader gets its own parse of the stored text.
+      const notPlain = [
+        { at: new Date(0) },
+        { kept: 1, dropped: undefined },
+        { n: NaN, z: -0 },
+        [1, undefined],
+      ];
+      await store.append('plain', [{ ...anEvent(), data: plain, metadata: plainMetadata }]);
+      await store.append(
+        'not-plain',
+        notPlain.map((data) => ({ ...anEvent(), data })),
+      );
+      await store.append('no-data', [
+        { id: anEvent().id, type: 'Bare', data: undefined, metadata: {} },
+      ]);
+
+      const served = store.recentReadCount();
+      const fromMemory = await store.readAll();
+      expect(store.recentReadCount() - served).toBe(fromMemory.length);
+      // Exactly what the file holds, undefined fields and all.
+      expect(fromMemory).toStrictEqual(await fresh.readAll());
+      expect(fresh.recentReadCount()).toBe(0);
+
+      const [shared, ...parsed] = fromMemory;
+      expect(shared!.data).toBe(plain);
+      expect(shared!.metadata).toBe(plainMetadata);
+      // Nobody can change what was recorded: not the appender, not one reader for another.
+      expect(Object.isFrozen(plain.findings[0]!.counts)).toBe(true);
+      expect(() => {
+        plain.findings[0]!.code = 'changed';
+      }).toThrow(TypeError);
+      expect((await store.readAll({ maxCount: 1 }))[0]!.data).toBe(plain);
+      for (const [i, value] of notPlain.entries()) {
+        expect(parsed[i]!.data).not.toBe(value);
+        expect(Object.isFrozen(value)).toBe(false);
+      }
+      expect(parsed.at(-1)!.data).toBeNull();
+      expect(parsed.at(-1)!.metadata).toStrictEqual({});
+    } finally {
+      await fresh.close();
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('freezes nothing for a writer nobody follows (control)', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    try {
+      const data = { inspectionId: 'I-2' };
+      await store.append('s', [{ ...anEvent(), data }]);
+      expect(Object.isFrozen(data)).toBe(false);
+      expect((await store.readAll())[0]!.data).toEqual(data);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('gives a notary the chain links of its latest commits from memory, as the file holds them', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    const fresh = new SqliteEventStore({ filename });
+    const follow = async (from: SqliteEventStore, count: number) => {
+      const links: unknown[] = [];
+      const subscription = from.subscribeToChainLinks((link) => void links.push(link));
+      for (let i = 0; i < 200 && links.length < count; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await subscription.stop();
+      return links;
+    };
+    try {
+      expect(await store.readAll()).toEqual([]);
+      await store.append('a', [anEvent(), anEvent()]);
+      await store.append('b', [anEvent()]);
+      const served = store.recentReadCount();
+      const fromMemory = await follow(store, 3);
+      expect(store.recentReadCount() - served).toBe(3);
+      expect(fromMemory).toHaveLength(3);
+      expect(fromMemory).toStrictEqual(await follow(fresh, 3));
+      expect(fresh.recentReadCount()).toBe(0);
+      expect((fromMemory[0] as { chain?: string }).chain).toMatch(/^sha256:/);
+    } finally {
+      await fresh.close();
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('keeps nothing while no reader follows the tail, and keeps again once one does', async () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename });

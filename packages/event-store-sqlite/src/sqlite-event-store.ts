@@ -27,6 +27,7 @@ import {
 } from '@hub/event-store';
 import { EventIdKeyFilter } from './event-id-filter.js';
 import { startPollingSubscription } from './polling-subscription.js';
+import { freezeIfJsonValue } from './frozen-json.js';
 import { RecentRows } from './recent-rows.js';
 
 export interface SqliteEventStoreOptions {
@@ -146,18 +147,59 @@ const FOLLOWED_FOR_COMMITS = 64;
 /** An INSERT row's data and metadata (columns 5 and 6): what RecentRows counts. */
 const rowChars = (values: readonly unknown[], at: number) =>
   (values[at + 5] as string).length + (values[at + 6] as string).length;
-/** An INSERT row as the events table gives it back. */
-const rowOf = (values: readonly unknown[], at: number): EventRow => ({
-  position: values[at] as number,
-  event_id: values[at + 1] as string,
-  stream: values[at + 2] as string,
-  revision: values[at + 3] as number,
-  type: values[at + 4] as string,
-  data: values[at + 5] as string,
-  metadata: values[at + 6] as string,
-  recorded_at: values[at + 7] as string,
-  chain: values[at + 8] as string | null,
-});
+/** A kept row's data or metadata that readers cannot share: they parse its text. */
+const PARSE_TEXT = Symbol('parse the stored text');
+const EMPTY_METADATA = Object.freeze({});
+
+/**
+ * Beside each kept row (RecentRows' extras), its data and metadata as readers may share them:
+ * the very values appended, frozen, when they are plain JSON (see freezeIfJsonValue). Parsing
+ * them again for every reader was the largest part of reading a commit back.
+ */
+function sharedValuesOf(events: readonly NewEvent[]): unknown[] {
+  const out: unknown[] = [];
+  for (const event of events) {
+    const data = event.data ?? null;
+    const metadata = event.metadata ?? EMPTY_METADATA;
+    out.push(
+      freezeIfJsonValue(data) ? data : PARSE_TEXT,
+      freezeIfJsonValue(metadata) ? metadata : PARSE_TEXT,
+    );
+  }
+  return out;
+}
+
+/** A kept row's position and chain link: what a notary follows. */
+const linkOf = (values: readonly unknown[], at: number): ChainLinkRecord => {
+  const chain = values[at + 8] as string | null;
+  return { position: BigInt(values[at] as number), ...(chain ? { chain } : {}) };
+};
+
+/** A kept row as a record: what toRecorded makes of the same row read from the file. */
+const recordOf = (
+  values: readonly unknown[],
+  at: number,
+  shared: readonly unknown[],
+  sharedAt: number,
+): RecordedEvent => {
+  const data = shared[sharedAt];
+  const metadata = shared[sharedAt + 1];
+  const chain = values[at + 8] as string | null;
+  return {
+    id: values[at + 1] as string,
+    type: values[at + 4] as string,
+    data: data === PARSE_TEXT ? (JSON.parse(values[at + 5] as string) as unknown) : data,
+    metadata: (metadata === PARSE_TEXT ? JSON.parse(values[at + 6] as string) : metadata) as Record<
+      string,
+      unknown
+    >,
+    streamName: values[at + 2] as string,
+    revision: values[at + 3] as number,
+    position: BigInt(values[at] as number),
+    recordedAt: values[at + 7] as string,
+    ...(chain ? { chain } : {}),
+  };
+};
 
 /**
  * Thrown inside a savepoint to fall back from the fast path to the duplicate check. `original`:
@@ -241,7 +283,7 @@ export class SqliteEventStore implements EventStore {
   /** The last record, read when a write transaction begins and moved by each insert. */
   private tail: { position: number; chain: string | null } = { position: 0, chain: null };
   /** This connection's latest commits, read back from memory (see RecentRows). */
-  private readonly recentRows = new RecentRows(INSERT_COLUMNS, RECENT_ROWS, rowChars);
+  private readonly recentRows = new RecentRows(INSERT_COLUMNS, 2, RECENT_ROWS, rowChars);
   /** Commits since a reader last asked for rows near the tail (see FOLLOWED_FOR_COMMITS). */
   private commitsUnfollowed = Infinity;
   /** Whether the open write transaction keeps its rows: decided when it begins. */
@@ -760,7 +802,8 @@ export class SqliteEventStore implements EventStore {
       }
     }
     this.tail = { position, chain };
-    if (this.keepingRows) this.recentRows.stage(position - events.length + 1, rows);
+    if (this.keepingRows)
+      this.recentRows.stage(position - events.length + 1, rows, sharedValuesOf(events));
     let at = position - events.length;
     for (const event of events) {
       this.recent.set(event.id, ++at);
@@ -923,8 +966,8 @@ export class SqliteEventStore implements EventStore {
   private readAllSync(after: GlobalPosition | undefined, maxCount: number): RecordedEvent[] {
     const from = after === undefined ? 0 : Number(after);
     if (from + RECENT_ROWS.rows >= this.tail.position) this.commitsUnfollowed = 0;
-    const recent = this.readRecent(from, maxCount);
-    if (recent) return recent.map(toRecorded);
+    const recent = this.readRecent(from, maxCount, recordOf);
+    if (recent) return recent;
     return this.statements.readAll.all(from, maxCount).map(toRecorded);
   }
 
@@ -933,15 +976,24 @@ export class SqliteEventStore implements EventStore {
    * older than it keeps is wanted, and no other connection has committed since it last wrote
    * (that one's rows would be missing here). Undefined: read the file.
    */
-  private readRecent(from: number, maxCount: number): EventRow[] | undefined {
+  private readRecent<R>(
+    from: number,
+    maxCount: number,
+    build: (
+      values: readonly unknown[],
+      at: number,
+      shared: readonly unknown[],
+      sharedAt: number,
+    ) => R,
+  ): R[] | undefined {
     if (this.recentRows.last() === undefined) return undefined;
     if (this.statements.dataVersion.get() !== this.dataVersion) {
       this.recentRows.clear();
       return undefined;
     }
-    const rows = this.recentRows.read(from, maxCount, rowOf);
-    if (rows) this.recentReads.served += rows.length;
-    return rows;
+    const records = this.recentRows.read(from, maxCount, build);
+    if (records) this.recentReads.served += records.length;
+    return records;
   }
 
   /** How many events readAll and subscriptions were given from memory (RecentRows). */
@@ -991,11 +1043,16 @@ export class SqliteEventStore implements EventStore {
       'SELECT position, chain FROM events WHERE position > ? ORDER BY position LIMIT ?',
     );
     return startPollingSubscription({
-      read: (after, max) =>
-        links.all(after === undefined ? 0 : Number(after), max).map((row) => ({
-          position: BigInt(row.position),
-          ...(row.chain ? { chain: row.chain } : {}),
-        })),
+      read: (after, max) => {
+        const from = after === undefined ? 0 : Number(after);
+        return (
+          this.readRecent(from, max, linkOf) ??
+          links.all(from, max).map((row) => ({
+            position: BigInt(row.position),
+            ...(row.chain ? { chain: row.chain } : {}),
+          }))
+        );
+      },
       notifier: this.appended,
       pollIntervalMs: this.options.pollIntervalMs ?? 250,
       handler,

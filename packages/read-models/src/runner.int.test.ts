@@ -250,6 +250,65 @@ describe('projection runner', () => {
   });
 });
 
+describe('projection runner pace', () => {
+  it('looks again soon while events keep coming, and at its idle pace once they stop', async () => {
+    const own = new SqliteEventStore({ filename: join(dir, 'pace-events.db') });
+    open.push(own);
+    let reads = 0;
+    const counted = new Proxy(own, {
+      get(target, property) {
+        if (property === 'readAll')
+          return (options: Parameters<SqliteEventStore['readAll']>[0]) => {
+            reads += 1;
+            return target.readAll(options);
+          };
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    let published = 0;
+    const publishOne = async () => {
+      published += 1;
+      const { problems } = await publishAsAgencies(
+        own,
+        [{ agency: 'emergency', event: inspection(`INS-PACE-${published}`) }],
+        { sealing },
+      );
+      expect(problems).toEqual([]);
+    };
+    // Idle, it would look only once a minute: everything sooner is the busy pace.
+    const runner = new ProjectionRunner({
+      store: counted,
+      readModels: readModels('pace'),
+      pollMs: 60_000,
+      busyPollMs: 20,
+    });
+    await publishOne();
+    runner.start();
+    try {
+      const until = Date.now() + 400;
+      while (Date.now() < until) {
+        await publishOne();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const readsWhileBusy = reads;
+      // A look every 20 ms or so while events came (one a minute would be a single look).
+      expect(readsWhileBusy).toBeGreaterThanOrEqual(5);
+      // The last events are projected without waiting for the idle minute.
+      const deadline = Date.now() + 5_000;
+      while ((await runner.status()).some((st) => st.lagEvents > 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect((await runner.status()).every((st) => st.lagEvents === 0)).toBe(true);
+      // Nothing new: after one look that found nothing, it waits its idle minute.
+      const idleFrom = reads;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reads - idleFrom).toBeLessThanOrEqual(2);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
 describe('form cache', () => {
   it('serves the same form until the statistics move on, then computes it again', async () => {
     const rm = readModels('cache');
