@@ -7,13 +7,19 @@
  * is and false is answered: its readers parse the text, as the file would give it.
  *
  * Not checked, because neither JSON.parse nor a validator ever makes them: symbol keys,
- * non-enumerable properties and getters, and non-index properties of arrays.
+ * non-enumerable properties and getters, and non-index properties of arrays. Never throws.
  */
 export function freezeIfJsonValue(value: unknown): boolean {
   const objects: object[] = [];
-  if (!isJsonValue(value, objects)) return false;
-  for (const object of objects) Object.freeze(object);
-  return true;
+  try {
+    if (!isJsonValue(value, objects)) return false;
+    for (const object of objects) Object.freeze(object);
+    return true;
+  } catch {
+    // A getter or a proxy that throws: not a value to share. The store calls this after its
+    // INSERT; a throw from here would fail an append whose rows stay written.
+    return false;
+  }
 }
 
 function isJsonValue(value: unknown, objects: object[]): boolean {

@@ -46,6 +46,19 @@ describe('freezeIfJsonValue', () => {
     if (value && typeof value === 'object') expect(Object.isFrozen(value)).toBe(false);
   });
 
+  it('answers false, and throws nothing, for a value whose getter throws', () => {
+    let reads = 0;
+    const value = {
+      get once() {
+        if (++reads > 1) throw new Error('read twice');
+        return 1;
+      },
+    };
+    expect(JSON.stringify(value)).toBe('{"once":1}');
+    expect(freezeIfJsonValue(value)).toBe(false);
+    expect(Object.isFrozen(value)).toBe(false);
+  });
+
   it('leaves the plain parts of a value alone when a deeper part is not plain', () => {
     const plainPart = { ok: true };
     const value = { plainPart, later: { at: new Date(0) } };

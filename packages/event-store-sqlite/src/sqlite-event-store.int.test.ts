@@ -489,6 +489,31 @@ describe('embedded store, its latest commits read back from memory', () => {
     }
   });
 
+  it('records an event whose data cannot be shared exactly once, whatever checking it does', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    try {
+      expect(await store.readAll()).toEqual([]);
+      // Serialised once for the row; the check for sharing reads it again and it throws.
+      let reads = 0;
+      const data = {
+        get once() {
+          if (++reads > 1) throw new Error('read twice');
+          return 1;
+        },
+      };
+      const event = { ...anEvent(), data };
+      expect((await store.append('s', [event])).duplicate).toBe(false);
+      // Recorded, and known as recorded: a retry with the same content writes nothing.
+      expect((await store.append('s', [{ ...event, data: { once: 1 } }])).duplicate).toBe(true);
+      const read = await store.readAll();
+      expect(read.map((e) => e.data)).toStrictEqual([{ once: 1 }]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('freezes nothing for a writer nobody follows (control)', async () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename });

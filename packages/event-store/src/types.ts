@@ -99,7 +99,14 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
-/** The event-store port. Every adapter passes the contract suite in `src/contract`. */
+/**
+ * The event-store port. Every adapter passes the contract suite in `src/contract`.
+ *
+ * What is appended becomes a recorded value: a caller hands its events' data and metadata
+ * over and does not change them afterwards (from the call on: an embedded store may write
+ * them only when it commits a group). A store may freeze them and give them to its readers
+ * as they are, so readers do not change what they read either.
+ */
 export interface EventStore {
   /** Appends to one stream; atomic. */
   append(
