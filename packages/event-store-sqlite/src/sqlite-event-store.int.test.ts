@@ -514,6 +514,39 @@ describe('embedded store, its latest commits read back from memory', () => {
     }
   });
 
+  it('an append that fails after its rows were written leaves none of them, beside neighbours that commit', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    const fresh = new SqliteEventStore({ filename });
+    try {
+      expect(await store.readAll()).toEqual([]);
+      // Keeping the rows of stream `bad` fails: after its INSERT, before the append is done.
+      const kept = (store as unknown as { recentRows: { stage: (...a: unknown[]) => void } })
+        .recentRows;
+      const stage = kept.stage.bind(kept);
+      kept.stage = (first, values, extras) => {
+        if ((values as unknown[])[2] === 'bad') throw new Error('out of memory');
+        stage(first, values, extras);
+      };
+      const bad = anEvent();
+      const outcomes = await Promise.allSettled([
+        store.append('good', [anEvent()]),
+        store.append('bad', [bad]),
+        store.append('good', [anEvent()]),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await fresh.readAll()).map((e) => e.streamName)).toEqual(['good', 'good']);
+      // Reported failed, and it did fail: retried, it is written now, once.
+      kept.stage = stage;
+      expect((await store.append('bad', [bad])).duplicate).toBe(false);
+      expect((await fresh.readAll()).map((e) => e.streamName)).toEqual(['good', 'good', 'bad']);
+    } finally {
+      await fresh.close();
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('freezes nothing for a writer nobody follows (control)', async () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename });

@@ -802,12 +802,18 @@ export class SqliteEventStore implements EventStore {
       }
     }
     this.tail = { position, chain };
-    if (this.keepingRows)
-      this.recentRows.stage(position - events.length + 1, rows, sharedValuesOf(events));
-    let at = position - events.length;
-    for (const event of events) {
-      this.recent.set(event.id, ++at);
-      this.added.push(event.id);
+    // The rows are written: whatever fails from here on fails half-way (lean, nothing would
+    // undo them, and the append would be reported failed with its rows committed).
+    try {
+      if (this.keepingRows)
+        this.recentRows.stage(position - events.length + 1, rows, sharedValuesOf(events));
+      let at = position - events.length;
+      for (const event of events) {
+        this.recent.set(event.id, ++at);
+        this.added.push(event.id);
+      }
+    } catch (error) {
+      throw new HalfWritten(error);
     }
     return { stream, nextExpectedRevision: revision, position: BigInt(position), duplicate: false };
   }
