@@ -6,10 +6,9 @@
  * Rows are flat, as the INSERT takes them (`columns` values a row, the position first), with
  * `extras` values a row beside them (the store's: the data and metadata as their readers get
  * them, already parsed). They are staged while their transaction is open and kept only once it
- * commits. What is kept is always
- * a contiguous run ending at the last position this connection wrote; the store answers from it
- * only while no other connection has committed since (PRAGMA data_version), so that an answer
- * from here is exactly what the file would give.
+ * commits. What is kept is always a contiguous run ending at the last position this connection
+ * wrote; the store answers from it only while no other connection has committed since (PRAGMA
+ * data_version), so that an answer from here is exactly what the file would give.
  */
 export class RecentRows {
   private kept: Segment[] = [];
@@ -94,9 +93,9 @@ export class RecentRows {
 
   /**
    * At most `max` rows after position `after`, as `row` builds each from the flat values and
-   * extras (a row's first at `at` and at `extraAt`); or
-   * undefined when a row wanted is older than what is kept (the file has it). Past the last
-   * kept row there is none: the caller knows that no other connection has written since.
+   * extras (a row's first at `at` and at `extraAt`); or undefined when a row wanted is older
+   * than what is kept (the file has it). Past the last kept row there is none: the caller knows
+   * that no other connection has written since.
    */
   read<R>(
     after: number,
