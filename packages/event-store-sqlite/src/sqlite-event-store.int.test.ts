@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { chainInput, type RecordedEvent } from '@hub/event-store';
+import { AppendArrivals, chainInput, type RecordedEvent } from '@hub/event-store';
 import { anEvent, eventStoreContract } from '@hub/event-store/contract';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -44,6 +44,106 @@ for (const { groupCommit, idIndexLag } of [
     },
   );
 }
+
+// Every group waits its whole delay: an arrival that never appends is always on its way.
+{
+  const arrivals = new AppendArrivals();
+  arrivals.begin();
+  const options = { maxEventBytes: MAX, commitDelay: { arrivals, maxWaitMs: 2 } };
+  eventStoreContract('embedded SQLite (each group waits for an append on its way)', async () => {
+    const { filename, cleanup } = tempFile();
+    let store = new SqliteEventStore({ filename, ...options });
+    return {
+      store,
+      maxEventBytes: MAX,
+      cleanup,
+      openAnother: async () => new SqliteEventStore({ filename, ...options }),
+      reopen: async () => {
+        await store.close();
+        store = new SqliteEventStore({ filename, ...options });
+        return store;
+      },
+    };
+  });
+}
+
+describe('embedded store group commit, waiting for appends on their way', () => {
+  /** A store whose clock says which transaction wrote an event: its n-th reading is second n. */
+  function storeWith(arrivals: AppendArrivals, maxWaitMs: number) {
+    const { filename, cleanup } = tempFile();
+    let readings = 0;
+    const now = () => new Date(Date.UTC(2026, 0, 1, 0, 0, ++readings));
+    const store = new SqliteEventStore({ filename, now, commitDelay: { arrivals, maxWaitMs } });
+    const committed = async () => (await store.readAll()).map((e) => e.recordedAt.slice(17, 19));
+    return { store, cleanup, committed };
+  }
+
+  it('waits for a publisher on its way and commits its append with the one queued before', async () => {
+    const arrivals = new AppendArrivals();
+    const { store, cleanup, committed } = storeWith(arrivals, 60_000);
+    try {
+      const onItsWay = arrivals.begin();
+      let first = false;
+      const a = store.append('a', [anEvent()]).then((r) => ((first = true), r));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(first).toBe(false);
+      // As a publish request does: it says so, and appends in the same turn.
+      onItsWay();
+      const b = store.append('b', [anEvent()]);
+      expect((await Promise.all([a, b])).map((r) => r.position)).toEqual([1n, 2n]);
+      expect(await committed()).toEqual(['01', '01']);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('commits at once when no publisher is on its way (control)', async () => {
+    const arrivals = new AppendArrivals();
+    const { store, cleanup, committed } = storeWith(arrivals, 60_000);
+    try {
+      const arrived = arrivals.begin();
+      arrived();
+      arrived(); // said twice: counted once
+      expect(arrivals.pending).toBe(0);
+      await store.append('a', [anEvent()]);
+      await store.append('b', [anEvent()]);
+      expect(await committed()).toEqual(['01', '02']);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('waits no longer than its limit for a publisher that never appends', async () => {
+    const arrivals = new AppendArrivals();
+    const { store, cleanup, committed } = storeWith(arrivals, 80);
+    try {
+      arrivals.begin();
+      const started = performance.now();
+      await store.append('a', [anEvent()]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+      expect(await committed()).toEqual(['01']);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('commits a waiting group at once when closed', async () => {
+    const arrivals = new AppendArrivals();
+    const { store, cleanup } = storeWith(arrivals, 600_000);
+    try {
+      arrivals.begin();
+      const a = store.append('a', [anEvent()]);
+      await new Promise((r) => setTimeout(r, 20));
+      await store.close();
+      expect((await a).position).toBe(1n);
+    } finally {
+      await cleanup();
+    }
+  });
+});
 
 describe('embedded store group commit', () => {
   it('commits appends that arrive together in one transaction, each with its own result', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import {
+  AppendArrivals,
   checkReachable,
   EventStoreUnavailableError,
   type ChainAlg,
@@ -101,6 +102,8 @@ import { leasedProjections } from './roles/leased-projections.js';
 
 export interface HubStores {
   store: EventStore;
+  /** Publish requests on their way to the store: the embedded store's group commit waits for them. */
+  appendArrivals: AppendArrivals;
   credentials: CredentialStore;
   close(): Promise<void>;
 }
@@ -110,12 +113,14 @@ const REACH_TIMEOUT_MS = 10_000;
 /** Opens the event store the configuration names, and proves it answers before anything uses it. */
 async function openEventStore(
   config: HubConfig,
+  arrivals: AppendArrivals,
   now?: () => Date,
   logger?: Logger,
 ): Promise<EventStore> {
   if (config.EVENT_STORE === 'embedded') {
     return new SqliteEventStore({
       filename: join(config.dataDir, 'events.db'),
+      commitDelay: { arrivals },
       chain: chainAlgOf(config),
       maxEventBytes: config.MAX_EVENT_BYTES,
       ...(now ? { now } : {}),
@@ -172,13 +177,15 @@ export async function openStores(
   options: { now?: () => Date; logger?: Logger } = {},
 ): Promise<HubStores> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openEventStore(config, options.now, options.logger);
+  const appendArrivals = new AppendArrivals();
+  const store = await openEventStore(config, appendArrivals, options.now, options.logger);
   // Server mode: every process, on whatever machine, accepts the credentials any one issued.
   const credentials: CredentialStore = config.DATABASE_URL
     ? new PostgresCredentialStore({ connectionString: config.DATABASE_URL })
     : new SqliteCredentialStore(join(config.dataDir, 'hub.db'));
   return {
     store,
+    appendArrivals,
     credentials,
     async close() {
       await store.close();
@@ -574,6 +581,7 @@ export async function startHub(
     rateLimitPerMinute: config.API_RATE_LIMIT,
     maxInflateRatio: config.MAX_INFLATE_RATIO,
     recordingClock,
+    appendArrivals: stores.appendArrivals,
     readinessChecks: [
       async () => {
         if (draining) throw new Error('正在停止 / shutting down');

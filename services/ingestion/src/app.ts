@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AuditRecorder } from '@hub/audit';
 import type { RecordingClock } from '@hub/domain';
-import { checkReachable, type EventStore } from '@hub/event-store';
+import { checkReachable, type AppendArrivals, type EventStore } from '@hub/event-store';
 import type { CredentialStore } from './credentials/credential-store.js';
+import { countAppendArrivals } from './http/append-arrivals.js';
 import { authenticateAgency } from './http/authenticate.js';
 import { sendErrorProblem, sendProblem } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
@@ -46,6 +47,8 @@ export interface IngestionAppDeps {
   recordingClock?: () => RecordingClock;
   /** Largest ratio a compressed body may inflate by (default 100). */
   maxInflateRatio?: number;
+  /** Publish requests are counted here while on their way to the store (its group commit waits for them). */
+  appendArrivals?: AppendArrivals;
 }
 
 export const DEFAULT_API_RATE_LIMIT = 1200;
@@ -57,6 +60,8 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+  // First of all, so that a batch counts from the moment it arrives.
+  if (deps.appendArrivals) app.post('/v1/events', countAppendArrivals(deps.appendArrivals));
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -22,6 +22,7 @@ import {
   signaturesRequired,
   verifyBatchSignature,
 } from '../signatures/batch-signature.js';
+import { appendArrived } from './append-arrivals.js';
 import { boundedJson, DEFAULT_MAX_INFLATE_RATIO, parseSize } from './bounded-body.js';
 import { sendErrorProblem, sendProblem } from './problem.js';
 
@@ -202,7 +203,9 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       try {
         // The agency's signature stays with every event of the batch, under the chain.
         if (signature) for (const e of accepted) e.metadata.signature = signature;
-        const results = await appendAccepted(deps.store, deps.sealing, accepted, expected);
+        const appending = appendAccepted(deps.store, deps.sealing, accepted, expected);
+        appendArrived(res);
+        const results = await appending;
         const written = results.filter((r) => !r.duplicate);
         // One increment per type, not per event: the counter's labels are hashed on each call.
         const perType = new Map<string, number>();
