@@ -33,8 +33,25 @@ export interface NameProblem {
   message: string;
 }
 
+/**
+ * Whether a text holds only printable ASCII, CJK unified ideographs (U+4E00–U+9FFF) and the
+ * full-width parentheses that enterprise names use: what nearly every name is. Such a text has
+ * no invisible character, is its own NFC form (none of them decomposes or combines), holds no
+ * look-alike space or dot, and has as many characters as UTF-16 units, so it is checked and
+ * normalised without Unicode tables (a test holds this against the general way).
+ */
+function isPlainText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 0x20 && c <= 0x7e) || (c >= 0x4e00 && c <= 0x9fff) || c === 0xff08 || c === 0xff09))
+      return false;
+  }
+  return true;
+}
+
 /** NFC, trimmed, look-alike spaces as U+0020; person names also get U+00B7 as the name dot. */
 export function normaliseName(value: string, kind: NameKind = 'organisation'): string {
+  if (isPlainText(value)) return value.trim();
   const text = value.normalize('NFC').replace(SPACE_LOOKALIKES, ' ').trim();
   return kind === 'person' ? text.replace(DOT_LOOKALIKES, '\u00B7') : text;
 }
@@ -42,29 +59,45 @@ export function normaliseName(value: string, kind: NameKind = 'organisation'): s
 /** Length as people count characters: code points of the normalised name, not UTF-16 units. */
 export const nameLength = (value: string): number => [...value].length;
 
+/** The normalised name, or what is wrong with the name. */
+export function checkedName(
+  value: string,
+  kind: NameKind,
+  maxLength: number = NAME_KINDS[kind].maxLength,
+): { name: string; problem?: undefined } | { problem: NameProblem; name?: undefined } {
+  const { labelZh, label } = NAME_KINDS[kind];
+  const plain = isPlainText(value);
+  const invisible = plain ? undefined : INVISIBLE.exec(value)?.[0];
+  if (invisible !== undefined) {
+    const hex = invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return {
+      problem: {
+        code: 'NAME_INVISIBLE_CHARACTER',
+        message: `${labelZh}含不可见字符或控制字符 U+${hex}（如零宽空格、方向控制符），请删除后重新提交；${label} contains the invisible or control character U+${hex}`,
+      },
+    };
+  }
+  const name = plain ? value.trim() : normaliseName(value, kind);
+  const length = plain ? name.length : nameLength(name);
+  if (length === 0)
+    return { problem: { code: 'NAME_EMPTY', message: `${labelZh}为空；${label} is empty` } };
+  if (length > maxLength)
+    return {
+      problem: {
+        code: 'NAME_TOO_LONG',
+        message: `${labelZh}超过 ${maxLength} 个字符（${length} 个）；${label} is longer than ${maxLength} characters (${length})`,
+      },
+    };
+  return { name };
+}
+
 /** What is wrong with a name, or undefined when it is acceptable. */
 export function nameProblem(
   value: string,
   kind: NameKind,
   maxLength: number = NAME_KINDS[kind].maxLength,
 ): NameProblem | undefined {
-  const { labelZh, label } = NAME_KINDS[kind];
-  const invisible = INVISIBLE.exec(value)?.[0];
-  if (invisible !== undefined) {
-    const hex = invisible.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    return {
-      code: 'NAME_INVISIBLE_CHARACTER',
-      message: `${labelZh}含不可见字符或控制字符 U+${hex}（如零宽空格、方向控制符），请删除后重新提交；${label} contains the invisible or control character U+${hex}`,
-    };
-  }
-  const length = nameLength(normaliseName(value, kind));
-  if (length === 0) return { code: 'NAME_EMPTY', message: `${labelZh}为空；${label} is empty` };
-  if (length > maxLength)
-    return {
-      code: 'NAME_TOO_LONG',
-      message: `${labelZh}超过 ${maxLength} 个字符（${length} 个）；${label} is longer than ${maxLength} characters (${length})`,
-    };
-  return undefined;
+  return checkedName(value, kind, maxLength).problem;
 }
 
 /**
@@ -75,12 +108,13 @@ export function nameProblem(
 export function nameSchema(kind: NameKind, maxLength: number = NAME_KINDS[kind].maxLength) {
   return z
     .string()
-    .superRefine((value, ctx) => {
-      const problem = nameProblem(value, kind, maxLength);
-      if (problem)
-        ctx.addIssue({ code: 'custom', message: problem.message, params: { code: problem.code } });
+    .transform((value, ctx) => {
+      // Checked and normalised in one go: the check needs the normalised length.
+      const { name, problem } = checkedName(value, kind, maxLength);
+      if (name !== undefined) return name;
+      ctx.addIssue({ code: 'custom', message: problem.message, params: { code: problem.code } });
+      return z.NEVER;
     })
-    .transform((value) => normaliseName(value, kind))
     .meta({
       description: `${NAME_KINDS[kind].labelZh}: 1-${maxLength} characters (code points), NFC, no invisible or control characters`,
       // Kept by fields that describe themselves further, so tests and readers of the JSON

@@ -8,7 +8,15 @@ import {
   VALID_ID,
   TEST_CONTEXT,
 } from '../../testing/index.js';
-import { nameProblem, OrganisationName, PersonName } from './index.js';
+import {
+  NAME_KINDS,
+  nameProblem,
+  nameSchema,
+  normaliseName,
+  OrganisationName,
+  PersonName,
+  type NameKind,
+} from './index.js';
 
 /** 𠀀 (U+20000, CJK Extension B) is one character but two UTF-16 units. */
 const EXT_B = '\u{20000}';
@@ -171,4 +179,89 @@ describe('names', () => {
       expect(schema).toHaveProperty('x-name-kind');
     });
   });
+});
+
+describe('names checked the quick way when they are plain', () => {
+  // The general way, as it stood before plain names were checked without Unicode tables: the
+  // quick way must agree with it on every text.
+  const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
+  const general = (value: string, kind: NameKind) => {
+    const normalised = value
+      .normalize('NFC')
+      .replace(/[\u00A0\u1680\u2000-\u200A\u202F\u205F]/g, ' ')
+      .trim();
+    const name =
+      kind === 'person'
+        ? normalised.replace(/[\u2022\u2027\u2219\u22C5\u30FB\uFF0E\uFF65\u16EB]/g, '\u00B7')
+        : normalised;
+    const length = [...name].length;
+    const invisible = INVISIBLE.test(value);
+    return {
+      name,
+      code: invisible
+        ? 'NAME_INVISIBLE_CHARACTER'
+        : length === 0
+          ? 'NAME_EMPTY'
+          : length > NAME_KINDS[kind].maxLength
+            ? 'NAME_TOO_LONG'
+            : undefined,
+    };
+  };
+  // Plain characters, and next to them every kind the quick way must leave to the general one:
+  // combining marks, compatibility ideographs, look-alike spaces and dots, invisible ones,
+  // Extension B, a lone surrogate, full-width forms, tabs.
+  const PLAIN = [...'aZ0 .-()&', ...'示例机械有限公司', '\uFF08', '\uFF09'];
+  const ODD = [
+    '\u0301',
+    'e\u0301',
+    '\uF900',
+    '\u00A0',
+    '\u3000',
+    '\u2022',
+    '\u30FB',
+    '\uFF0E',
+    '\u200B',
+    '\u00AD',
+    '\u{20000}',
+    '\uD800',
+    '\uFF21',
+    '\t',
+    '\u007F',
+    '\u1100\u1161',
+    '\u2800',
+  ];
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = (pool: readonly string[]) => pool[Math.floor(random() * pool.length)]!;
+  const plainText = () => Array.from({ length: Math.floor(random() * 70) }, () => pick(PLAIN));
+  // A third plain, a third plain but for one odd character inside, a third anything.
+  const texts = Array.from({ length: 4500 }, (_, i) => {
+    const chars = plainText();
+    if (i % 3 === 1) chars.splice(Math.floor(random() * (chars.length + 1)), 0, pick(ODD));
+    if (i % 3 === 2) return chars.map(() => pick(random() < 0.5 ? PLAIN : ODD)).join('');
+    return chars.join('');
+  });
+
+  it.each(['person', 'organisation', 'category'] as const)(
+    'agrees with the general way on 4,500 random %s names, plain and not',
+    (kind) => {
+      let plain = 0;
+      for (const text of texts) {
+        const expected = general(text, kind);
+        expect({ text, code: nameProblem(text, kind)?.code }).toEqual({
+          text,
+          code: expected.code,
+        });
+        if (expected.code === undefined) {
+          expect({ text, name: normaliseName(text, kind) }).toEqual({ text, name: expected.name });
+          const parsed = nameSchema(kind).safeParse(text);
+          expect({ text, data: parsed.data }).toEqual({ text, data: expected.name });
+        }
+        if (/^[\x20-\x7E\u4E00-\u9FFF\uFF08\uFF09]*$/.test(text)) plain++;
+      }
+      // Both ways were exercised: some texts were plain, most were not.
+      expect(plain).toBeGreaterThan(texts.length / 4);
+      expect(plain).toBeLessThan(texts.length / 2);
+    },
+  );
 });

@@ -90,6 +90,48 @@ describe('unified social credit code (GB 32100)', () => {
     expect(creditCodeProblem('9131')).toMatch(/18 characters/);
     expect(CreditCode.safeParse('9131').success).toBe(false);
   });
+
+  it('accepts exactly the codes every rule accepts, checked the quick way (10,000 random codes)', () => {
+    const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+    // Each rule on its own, as GB 32100 states them.
+    const valid = (code: string) =>
+      code.length === 18 &&
+      [...code].every((c) => ALPHABET.includes(c)) &&
+      /^\d{6}$/.test(code.slice(2, 8)) &&
+      creditCodeCheckCharacter(code.slice(0, 17)) === code[17];
+    let seed = 11;
+    const random = (n: number) =>
+      Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n);
+    const odd = ['I', 'O', 'S', 'V', 'Z', 'a', '９', 'Ａ', ' ', '-', '\u00E9'];
+    const codes = Array.from({ length: 10_000 }, (_, i) => {
+      const chars = Array.from({ length: 17 }, (_, at) =>
+        at >= 2 && at < 8 ? String(random(10)) : ALPHABET[random(ALPHABET.length)]!,
+      );
+      const code = chars.join('') + creditCodeCheckCharacter(chars.join(''));
+      const at = random(18);
+      switch (i % 5) {
+        case 0:
+          return code; // valid
+        case 1: // one character changed within the alphabet (the check may still hold)
+          return code.slice(0, at) + ALPHABET[random(ALPHABET.length)] + code.slice(at + 1);
+        case 2: // one character from outside it
+          return code.slice(0, at) + odd[random(odd.length)] + code.slice(at + 1);
+        case 3: // a character too many or too few
+          return random(2) ? code + '0' : code.slice(1);
+        default: {
+          // A letter where the division code's digits are, under a check character that holds.
+          const p = 2 + random(6);
+          const first17 = code.slice(0, p) + 'A' + code.slice(p + 1, 17);
+          return first17 + creditCodeCheckCharacter(first17);
+        }
+      }
+    });
+    const accepted = codes.filter((c) => creditCodeProblem(c) === undefined);
+    expect(accepted).toEqual(codes.filter(valid));
+    // Both answers were given often.
+    expect(accepted.length).toBeGreaterThan(2000);
+    expect(accepted.length).toBeLessThan(4000);
+  });
 });
 
 describe('person name', () => {
