@@ -120,7 +120,9 @@ async function openEventStore(
   if (config.EVENT_STORE === 'embedded') {
     return new SqliteEventStore({
       filename: join(config.dataDir, 'events.db'),
-      commitDelay: { arrivals },
+      ...(config.COMMIT_DELAY_MS > 0
+        ? { commitDelay: { arrivals, maxWaitMs: config.COMMIT_DELAY_MS } }
+        : {}),
       chain: chainAlgOf(config),
       maxEventBytes: config.MAX_EVENT_BYTES,
       ...(now ? { now } : {}),
