@@ -20,8 +20,14 @@ import {
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
 import { fromWire, type WireError } from './wire-errors.js';
 
-/** What the writer thread is opened with: the store's options that can cross to a thread. */
-export type AppendThreadOptions = Omit<SqliteEventStoreOptions, 'now' | 'eventIdKey' | 'logger'>;
+/**
+ * What the writer thread is opened with: the store's options that can cross to a thread (not
+ * functions or live objects: the clock, the id key, the logger, appends on their way).
+ */
+export type AppendThreadOptions = Omit<
+  SqliteEventStoreOptions,
+  'now' | 'eventIdKey' | 'logger' | 'commitDelay'
+>;
 
 export type AppendThreadRequest =
   | { id: number; kind: 'append'; requests: readonly AppendRequest[] }
