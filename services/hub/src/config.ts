@@ -112,7 +112,7 @@ const ConfigSchema = z.object({
    * Longest an embedded store's group waits for publish requests on their way before it
    * commits (0: it never waits).
    */
-  COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(20),
+  COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(200).default(20),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   /** How far ahead of the hub's clock an event may say it happened (agency clocks drift). */
   HUB_FUTURE_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),

@@ -11,13 +11,24 @@ export interface PersonalDataSealing extends PersonalDataSealer {
 /**
  * Appends validated events. The keys their personal data was sealed under are made durable
  * first: an event must never be on record with a sealed value whose key could be lost.
+ * `handedOver` is called once the append is in the store's hands (or will not be made).
  */
 export async function appendAccepted(
   store: EventStore,
   sealing: PersonalDataSealing,
   events: AcceptedEvent[],
   expected: Record<string, ExpectedRevision> = {},
+  handedOver: () => void = () => undefined,
 ): Promise<AppendResult[]> {
-  const committed = await sealing.commitKeys(events);
-  return store.appendMany(toAppendRequests(committed, expected));
+  let committed: AcceptedEvent[];
+  try {
+    committed = await sealing.commitKeys(events);
+  } catch (error) {
+    handedOver();
+    throw error;
+  }
+  // Queued now, committed later: said before waiting for the commit, which may wait for it.
+  const appending = store.appendMany(toAppendRequests(committed, expected));
+  handedOver();
+  return appending;
 }

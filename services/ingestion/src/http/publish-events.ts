@@ -203,9 +203,11 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
       try {
         // The agency's signature stays with every event of the batch, under the chain.
         if (signature) for (const e of accepted) e.metadata.signature = signature;
-        const appending = appendAccepted(deps.store, deps.sealing, accepted, expected);
-        appendArrived(res);
-        const results = await appending;
+        // Handed over once its subjects' keys are durable (a round trip with the vault on
+        // PostgreSQL): only then does a group of the store stop waiting for it.
+        const results = await appendAccepted(deps.store, deps.sealing, accepted, expected, () =>
+          appendArrived(res),
+        );
         const written = results.filter((r) => !r.duplicate);
         // One increment per type, not per event: the counter's labels are hashed on each call.
         const perType = new Map<string, number>();

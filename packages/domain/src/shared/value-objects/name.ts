@@ -112,8 +112,15 @@ export function nameSchema(kind: NameKind, maxLength: number = NAME_KINDS[kind].
       // Checked and normalised in one go: the check needs the normalised length.
       const { name, problem } = checkedName(value, kind, maxLength);
       if (name !== undefined) return name;
-      ctx.addIssue({ code: 'custom', message: problem.message, params: { code: problem.code } });
-      return z.NEVER;
+      // `continue`: the checks of the enclosing objects still run and report their problems
+      // beside this one, as they did when names were checked by a refinement.
+      ctx.addIssue({
+        code: 'custom',
+        message: problem.message,
+        params: { code: problem.code },
+        continue: true,
+      });
+      return value;
     })
     .meta({
       description: `${NAME_KINDS[kind].labelZh}: 1-${maxLength} characters (code points), NFC, no invisible or control characters`,

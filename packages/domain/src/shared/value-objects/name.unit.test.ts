@@ -1,4 +1,5 @@
 import { EVENT_DEFINITIONS } from '../../catalogue.js';
+import { SelfInspectionReported } from '../../self-inspection/events.js';
 import { validatePublishedEvent } from '../../ingestion/validate-published-event.js';
 import { eventJsonSchemas } from '../../json-schemas.js';
 import {
@@ -264,4 +265,38 @@ describe('names checked the quick way when they are plain', () => {
       expect(plain).toBeLessThan(texts.length / 2);
     },
   );
+});
+
+describe('a name refused inside an event', () => {
+  it("leaves the event's other checks to report their problems beside it", () => {
+    const data = {
+      reportId: 'R-1',
+      enterprise: { creditCode: VALID_CREDIT_CODE, name: '   ' },
+      specialOperationsWorkers: 1,
+      certifiedWorkers: 5,
+      fakeCertificatesFound: 0,
+      uncertifiedWorkers: 0,
+      reportedForHandling: 0,
+    };
+    const issues = SelfInspectionReported.schema.safeParse(data).error?.issues ?? [];
+    expect(issues.map((i) => [i.path.join('.'), i.code])).toEqual([
+      ['enterprise.name', 'custom'],
+      ['certifiedWorkers', 'custom'],
+    ]);
+    expect(issues[0]).toMatchObject({ params: { code: 'NAME_EMPTY' } });
+  });
+
+  it('reports the other check alone when the name is good (control)', () => {
+    const data = {
+      reportId: 'R-1',
+      enterprise: { creditCode: VALID_CREDIT_CODE, name: '示例机械有限公司' },
+      specialOperationsWorkers: 1,
+      certifiedWorkers: 5,
+      fakeCertificatesFound: 0,
+      uncertifiedWorkers: 0,
+      reportedForHandling: 0,
+    };
+    const issues = SelfInspectionReported.schema.safeParse(data).error?.issues ?? [];
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['certifiedWorkers']);
+  });
 });
