@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppendArrivals, chainInput, type RecordedEvent } from '@hub/event-store';
 import { anEvent, eventStoreContract } from '@hub/event-store/contract';
-import { SqliteEventStore } from './sqlite-event-store.js';
+import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
 
 const MAX = 256 * 1024;
 
@@ -17,40 +17,9 @@ function tempFile() {
   };
 }
 
-// idIndexLag 3: event ids move into event_ids every few appends, so retries are found both
-// among the latest ids (in memory) and in the index.
-for (const { groupCommit, idIndexLag } of [
-  { groupCommit: true, idIndexLag: undefined },
-  { groupCommit: false, idIndexLag: undefined },
-  { groupCommit: true, idIndexLag: 3 },
-]) {
-  const options = { groupCommit, maxEventBytes: MAX, ...(idIndexLag ? { idIndexLag } : {}) };
-  eventStoreContract(
-    `embedded SQLite (group commit ${groupCommit ? 'on' : 'off'}${idIndexLag ? `, ids indexed every ${idIndexLag}` : ''})`,
-    async () => {
-      const { filename, cleanup } = tempFile();
-      let store = new SqliteEventStore({ filename, ...options });
-      return {
-        store,
-        maxEventBytes: MAX,
-        cleanup,
-        openAnother: async () => new SqliteEventStore({ filename, ...options }),
-        reopen: async () => {
-          await store.close();
-          store = new SqliteEventStore({ filename, ...options });
-          return store;
-        },
-      };
-    },
-  );
-}
-
-// Every group waits its whole delay: an arrival that never appends is always on its way.
-{
-  const arrivals = new AppendArrivals();
-  arrivals.begin();
-  const options = { maxEventBytes: MAX, commitDelay: { arrivals, maxWaitMs: 2 } };
-  eventStoreContract('embedded SQLite (each group waits for an append on its way)', async () => {
+/** The contract suite on stores opened with these options, each in a file of its own. */
+function contractWith(name: string, options: Omit<SqliteEventStoreOptions, 'filename'>) {
+  eventStoreContract(name, async () => {
     const { filename, cleanup } = tempFile();
     let store = new SqliteEventStore({ filename, ...options });
     return {
@@ -64,6 +33,29 @@ for (const { groupCommit, idIndexLag } of [
         return store;
       },
     };
+  });
+}
+
+// idIndexLag 3: event ids move into event_ids every few appends, so retries are found both
+// among the latest ids (in memory) and in the index.
+for (const { groupCommit, idIndexLag } of [
+  { groupCommit: true, idIndexLag: undefined },
+  { groupCommit: false, idIndexLag: undefined },
+  { groupCommit: true, idIndexLag: 3 },
+]) {
+  contractWith(
+    `embedded SQLite (group commit ${groupCommit ? 'on' : 'off'}${idIndexLag ? `, ids indexed every ${idIndexLag}` : ''})`,
+    { groupCommit, maxEventBytes: MAX, ...(idIndexLag ? { idIndexLag } : {}) },
+  );
+}
+
+// Every group waits its whole delay: an arrival that never appends is always on its way.
+{
+  const arrivals = new AppendArrivals();
+  arrivals.begin();
+  contractWith('embedded SQLite (each group waits for an append on its way)', {
+    maxEventBytes: MAX,
+    commitDelay: { arrivals, maxWaitMs: 2 },
   });
 }
 

@@ -268,17 +268,20 @@ describe('names checked the quick way when they are plain', () => {
 });
 
 describe('a name refused inside an event', () => {
-  it("leaves the event's other checks to report their problems beside it", () => {
-    const data = {
+  /** A self-inspection report claiming more certified workers than it has: a cross-field problem. */
+  const overclaiming = (enterpriseName: string) =>
+    SelfInspectionReported.schema.safeParse({
       reportId: 'R-1',
-      enterprise: { creditCode: VALID_CREDIT_CODE, name: '   ' },
+      enterprise: { creditCode: VALID_CREDIT_CODE, name: enterpriseName },
       specialOperationsWorkers: 1,
       certifiedWorkers: 5,
       fakeCertificatesFound: 0,
       uncertifiedWorkers: 0,
       reportedForHandling: 0,
-    };
-    const issues = SelfInspectionReported.schema.safeParse(data).error?.issues ?? [];
+    }).error?.issues ?? [];
+
+  it("leaves the event's other checks to report their problems beside it", () => {
+    const issues = overclaiming('   ');
     expect(issues.map((i) => [i.path.join('.'), i.code])).toEqual([
       ['enterprise.name', 'custom'],
       ['certifiedWorkers', 'custom'],
@@ -287,16 +290,8 @@ describe('a name refused inside an event', () => {
   });
 
   it('reports the other check alone when the name is good (control)', () => {
-    const data = {
-      reportId: 'R-1',
-      enterprise: { creditCode: VALID_CREDIT_CODE, name: '示例机械有限公司' },
-      specialOperationsWorkers: 1,
-      certifiedWorkers: 5,
-      fakeCertificatesFound: 0,
-      uncertifiedWorkers: 0,
-      reportedForHandling: 0,
-    };
-    const issues = SelfInspectionReported.schema.safeParse(data).error?.issues ?? [];
-    expect(issues.map((i) => i.path.join('.'))).toEqual(['certifiedWorkers']);
+    expect(overclaiming('示例机械有限公司').map((i) => i.path.join('.'))).toEqual([
+      'certifiedWorkers',
+    ]);
   });
 });
