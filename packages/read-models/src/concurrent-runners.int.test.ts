@@ -121,20 +121,28 @@ describe('read models written by two processes at once (a CLI beside the running
 });
 
 describe('stopping the runner', () => {
-  it('finishes the page in flight and leaves the rest for the next start', async () => {
-    const rm = readModels('stop.db', true);
-    const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 100 });
-    const head = await store.headPosition();
-    runner.start();
-    await new Promise((r) => setTimeout(r, 50));
-    await runner.stop();
-    const positions = (await rm.checkpoints()).map((c) => c.position);
-    // Stopped early: some pages committed, not all of them.
-    expect(positions.every((p) => p < head!)).toBe(true);
-    // And what it committed is consistent: the next catch-up completes from there.
-    await runner.catchUp();
-    expect((await rm.checkpoints()).every((c) => c.position === head)).toBe(true);
-  });
+  it.each([1, 2])(
+    'finishes the pages in flight and leaves the rest for the next start (%i pages per commit)',
+    async (pagesPerCommit) => {
+      const rm = readModels(`stop-${pagesPerCommit}.db`, true);
+      const runner = new ProjectionRunner({
+        store,
+        readModels: rm,
+        batchSize: 100,
+        pagesPerCommit,
+      });
+      const head = await store.headPosition();
+      runner.start();
+      await new Promise((r) => setTimeout(r, 50));
+      await runner.stop();
+      const positions = (await rm.checkpoints()).map((c) => c.position);
+      // Stopped early: some pages committed, not all of them.
+      expect(positions.every((p) => p < head!)).toBe(true);
+      // And what it committed is consistent: the next catch-up completes from there.
+      await runner.catchUp();
+      expect((await rm.checkpoints()).every((c) => c.position === head)).toBe(true);
+    },
+  );
 });
 
 describe('on storage without room for a large page', () => {

@@ -130,31 +130,69 @@ describe('projection runner', () => {
   });
 
   it.each([
-    ['before', false],
-    ['after', true],
+    ['before', false, 1],
+    ['after', true, 1],
+    ['before', false, 3],
+    ['after', true, 3],
   ])(
-    'gives the same read models as a clean build after a crash %s a batch commit',
-    async (_when, afterCommit) => {
-      const name = `crash-${afterCommit}`;
+    'gives the same read models as a clean build after a crash %s a batch commit (%#: pages per commit)',
+    async (_when, afterCommit, pagesPerCommit) => {
+      const name = `crash-${afterCommit}-${pagesPerCommit}`;
       const crashing = new CrashingStore(readModels(name), 3, afterCommit);
-      await expect(
-        new ProjectionRunner({ store, readModels: crashing, batchSize: 50 }).catchUp(),
-      ).rejects.toThrow(/crash/);
+      const options = { store, readModels: crashing, batchSize: 50, pagesPerCommit };
+      await expect(new ProjectionRunner(options).catchUp()).rejects.toThrow(/crash/);
       // The restarted runner reads its checkpoints again and carries on.
-      await new ProjectionRunner({ store, readModels: crashing, batchSize: 50 }).catchUp();
+      await new ProjectionRunner(options).catchUp();
       expect(dump(name)).toEqual(dump('clean'));
     },
   );
 
-  it('gives the same read models when each page is projected while the previous one commits on a writer thread', async () => {
-    const rm = readModels('pipelined', true);
+  it.each([1, 3])(
+    'gives the same read models when pages are projected while the previous commit is on a writer thread (%i pages per commit)',
+    async (pagesPerCommit) => {
+      const name = `pipelined-${pagesPerCommit}`;
+      const rm = readModels(name, true);
+      const committed: number[] = [];
+      const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 7, pagesPerCommit });
+      // Pages of 7 events: a clue's or a case's events fall on pages that overlap commits, and
+      // with several pages per commit, on pages gathered into the same commit.
+      await runner.catchUp((_p, events) => committed.push(events));
+      const all = (await store.readAll({ maxCount: 100_000 })).length;
+      expect(committed.length).toBe(Math.ceil(all / (7 * pagesPerCommit)));
+      expect(committed.at(-1)).toBe(all);
+      expect(committed).toEqual([...committed].sort((a, b) => a - b));
+      expect(dump(name)).toEqual(dump('clean'));
+    },
+  );
+
+  it('commits a page at once when it is not full (caught up), whatever the pages per commit', async () => {
+    // A store of its own, filled in two steps with the shared store's first events.
+    const events = await store.readAll({ maxCount: 130 });
+    const own = new SqliteEventStore({ filename: join(dir, 'caught-up-events.db') });
+    open.push(own);
+    const copy = async (from: number, to: number) => {
+      for (const e of events.slice(from, to))
+        await own.append(e.streamName, [
+          { id: e.id, type: e.type, data: e.data, metadata: e.metadata },
+        ]);
+    };
+    await copy(0, 120);
+    const rm = new CrashingStore(readModels('caught-up'), 0, false);
+    const runner = new ProjectionRunner({
+      store: own,
+      readModels: rm,
+      batchSize: 20,
+      pagesPerCommit: 4,
+    });
     const committed: number[] = [];
-    const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 7 });
-    // Pages of 7 events: a clue's or a case's events fall on pages that overlap commits.
-    await runner.catchUp((_p, events) => committed.push(events));
-    expect(committed.length).toBeGreaterThan(20);
-    expect(committed).toEqual([...committed].sort((a, b) => a - b));
-    expect(dump('pipelined')).toEqual(dump('clean'));
+    await runner.catchUp((_p, n) => committed.push(n));
+    // Full pages gather four to a commit; the last page (empty here) ends the pass.
+    expect(committed).toEqual([80, 120]);
+    await copy(120, 130);
+    await runner.catchUp((_p, n) => committed.push(n));
+    // Ten new events: one page, not full, committed at once.
+    expect(committed).toEqual([80, 120, 10]);
+    expect(rm.commits).toBe(3);
   });
 
   it('rebuilds one projection from zero to the same read model', async () => {
@@ -186,13 +224,18 @@ describe('projection runner', () => {
     );
     const expected = new Map<string, number>();
     for (const a of agencies) expected.set(a, (expected.get(a) ?? 0) + 1);
-    for (const writerThread of [false, true]) {
-      const rm = readModels(`read-back-${String(writerThread)}`, writerThread);
+    for (const [writerThread, pagesPerCommit] of [
+      [false, 1],
+      [true, 1],
+      [true, 3],
+    ] as const) {
+      const rm = readModels(`read-back-${String(writerThread)}-${pagesPerCommit}`, writerThread);
       await new ProjectionRunner({
         store,
         readModels: rm,
         projections: [perAgency],
         batchSize: 1,
+        pagesPerCommit,
       }).catchUp();
       const built = await rm.listDocuments('per-agency-test');
       expect(new Map(built.map((d) => [d.key, (d.value as { n: number }).n]))).toEqual(expected);

@@ -31,6 +31,74 @@ const MAX_BUILT_KEYS = 1_000_000;
 /** Longest wait between retries while catching up keeps failing. */
 const MAX_RETRY_MS = 30_000;
 
+/**
+ * What the pages read since the last commit change, per projection: their batches joined into
+ * one (documents at their latest version, facts in order), for one commit.
+ */
+class GatheredPages {
+  events = 0;
+  position: bigint | undefined;
+  private readonly gathered = new Map<
+    string,
+    {
+      first: ProjectionBatch;
+      position: bigint;
+      documents: Map<string, unknown>;
+      facts: StoredFact[][];
+    }
+  >();
+
+  add(batches: ReadonlyArray<ProjectionBatch | undefined>, events: number, position: bigint): void {
+    this.events += events;
+    this.position = position;
+    for (const batch of batches) {
+      if (!batch) continue;
+      let gathered = this.gathered.get(batch.projection);
+      if (!gathered)
+        this.gathered.set(
+          batch.projection,
+          (gathered = { first: batch, position: batch.position, documents: new Map(), facts: [] }),
+        );
+      gathered.position = batch.position;
+      for (const d of batch.documents) gathered.documents.set(d.key, d.value);
+      if (batch.facts.length > 0) gathered.facts.push(batch.facts as StoredFact[]);
+    }
+  }
+
+  /** The documents these pages changed, at their latest version. */
+  documentsOf(projection: string): ReadonlyMap<string, unknown> | undefined {
+    return this.gathered.get(projection)?.documents;
+  }
+
+  /** Per projection, the documents these pages changed. */
+  documents(): Map<string, ReadonlyMap<string, unknown>> {
+    return new Map([...this.gathered].map(([projection, g]) => [projection, g.documents]));
+  }
+
+  batches(): ProjectionBatch[] {
+    return [...this.gathered.values()].map(({ first, position, documents, facts }) => ({
+      projection: first.projection,
+      version: first.version,
+      after: first.after,
+      position,
+      documents: [...documents].map(([key, value]) => ({ key, value })),
+      facts: facts.length === 1 ? facts[0]! : facts.flat(),
+    }));
+  }
+}
+
+/** Documents not yet committed: those of the pages gathering, over those of the commit in flight. */
+function unsavedDocuments(
+  gathering: ReadonlyMap<string, unknown> | undefined,
+  inFlight: ReadonlyMap<string, unknown> | undefined,
+): Pick<ReadonlyMap<string, unknown>, 'has' | 'get'> | undefined {
+  if (!gathering || !inFlight) return gathering ?? inFlight;
+  return {
+    has: (key) => gathering.has(key) || inFlight.has(key),
+    get: (key) => (gathering.has(key) ? gathering.get(key) : inFlight.get(key)),
+  };
+}
+
 /** Each stored event of a page read (upcast) once, however many projections want it. */
 function decodePage(
   page: readonly RecordedEvent[],
@@ -63,8 +131,13 @@ export interface ProjectionRunnerOptions {
   readModels: ReadModelStore;
   projections?: readonly Projection[];
   logger?: Logger;
-  /** Events read and committed per transaction. */
+  /** Events read (and projected) per page. */
   batchSize?: number;
+  /**
+   * While behind, this many full pages gather into one transaction (5 by default). A
+   * caught-up runner commits each page as it comes.
+   */
+  pagesPerCommit?: number;
   /** How often a caught-up runner looks for new events. */
   pollMs?: number;
   /**
@@ -85,6 +158,7 @@ export interface ProjectionRunnerOptions {
 export class ProjectionRunner {
   private readonly projections: readonly Projection[];
   private readonly batchSize: number;
+  private readonly eventsPerCommit: number;
   private readonly pollMs: number;
   private readonly busyPollMs: number;
   private running: Promise<void> | undefined;
@@ -100,6 +174,9 @@ export class ProjectionRunner {
     // Large pages: fewer commits; a rebuild of 1M events measured fastest at 10,000.
     this.batchSize = options.batchSize ?? 10_000;
     this.pageSize = this.batchSize;
+    // A rebuild of 1M events with five pages of 10,000 per commit wrote a third of the bytes
+    // it wrote with one, and took a third less of the writer thread's time.
+    this.eventsPerCommit = this.batchSize * Math.max(1, options.pagesPerCommit ?? 5);
     this.pollMs = options.pollMs ?? 200;
     this.busyPollMs = Math.min(this.pollMs, options.busyPollMs ?? 40);
   }
@@ -158,9 +235,12 @@ export class ProjectionRunner {
   }
 
   /**
-   * One pass from the stored checkpoints to the head. Pipelined: while one page commits, the
-   * next is read and projected against the documents that page wrote (held here until its
-   * commit answers), so a store that commits off the main thread keeps both busy.
+   * One pass from the stored checkpoints to the head. Pipelined: while one commit is in flight,
+   * the next pages are read and projected against the documents not yet committed (held here
+   * until their commit answers), so a store that commits off the main thread keeps both busy.
+   * While behind (pages come full), consecutive pages gather into one commit of up to
+   * `pagesPerCommit` pages: each commit rewrites every B-tree page it touches, and a
+   * rebuild's commits of one page each wrote 14 times the size of the file they built.
    */
   private async pass(
     projections: readonly Projection[],
@@ -171,7 +251,8 @@ export class ProjectionRunner {
       (await this.resetOutdated()).map((c) => [c.projection, c.position]),
     );
     let committing: Promise<void> | undefined;
-    let written = new Map<string, Map<string, unknown>>();
+    let gathering = new GatheredPages();
+    let inFlight = new Map<string, ReadonlyMap<string, unknown>>();
     // A projection without a checkpoint has no documents (a batch commits both together): all
     // it has by this pass's end are those this pass wrote. Their keys spare a rebuild a
     // lookup of every new key. Another runner writing meanwhile fails this pass's next commit.
@@ -179,6 +260,17 @@ export class ProjectionRunner {
     for (const p of projections)
       if (p.kind === 'documents' && checkpoints.get(p.name) === undefined)
         built.set(p.name, new Set());
+    const send = async () => {
+      const gathered = gathering;
+      gathering = new GatheredPages();
+      // One commit in flight at a time: they apply in order, each guarded by its checkpoint.
+      await committing;
+      const batches = gathered.batches();
+      committing = this.commit(batches, gathered.events, gathered.position!, progress, onProgress);
+      // Observed at once (a failure is rethrown where it is awaited), not reported as unhandled.
+      committing.catch(() => {});
+      inFlight = gathered.documents();
+    };
     try {
       for (;;) {
         const positions = projections.map((p) => checkpoints.get(p.name));
@@ -190,26 +282,32 @@ export class ProjectionRunner {
           ...(from === undefined ? {} : { after: from }),
           maxCount: pageSize,
         });
-        if (page.length === 0) break;
+        if (page.length === 0) {
+          // The pages before came full: what they gathered is committed now.
+          if (gathering.events > 0) await send();
+          break;
+        }
         const decoded = decodePage(page);
-        const pending = written;
         const batches = await Promise.all(
           projections.map((p) =>
-            this.batchFor(p, checkpoints.get(p.name), page, decoded, pending.get(p.name), built),
+            this.batchFor(
+              p,
+              checkpoints.get(p.name),
+              page,
+              decoded,
+              unsavedDocuments(gathering.documentsOf(p.name), inFlight.get(p.name)),
+              built,
+            ),
           ),
         );
-        const toCommit = batches.filter((b) => b !== undefined);
-        // One commit in flight at a time: they apply in order, each guarded by its checkpoint.
-        await committing;
-        committing = this.commit(toCommit, page, progress, onProgress);
-        // Observed at once (a failure is rethrown where it is awaited), not reported as unhandled.
-        committing.catch(() => {});
-        written = new Map(
-          toCommit.map((b) => [b.projection, new Map(b.documents.map((d) => [d.key, d.value]))]),
-        );
-        for (const b of toCommit) checkpoints.set(b.projection, b.position);
-        // Stopping: the page in flight is finished below, the rest waits for the next start.
-        if (page.length < pageSize || this.stopping) break;
+        gathering.add(batches, page.length, page[page.length - 1]!.position);
+        for (const b of batches) if (b) checkpoints.set(b.projection, b.position);
+        // Stopping: the pages gathered are committed below, the rest waits for the next start.
+        const more = page.length === pageSize && !this.stopping;
+        // After the storage ran out of room, every page commits alone until pages grow back.
+        const perCommit = pageSize < this.batchSize ? pageSize : this.eventsPerCommit;
+        if (!more || gathering.events >= perCommit) await send();
+        if (!more) break;
       }
     } finally {
       // Never leave a commit unobserved, even when projecting the next page failed.
@@ -219,19 +317,20 @@ export class ProjectionRunner {
 
   private async commit(
     batches: ProjectionBatch[],
-    page: readonly RecordedEvent[],
+    events: number,
+    position: bigint,
     progress: { committed: number },
     onProgress?: (position: bigint, events: number) => void,
   ): Promise<void> {
     await this.options.readModels.commit(batches);
-    progress.committed += page.length;
+    progress.committed += events;
     this.grow();
     this.options.onCommitted?.(
       batches
         .filter((b) => b.documents.length > 0)
         .map((b) => ({ projection: b.projection, keys: b.documents.map((d) => d.key) })),
     );
-    onProgress?.(page[page.length - 1]!.position, progress.committed);
+    onProgress?.(position, progress.committed);
   }
 
   /** After pages shrank for lack of space, grows them back while commits succeed. */
@@ -247,7 +346,7 @@ export class ProjectionRunner {
     after: bigint | undefined,
     page: readonly RecordedEvent[],
     decoded: (index: number) => RecordedHubEvent | undefined,
-    uncommitted: ReadonlyMap<string, unknown> | undefined,
+    uncommitted: Pick<ReadonlyMap<string, unknown>, 'has' | 'get'> | undefined,
     built: Map<string, Set<string>>,
   ): Promise<ProjectionBatch | undefined> {
     const first = after === undefined ? 0 : page.findIndex((e) => e.position > after);
@@ -309,7 +408,7 @@ export class ProjectionRunner {
   private async evolveDocuments(
     projection: DocumentProjection<unknown>,
     events: readonly RecordedHubEvent[],
-    uncommitted: ReadonlyMap<string, unknown> | undefined,
+    uncommitted: Pick<ReadonlyMap<string, unknown>, 'has' | 'get'> | undefined,
     built: Map<string, Set<string>>,
   ): Promise<Array<{ key: string; value: unknown }>> {
     const keys = new Set(events.flatMap((e) => projection.keysOf(e)));
