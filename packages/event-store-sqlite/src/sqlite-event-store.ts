@@ -88,6 +88,21 @@ interface EventRow {
   chain: string | null;
 }
 
+/** An events row read as an array, in the order of EVENT_COLUMNS. */
+type EventColumns = [
+  position: number,
+  eventId: string,
+  stream: string,
+  revision: number,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+  chain: string | null,
+];
+const EVENT_COLUMNS =
+  'position, event_id, stream, revision, type, data, metadata, recorded_at, chain';
+
 interface PendingAppend {
   requests: readonly AppendRequest[];
   resolve: (results: AppendResult[]) => void;
@@ -365,9 +380,12 @@ export class SqliteEventStore implements EventStore {
       readStream: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
-      readAll: this.db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
-      ),
+      // Rows as arrays (EVENT_COLUMNS' order): a page of objects took a quarter longer to read.
+      readAll: this.db
+        .prepare<[number, number], EventColumns>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
       dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
       head: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
@@ -1017,7 +1035,7 @@ export class SqliteEventStore implements EventStore {
     if (from + RECENT_ROWS.rows >= this.tail.position) this.commitsUnfollowed = 0;
     const recent = this.readRecent(from, maxCount, recordOf);
     if (recent) return recent;
-    return this.statements.readAll.all(from, maxCount).map(toRecorded);
+    return this.statements.readAll.all(from, maxCount).map(columnsToRecorded);
   }
 
   /**
@@ -1057,16 +1075,16 @@ export class SqliteEventStore implements EventStore {
   readStored(after: GlobalPosition | undefined, maxCount: number): StoredRecord[] {
     return this.statements.readAll
       .all(after === undefined ? 0 : Number(after), maxCount)
-      .map((row) => ({
-        position: BigInt(row.position),
-        id: row.event_id,
-        stream: row.stream,
-        revision: row.revision,
-        type: row.type,
-        dataJson: row.data,
-        metadataJson: row.metadata,
-        recordedAt: row.recorded_at,
-        ...(row.chain ? { chain: row.chain } : {}),
+      .map(([position, id, stream, revision, type, dataJson, metadataJson, recordedAt, chain]) => ({
+        position: BigInt(position),
+        id,
+        stream,
+        revision,
+        type,
+        dataJson,
+        metadataJson,
+        recordedAt,
+        ...(chain ? { chain } : {}),
       }));
   }
 
@@ -1264,6 +1282,22 @@ function keyEveryId(db: Database.Database, key: (id: string) => bigint): number 
     }
     after = rows[rows.length - 1]!.position;
   }
+}
+
+function columnsToRecorded(row: EventColumns): RecordedEvent {
+  const chain = row[8];
+  const recorded: RecordedEvent = {
+    id: row[1],
+    type: row[4],
+    data: JSON.parse(row[5]) as unknown,
+    metadata: JSON.parse(row[6]) as Record<string, unknown>,
+    streamName: row[2],
+    revision: row[3],
+    position: BigInt(row[0]),
+    recordedAt: row[7],
+  };
+  if (chain) recorded.chain = chain;
+  return recorded;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

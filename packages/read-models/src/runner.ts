@@ -250,6 +250,12 @@ export class ProjectionRunner {
     const checkpoints = new Map(
       (await this.resetOutdated()).map((c) => [c.projection, c.position]),
     );
+    // Per event type, the projections (their indexes) that handle it: one lookup per event.
+    const handlers = new Map<string, number[]>();
+    projections.forEach((p, index) => {
+      for (const type of new Set(p.handles))
+        handlers.set(type, [...(handlers.get(type) ?? []), index]);
+    });
     let committing: Promise<void> | undefined;
     let gathering = new GatheredPages();
     let inFlight = new Map<string, ReadonlyMap<string, unknown>>();
@@ -288,12 +294,16 @@ export class ProjectionRunner {
           break;
         }
         const decoded = decodePage(page);
+        const handledBy = projections.map((): number[] => []);
+        for (let i = 0; i < page.length; i++)
+          for (const p of handlers.get(page[i]!.type) ?? []) handledBy[p]!.push(i);
         const batches = await Promise.all(
-          projections.map((p) =>
+          projections.map((p, index) =>
             this.batchFor(
               p,
               checkpoints.get(p.name),
               page,
+              handledBy[index]!,
               decoded,
               unsavedDocuments(gathering.documentsOf(p.name), inFlight.get(p.name)),
               built,
@@ -345,17 +355,16 @@ export class ProjectionRunner {
     projection: Projection,
     after: bigint | undefined,
     page: readonly RecordedEvent[],
+    handled: readonly number[],
     decoded: (index: number) => RecordedHubEvent | undefined,
     uncommitted: Pick<ReadonlyMap<string, unknown>, 'has' | 'get'> | undefined,
     built: Map<string, Set<string>>,
   ): Promise<ProjectionBatch | undefined> {
     const first = after === undefined ? 0 : page.findIndex((e) => e.position > after);
     if (first < 0) return undefined;
-    const events = page.slice(first);
-    const handled = new Set(projection.handles);
     const relevant: RecordedHubEvent[] = [];
-    for (let i = first; i < page.length; i++) {
-      if (!handled.has(page[i]!.type)) continue;
+    for (const i of handled) {
+      if (i < first) continue;
       const event = decoded(i);
       if (event) relevant.push(event);
     }
@@ -363,7 +372,7 @@ export class ProjectionRunner {
       projection: projection.name,
       version: projection.version,
       after,
-      position: events[events.length - 1]!.position,
+      position: page[page.length - 1]!.position,
     };
     if (projection.kind === 'facts') {
       const facts: StoredFact[] = [];
@@ -384,16 +393,12 @@ export class ProjectionRunner {
               hashes.set(fact.distinctKey, distinctKey);
             }
           }
-          facts.push({
-            measureId: fact.measureId,
-            unit: fact.unit,
-            day: fact.day,
-            value: fact.value,
-            ...(distinctKey === undefined ? {} : { distinctKey }),
-            eventId,
-            position,
-            recordedMs,
-          });
+          const { measureId, unit, day, value } = fact;
+          facts.push(
+            distinctKey === undefined
+              ? { measureId, unit, day, value, eventId, position, recordedMs }
+              : { measureId, unit, day, value, distinctKey, eventId, position, recordedMs },
+          );
         }
       }
       return { ...base, documents: [], facts };
@@ -411,7 +416,10 @@ export class ProjectionRunner {
     uncommitted: Pick<ReadonlyMap<string, unknown>, 'has' | 'get'> | undefined,
     built: Map<string, Set<string>>,
   ): Promise<Array<{ key: string; value: unknown }>> {
-    const keys = new Set(events.flatMap((e) => projection.keysOf(e)));
+    // Each event's keys, asked once; every key is evolved, so these are the keys changed too.
+    const keysOf = events.map((e) => projection.keysOf(e));
+    const keys = new Set<string>();
+    for (const eventKeys of keysOf) for (const key of eventKeys) keys.add(key);
     const existing = built.get(projection.name);
     // The previous page's documents may still be committing: its versions are the current ones.
     const toRead = [...keys].filter(
@@ -420,19 +428,16 @@ export class ProjectionRunner {
     const documents = await this.options.readModels.getDocuments(projection.name, toRead);
     if (uncommitted)
       for (const key of keys) if (uncommitted.has(key)) documents.set(key, uncommitted.get(key));
-    const changed = new Set<string>();
-    for (const event of events) {
-      for (const key of projection.keysOf(event)) {
+    events.forEach((event, i) => {
+      for (const key of keysOf[i]!)
         documents.set(key, projection.evolve(documents.get(key), event, key));
-        changed.add(key);
-      }
-    }
+    });
     if (existing) {
-      for (const key of changed) existing.add(key);
+      for (const key of keys) existing.add(key);
       // Past this many keys, memory matters more than the lookups they spare.
       if (existing.size > MAX_BUILT_KEYS) built.delete(projection.name);
     }
-    return [...changed].map((key) => ({ key, value: documents.get(key) }));
+    return [...keys].map((key) => ({ key, value: documents.get(key) }));
   }
 
   /**

@@ -255,6 +255,42 @@ export function readModelStoreContract(
     expect(await store.aggregate(byDistrict)).toEqual(expected);
   });
 
+  it('sums values on either side of 32 and 53 bits, negative ones too, exactly, whether new or applied again', async () => {
+    const values = [
+      -(2 ** 53 - 1),
+      -(2 ** 32) - 1,
+      -(2 ** 32),
+      -1,
+      0,
+      1,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 32 + 1,
+      2 ** 53 - 1,
+    ];
+    const facts = values.map((value, i) =>
+      fact({ value, position: BigInt(i + 1), unit: i % 2 ? '310104' : '310105' }),
+    );
+    const exact = (vs: number[]) => vs.reduce((sum, v) => sum + BigInt(v), 0n);
+    await store.commit([batch({ facts })]);
+    expect(await store.aggregate(query({ groupDigits: 6 }))).toEqual(
+      new Map([
+        ['310104', exact(values.filter((_, i) => i % 2))],
+        ['310105', exact(values.filter((_, i) => !(i % 2)))],
+      ]),
+    );
+    // The same facts again with one new: only the new one counts.
+    await store.commit([
+      batch({
+        after: 10n,
+        position: 20n,
+        facts: [...facts, fact({ value: -(2 ** 40), position: 12n })],
+      }),
+    ]);
+    expect(await store.aggregate(query())).toEqual(new Map([['', exact(values) - 2n ** 40n]]));
+  });
+
   describe('when facts hold the largest amounts an old read model can hold (2^60 fen each)', () => {
     const huge = 2n ** 60n;
     const facts = [

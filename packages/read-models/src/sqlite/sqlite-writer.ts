@@ -190,6 +190,25 @@ function factOrder(a: StoredFact, b: StoredFact): number {
   return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
 }
 
+/** A fact of the batch was there already: the transaction is taken again, keeping the new ones. */
+class FactAlreadyApplied extends Error {}
+
+/** A fact's row (flat, from `at`) as the insert would return it: its value's 32-bit halves. */
+function insertedFact(rows: readonly unknown[], at: number): InsertedFact {
+  const value = rows[at + 5] as number | bigint;
+  const hi = typeof value === 'bigint' ? Number(value >> 32n) : Math.floor(value / 2 ** 32);
+  const lo = typeof value === 'bigint' ? Number(value & 0xffffffffn) : value - hi * 2 ** 32;
+  return [
+    rows[at] as number,
+    rows[at + 1] as number,
+    rows[at + 2] as number,
+    hi,
+    lo,
+    rows[at + 6] as string | null,
+    rows[at + 7] as number,
+  ];
+}
+
 /** The statements that write read models: applying batches and resetting a projection. */
 export interface BatchWriter {
   /** All batches in one transaction, each only if its checkpoint is still where it started. */
@@ -212,22 +231,46 @@ export function createBatchWriter(
     `INSERT INTO rm_documents (collection, key, value) VALUES (?, ?, ?)
      ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value`,
   );
-  // Many rows per statement: one call into SQLite per 64 facts instead of one per fact. The
-  // facts actually inserted come back (a fact applied again is ignored) for the aggregates.
-  const insertFacts = (rows: number) =>
-    db
-      .prepare<unknown[], InsertedFact>(
-        `INSERT OR IGNORE INTO rm_facts (measure, unit, day, position, event_id, value, dkey, recorded_ms)
-         VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         RETURNING ${INSERTED_FACT_COLUMNS}`,
-      )
-      .raw(true);
-  const putFact = insertFacts(1);
-  const putFacts = insertFacts(FACTS_PER_STATEMENT);
+  // Many rows per statement: one call into SQLite per 64 facts instead of one per fact. A fact
+  // applied again is ignored, and only those inserted count in the aggregates.
+  const insertFacts = (rows: number, returning: string) =>
+    db.prepare<unknown[], InsertedFact>(
+      `INSERT OR IGNORE INTO rm_facts (measure, unit, day, position, event_id, value, dkey, recorded_ms)
+       VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ${returning}`,
+    );
+  // Those inserted, as the statement returns them: where some may have been there already.
+  const putFactReturning = insertFacts(1, `RETURNING ${INSERTED_FACT_COLUMNS}`).raw(true);
+  const putFactsReturning = insertFacts(
+    FACTS_PER_STATEMENT,
+    `RETURNING ${INSERTED_FACT_COLUMNS}`,
+  ).raw(true);
+  // Counted only: each batch's checkpoint is checked first, so its facts are new but for one
+  // that is applied again on purpose; returning every row took half the time of inserting them.
+  const putFact = insertFacts(1, '');
+  const putFacts = insertFacts(FACTS_PER_STATEMENT, '');
   const chunk = FACTS_PER_STATEMENT * FACT_COLUMNS;
   const addToAggregates = createAggregatesWriter(db, exceptPairs);
 
-  const apply = db.transaction((batches: readonly WriterBatch[]) => {
+  /** Inserts a batch's facts (flat rows); returns those inserted. */
+  function insertAll(facts: readonly unknown[], returning: boolean): InsertedFact[] {
+    const inserted: InsertedFact[] = [];
+    for (let i = 0; i < facts.length;) {
+      const size = i + chunk <= facts.length ? chunk : FACT_COLUMNS;
+      const rows = facts.slice(i, i + size);
+      if (returning) {
+        const statement = size === chunk ? putFactsReturning : putFactReturning;
+        for (const row of statement.all(rows)) inserted.push(row);
+      } else {
+        const statement = size === chunk ? putFacts : putFact;
+        if (statement.run(rows).changes !== size / FACT_COLUMNS) throw new FactAlreadyApplied();
+        for (let at = 0; at < size; at += FACT_COLUMNS) inserted.push(insertedFact(rows, at));
+      }
+      i += size;
+    }
+    return inserted;
+  }
+
+  const apply = db.transaction((batches: readonly WriterBatch[], returning: boolean) => {
     const now = new Date().toISOString();
     const inserted: InsertedFact[] = [];
     for (const batch of batches) {
@@ -240,12 +283,7 @@ export function createBatchWriter(
       const docs = batch.documents;
       for (let i = 0; i < docs.length; i += 2)
         putDocument.run(batch.projection, docs[i], docs[i + 1]);
-      const facts = batch.facts;
-      let i = 0;
-      for (; i + chunk <= facts.length; i += chunk)
-        for (const row of putFacts.all(facts.slice(i, i + chunk))) inserted.push(row);
-      for (; i < facts.length; i += FACT_COLUMNS)
-        for (const row of putFact.all(facts.slice(i, i + FACT_COLUMNS))) inserted.push(row);
+      for (const fact of insertAll(batch.facts, returning)) inserted.push(fact);
       putCheckpoint.run(batch.projection, batch.version, batch.position.toString(), now);
     }
     addToAggregates(inserted);
@@ -265,7 +303,16 @@ export function createBatchWriter(
     if (lowOnSpace(db)) checkpointWal(db);
   };
   return {
-    apply: (batches) => write(() => apply.immediate(batches)),
+    apply: (batches) =>
+      write(() => {
+        try {
+          apply.immediate(batches, false);
+        } catch (error) {
+          if (!(error instanceof FactAlreadyApplied)) throw error;
+          // Rolled back: again, keeping only the facts that are new.
+          apply.immediate(batches, true);
+        }
+      }),
     reset: (projection) => write(() => reset.immediate(projection)),
   };
 }
