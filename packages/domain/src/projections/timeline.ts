@@ -48,7 +48,14 @@ export function byOccurrence(a: TimelineEntry, b: TimelineEntry): number {
 /** Adds an event to a timeline; adding the same event again changes nothing. */
 export function withEntry<D extends TimelineDocument>(doc: D, entry: TimelineEntry): D {
   if (doc.timeline.some((e) => e.eventId === entry.eventId)) return doc;
-  return { ...doc, timeline: [...doc.timeline, entry].sort(byOccurrence) };
+  // The timeline is in order already (every entry came in here): the new entry goes in after
+  // the last one before it. Events mostly come in order, so that is mostly at the end; sorting
+  // the whole timeline again parsed two dates per comparison.
+  const timeline = [...doc.timeline];
+  let at = timeline.length;
+  while (at > 0 && byOccurrence(timeline[at - 1]!, entry) > 0) at--;
+  timeline.splice(at, 0, entry);
+  return { ...doc, timeline };
 }
 
 /** The entry for an event, keeping only the named scalar fields of its data. */
