@@ -161,7 +161,8 @@ export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
       documents[2 * i + 1] = JSON.stringify(d.value);
     });
   const facts = new Array<unknown>(batch.facts.length * FACT_COLUMNS);
-  [...batch.facts].sort(factOrder).forEach((f: StoredFact, i) => {
+  factsInKeyOrder(batch.facts).forEach((index, i) => {
+    const f = batch.facts[index]!;
     const at = i * FACT_COLUMNS;
     facts[at] = f.measureId;
     facts[at + 1] = Number(f.unit);
@@ -182,12 +183,28 @@ export function toWriterBatch(batch: ProjectionBatch): WriterBatch {
   };
 }
 
-/** rm_facts' key order: measure, unit, day, position. */
-function factOrder(a: StoredFact, b: StoredFact): number {
-  if (a.measureId !== b.measureId) return a.measureId - b.measureId;
-  if (a.unit !== b.unit) return Number(a.unit) - Number(b.unit);
-  if (a.day !== b.day) return a.day - b.day;
-  return a.position < b.position ? -1 : a.position > b.position ? 1 : 0;
+/**
+ * The facts' indexes in rm_facts' key order: measure, unit, day, position. Sorted by numbers
+ * worked out once per fact (unit and day as one), not per comparison: a page's facts are
+ * compared a million times.
+ */
+function factsInKeyOrder(facts: readonly StoredFact[]): Uint32Array {
+  const measures = new Float64Array(facts.length);
+  const unitDays = new Float64Array(facts.length);
+  const order = new Uint32Array(facts.length);
+  facts.forEach((f, i) => {
+    measures[i] = f.measureId;
+    // Six digits of unit, eight of day: below 2^53.
+    unitDays[i] = Number(f.unit) * 1e8 + f.day;
+    order[i] = i;
+  });
+  return order.sort((a, b) => {
+    const byKey = measures[a]! - measures[b]! || unitDays[a]! - unitDays[b]!;
+    if (byKey !== 0) return byKey;
+    const pa = facts[a]!.position;
+    const pb = facts[b]!.position;
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+  });
 }
 
 /** A fact of the batch was there already: the transaction is taken again, keeping the new ones. */
