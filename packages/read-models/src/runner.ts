@@ -44,7 +44,7 @@ class GatheredPages {
       first: ProjectionBatch;
       position: bigint;
       documents: Map<string, unknown>;
-      facts: StoredFact[][];
+      facts: Array<readonly StoredFact[]>;
     }
   >();
 
@@ -61,7 +61,7 @@ class GatheredPages {
         );
       gathered.position = batch.position;
       for (const d of batch.documents) gathered.documents.set(d.key, d.value);
-      if (batch.facts.length > 0) gathered.facts.push(batch.facts as StoredFact[]);
+      if (batch.facts.length > 0) gathered.facts.push(batch.facts);
     }
   }
 
@@ -175,7 +175,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 10_000;
     this.pageSize = this.batchSize;
     // A rebuild of 1M events with five pages of 10,000 per commit wrote a third of the bytes
-    // it wrote with one, and took a third less of the writer thread's time.
+    // it wrote with one, and its writer thread spent 29% less time in transactions.
     this.eventsPerCommit = this.batchSize * Math.max(1, options.pagesPerCommit ?? 5);
     this.pollMs = options.pollMs ?? 200;
     this.busyPollMs = Math.min(this.pollMs, options.busyPollMs ?? 40);
