@@ -171,6 +171,25 @@ describe('on storage without room for a large page', () => {
     }
   }
 
+  it('commits each page alone when pages gathered do not fit, without shrinking the pages', async () => {
+    // Room for one page of 100 events, not for five gathered.
+    const onePage = new SmallRoom(readModels('room-for-one-page.db'), 100n);
+    const committed: number[] = [];
+    const runner = new ProjectionRunner({
+      store,
+      readModels: onePage,
+      batchSize: 100,
+      pagesPerCommit: 5,
+    });
+    await runner.catchUp((_p, n) => committed.push(n));
+    const head = await store.headPosition();
+    expect((await onePage.checkpoints()).every((c) => c.position === head)).toBe(true);
+    expect(onePage.refused).toBe(1);
+    // Every commit after the refusal held one page of 100 (the last one the rest).
+    const sizes = committed.map((n, i) => n - (committed[i - 1] ?? 0));
+    expect(sizes.slice(0, -1).every((n) => n === 100)).toBe(true);
+  });
+
   it('shrinks the page until it fits and reaches the head', async () => {
     const small = new SmallRoom(readModels('small-room.db'), 400n);
     const runner = new ProjectionRunner({ store, readModels: small, batchSize: 2000 });

@@ -195,6 +195,62 @@ describe('projection runner', () => {
     expect(rm.commits).toBe(3);
   });
 
+  it.each([1, 5])(
+    'commits the pages gathered before a page it cannot project, so that the next try starts after them (%i pages per commit)',
+    async (pagesPerCommit) => {
+      const events = await store.readAll({ maxCount: 100_000 });
+      const bad = events[129]!.position;
+      const failing: DocumentProjection<{ n: number }> = {
+        kind: 'documents',
+        name: 'fails-at-130',
+        version: 1,
+        handles: [...new Set(events.map((e) => e.type))],
+        keysOf: (e) => [e.metadata.agency],
+        evolve: (doc, e) => {
+          if (e.recorded.position === bad) throw new Error('cannot project this event');
+          return { n: (doc?.n ?? 0) + 1 };
+        },
+      };
+      const rm = readModels(`fails-${pagesPerCommit}`, true);
+      const runner = new ProjectionRunner({
+        store,
+        readModels: rm,
+        projections: [failing],
+        batchSize: 20,
+        pagesPerCommit,
+      });
+      await expect(runner.catchUp()).rejects.toThrow('cannot project this event');
+      // Pages of 20: the 130th event is on the seventh; the six before it are committed.
+      expect((await rm.checkpoints()).map((c) => c.position)).toEqual([events[119]!.position]);
+    },
+  );
+
+  it('stops projecting once the commit in flight has failed', async () => {
+    let reads = 0;
+    const counted = new Proxy(store, {
+      get(target, property) {
+        if (property === 'readAll')
+          return (options?: { after?: bigint; maxCount?: number }) => {
+            reads += 1;
+            return target.readAll(options);
+          };
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const crashing = new CrashingStore(readModels('first-commit-fails'), 1, false);
+    const runner = new ProjectionRunner({
+      store: counted,
+      readModels: crashing,
+      batchSize: 20,
+      pagesPerCommit: 3,
+    });
+    await expect(runner.catchUp()).rejects.toThrow(/crash/);
+    // Three pages gathered into the failing commit, and at most one more read meanwhile (it
+    // went on until the next commit was due: three more).
+    expect(reads).toBeLessThanOrEqual(4);
+  });
+
   it('rebuilds one projection from zero to the same read model', async () => {
     const rm = readModels('rebuild');
     const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 50 });

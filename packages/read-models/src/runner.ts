@@ -41,7 +41,7 @@ class GatheredPages {
   private readonly gathered = new Map<
     string,
     {
-      first: ProjectionBatch;
+      first: Pick<ProjectionBatch, 'projection' | 'version' | 'after'>;
       position: bigint;
       documents: Map<string, unknown>;
       facts: Array<readonly StoredFact[]>;
@@ -57,7 +57,13 @@ class GatheredPages {
       if (!gathered)
         this.gathered.set(
           batch.projection,
-          (gathered = { first: batch, position: batch.position, documents: new Map(), facts: [] }),
+          (gathered = {
+            // Only what names the commit: the first batch's documents are kept below, once.
+            first: { projection: batch.projection, version: batch.version, after: batch.after },
+            position: batch.position,
+            documents: new Map(),
+            facts: [],
+          }),
         );
       gathered.position = batch.position;
       for (const d of batch.documents) gathered.documents.set(d.key, d.value);
@@ -167,6 +173,12 @@ export class ProjectionRunner {
   private pageSize: number;
   /** Pages committed at the current size since it last changed. */
   private fullPages = 0;
+  /**
+   * After the storage ran out of room: each page commits alone from then on (until the runner
+   * is made again, e.g. the hub restarted after room was made). Gathering again after some
+   * commits succeeded would fail again on a disk with room for one page and not five.
+   */
+  private alone = false;
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
@@ -195,7 +207,7 @@ export class ProjectionRunner {
    * Applies everything stored so far; returns the number of events committed. Another runner
    * on the same read models (a CLI command beside the hub) may commit first: its checkpoint
    * then refuses this runner's page, which reads the checkpoints again and goes on from there.
-   * On storage without room for a page, the page shrinks until one fits.
+   * On storage without room for a commit, pages first commit alone, then shrink until one fits.
    */
   async catchUp(onProgress?: (position: bigint, events: number) => void): Promise<number> {
     return this.catchUpWith(this.projections, onProgress);
@@ -218,6 +230,13 @@ export class ProjectionRunner {
             { err: error },
             'another runner committed first; reading the checkpoints again',
           );
+          continue;
+        }
+        if (error instanceof ReadModelStoreFullError && !this.alone && this.gathers()) {
+          // Pages gathered may be what did not fit: first each page alone, at the same size.
+          this.alone = true;
+          this.fullPages = 0;
+          this.options.logger?.warn('read-model storage is full; committing each page alone');
           continue;
         }
         if (error instanceof ReadModelStoreFullError && this.pageSize > MIN_PAGE) {
@@ -257,6 +276,8 @@ export class ProjectionRunner {
         handlers.set(type, [...(handlers.get(type) ?? []), index]);
     });
     let committing: Promise<void> | undefined;
+    // The commit in flight failed: nothing more is projected, its error is thrown below.
+    let failed = false;
     let gathering = new GatheredPages();
     let inFlight = new Map<string, ReadonlyMap<string, unknown>>();
     // A projection without a checkpoint has no documents (a batch commits both together): all
@@ -272,13 +293,24 @@ export class ProjectionRunner {
       // One commit in flight at a time: they apply in order, each guarded by its checkpoint.
       await committing;
       const batches = gathered.batches();
-      committing = this.commit(batches, gathered.events, gathered.position!, progress, onProgress);
+      const sent = this.commit(batches, gathered.events, gathered.position!, progress, onProgress);
+      committing = sent;
+      const documents = gathered.documents();
+      inFlight = documents;
       // Observed at once (a failure is rethrown where it is awaited), not reported as unhandled.
-      committing.catch(() => {});
-      inFlight = gathered.documents();
+      // Once committed, the store has these documents: they need not be held here any more.
+      sent.then(
+        () => {
+          if (inFlight === documents) inFlight = new Map();
+        },
+        () => {
+          failed = true;
+        },
+      );
     };
     try {
       for (;;) {
+        if (failed) await committing;
         const positions = projections.map((p) => checkpoints.get(p.name));
         const from = positions.includes(undefined)
           ? undefined
@@ -314,11 +346,26 @@ export class ProjectionRunner {
         for (const b of batches) if (b) checkpoints.set(b.projection, b.position);
         // Stopping: the pages gathered are committed below, the rest waits for the next start.
         const more = page.length === pageSize && !this.stopping;
-        // After the storage ran out of room, every page commits alone until pages grow back.
-        const perCommit = pageSize < this.batchSize ? pageSize : this.eventsPerCommit;
-        if (!more || gathering.events >= perCommit) await send();
+        // After the storage ran out of room, and while pages are smaller, each commits alone.
+        if (!more || !this.gathers() || gathering.events >= this.eventsPerCommit) await send();
         if (!more) break;
       }
+    } catch (error) {
+      // A page that could not be read or projected: the pages gathered before it still
+      // commit, so that the next try starts after them, as when every page committed alone.
+      if (gathering.events > 0 && !failed) {
+        try {
+          await send();
+          await committing;
+        } catch (commitError) {
+          this.options.logger?.warn(
+            { err: commitError },
+            'the pages gathered before a failure could not be committed',
+          );
+        }
+        committing = undefined;
+      }
+      throw error;
     } finally {
       // Never leave a commit unobserved, even when projecting the next page failed.
       await committing;
@@ -349,6 +396,11 @@ export class ProjectionRunner {
     if (++this.fullPages < GROW_AFTER_PAGES) return;
     this.fullPages = 0;
     this.pageSize = Math.min(this.batchSize, this.pageSize * 2);
+  }
+
+  /** Whether full pages gather into larger commits now. */
+  private gathers(): boolean {
+    return !this.alone && this.pageSize >= this.batchSize && this.eventsPerCommit > this.pageSize;
   }
 
   private async batchFor(
