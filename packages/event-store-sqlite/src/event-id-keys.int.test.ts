@@ -59,6 +59,30 @@ describe('event id keys', () => {
       });
     }
 
+    it('gives each id one slot when another process moved some of them into event_ids first', async () => {
+      const open = () => new SqliteEventStore({ filename, idIndexLag: 3, eventIdKey: () => 42n });
+      const a = open();
+      const b = open();
+      try {
+        const fromA = anEvent();
+        await a.append('a', [fromA]);
+        // b moves the first three ids (a's among them) into event_ids: 42, 43, 44.
+        const fromB = [anEvent(), anEvent(), anEvent()];
+        for (const event of fromB) await b.append('b', [event]);
+        expect(keys()).toEqual([42n, 43n, 44n]);
+        // a has seen four ids since it last indexed, three of which b has moved: it must move
+        // only the fourth, not claim further slots for the other three.
+        await a.append('a', [anEvent()]);
+        expect(keys()).toEqual([42n, 43n, 44n, 45n]);
+        // Positive control: ids moved by either process are found as retries by both.
+        expect((await a.append('b', [fromB[1]!])).duplicate).toBe(true);
+        expect((await b.append('a', [fromA])).duplicate).toBe(true);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('wraps from the largest key to the smallest', async () => {
       const top = 2n ** 63n - 1n;
       const store = new SqliteEventStore({ filename, idIndexLag: 1, eventIdKey: () => top });

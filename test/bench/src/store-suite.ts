@@ -33,8 +33,8 @@ const ID_INDEX_LAG = 20_000;
  * one transaction per batch). No chain, no checks: only the
  * durable work. `idIndex`: the store's index of event ids (a 64-bit key per id, which
  * idempotency needs, written as the store writes it: the last 20,000 ids at once, sorted, in
- * the transaction of the batch that follows them), the text id unique in the events table as
- * the store kept it before schema 2, or none (what Emmett keeps).
+ * the transaction of the batch that follows them, 100 to a statement), the text id unique in
+ * the events table as the store kept it before schema 2, or none (what Emmett keeps).
  */
 async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise<number> {
   return withTempDir(async (dir) => {
@@ -53,7 +53,10 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
         () => '(?, ?, ?, ?, ?, ?, ?, ?)',
       ).join(', ')}`,
     );
-    const insertId = db.prepare('INSERT INTO event_ids (id_key, position) VALUES (?, ?)');
+    // Prepared multi-row statements for the ids too (ID_INDEX_LAG is a multiple of BATCH).
+    const insertIds = db.prepare(
+      `INSERT INTO event_ids (id_key, position) VALUES ${Array.from({ length: BATCH }, () => '(?, ?)').join(', ')}`,
+    );
     const batches = Array.from({ length: BATCHES }, (_, b) =>
       Array.from({ length: BATCH }, (_, i) => benchEvent(b * BATCH + i)),
     );
@@ -62,7 +65,8 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
     const write = db.transaction((params: unknown[]) => {
       if (waiting.length >= ID_INDEX_LAG) {
         waiting.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-        for (const [key, at] of waiting) insertId.run(key, at);
+        for (let at = 0; at < waiting.length; at += BATCH)
+          insertIds.run(waiting.slice(at, at + BATCH).flat());
         waiting = [];
       }
       insert.run(params);
