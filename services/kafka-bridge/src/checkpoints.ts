@@ -17,6 +17,9 @@ export interface CheckpointStore {
 
 export class SqliteCheckpointStore implements CheckpointStore {
   private readonly db: Database.Database;
+  // Prepared once: the relay saves after every batch it sends.
+  private readonly loadStatement: Database.Statement<[string], { position: string }>;
+  private readonly saveStatement: Database.Statement<[string, string]>;
   constructor(filename: string) {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
@@ -25,20 +28,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position TEXT NOT NULL)',
     );
+    this.loadStatement = this.db.prepare('SELECT position FROM checkpoints WHERE name = ?');
+    this.saveStatement = this.db.prepare(
+      `INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE
+         SET position = excluded.position WHERE ${MOVES_FORWARD}`,
+    );
   }
   async load(name: string) {
-    const row = this.db
-      .prepare<[string], { position: string }>('SELECT position FROM checkpoints WHERE name = ?')
-      .get(name);
+    const row = this.loadStatement.get(name);
     return row ? BigInt(row.position) : undefined;
   }
   async save(name: string, position: bigint) {
-    this.db
-      .prepare(
-        `INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE
-           SET position = excluded.position WHERE ${MOVES_FORWARD}`,
-      )
-      .run(name, position.toString());
+    this.saveStatement.run(name, position.toString());
   }
   async close() {
     this.db.close();
