@@ -682,9 +682,9 @@ export class SqliteEventStore implements EventStore {
   /**
    * The ids of the rows after `from`, with their positions. `recent` holds them when it has
    * exactly one id for each position after `from` up to the tail (every position is taken, one
-   * after another): then they need not be read back from the events (a fifth of indexing's
-   * time). Otherwise (another process moved ids into event_ids, a store just opened) they are
-   * read.
+   * after another): then they need not be read back from the events (a third of indexing's
+   * time in a profile of W2). Otherwise (another process moved ids into event_ids, a store just
+   * opened) they are read.
    */
   private idsAfter(from: number): Iterable<[string, number]> {
     const count = this.tail.position - from;
@@ -706,7 +706,7 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Claims a slot of event_ids for each id, sorted by key: INSERT_ROWS keys a statement (one
-   * statement per key took twice as long). A key found taken (another id's, astronomically
+   * statement per key took about twice as long in a profile of W2). A key found taken (another id's, astronomically
    * rarely) sends the ids of its statement that did not go in to claim one by one, probing on
    * from their key. Slots are never freed, so each id's slot is the first one free at or after
    * its key when it was claimed, whatever the order: what byId and lookUpKeys rely on.
