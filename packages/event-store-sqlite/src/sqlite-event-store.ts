@@ -683,8 +683,8 @@ export class SqliteEventStore implements EventStore {
    * The ids of the rows after `from`, with their positions. `recent` holds them when it has
    * exactly one id for each position after `from` up to the tail (every position is taken, one
    * after another): then they need not be read back from the events (a third of indexing's
-   * time in a profile of W2). Otherwise (another process moved ids into event_ids, a store just
-   * opened) they are read.
+   * time in a profile of W2). Otherwise (another process moved some of them into event_ids
+   * since) they are read.
    */
   private idsAfter(from: number): Iterable<[string, number]> {
     const count = this.tail.position - from;
