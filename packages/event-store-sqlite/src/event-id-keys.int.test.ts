@@ -83,6 +83,53 @@ describe('event id keys', () => {
       }
     });
 
+    it('claims a slot for every id when keys collide inside a statement of 100 and with an earlier one', async () => {
+      // The i-th id seen gets the key 10·i, except a few that share another's key: inside the
+      // second and third statements of the first 250 ids, with an id indexed the first time
+      // (260 → 20), and inside the second statement of the next 250.
+      const shared = new Map([
+        [151, 150],
+        [152, 150],
+        [231, 230],
+        [260, 20],
+        [420, 419],
+      ]);
+      const keyOf = new Map<string, bigint>();
+      const eventIdKey = (id: string) => {
+        let key = keyOf.get(id);
+        if (key === undefined) {
+          const i = keyOf.size;
+          key = BigInt(10 * (shared.get(i) ?? i));
+          keyOf.set(id, key);
+        }
+        return key;
+      };
+      const store = new SqliteEventStore({ filename, idIndexLag: 250, eventIdKey });
+      try {
+        const batches = Array.from({ length: 11 }, () =>
+          Array.from({ length: 50 }, () => anEvent()),
+        );
+        // The sixth append moves the first 250 ids into event_ids, the eleventh the next 250.
+        for (const [i, events] of batches.entries()) await store.append(`s-${i}`, events);
+        const db = new Database(filename, { readonly: true });
+        const slots = db
+          .prepare<[], { n: number; positions: number; lowest: number; highest: number }>(
+            'SELECT count(*) AS n, count(DISTINCT position) AS positions, min(position) AS lowest, max(position) AS highest FROM event_ids',
+          )
+          .get();
+        db.close();
+        expect(slots).toEqual({ n: 500, positions: 500, lowest: 1, highest: 500 });
+        // Positive control: the keys did collide (the shared ones went to the next free key).
+        expect(keys()).toContain(201n);
+        // Every id, indexed or not, is found as a retry.
+        for (const [i, events] of batches.entries())
+          expect((await store.append(`s-${i}`, events)).duplicate).toBe(true);
+        expect(await store.readAll({ maxCount: 1000 })).toHaveLength(550);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('wraps from the largest key to the smallest', async () => {
       const top = 2n ** 63n - 1n;
       const store = new SqliteEventStore({ filename, idIndexLag: 1, eventIdKey: () => top });
