@@ -1,19 +1,9 @@
 import { openApiRouter } from './openapi/openapi-router.js';
-import { existsSync, mkdirSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import {
-  AppendArrivals,
-  checkReachable,
-  EventStoreUnavailableError,
-  type ChainAlg,
-  type EventStore,
-} from '@hub/event-store';
-import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
-import { PostgresEventStore } from '@hub/event-store-postgres';
-import { SqliteEventStore } from '@hub/event-store-sqlite';
+import { AppendArrivals, type EventStore } from '@hub/event-store';
 import {
   createIngestionApp,
   createIngestionMetrics,
@@ -24,13 +14,7 @@ import {
   SqliteCredentialStore,
   type CredentialStore,
 } from '@hub/ingestion';
-import {
-  openReadModelStore,
-  ProjectionRunner,
-  SqliteReadModelStore,
-  type ReadModelLocation,
-  type ReadModelStore,
-} from '@hub/read-models';
+import { ProjectionRunner } from '@hub/read-models';
 import { registerProjectionMetrics, reportingRouter } from '@hub/reporting';
 import {
   certificatesRouter,
@@ -42,20 +26,7 @@ import {
   type JobStoreOptions,
   type ScreeningJobStore,
 } from '@hub/certificates';
-import {
-  certificateHoldersProjection,
-  certificateRegistryProjection,
-  PROJECTIONS,
-  type Projection,
-} from '@hub/domain';
-import {
-  loadOrCreateKeyFile,
-  parseVaultKey,
-  PersonalDataVault,
-  PostgresSubjectKeyStore,
-  SqliteSubjectKeyStore,
-  type VaultKey,
-} from '@hub/personal-data';
+import type { PersonalDataVault } from '@hub/personal-data';
 import { SUITES } from '@hub/crypto';
 import {
   AgencyKeyring,
@@ -85,7 +56,6 @@ import {
 import { consoleIntake } from './intake/console-intake.js';
 import {
   recordingClockOf,
-  redactUrl,
   signaturesRequiredOf,
   xlsxLimitsOf,
   ConfigError,
@@ -99,6 +69,27 @@ import { loadRules } from './rules.js';
 import { LiveRelay } from './roles/live-relay.js';
 import { leasedKafkaBridge } from './roles/leased-bridge.js';
 import { leasedProjections } from './roles/leased-projections.js';
+import { ProjectionThread } from './projection-thread/projection-thread.js';
+import {
+  chainAlgOf,
+  hubProjections,
+  openEventStore,
+  openReadModels,
+  openVault,
+  readModelLocation,
+  vaultKeys,
+} from './read-side.js';
+
+// Opened by the API and by the projection thread alike; importers of compose.js find them here.
+export {
+  chainAlgOf,
+  hubProjections,
+  openReadModels,
+  openVault,
+  readModelLocation,
+  vaultFileOf,
+  vaultKeys,
+} from './read-side.js';
 
 export interface HubStores {
   store: EventStore;
@@ -106,67 +97,6 @@ export interface HubStores {
   appendArrivals: AppendArrivals;
   credentials: CredentialStore;
   close(): Promise<void>;
-}
-
-const REACH_TIMEOUT_MS = 10_000;
-
-/** Opens the event store the configuration names, and proves it answers before anything uses it. */
-async function openEventStore(
-  config: HubConfig,
-  arrivals: AppendArrivals,
-  now?: () => Date,
-  logger?: Logger,
-): Promise<EventStore> {
-  if (config.EVENT_STORE === 'embedded') {
-    return new SqliteEventStore({
-      filename: join(config.dataDir, 'events.db'),
-      ...(config.COMMIT_DELAY_MS > 0
-        ? { commitDelay: { arrivals, maxWaitMs: config.COMMIT_DELAY_MS } }
-        : {}),
-      chain: chainAlgOf(config),
-      maxEventBytes: config.MAX_EVENT_BYTES,
-      ...(now ? { now } : {}),
-      ...(logger ? { logger: logger.child({ component: 'event-store' }) } : {}),
-    });
-  }
-  const postgres = config.EVENT_STORE === 'postgres';
-  const url = postgres ? config.DATABASE_URL! : config.EVENTSTORE_URL!;
-  const store = postgres
-    ? new PostgresEventStore({
-        connectionString: url,
-        chain: chainAlgOf(config),
-        maxEventBytes: config.MAX_EVENT_BYTES,
-        ...(now ? { now } : {}),
-      })
-    : new KurrentDbEventStore({
-        connectionString: url,
-        maxEventBytes: config.MAX_EVENT_BYTES,
-        ...(logger ? { logger: logger.child({ component: 'event-store' }) } : {}),
-      });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      // KurrentDB: a read of one user stream (the hub's user need not be an admin, as a $all
-      // read needs); PostgreSQL: the head of the log.
-      checkReachable(store),
-      new Promise(
-        (_, reject) =>
-          (timer = setTimeout(
-            () => reject(new Error(`no answer within ${REACH_TIMEOUT_MS / 1000} s`)),
-            REACH_TIMEOUT_MS,
-          )),
-      ),
-    ]);
-    return store;
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw new EventStoreUnavailableError(
-      `EVENT_STORE=${config.EVENT_STORE} but the server at ${postgres ? 'DATABASE_URL' : 'EVENTSTORE_URL'}=${redactUrl(url)} cannot be reached: ${(error as Error).message}`,
-      { cause: error },
-    );
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -194,79 +124,6 @@ export async function openStores(
       await credentials.close();
     },
   };
-}
-
-/** Where read models live: the data directory's hub.db, or PostgreSQL when DATABASE_URL is set. */
-export function readModelLocation(config: HubConfig): ReadModelLocation {
-  mkdirSync(config.dataDir, { recursive: true });
-  return config.DATABASE_URL
-    ? { kind: 'postgres', connectionString: config.DATABASE_URL }
-    : { kind: 'sqlite', filename: join(config.dataDir, 'hub.db') };
-}
-
-export function openReadModels(config: HubConfig): ReadModelStore {
-  const location = readModelLocation(config);
-  return location.kind === 'sqlite'
-    ? // Commits on a thread of its own: projecting and writing use both cores.
-      new SqliteReadModelStore(location.filename, { writerThread: true })
-    : openReadModelStore(location);
-}
-
-/**
- * The personal-data vault: keys from HUB_PII_KEY (and HUB_PII_PREVIOUS_KEYS after a rotation),
- * or, on the embedded defaults, a key file created in the data directory.
- */
-export async function openVault(config: HubConfig): Promise<PersonalDataVault> {
-  const { current, previous } = vaultKeys(config);
-  if (config.DATABASE_URL) refuseLocalSubjectKeys(config);
-  const suite = config.HUB_CRYPTO_SUITE;
-  const wrapAlg = SUITES[suite].seal;
-  // Data subjects' keys: hub state, never rebuilt; destroying one shreds that person's data.
-  // Server mode: in PostgreSQL, so every process opens what any sealed and forgets what any forgot.
-  const subjectKeys = config.DATABASE_URL
-    ? await PostgresSubjectKeyStore.open({
-        connectionString: config.DATABASE_URL,
-        masters: { current, previous },
-        wrapAlg,
-      })
-    : new SqliteSubjectKeyStore(vaultFileOf(config), { current, previous }, wrapAlg);
-  try {
-    return new PersonalDataVault(current, previous, { suite, subjectKeys });
-  } catch (error) {
-    await subjectKeys.close();
-    throw error;
-  }
-}
-
-/** Where the embedded hub keeps data subjects' keys. */
-export const vaultFileOf = (config: HubConfig) => join(config.dataDir, 'vault.db');
-
-/**
- * Server mode with a vault.db still holding keys (an embedded hub moved to PostgreSQL): data
- * sealed under them would not open, and a key destroyed through PostgreSQL would live on in
- * the file. The hub does not start until they are moved.
- */
-function refuseLocalSubjectKeys(config: HubConfig): void {
-  const file = vaultFileOf(config);
-  if (!existsSync(file)) return;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const table = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subject_keys'")
-      .get();
-    const held = table ? db.prepare('SELECT 1 FROM subject_keys LIMIT 1').get() : undefined;
-    if (held)
-      throw new ConfigError(
-        `DATABASE_URL 已设置，但 ${file} 中仍有个人信息密钥：请先停止平台并运行 hub personal-data move-keys / DATABASE_URL is set but ${file} still holds data subjects' keys: stop the hub and run hub personal-data move-keys first`,
-      );
-  } finally {
-    db.close();
-  }
-}
-
-/** The hash of the event chain, as the deployment's suite says (SHA-256 or SM3). */
-export function chainAlgOf(config: HubConfig): ChainAlg {
-  return SUITES[config.HUB_CRYPTO_SUITE].hash;
 }
 
 /**
@@ -314,18 +171,6 @@ export function openAuditLog(config: HubConfig, writerThread = false): AuditLog 
   });
 }
 
-export function vaultKeys(config: HubConfig): { current: VaultKey; previous: VaultKey[] } {
-  mkdirSync(config.dataDir, { recursive: true });
-  const current = config.HUB_PII_KEY
-    ? parseVaultKey(config.HUB_PII_KEY, 'HUB_PII_KEY')
-    : loadOrCreateKeyFile(join(config.dataDir, 'pii.key'));
-  const previous = (config.HUB_PII_PREVIOUS_KEYS ?? '')
-    .split(',')
-    .filter(Boolean)
-    .map((k) => parseVaultKey(k, 'HUB_PII_PREVIOUS_KEYS'));
-  return { current, previous };
-}
-
 /**
  * Threads that screen rosters in parallel (SCREENING_THREADS; 0: none, screen on the main
  * thread). Each opens its own connection to the read models and holds the vault's keys; with
@@ -345,15 +190,6 @@ export function openScreeningThreads(
     config.SCREENING_THREADS,
     index,
   );
-}
-
-/** Every projection the hub runs: the reports' and the certificate registry's. */
-export function hubProjections(vault: PersonalDataVault): Projection[] {
-  return [
-    ...PROJECTIONS,
-    certificateRegistryProjection(vault),
-    certificateHoldersProjection(vault),
-  ];
 }
 
 /**
@@ -512,14 +348,18 @@ export async function startHub(
   const relay = config.DATABASE_URL
     ? new LiveRelay(config.DATABASE_URL, logger.child({ component: 'live-relay' }))
     : undefined;
+  // Subscriptions hear of every committed change to the ledger.
+  const onCommitted = (changes: ReadonlyArray<{ projection: string; keys: string[] }>) =>
+    relay ? relay.publish(changes) : void graphql.live.committed(changes).catch(() => undefined);
+  const projectionsLogger = logger.child({ component: 'projections' });
+  // Server mode runs it while holding the projector lease; the embedded hub runs the same
+  // projections on a thread of its own, and this one only reads their lag for /metrics.
   const runner = new ProjectionRunner({
     store,
     readModels,
     projections: hubProjections(vault),
-    logger: logger.child({ component: 'projections' }),
-    // Subscriptions hear of every committed change to the ledger.
-    onCommitted: (changes) =>
-      relay ? relay.publish(changes) : void graphql.live.committed(changes).catch(() => undefined),
+    logger: projectionsLogger,
+    onCommitted,
   });
   const certificatesLogger = logger.child({ component: 'certificates' });
   const metrics = createIngestionMetrics();
@@ -629,7 +469,7 @@ export async function startHub(
     ? undefined
     : config.DATABASE_URL
       ? leasedProjections(config.DATABASE_URL, runner, notary, logger)
-      : { start: () => (runner.start(), notary.start()), stop: async () => {} };
+      : projectionThreadOf(config, projectionsLogger, onCommitted, notary);
   projecting?.start();
   // Server mode: the bridge runs while this hub holds the bridge lease (one per database).
   const bridge =
@@ -668,6 +508,20 @@ export async function startHub(
       await vault.close();
       locks.forEach((l) => l.release());
     },
+  };
+}
+
+/** The embedded hub's projections on their thread, and checkpoint signing on this one. */
+function projectionThreadOf(
+  config: HubConfig,
+  logger: Logger,
+  onCommitted: (changes: ReadonlyArray<{ projection: string; keys: string[] }>) => void,
+  notary: ChainNotary,
+): { start(): void; stop(): Promise<void> } {
+  const thread = new ProjectionThread({ config, logger, onCommitted });
+  return {
+    start: () => (thread.start(), notary.start()),
+    stop: () => thread.stop(),
   };
 }
 

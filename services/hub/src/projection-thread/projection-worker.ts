@@ -1,0 +1,58 @@
+/**
+ * The projection thread: opens its own connections to the event store, the read models and the
+ * vault (as `hub report` does beside a running hub), and applies the hub's projections until it
+ * is told to stop. Its log records and each commit's changed documents go to the API thread,
+ * which logs them with its own logger and tells the GraphQL subscriptions.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { AppendArrivals, type EventStore } from '@hub/event-store';
+import { ProjectionRunner, type ReadModelStore } from '@hub/read-models';
+import type { PersonalDataVault } from '@hub/personal-data';
+import { hubProjections, openEventStore, openReadModels, openVault } from '../read-side.js';
+import type {
+  FromProjectionThread,
+  ProjectionThreadSetup,
+  ToProjectionThread,
+} from './messages.js';
+
+const port = parentPort!;
+const send = (message: FromProjectionThread) => port.postMessage(message);
+const { config, logLevel } = workerData as ProjectionThreadSetup;
+const logger = pino(
+  { level: logLevel, base: undefined, timestamp: false },
+  { write: (line: string) => send({ kind: 'log', line }) },
+);
+
+// Listening from the start: a stop asked for while the stores open is not missed.
+let stopAsked: (() => void) | undefined;
+const stopped = new Promise<void>((resolve) => (stopAsked = resolve));
+port.on('message', (message: ToProjectionThread) => {
+  if (message.kind === 'stop') stopAsked?.();
+});
+
+let store: EventStore | undefined;
+let readModels: ReadModelStore | undefined;
+let vault: PersonalDataVault | undefined;
+try {
+  store = await openEventStore(config, new AppendArrivals(), undefined, logger);
+  readModels = openReadModels(config);
+  vault = await openVault(config);
+  const runner = new ProjectionRunner({
+    store,
+    readModels,
+    projections: hubProjections(vault),
+    logger,
+    onCommitted: (changes) => send({ kind: 'committed', changes }),
+  });
+  runner.start();
+  await stopped;
+  await runner.stop();
+} catch (err) {
+  logger.error({ err }, 'the projection thread could not run');
+} finally {
+  await readModels?.close();
+  await store?.close();
+  await vault?.close();
+  send({ kind: 'stopped' });
+}
