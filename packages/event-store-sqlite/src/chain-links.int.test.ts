@@ -43,39 +43,6 @@ describe('embedded store chain links', () => {
     }
   });
 
-  it('serves a subscriber that follows the tail from memory, with the links in the file', async () => {
-    const { filename, cleanup } = tempFile();
-    const store = new SqliteEventStore({ filename });
-    try {
-      await store.append('a', [anEvent()]);
-      const links: ChainLinkRecord[] = [];
-      const subscription = store.subscribeToChainLinks((link) => void links.push(link));
-      const until = async (count: number) => {
-        const started = Date.now();
-        while (links.length < count && Date.now() - started < 5_000)
-          await new Promise((r) => setTimeout(r, 5));
-      };
-      await until(1);
-      const served = store.recentReadCount();
-      // Each commit read soon after it, as the hub's notary reads them.
-      for (let i = 0; i < 3; i++) {
-        await store.append('a', [anEvent(), anEvent()]);
-        await until(3 + 2 * i);
-      }
-      await subscription.stop();
-      expect(store.recentReadCount() - served).toBe(6);
-      // Read back through another connection, which keeps nothing: the links as stored.
-      const other = new SqliteEventStore({ filename });
-      const whole = await other.readAll();
-      await other.close();
-      expect(other.recentReadCount()).toBe(0);
-      expect(links).toEqual(whole.map((e) => ({ position: e.position, chain: e.chain })));
-    } finally {
-      await store.close();
-      await cleanup();
-    }
-  });
-
   it('leaves the link out for a store that keeps none', async () => {
     const { filename, cleanup } = tempFile();
     const store = new SqliteEventStore({ filename, chain: false });

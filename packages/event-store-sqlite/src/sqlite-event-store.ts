@@ -1166,9 +1166,6 @@ export class SqliteEventStore implements EventStore {
     return startPollingSubscription({
       read: (after, max) => {
         const from = after === undefined ? 0 : Number(after);
-        // A notary following the tail is a reader too: with no other in this process (the
-        // embedded hub projects on a thread of its own) its links still come from memory.
-        if (from + RECENT_ROWS.rows >= this.tail.position) this.commitsUnfollowed = 0;
         return (
           this.readRecent(from, max, linkOf) ??
           links.all(from, max).map((row) => ({
