@@ -14,7 +14,6 @@ import {
   type ChainAlg,
   type EventStore,
 } from '@hub/event-store';
-import { KurrentDbEventStore } from '@hub/event-store-kurrentdb';
 import { PostgresEventStore } from '@hub/event-store-postgres';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import {
@@ -70,7 +69,8 @@ export async function openEventStore(
         maxEventBytes: config.MAX_EVENT_BYTES,
         ...(now ? { now } : {}),
       })
-    : new KurrentDbEventStore({
+    : // Loaded only for KurrentDB: the hub and its projection thread need not load a gRPC client.
+      new (await import('@hub/event-store-kurrentdb')).KurrentDbEventStore({
         connectionString: url,
         maxEventBytes: config.MAX_EVENT_BYTES,
         ...(logger ? { logger: logger.child({ component: 'event-store' }) } : {}),
