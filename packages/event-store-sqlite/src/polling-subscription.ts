@@ -51,6 +51,10 @@ export function startPollingSubscription<T extends { position: GlobalPosition }>
         if (events.length < PAGE) {
           parts.options.onCaughtUp?.(checkpoint);
           if (!stopped) await waitForMore();
+        } else {
+          // Catching up: the thread's requests and timers run between pages. Handlers that
+          // answer at once (microtasks) would otherwise hold the thread until the tail.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       }
     } catch (error) {

@@ -334,6 +334,26 @@ describe('projection runner', () => {
     expect(reads).toEqual([]);
   });
 
+  it('lets the thread run a timer between pages while behind, not only at the head', async () => {
+    const head = Number(await store.headPosition());
+    // Pages of 50 over the demo's events, committed on this thread: nothing else would yield.
+    const rm = readModels('yields');
+    const runner = new ProjectionRunner({ store, readModels: rm, batchSize: 50 });
+    let appliedWhenTimerRan: number | undefined;
+    let applied = 0;
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        appliedWhenTimerRan = applied;
+        resolve();
+      }, 0),
+    );
+    await runner.catchUp((position) => void (applied = Number(position)));
+    await timer;
+    expect(applied).toBe(head);
+    // Due before the first page was read, it ran before the head was reached.
+    expect(appliedWhenTimerRan).toBeLessThan(head);
+  });
+
   it('follows new events in the background and shows lag while behind', async () => {
     const rm = readModels('follow');
     const runner = new ProjectionRunner({ store, readModels: rm, pollMs: 20 });

@@ -349,6 +349,9 @@ export class ProjectionRunner {
         // After the storage ran out of room, and while pages are smaller, each commits alone.
         if (!more || !this.gathers() || gathering.events >= this.eventsPerCommit) await send();
         if (!more) break;
+        // Behind: the thread's requests and timers run between pages (reads from an embedded
+        // store and a commit already done answer at once and would hold it to the head).
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       // A page that could not be read or projected: the pages gathered before it still

@@ -186,6 +186,71 @@ async function directAppends(published: Published): Promise<number> {
   });
 }
 
+/** Events waiting for the projections when the hub starts (see requestsWhileCatchingUp). */
+const BACKLOG_BATCHES = 2000;
+
+/** Latencies in ms, sorted: the value at quantile q. */
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/**
+ * How the hub answers while its projections catch up on a backlog (a restart after downtime, a
+ * rebuild after an upgrade): 200,000 events are in the store and none projected when it starts.
+ * One client asks GET /healthz, 5 ms apart, until the projections have applied every event,
+ * then 200 times more with nothing left to project: the baseline, the same hub caught up. The
+ * first request goes as soon as the hub listens and counts: a request thread that projects (or
+ * follows the chain) without yielding answers it only when it has caught up.
+ */
+async function requestsWhileCatchingUp(): Promise<{
+  catchingUp: number[];
+  caughtUp: number[];
+  seconds: number;
+}> {
+  return withTempDir(async (dir) => {
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    for (let b = 0; b < BACKLOG_BATCHES; b++)
+      await store.appendMany(recordsOf(publishedBatch(BATCHES + WARM_UP_BATCHES + b)));
+    await store.close();
+    const hub = await startHub(dir);
+    try {
+      const probe = async () => {
+        const started = performance.now();
+        const res = await fetch(`${hub.url}/healthz`);
+        await res.text();
+        if (!res.ok) throw new Error(`/healthz answered ${res.status}`);
+        return performance.now() - started;
+      };
+      const started = process.hrtime.bigint();
+      const catchingUp: number[] = [];
+      const lagOf = async () => {
+        const text = await (await fetch(`${hub.url}/metrics`)).text();
+        return [...text.matchAll(/^hub_projection_lag_events\{[^}]*\} (\d+)/gm)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        );
+      };
+      do {
+        for (let i = 0; i < 20; i++) {
+          catchingUp.push(await probe());
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        if (process.hrtime.bigint() - started > 300_000_000_000n)
+          throw new Error('the projections did not catch up within 300 s');
+      } while ((await lagOf()) > 0);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const caughtUp: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        caughtUp.push(await probe());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+      return { catchingUp: sorted(catchingUp), caughtUp: sorted(caughtUp), seconds };
+    } finally {
+      hub.stop();
+    }
+  });
+}
+
 export async function httpSuite(): Promise<void> {
   // In turns, median of three each (see interleavedMedians). The same published batches for
   // both (each run writes into a fresh store): WARM_UP_BATCHES untimed, then BATCHES timed.
@@ -201,4 +266,27 @@ export async function httpSuite(): Promise<void> {
   bench('http', 'baseline_direct_append_batches_of_100', direct, 'events/s');
   bench('http', 'ingest_vs_direct', http / direct, 'ratio');
   bench('http', 'ingest_until_projected_batches_of_100', median(untilProjected), 'events/s');
+
+  // Three runs; each figure the median of the three runs' values.
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await requestsWhileCatchingUp());
+  const p99 = (xs: number[]) => quantile(xs, 0.99);
+  const catchingUp = median(runs.map((r) => p99(r.catchingUp)));
+  const caughtUp = median(runs.map((r) => p99(r.caughtUp)));
+  bench('http', 'healthz_p99_while_projections_catch_up_200k', catchingUp, 'ms');
+  bench(
+    'http',
+    'healthz_max_while_projections_catch_up_200k',
+    median(runs.map((r) => r.catchingUp.at(-1)!)),
+    'ms',
+  );
+  bench(
+    'http',
+    'healthz_answered_while_projections_catch_up_200k',
+    median(runs.map((r) => r.catchingUp.length)),
+    'requests',
+  );
+  bench('http', 'baseline_healthz_p99_caught_up', caughtUp, 'ms');
+  bench('http', 'healthz_p99_catch_up_vs_caught_up', catchingUp / caughtUp, 'ratio');
+  bench('http', 'projections_catch_up_200k', median(runs.map((r) => r.seconds)), 's');
 }
