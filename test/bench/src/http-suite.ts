@@ -53,7 +53,8 @@ const HUB_NODE_FLAGS = (() => {
   return flags[1]!.trim().split(' ').filter(Boolean);
 })();
 
-async function startHub(dataDir: string): Promise<{ url: string; stop: () => void }> {
+/** A hub process; `stop` resolves once it has exited (its data directory may then go). */
+async function startHub(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const env = { ...process.env, HUB_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, [...HUB_NODE_FLAGS, HUB_MAIN, 'start'], { env });
   return new Promise((ok, fail) => {
@@ -61,7 +62,15 @@ async function startHub(dataDir: string): Promise<{ url: string; stop: () => voi
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /hub listening on (\S+)/.exec(out);
-      if (m) ok({ url: m[1]!, stop: () => child.kill('SIGTERM') });
+      if (m)
+        ok({
+          url: m[1]!,
+          stop: async () => {
+            const exited = new Promise((r) => child.once('exit', r));
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
     });
     child.once('exit', (code) => fail(new Error(`hub exited ${code}`)));
   });
@@ -130,7 +139,7 @@ async function httpIngestion(published: Published): Promise<number> {
       untilProjected.push(perSecond(BATCHES * BATCH, started));
       return rate;
     } finally {
-      hub.stop();
+      await hub.stop();
     }
   });
 }
@@ -246,7 +255,7 @@ async function requestsWhileCatchingUp(): Promise<{
       const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
       return { catchingUp: sorted(catchingUp), caughtUp: sorted(caughtUp), seconds };
     } finally {
-      hub.stop();
+      await hub.stop();
     }
   });
 }

@@ -108,6 +108,8 @@ describe('the projection thread', () => {
     });
     thread.start();
     await thread.stop();
+    // Stopped before its first pass: nothing was projected.
+    expect(caughtUpWhileBlocked(config, 1)).toBe(false);
     thread.start();
     try {
       expect(caughtUpWhileBlocked(config)).toBe(true);
@@ -140,9 +142,12 @@ describe('the projection thread', () => {
       const err = failures()[0]!.err as { message: string; stack: string };
       expect(err.message).toMatch(/unable to open database file|directory/i);
       expect(err.stack).toContain('projection-worker');
-      expect(
-        records.find((r) => r.msg === 'the projection thread ended; starting it again'),
-      ).toMatchObject({ failures: 1, restartInMs: 1000 });
+      expect(records.find((r) => r.msg === 'starting the projection thread again')).toMatchObject({
+        failures: 1,
+        restartInMs: 1000,
+      });
+      // Its error as the thread saw it, with its code.
+      expect(failures()[0]!.err).toMatchObject({ code: expect.stringMatching(/^SQLITE_/) });
     } finally {
       await thread.stop();
       rmSync(broken, { recursive: true, force: true });

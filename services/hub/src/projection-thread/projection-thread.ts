@@ -11,8 +11,13 @@ import type {
 
 /** Longest wait before a thread that died is started again. */
 const MAX_RESTART_MS = 30_000;
-/** How long a stop waits for the thread to close what it opened before it is cut off. */
-const STOP_TIMEOUT_MS = 30_000;
+/**
+ * How long a stop waits for the thread to close what it opened before it is cut off: well
+ * within the hub's own shutdown limit (SHUTDOWN_MS, 25 s, of which draining requests may take
+ * 10), so what comes after it (the notary's last checkpoint, closing the stores) still runs.
+ * A transaction cut off is rolled back; the next start applies its events again.
+ */
+const STOP_TIMEOUT_MS = 10_000;
 
 export interface ProjectionThreadOptions {
   config: HubConfig;
@@ -37,6 +42,7 @@ export class ProjectionThread {
 
   constructor(private readonly options: ProjectionThreadOptions) {}
 
+  /** Starts the thread (again only once a stop has resolved). */
   start(): void {
     if (this.worker || this.restart) return;
     this.stopping = false;
@@ -45,17 +51,22 @@ export class ProjectionThread {
 
   private spawn(): void {
     this.restart = undefined;
-    const setup: ProjectionThreadSetup = {
-      config: this.options.config,
-      logLevel: this.options.logger.level,
-    };
-    const worker = new Worker(
-      builtWorkerScript(new URL('./projection-worker.js', import.meta.url)),
-      {
-        workerData: setup,
-      },
-    );
     const log = this.options.logger;
+    let worker: Worker;
+    try {
+      const setup: ProjectionThreadSetup = {
+        config: this.options.config,
+        logLevel: log.level,
+      };
+      worker = new Worker(builtWorkerScript(new URL('./projection-worker.js', import.meta.url)), {
+        workerData: setup,
+      });
+    } catch (err) {
+      // No script, no thread: tried again later, as when a thread ends.
+      log.error({ err }, 'the projection thread could not be started');
+      this.again();
+      return;
+    }
     worker.on('message', (message: FromProjectionThread) => {
       if (message.kind === 'log') relog(log, message.line);
       else if (message.kind === 'committed') {
@@ -70,15 +81,21 @@ export class ProjectionThread {
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
       if (this.stopping) return;
-      this.failures += 1;
-      const wait = Math.min(MAX_RESTART_MS, 500 * 2 ** Math.min(this.failures, 10));
-      log.error(
-        { code, failures: this.failures, restartInMs: wait },
-        'the projection thread ended; starting it again',
-      );
-      this.restart = setTimeout(() => this.spawn(), wait);
+      log.error({ code, failures: this.failures + 1 }, 'the projection thread ended');
+      this.again();
     });
     this.worker = worker;
+  }
+
+  /** Starts it again after a wait that doubles with each failure in a row (up to 30 s). */
+  private again(): void {
+    this.failures += 1;
+    const wait = Math.min(MAX_RESTART_MS, 500 * 2 ** Math.min(this.failures, 10));
+    this.options.logger.error(
+      { failures: this.failures, restartInMs: wait },
+      'starting the projection thread again',
+    );
+    this.restart = setTimeout(() => this.spawn(), wait);
   }
 
   /** Stops the thread once it has committed what it was applying and closed its connections. */
@@ -101,12 +118,24 @@ export class ProjectionThread {
 
 /** A record the thread's pino wrote, logged again here: one logger, one redaction, one sink. */
 function relog(logger: Logger, line: string): void {
-  const { level, msg, err, ...fields } = JSON.parse(line) as Record<string, unknown> & {
+  const { level, msg, time, err, component, ...fields } = JSON.parse(line) as Record<
+    string,
+    unknown
+  > & {
     level: number;
     msg?: string;
-    err?: { type?: string; message?: string; stack?: string };
+    time?: number;
+    err?: { type?: string; message?: string; stack?: string } & Record<string, unknown>;
+    component?: string;
   };
   const label = logger.levels.labels[level] ?? 'info';
-  if (err) fields.err = Object.assign(new Error(err.message), { name: err.type, stack: err.stack });
+  // The thread's own part (the event store's connection) beside this logger's component.
+  if (component !== undefined) fields.part = component;
+  if (time !== undefined) fields.loggedAt = new Date(time).toISOString();
+  if (err) {
+    const { type, message, stack, ...rest } = err;
+    // Its code (SQLITE_FULL …) and other fields kept; its class named, as the thread saw it.
+    fields.err = Object.assign(new Error(message), rest, { name: type ?? 'Error', stack });
+  }
   logger[label as 'info'](fields, msg);
 }

@@ -20,15 +20,18 @@ const port = parentPort!;
 const send = (message: FromProjectionThread) => port.postMessage(message);
 const { config, logLevel } = workerData as ProjectionThreadSetup;
 const logger = pino(
-  { level: logLevel, base: undefined, timestamp: false },
+  { level: logLevel, base: undefined },
   { write: (line: string) => send({ kind: 'log', line }) },
 );
 
 // Listening from the start: a stop asked for while the stores open is not missed.
-let stopAsked: (() => void) | undefined;
-const stopped = new Promise<void>((resolve) => (stopAsked = resolve));
+let stopAsked = false;
+let onStop: (() => void) | undefined;
+const stopped = new Promise<void>((resolve) => (onStop = resolve));
 port.on('message', (message: ToProjectionThread) => {
-  if (message.kind === 'stop') stopAsked?.();
+  if (message.kind !== 'stop') return;
+  stopAsked = true;
+  onStop?.();
 });
 
 let store: EventStore | undefined;
@@ -45,9 +48,14 @@ try {
     logger,
     onCommitted: (changes) => send({ kind: 'committed', changes }),
   });
-  runner.start();
-  await stopped;
-  await runner.stop();
+  // A stop already sent is delivered in the event loop's next turn (opening did not yield to
+  // it); asked to stop before it began, the thread makes not even one pass.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!stopAsked) {
+    runner.start();
+    await stopped;
+    await runner.stop();
+  }
 } catch (err) {
   logger.error({ err }, 'the projection thread could not run');
 } finally {
