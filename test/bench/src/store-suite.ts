@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto';
+import { chainInput } from '@hub/event-store';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@hub/event-store-sqlite';
 import { peerSuite } from './peer-suite.js';
@@ -30,13 +31,17 @@ const ID_INDEX_LAG = 20_000;
 /**
  * The floor: the same rows made durable as fast as better-sqlite3 can (WAL, synchronous=FULL,
  * the store's tables and unique indexes, one prepared 100-row INSERT of the events per batch,
- * one transaction per batch). No chain, no checks: only the
- * durable work. `idIndex`: the store's index of event ids (a 64-bit key per id, which
+ * one transaction per batch). No checks: only the durable work. `chained`: it writes the chain
+ * link the store writes too (SHA-256 of the same canonical bytes, the previous link included);
+ * without it, the floor writes no chain at all. `idIndex`: the store's index of event ids (a 64-bit key per id, which
  * idempotency needs, written as the store writes it: the last 20,000 ids at once, sorted, in
  * the transaction of the batch that follows them, 100 to a statement), the text id unique in
  * the events table as the store kept it before schema 2, or none (what Emmett keeps).
  */
-async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise<number> {
+async function rawInserts(
+  idIndex: 'keyed' | 'text' | 'none' = 'keyed',
+  chained = false,
+): Promise<number> {
   return withTempDir(async (dir) => {
     const db = new Database(join(dir, 'raw.db'));
     db.pragma('journal_mode = WAL');
@@ -48,9 +53,9 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
       chain TEXT, UNIQUE (stream, revision));
       CREATE TABLE event_ids (id_key INTEGER PRIMARY KEY, position INTEGER NOT NULL)`);
     const insert = db.prepare(
-      `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES ${Array.from(
+      `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at${chained ? ', chain' : ''}) VALUES ${Array.from(
         { length: BATCH },
-        () => '(?, ?, ?, ?, ?, ?, ?, ?)',
+        () => (chained ? '(?, ?, ?, ?, ?, ?, ?, ?, ?)' : '(?, ?, ?, ?, ?, ?, ?, ?)'),
       ).join(', ')}`,
     );
     // Prepared multi-row statements for the ids too (ID_INDEX_LAG is a multiple of BATCH).
@@ -72,6 +77,7 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
       insert.run(params);
     });
     let position = 0;
+    let link: string | null = null;
     const started = process.hrtime.bigint();
     for (let b = 0; b < BATCHES; b++) {
       const now = new Date().toISOString();
@@ -79,16 +85,26 @@ async function rawInserts(idIndex: 'keyed' | 'text' | 'none' = 'keyed'): Promise
       const params: unknown[] = [];
       batches[b]!.forEach((e, i) => {
         position += 1;
-        params.push(
-          position,
-          e.id,
-          stream,
-          i,
-          e.type,
-          JSON.stringify(e.data),
-          JSON.stringify(e.metadata),
-          now,
-        );
+        const data = JSON.stringify(e.data);
+        const metadata = JSON.stringify(e.metadata);
+        params.push(position, e.id, stream, i, e.type, data, metadata, now);
+        // The same link the store writes, worked out the fastest way found (one call per event).
+        if (chained) {
+          link = `sha256:${hash(
+            'sha256',
+            chainInput(link, {
+              position,
+              stream,
+              revision: i,
+              id: e.id,
+              type: e.type,
+              recordedAt: now,
+              dataJson: data,
+              metadataJson: metadata,
+            }),
+          )}`;
+          params.push(link);
+        }
         // The store's key: the first 8 bytes of SHA-256 of its secret and the id.
         if (idIndex === 'keyed')
           waiting.push([hash('sha256', secret + e.id, 'buffer').readBigInt64BE(0), position]);
@@ -153,6 +169,8 @@ export async function storeSuite(): Promise<void> {
     sm3: () => batchedAppends('sm3'),
     unchained: () => batchedAppends(false),
     raw: () => rawInserts('keyed'),
+    // The floor writing the same chain links as the store (its every column).
+    rawChained: () => rawInserts('keyed', true),
     // The floor with the text id unique in the events table (the store's schema before 2).
     rawTextIdIndex: () => rawInserts('text'),
     // What the event id's index (idempotency) costs the floor: Emmett keeps none.
@@ -163,6 +181,7 @@ export async function storeSuite(): Promise<void> {
     sm3: median(rounds.sm3),
     unchained: median(rounds.unchained),
     raw: median(rounds.raw),
+    rawChained: median(rounds.rawChained),
     rawTextIdIndex: median(rounds.rawTextIdIndex),
     rawNoIdIndex: median(rounds.rawNoIdIndex),
   };
@@ -173,6 +192,23 @@ export async function storeSuite(): Promise<void> {
   const floorRounds = rounds.sha256.map((v, i) => v / rounds.raw[i]!);
   bench('store', 'batched_append_vs_raw_floor_round_min', Math.min(...floorRounds), 'ratio');
   bench('store', 'batched_append_vs_raw_floor_round_max', Math.max(...floorRounds), 'ratio');
+  // The same durable work to the column: the floor writes the chain the store writes.
+  bench('store', 'baseline_raw_floor_chained_100', m.rawChained, 'events/s');
+  bench('store', 'batched_append_vs_raw_floor_chained', m.sha256 / m.rawChained, 'ratio');
+  const chainedRounds = rounds.sha256.map((v, i) => v / rounds.rawChained[i]!);
+  bench(
+    'store',
+    'batched_append_vs_raw_floor_chained_round_min',
+    Math.min(...chainedRounds),
+    'ratio',
+  );
+  bench(
+    'store',
+    'batched_append_vs_raw_floor_chained_round_max',
+    Math.max(...chainedRounds),
+    'ratio',
+  );
+  bench('store', 'raw_floor_chain_cost', m.rawChained / m.raw, 'ratio');
   bench('store', 'raw_floor_text_event_id_unique_100', m.rawTextIdIndex, 'events/s');
   bench('store', 'batched_append_vs_raw_floor_text_event_id', m.sha256 / m.rawTextIdIndex, 'ratio');
   bench('store', 'raw_floor_without_event_id_index_100', m.rawNoIdIndex, 'events/s');
