@@ -45,7 +45,9 @@ export function startPollingSubscription<T extends { position: GlobalPosition }>
         const events = parts.read(checkpoint, PAGE);
         for (const event of events) {
           if (stopped) return;
-          await parts.handler(event);
+          // A handler that answers at once is not awaited: a microtask per event adds up.
+          const pending = parts.handler(event);
+          if (pending) await pending;
           checkpoint = event.position;
         }
         if (events.length < PAGE) {

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { AppendArrivals, chainInput, type RecordedEvent } from '@hub/event-store';
+import {
+  AppendArrivals,
+  chainInput,
+  type ChainLinkRecord,
+  type RecordedEvent,
+} from '@hub/event-store';
 import { anEvent, eventStoreContract } from '@hub/event-store/contract';
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
 
@@ -680,6 +685,44 @@ describe('embedded store, its latest commits read back from memory', () => {
       expect(fresh.recentReadCount()).toBe(0);
       expect((fromMemory[0] as { chain?: string }).chain).toMatch(/^sha256:/);
     } finally {
+      await fresh.close();
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('keeps the links of its latest commits for a notary that alone follows the tail, and no values', async () => {
+    const { filename, cleanup } = tempFile();
+    const store = new SqliteEventStore({ filename });
+    const fresh = new SqliteEventStore({ filename });
+    const links: ChainLinkRecord[] = [];
+    const subscription = store.subscribeToChainLinks((link) => void links.push(link));
+    const until = async (count: number) => {
+      for (let i = 0; i < 500 && links.length < count; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(links).toHaveLength(count);
+    };
+    try {
+      // Its first read, of an empty store, follows the tail: what is appended next is kept.
+      await store.append('a', [anEvent()]);
+      await until(1);
+      const served = store.recentReadCount();
+      const data = { inspectionId: 'I-3' };
+      await store.append('a', [{ ...anEvent(), data }, anEvent()]);
+      await store.append('b', [anEvent()]);
+      await until(4);
+      // The three links came from memory, and are those the file holds.
+      expect(store.recentReadCount() - served).toBe(3);
+      const whole = await fresh.readAll();
+      expect(links).toEqual(whole.map((e) => ({ position: e.position, chain: e.chain })));
+      // Kept for links alone: the caller's values are not frozen, and a reader of records
+      // given those rows from memory parses them as the file gives them.
+      expect(Object.isFrozen(data)).toBe(false);
+      const before = store.recentReadCount();
+      expect(await store.readAll({ after: 1n })).toEqual(whole.slice(1));
+      expect(store.recentReadCount() - before).toBe(3);
+    } finally {
+      await subscription.stop();
       await fresh.close();
       await store.close();
       await cleanup();

@@ -50,7 +50,7 @@ export class ChainNotary {
   private signing: Promise<unknown> = Promise.resolve();
   /** start() resumes from the stored checkpoint before it follows; stop() waits for that. */
   private starting: Promise<void> = Promise.resolve();
-  /** Whole records read ahead for links the store does not keep (advanceTo). */
+  /** Whole records read ahead for links the store does not keep (advanceUnlinked). */
   private unlinked: RecordedEvent[] = [];
 
   constructor(private readonly options: NotaryOptions) {}
@@ -67,19 +67,13 @@ export class ChainNotary {
     this.head = { position: event.position, count: (this.head?.count ?? 0) + 1, link };
   }
 
-  /**
-   * A record followed by its link alone; one the store keeps without a link is read in full,
-   * to derive it.
-   */
-  private async advanceTo(record: ChainLinkRecord): Promise<void> {
-    if (record.chain !== undefined) {
-      this.head = {
-        position: record.position,
-        count: (this.head?.count ?? 0) + 1,
-        link: record.chain,
-      };
-      return;
-    }
+  /** A record followed by its link alone. */
+  private take(position: bigint, link: string): void {
+    this.head = { position, count: (this.head?.count ?? 0) + 1, link };
+  }
+
+  /** A record the store keeps without a link: read in full, to derive it. */
+  private async advanceUnlinked(record: ChainLinkRecord): Promise<void> {
     // Records without a link come in runs (those recorded before the store kept a chain):
     // read a page of them at once.
     while (this.unlinked.length > 0 && this.unlinked[0]!.position < record.position)
@@ -131,9 +125,14 @@ export class ChainNotary {
     // Where the store offers it, only positions and links are read: a record's content is not
     // needed when the store keeps its link.
     this.subscription = store.subscribeToChainLinks
-      ? store.subscribeToChainLinks(async (record) => {
-          await this.advanceTo(record);
-          this.followed();
+      ? store.subscribeToChainLinks((record) => {
+          // A record with its link is taken at once: no promise per event of the history.
+          if (record.chain !== undefined) {
+            this.take(record.position, record.chain);
+            this.followed();
+            return;
+          }
+          return this.advanceUnlinked(record).then(() => this.followed());
         }, options)
       : store.subscribeToAll((event) => {
           this.advance(event);
