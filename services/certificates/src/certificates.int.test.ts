@@ -250,6 +250,37 @@ describe('roster screening', () => {
     expect(rows.map((r) => r.result)).toEqual(['valid']);
   });
 
+  it('starts its threads at the first screening, not before', async () => {
+    const lazy = new ScreeningThreads(
+      {
+        readModels: { kind: 'sqlite', filename: join(dir, 'hub.db') },
+        keys: { current: key, previous: [] },
+      },
+      2,
+    );
+    try {
+      // A hub that never screens loads nothing of it.
+      expect(lazy.running).toBe(0);
+      const file = join(dir, 'lazy.csv');
+      writeFileSync(
+        file,
+        `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
+      );
+      const rows: ScreenedRow[] = [];
+      const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
+        protector: vault,
+        lookup: () => Promise.reject(new Error('not to be used')),
+        today: '2024-07-01',
+        threads: lazy,
+      });
+      for await (const lines of screening) rows.push(...parseLines(lines));
+      expect(rows.map((r) => r.result)).toEqual(['valid']);
+      expect(lazy.running).toBe(2);
+    } finally {
+      await lazy.close();
+    }
+  });
+
   it('fails the screening with the reason when a thread cannot reach the registry, instead of waiting', async () => {
     const unreachable = new ScreeningThreads(
       {

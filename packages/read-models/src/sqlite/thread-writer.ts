@@ -18,16 +18,29 @@ export interface WriterReply {
  * Writes read models on a thread of its own, so that while one page of events commits the
  * next is already read and projected (a rebuild keeps both cores busy). Requests are applied
  * in the order they are sent; each answers when its transaction has committed or failed.
+ * The thread starts with the first request: a store that only reads (the embedded hub's
+ * request thread, whose projections run elsewhere) loads nothing for it.
  */
 export class ThreadWriter {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failed: Error | undefined;
 
-  constructor(filename: string, exceptPairs: readonly ExceptPair[]) {
+  constructor(
+    private readonly filename: string,
+    private readonly exceptPairs: readonly ExceptPair[],
+  ) {}
+
+  /** Whether the thread was started (by a first request). */
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
     this.worker = new Worker(builtWorkerScript(new URL('./writer-thread.js', import.meta.url)), {
-      workerData: { filename, exceptPairs },
+      workerData: { filename: this.filename, exceptPairs: this.exceptPairs },
     });
     this.worker.on('message', (reply: WriterReply) => {
       const waiter = this.waiting.get(reply.id);
@@ -45,6 +58,7 @@ export class ThreadWriter {
     this.worker.on('exit', (code) =>
       this.fail(new Error(`read-model writer thread exited (${code})`)),
     );
+    return this.worker;
   }
 
   private fail(error: Error): void {
@@ -58,7 +72,7 @@ export class ThreadWriter {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id });
+      this.thread().postMessage({ ...request, id });
     });
   }
 
@@ -71,6 +85,7 @@ export class ThreadWriter {
   }
 
   async close(): Promise<void> {
+    if (!this.worker) return;
     if (!this.failed) await this.send({ kind: 'close' });
     await this.worker.terminate();
   }

@@ -45,7 +45,9 @@ interface Waiter {
 /**
  * Worker threads that screen roster chunks (keyed hashes, registry lookups, verification)
  * in parallel, each with its own connection to the read models. The roster is still read,
- * and its rows handed out in order, on the calling thread. Shared by all screenings.
+ * and its rows handed out in order, on the calling thread. Shared by all screenings, and
+ * started by the first: each loads the roster readers (exceljs and the rest), 2.5–4 s of CPU
+ * here, which a hub starting (and its projections catching up) should not pay for nothing.
  */
 export class ScreeningThreads implements ChunkScreener {
   private readonly workers: Worker[] = [];
@@ -60,13 +62,21 @@ export class ScreeningThreads implements ChunkScreener {
 
   /** @param index when given, certificates are looked up in its shared memory while it is current */
   constructor(
-    setup: ThreadSetup,
+    private readonly setup: ThreadSetup,
     readonly parallelism: number,
     private readonly index?: RegistryIndex,
-  ) {
+  ) {}
+
+  /** Threads started so far: none until the first screening, then `parallelism`. */
+  get running(): number {
+    return this.workers.length;
+  }
+
+  private start(): void {
+    if (this.workers.length > 0) return;
     const script = builtWorkerScript(new URL('./screening-thread.js', import.meta.url));
-    for (let i = 0; i < parallelism; i++) {
-      const worker = new Worker(script, { workerData: setup });
+    for (let i = 0; i < this.parallelism; i++) {
+      const worker = new Worker(script, { workerData: this.setup });
       worker.on('message', (reply: ChunkReply) => {
         const waiter = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
@@ -110,6 +120,7 @@ export class ScreeningThreads implements ChunkScreener {
     const memory = await this.index?.current();
     if (this.closed) throw new Error('screening threads are closed');
     if (this.broken) throw this.broken;
+    this.start();
     if (memory && memory.generation !== this.sentGeneration) {
       for (const worker of this.workers)
         worker.postMessage({ kind: 'registry', memory } satisfies ThreadMessage);
