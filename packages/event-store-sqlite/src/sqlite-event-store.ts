@@ -161,10 +161,10 @@ const INSERT_COLUMNS = 9;
  */
 const RECENT_ROWS = { rows: 2048, chars: 4 * 1024 * 1024 };
 /**
- * Rows are kept only while some reader follows the tail (records, or chain links alone): one has asked for rows among the
- * latest RECENT_ROWS within this many commits. A writer with no reader (a bulk import, W2)
- * keeps none: 10,000 rows kept for nobody cost W2 a quarter more CPU with V8's default young
- * generation, 5% with the hub's flags.
+ * Rows are kept only while some reader follows the tail (of records, or of chain links alone):
+ * one has asked for rows among the latest RECENT_ROWS within this many commits. A writer with
+ * no reader (a bulk import, W2) keeps none: 10,000 rows kept for nobody cost W2 a quarter more
+ * CPU with V8's default young generation, 5% with the hub's flags.
  */
 const FOLLOWED_FOR_COMMITS = 64;
 /** An INSERT row's data and metadata (columns 5 and 6): what RecentRows counts. */
