@@ -64,7 +64,7 @@ import {
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { evidenceRouter } from './evidence-router.js';
 import { startKafkaBridge } from './kafka.js';
-import { drainHttpServer } from './shutdown.js';
+import { closeEach, drainHttpServer } from './shutdown.js';
 import { loadRules } from './rules.js';
 import { LiveRelay } from './roles/live-relay.js';
 import { leasedKafkaBridge } from './roles/leased-bridge.js';
@@ -119,10 +119,11 @@ export async function openStores(
     store,
     appendArrivals,
     credentials,
-    async close() {
-      await store.close();
-      await credentials.close();
-    },
+    close: () =>
+      closeEach([
+        ['the event store', () => store.close()],
+        ['the credentials', () => credentials.close()],
+      ]),
   };
 }
 
@@ -491,22 +492,24 @@ export async function startHub(
       await drained;
       await graphql.stop();
       // Requests are done: what they recorded is written before the stores close.
-      await audit.close();
-      await auditLog.close();
-      await bridge?.stop();
-      await relay?.stop();
-      await projecting?.stop();
-      await runner.stop();
-      await notary.stop();
-      await checkpoints.close();
-      await screeningThreads?.close();
-      await jobs.close();
-      await users.close();
-      await consoleStore.close();
-      await readModels.close();
-      await stores.close();
-      await vault.close();
-      locks.forEach((l) => l.release());
+      await closeEach([
+        ['the audit trail', () => audit.close()],
+        ['the audit log', () => auditLog.close()],
+        ['the Kafka bridge', () => bridge?.stop()],
+        ['the outbox relay', () => relay?.stop()],
+        ['the projections', () => projecting?.stop()],
+        ['the projection runner', () => runner.stop()],
+        ['the notary', () => notary.stop()],
+        ['the checkpoints', () => checkpoints.close()],
+        ['the screening threads', () => screeningThreads?.close()],
+        ['the screening jobs', () => jobs.close()],
+        ['the users', () => users.close()],
+        ['the console store', () => consoleStore.close()],
+        ['the read models', () => readModels.close()],
+        ['the event store', () => stores.close()],
+        ['the vault', () => vault.close()],
+        ['the data directory locks', () => locks.forEach((l) => l.release())],
+      ]);
     },
   };
 }

@@ -64,3 +64,26 @@ export function exitOnTerminationSignals(
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/** A part to close at shutdown, named for the log should it fail. */
+export type Closing = readonly [what: string, close: () => unknown];
+
+/**
+ * Closes the parts in order, each one even when one before it failed: a store that will not
+ * close must not leave the others open or the data directory locked. Fails afterwards with
+ * what failed, named (several failures: an AggregateError of them).
+ */
+export async function closeEach(parts: readonly Closing[]): Promise<void> {
+  const failures: Error[] = [];
+  for (const [what, close] of parts) {
+    try {
+      await close();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(new Error(`closing ${what} failed: ${message}`, { cause: error }));
+    }
+  }
+  if (failures.length === 1) throw failures[0]!;
+  if (failures.length > 1)
+    throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
+}

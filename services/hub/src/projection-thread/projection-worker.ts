@@ -15,6 +15,7 @@ import type {
   ProjectionThreadSetup,
   ToProjectionThread,
 } from './messages.js';
+import { closeEach } from '../shutdown.js';
 
 const port = parentPort!;
 const send = (message: FromProjectionThread) => port.postMessage(message);
@@ -59,8 +60,11 @@ try {
 } catch (err) {
   logger.error({ err }, 'the projection thread could not run');
 } finally {
-  await readModels?.close();
-  await store?.close();
-  await vault?.close();
+  // Whatever will not close, the API thread hears that this one stopped.
+  await closeEach([
+    ['the read models', () => readModels?.close()],
+    ['the event store', () => store?.close()],
+    ['the vault', () => vault?.close()],
+  ]).catch((err: unknown) => logger.error({ err }, 'the projection thread could not close'));
   send({ kind: 'stopped' });
 }

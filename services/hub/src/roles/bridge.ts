@@ -10,6 +10,7 @@ import { startKafkaBridge } from '../kafka.js';
 import { leasedKafkaBridge } from './leased-bridge.js';
 import { serveRoleHealth } from './role-health.js';
 import type { RoleLease } from './role-lease.js';
+import { closeEach } from '../shutdown.js';
 
 export interface RunningBridgeRole {
   /** Server mode: where /healthz and /readyz answer. */
@@ -36,13 +37,14 @@ export async function startBridgeRole(
   const auditLog = openAuditLog(config);
   const audit = new AuditTrail(auditLog);
   const opener = inboxOpener(vault, audit);
-  const closeAll = async () => {
-    await stores.close();
-    await audit.close();
-    await auditLog.close();
-    await vault.close();
-    lock?.release();
-  };
+  const closeAll = () =>
+    closeEach([
+      ['the event store', () => stores.close()],
+      ['the audit trail', () => audit.close()],
+      ['the audit log', () => auditLog.close()],
+      ['the vault', () => vault.close()],
+      ['the data directory lock', () => lock?.release()],
+    ]);
   if (!server) {
     const bridge = startKafkaBridge(config, stores.store, vault, logger, opener)!;
     return {

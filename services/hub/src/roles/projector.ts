@@ -18,6 +18,7 @@ import { LiveRelay } from './live-relay.js';
 import { serveRoleHealth } from './role-health.js';
 import { leasedProjections } from './leased-projections.js';
 import type { RoleLease } from './role-lease.js';
+import { closeEach } from '../shutdown.js';
 
 export interface RunningProjector {
   url: string;
@@ -65,12 +66,14 @@ export async function startProjector(config: HubConfig, logger: Logger): Promise
     lease,
     async stop() {
       await new Promise((r) => server.close(r));
-      await lease.stop();
-      await relay.stop();
-      await checkpoints.close();
-      await readModels.close();
-      await stores.close();
-      await vault.close();
+      await closeEach([
+        ['the projector lease', () => lease.stop()],
+        ['the outbox relay', () => relay.stop()],
+        ['the checkpoints', () => checkpoints.close()],
+        ['the read models', () => readModels.close()],
+        ['the event store', () => stores.close()],
+        ['the vault', () => vault.close()],
+      ]);
     },
   };
 }
