@@ -223,6 +223,24 @@ describe('roster screening', () => {
     );
   });
 
+  /** A roster of one valid card screened on `threads` alone (this thread's lookup must not run). */
+  async function screenOneCard(name: string, threads: ChunkScreener): Promise<ScreenedRow[]> {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
+    );
+    const rows: ScreenedRow[] = [];
+    const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
+      protector: vault,
+      lookup: () => Promise.reject(new Error('not to be used')),
+      today: '2024-07-01',
+      threads,
+    });
+    for await (const lines of screening) rows.push(...parseLines(lines));
+    return rows;
+  }
+
   it('looks certificates up in the shared memory, not in the read models, while it is current', async () => {
     // The threads' own read-model connection is unreachable: only the memory can answer.
     const memoryOnly = new ScreeningThreads(
@@ -233,19 +251,7 @@ describe('roster screening', () => {
       1,
       index,
     );
-    const file = join(dir, 'one-in-memory.csv');
-    writeFileSync(
-      file,
-      `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
-    );
-    const rows: ScreenedRow[] = [];
-    const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
-      protector: vault,
-      lookup: () => Promise.reject(new Error('not to be used')),
-      today: '2024-07-01',
-      threads: memoryOnly,
-    });
-    for await (const lines of screening) rows.push(...parseLines(lines));
+    const rows = await screenOneCard('one-in-memory.csv', memoryOnly);
     await memoryOnly.close();
     expect(rows.map((r) => r.result)).toEqual(['valid']);
   });
@@ -261,19 +267,7 @@ describe('roster screening', () => {
     try {
       // A hub that never screens loads nothing of it.
       expect(lazy.running).toBe(0);
-      const file = join(dir, 'lazy.csv');
-      writeFileSync(
-        file,
-        `证书类型,证书编号,身份证号\nconstruction_special_operations,A100001,${ID(1)}\n`,
-      );
-      const rows: ScreenedRow[] = [];
-      const screening = screenRoster(rosterRuns(fileSource(file), 'csv'), {
-        protector: vault,
-        lookup: () => Promise.reject(new Error('not to be used')),
-        today: '2024-07-01',
-        threads: lazy,
-      });
-      for await (const lines of screening) rows.push(...parseLines(lines));
+      const rows = await screenOneCard('lazy.csv', lazy);
       expect(rows.map((r) => r.result)).toEqual(['valid']);
       expect(lazy.running).toBe(2);
     } finally {
