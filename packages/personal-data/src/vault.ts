@@ -271,8 +271,11 @@ function visitSealedRefs(value: unknown, visit: (ref: SealedRef) => void): void 
     const ref = parseSealedRef(value);
     if (ref) visit(ref);
   } else if (Array.isArray(value)) for (const v of value) visitSealedRefs(v, visit);
-  else if (value && typeof value === 'object')
-    for (const v of Object.values(value)) visitSealedRefs(v, visit);
+  else if (value && typeof value === 'object') {
+    // Not Object.values: every event of every append is walked, and most hold no ref.
+    const object = value as Record<string, unknown>;
+    for (const key in object) if (Object.hasOwn(object, key)) visitSealedRefs(object[key], visit);
+  }
 }
 
 /** The value with the references `replace` answers for replaced; unchanged parts are shared. */

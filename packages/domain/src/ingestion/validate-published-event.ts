@@ -7,6 +7,7 @@ import {
   sealPersonalDataIn,
   type PersonalDataSealer,
 } from '../shared/personal-data-refs.js';
+import { envelopeFastPath } from './envelope-fast-path.js';
 import { futureProblem, HAPPENED_FIELDS, type RecordingClock } from '../shared/recording-time.js';
 
 /** One thing wrong with one event of a batch, located by JSON Pointer (RFC 6901). */
@@ -97,9 +98,12 @@ export function validatePublishedEvent(
   context: ValidationContext,
 ): ValidationResult {
   const { clock } = context;
-  const envelope = PublishedEnvelope.safeParse(raw);
-  if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
-  const e = envelope.data;
+  let e = envelopeFastPath(raw);
+  if (!e) {
+    const envelope = PublishedEnvelope.safeParse(raw);
+    if (!envelope.success) return { ok: false, problems: zodProblems(index, envelope.error, []) };
+    e = envelope.data;
+  }
   const problem = (path: PropertyKey[], message: string, kind: EventProblem['kind']) => ({
     ok: false as const,
     problems: [{ index, pointer: pointer(index, path), message, kind }],

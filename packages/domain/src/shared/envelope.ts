@@ -3,11 +3,13 @@ import { AGENCIES, type Agency } from './agencies.js';
 import { DivisionCode } from './value-objects/division-code.js';
 import { nameSchema } from './value-objects/name.js';
 
+export const EXTERNAL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
 /** An identifier assigned by an agency system; safe inside stream names. */
 export const ExternalId = z
   .string()
   .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+    EXTERNAL_ID_PATTERN,
     'identifier must be 1-128 ASCII letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
   );
 

@@ -116,10 +116,12 @@ export function sealPersonalDataIn(
       : isCertificateType(object.type)
         ? object.type
         : undefined;
-    // A copy only where something was sealed: most data holds no ID number.
-    const out: Record<string, unknown> = {};
-    let changed = false;
-    for (const key of Object.keys(object)) {
+    // A copy only once something was sealed, of the fields before it then: most data holds no
+    // ID number, and every event is walked.
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(object);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const field = object[key];
       let next = field;
       if (typeof field === 'string' && !isSealedRef(field)) {
@@ -128,10 +130,13 @@ export function sealPersonalDataIn(
           next = sealer.sealCertificateNumber(type, field);
         else if (key !== 'creditCode') next = walk(field, { up: at, key });
       } else if (key !== 'creditCode') next = walk(field, { up: at, key });
-      if (next !== field) changed = true;
-      out[key] = next;
+      if (next !== field && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = object[keys[j]!];
+      }
+      if (out) out[key] = next;
     }
-    return changed ? out : object;
+    return out ?? object;
   };
   return { data: walk(data, undefined), problems };
 }

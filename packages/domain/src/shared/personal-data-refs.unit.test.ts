@@ -18,6 +18,33 @@ describe('sealing the ID numbers of event data', () => {
     });
   });
 
+  describe('given data where only some objects hold an ID number', () => {
+    it('copies only those, keeping every field in its place, and shares the rest as given', () => {
+      const untouched = { name: '示例公司', creditCode: '914403001922038216' };
+      const data = {
+        first: 1,
+        worker: { before: 'a', idNumber: id, after: ['b'] },
+        subject: untouched,
+        last: 'z',
+      };
+      const sealed = sealPersonalDataIn(data, TEST_SEALER).data as typeof data;
+      expect(Object.keys(sealed)).toEqual(['first', 'worker', 'subject', 'last']);
+      expect(Object.keys(sealed.worker)).toEqual(['before', 'idNumber', 'after']);
+      expect(sealed.worker.before).toBe('a');
+      expect(sealed.worker.after).toBe(data.worker.after);
+      expect(isSealedRef(sealed.worker.idNumber)).toBe(true);
+      expect(sealed.subject).toBe(untouched);
+      // What was given is as it was.
+      expect(data.worker.idNumber).toBe(id);
+      // Control: data holding no ID number comes back as the very object given.
+      expect(sealPersonalDataIn({ subject: untouched }, TEST_SEALER).data).toEqual({
+        subject: untouched,
+      });
+      const plain = { subject: untouched, n: 1 };
+      expect(sealPersonalDataIn(plain, TEST_SEALER).data).toBe(plain);
+    });
+  });
+
   describe('given an ID number in clear in free text', () => {
     it('names the path of each, through arrays and objects', () => {
       const { problems } = sealPersonalDataIn(

@@ -83,13 +83,31 @@ function latestOf(clock: RecordingClock): typeof latest {
   return latest;
 }
 
+/**
+ * YYYY-MM-DD as the number YYYYMMDD; undefined for anything else. Read digit by digit: it runs
+ * for every date of every event published.
+ */
+function dateAsNumber(value: string): number | undefined {
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45)
+    return undefined;
+  let n = 0;
+  for (let i = 0; i < 10; i++) {
+    if (i === 4 || i === 7) continue;
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 /** A date-time (with offset) or a calendar date (Asia/Shanghai) later than now + tolerance. */
 export function futureProblem(value: string, clock: RecordingClock): TimeProblem | undefined {
   const at = latestOf(clock);
-  const isDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const future = isDate
-    ? Number(value.replaceAll('-', '')) > (at.day ??= shanghaiDay(new Date(at.ms).toISOString()))
-    : Date.parse(value) > at.ms;
+  const day = dateAsNumber(value);
+  const future =
+    day !== undefined
+      ? day > (at.day ??= shanghaiDay(new Date(at.ms).toISOString()))
+      : Date.parse(value) > at.ms;
   if (!future) return undefined;
   return {
     code: 'OCCURRED_IN_FUTURE',

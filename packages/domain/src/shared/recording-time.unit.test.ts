@@ -172,3 +172,25 @@ describe('when batches are checked against different clocks in turn', () => {
     expect(futureProblem('2024-07-02T09:00:00+08:00', late)).toBeUndefined();
   });
 });
+
+describe('when a date is judged against the Shanghai day of the clock', () => {
+  // 2024-07-01T16:30Z is already 2024-07-02 in Shanghai.
+  const clock = clockAt('2024-07-01T16:30:00Z', { futureToleranceMs: 0 });
+
+  it('takes the Shanghai day of the clock as today, and the day after as the future', () => {
+    expect(futureProblem('2024-07-02', clock)).toBeUndefined();
+    expect(futureProblem('2024-07-03', clock)?.code).toBe('OCCURRED_IN_FUTURE');
+    expect(futureProblem('2025-01-01', clock)?.code).toBe('OCCURRED_IN_FUTURE');
+    expect(futureProblem('2024-06-30', clock)).toBeUndefined();
+    expect(futureProblem('9999-12-31', clock)?.code).toBe('OCCURRED_IN_FUTURE');
+  });
+
+  it('reads only YYYY-MM-DD in ASCII digits as a date: anything else is read as a time, as before', () => {
+    // Full-width digits and a short month are no dates here; neither parses as a time either.
+    expect(futureProblem('２０２５-07-03', clock)).toBeUndefined();
+    expect(futureProblem('2025/07/03', clock)?.code).toBe(
+      Number.isNaN(Date.parse('2025/07/03')) ? undefined : 'OCCURRED_IN_FUTURE',
+    );
+    expect(futureProblem('2025-07-03T00:00:00Z', clock)?.code).toBe('OCCURRED_IN_FUTURE');
+  });
+});

@@ -4,9 +4,11 @@ import { z } from 'zod';
  * Administrative division code (行政区划代码, GB/T 2260): six digits, province in the first two,
  * city in the next two, district/county in the last two.
  */
+export const DIVISION_CODE_PATTERN = /^[1-8]\d{5}$/;
+
 export const DivisionCode = z
   .string()
-  .regex(/^[1-8]\d{5}$/, 'administrative division code must be 6 ASCII digits (GB/T 2260)')
+  .regex(DIVISION_CODE_PATTERN, 'administrative division code must be 6 ASCII digits (GB/T 2260)')
   .describe('Administrative division code of the reporting unit (GB/T 2260)');
 
 export type DivisionCode = string;
@@ -51,7 +53,7 @@ export function parseUnits(text: string): string[] | string {
     .filter(Boolean)
     .map((u) => (u === '全国' ? NATIONWIDE : u));
   if (units.length === 0) return '至少一个单位 / at least one unit is needed';
-  const bad = units.filter((u) => u !== NATIONWIDE && !/^[1-8]\d{5}$/.test(u));
+  const bad = units.filter((u) => u !== NATIONWIDE && !DIVISION_CODE_PATTERN.test(u));
   return bad.length > 0
     ? `单位须为 6 位行政区划代码（全国用 000000）/ units are 6-digit division codes (000000 for the whole country): ${bad.join(', ')}`
     : units;
