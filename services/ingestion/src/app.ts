@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Router,
+} from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AuditRecorder } from '@hub/audit';
@@ -107,18 +112,23 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  for (const router of deps.userRouters ?? []) app.use(router);
-  app.use('/v1', authenticateAgency(deps.credentials, deps.audit));
+  const authenticate = authenticateAgency(deps.credentials, deps.audit);
   // Per verified credential, so a client cannot get a fresh quota by spelling its header anew.
   const perMinute = deps.rateLimitPerMinute ?? DEFAULT_API_RATE_LIMIT;
   const buckets = new TokenBuckets(perMinute);
-  app.use('/v1', (req, res, next) => {
+  const rateLimit: RequestHandler = (req, res, next) => {
     const wait = buckets.take(`credential:${req.credential!.tokenId}`);
     if (wait === 0) return next();
     res.setHeader('Retry-After', String(wait));
     next(new RateLimitedError(perMinute, wait));
-  });
-  app.use(
+  };
+  // Publishing is most of what the hub is asked: it goes first, behind the same credential
+  // check and rate limit as every /v1 route, and is not matched against the console's and the
+  // other services' routes on its way.
+  app.post(
+    '/v1/events',
+    authenticate,
+    rateLimit,
     publishEventsRouter(
       {
         store: deps.store,
@@ -132,6 +142,10 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
       deps.bodyLimit,
     ),
   );
+
+  for (const router of deps.userRouters ?? []) app.use(router);
+  app.use('/v1', authenticate);
+  app.use('/v1', rateLimit);
   for (const router of deps.routers ?? []) app.use(router);
 
   app.use((_req, res) => sendProblem(res, { code: 'NOT_FOUND' }));
