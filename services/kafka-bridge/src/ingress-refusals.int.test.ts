@@ -101,6 +101,8 @@ describe('Kafka ingress, when the store refuses an append', () => {
       expect.objectContaining({
         topic: 'hub.ingress.dead-letter',
         headers: expect.objectContaining({
+          'hub-source-topic': 'hub.ingress.emergency',
+          'hub-source-partition': '0',
           'hub-source-offset': '1',
           'hub-reason': expect.stringContaining(big.id),
         }),

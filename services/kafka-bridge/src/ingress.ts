@@ -42,7 +42,21 @@ export interface Rejected<M extends ConsumedMessage = ConsumedMessage> {
 }
 
 /** A consumed message with the topic and partition it came from. */
-type SourcedMessage = ConsumedMessage & { topic: string; partition: number };
+type SourcedMessage = ConsumedMessage & Source;
+interface Source {
+  topic: string;
+  partition: number;
+}
+/** An accepted message, and where it came from (joined only for a message refused after all). */
+interface AcceptedMessage {
+  event: AcceptedEvent;
+  message: ConsumedMessage;
+  source: Source;
+}
+const sourced = ({ message, source }: AcceptedMessage): SourcedMessage => ({
+  ...message,
+  ...source,
+});
 
 /**
  * The messages of an agency's ingress topic, validated as HTTP validates a batch (the topic
@@ -150,13 +164,13 @@ export class KafkaIngress {
       clock: this.deps.recordingClock?.() ?? clockAt(new Date()),
       sealer: this.deps.sealing,
     };
-    const accepted: Array<{ event: AcceptedEvent; message: SourcedMessage }> = [];
+    const accepted: AcceptedMessage[] = [];
     const rejected: Array<Rejected<SourcedMessage>> = [];
     for (const batch of batches) {
       const read = readIngressBatch(batch.topic, batch.messages, context);
+      // One source a batch, not a copy of every message: a read holds up to 2,000 of them.
       const source = { topic: batch.topic, partition: batch.partition };
-      for (const a of read.accepted)
-        accepted.push({ event: a.event, message: { ...a.message, ...source } });
+      for (const a of read.accepted) accepted.push({ event: a.event, message: a.message, source });
       for (const r of read.rejected)
         rejected.push({ message: { ...r.message, ...source }, reason: r.reason });
     }
@@ -183,9 +197,7 @@ export class KafkaIngress {
    * a message the store will never take must not stop the topic. Any other failure (the store
    * unavailable or full) rejects, so nothing of the read is committed and it is read again.
    */
-  private async append(
-    accepted: Array<{ event: AcceptedEvent; message: SourcedMessage }>,
-  ): Promise<Array<Rejected<SourcedMessage>>> {
+  private async append(accepted: AcceptedMessage[]): Promise<Array<Rejected<SourcedMessage>>> {
     const seen = new Set<string>();
     const first: typeof accepted = [];
     const repeats: typeof accepted = [];
@@ -203,7 +215,7 @@ export class KafkaIngress {
           await appendAccepted(this.deps.store, this.deps.sealing, [a.event]);
         } catch (error) {
           if (!refusesTheMessages(error)) throw error;
-          rejected.push({ message: a.message, reason: error.message });
+          rejected.push({ message: sourced(a), reason: error.message });
         }
       }
     };
