@@ -7,8 +7,8 @@ import {
   sealPersonalDataIn,
   type PersonalDataSealer,
 } from '../shared/personal-data-refs.js';
-import { envelopeFastPath } from './envelope-fast-path.js';
 import { futureProblem, HAPPENED_FIELDS, type RecordingClock } from '../shared/recording-time.js';
+import { envelopeFastPath } from './envelope-fast-path.js';
 
 /** One thing wrong with one event of a batch, located by JSON Pointer (RFC 6901). */
 export interface EventProblem {
