@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -6,7 +5,6 @@ import express, {
   type Router,
 } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { AuditRecorder } from '@hub/audit';
 import type { RecordingClock } from '@hub/domain';
 import { checkReachable, type AppendArrivals, type EventStore } from '@hub/event-store';
@@ -16,6 +14,7 @@ import { authenticateAgency } from './http/authenticate.js';
 import { sendErrorProblem, sendProblem } from './http/problem.js';
 import { publishEventsRouter } from './http/publish-events.js';
 import { RateLimitedError, TokenBuckets } from './http/rate-limit.js';
+import { requestLog } from './http/request-log.js';
 import type { PersonalDataSealing } from './sealing.js';
 import type { AgencyKeyring } from '@hub/evidence';
 import type { IngestionMetrics } from './metrics.js';
@@ -58,8 +57,6 @@ export interface IngestionAppDeps {
 
 export const DEFAULT_API_RATE_LIMIT = 1200;
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /** The HTTP edge of ingestion: health, metrics and the authenticated publish endpoint. */
 export function createIngestionApp(deps: IngestionAppDeps): Express {
   const app = express();
@@ -67,29 +64,7 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   // First of all, so that a batch counts from the moment it arrives.
   if (deps.appendArrivals) app.post('/v1/events', countAppendArrivals(deps.appendArrivals));
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Headers may carry credentials: log only the method, path and request id.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          // A GraphQL GET carries the whole query, and an audit query may name a holder's ID
-          // number: log the path only.
-          url: /^\/(graphql|v1\/audit)/.test(req.url) ? req.url.split('?')[0] : req.url,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(requestLog(deps.logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -179,7 +154,7 @@ export function createIngestionApp(deps: IngestionAppDeps): Express {
     // No internals in the response: the request id finds the log line.
     sendProblem(res, {
       code: 'INTERNAL_ERROR',
-      detail: `request ${req.id as string} failed; see the hub log`,
+      detail: `request ${req.id} failed; see the hub log`,
     });
   };
   app.use(onError);

@@ -25,6 +25,7 @@ import {
 import { appendArrived } from './append-arrivals.js';
 import { boundedJson, DEFAULT_MAX_INFLATE_RATIO, parseSize } from './bounded-body.js';
 import { sendErrorProblem, sendProblem } from './problem.js';
+import { sendJson } from './send-json.js';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 
@@ -213,20 +214,23 @@ export function publishEventsRouter(deps: PublishDeps, bodyLimit: string): Route
         const perType = new Map<string, number>();
         for (const e of accepted) perType.set(e.type, (perType.get(e.type) ?? 0) + 1);
         for (const [type, count] of perType) deps.metrics.ingested.inc({ agency, type }, count);
-        req.log.info(
-          {
-            events: accepted.length,
-            streams: results.length,
-            duplicateStreams: results.length - written.length,
-            types: [...new Set(accepted.map((e) => e.type))],
-            correlationIds: [...new Set(accepted.map((e) => e.metadata.correlationId))].slice(
-              0,
-              20,
-            ),
-          },
-          'events appended',
-        );
-        res.status(written.length > 0 ? 201 : 200).json({
+        if (req.log.isLevelEnabled('info'))
+          req.log.info(
+            {
+              events: accepted.length,
+              streams: results.length,
+              duplicateStreams: results.length - written.length,
+              types: [...perType.keys()],
+              correlationIds: [...new Set(accepted.map((e) => e.metadata.correlationId))].slice(
+                0,
+                20,
+              ),
+            },
+            'events appended',
+          );
+        // Written as is: express's res.json would also hash the answer for an ETag, which no
+        // one revalidates a POST with.
+        sendJson(res, written.length > 0 ? 201 : 200, {
           accepted: accepted.length,
           streams: results.map((r) => ({ ...r, position: r.position.toString() })),
         });
